@@ -1,0 +1,152 @@
+//! The engine: runs a compiled flow turn by turn.
+//!
+//! [`Engine::start`] creates a session state and walks from the start (or a given group or
+//! event) to the first input or the end; [`Engine::resume`] applies a reply to the block the
+//! session waits on and walks on. A per-turn step budget stops cyclic flows. The engine never
+//! does storage I/O: callers load and save [`SessionState`]s.
+
+pub mod conditions;
+pub mod flows;
+pub mod js;
+mod reply;
+pub mod richtext;
+pub mod scope;
+pub mod state;
+pub mod templating;
+pub mod turn;
+pub mod walker;
+
+use std::sync::Arc;
+
+use serde_json::{Map, Value};
+
+pub use flows::{FlowSource, MemoryFlows};
+pub use state::SessionState;
+pub use turn::{Log, TurnOutput, TurnStatus};
+
+use crate::flow::CompiledFlow;
+use crate::net::SafeClient;
+use js::JsLimits;
+use walker::Turn;
+
+/// A message sent by the user or the client.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Message {
+    Text { text: String, reply_id: Option<String>, attached_file_urls: Vec<String> },
+    Audio { url: String },
+    Command { command: String },
+}
+
+impl Message {
+    pub fn text(t: impl Into<String>) -> Self {
+        Message::Text { text: t.into(), reply_id: None, attached_file_urls: Vec::new() }
+    }
+    /// The text a reply carries (audio: its URL; commands: none).
+    pub fn reply_text(&self) -> Option<&str> {
+        match self {
+            Message::Text { text, .. } => Some(text),
+            Message::Audio { url } => Some(url),
+            Message::Command { .. } => None,
+        }
+    }
+}
+
+/// Output format of text bubbles.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum TextFormat {
+    #[default]
+    RichText,
+    Markdown,
+}
+
+/// Where a preview starts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StartFrom {
+    Group(String),
+    Event(String),
+}
+
+/// What a session is started with.
+#[derive(Debug, Clone, Default)]
+pub struct StartParams {
+    pub message: Option<Message>,
+    pub prefilled: Map<String, Value>,
+    pub result_id: Option<String>,
+    pub stream: bool,
+    pub preview: bool,
+    pub only_registering: bool,
+    pub start_from: Option<StartFrom>,
+    pub format: TextFormat,
+}
+
+/// Limits and knobs of the engine.
+#[derive(Debug, Clone)]
+pub struct EngineConfig {
+    /// Blocks executed per turn before the turn is stopped (cycle guard).
+    pub step_budget: u32,
+    pub js: JsLimits,
+}
+
+impl Default for EngineConfig {
+    fn default() -> Self {
+        Self { step_budget: 1000, js: JsLimits::default() }
+    }
+}
+
+/// Why a turn could not run at all (a turn that runs but hits a problem logs it instead).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum EngineError {
+    #[error("the flow revision this session runs on is no longer available")]
+    FlowGone,
+    #[error("Start group doesn't exist")]
+    StartGroupMissing,
+    #[error("Start event doesn't exist")]
+    StartEventMissing,
+    #[error("Command event not found")]
+    CommandNotFound,
+    #[error("Provided response is not valid JSON")]
+    InvalidClientResponse,
+    #[error("Missing credentialsId")]
+    MissingCredentials,
+    #[error("Credentials not found")]
+    CredentialsNotFound,
+    #[error("the session has already finished")]
+    Finished,
+}
+
+/// Runs flows. Cheap to share (`Arc<Engine>`); holds no per-session data.
+pub struct Engine {
+    pub flows: Arc<dyn FlowSource>,
+    pub http: Option<SafeClient>,
+    pub config: EngineConfig,
+}
+
+impl Engine {
+    pub fn new(flows: Arc<dyn FlowSource>, http: Option<SafeClient>, config: EngineConfig) -> Self {
+        Self { flows, http, config }
+    }
+
+    /// Starts a session on `flow`. Returns the new state and what the first turn produced.
+    pub async fn start(
+        &self,
+        flow: Arc<CompiledFlow>,
+        params: StartParams,
+        result_id: String,
+    ) -> Result<(SessionState, TurnOutput), EngineError> {
+        let mut turn = Turn::new_session(self, flow, &params, result_id);
+        turn.start(params).await?;
+        Ok(turn.finish())
+    }
+
+    /// Applies `message` to a session and walks on. `state` is updated in place.
+    pub async fn resume(
+        &self,
+        state: SessionState,
+        message: Option<Message>,
+        format: TextFormat,
+    ) -> Result<(SessionState, TurnOutput), EngineError> {
+        let mut turn = Turn::load(self, state, format).await?;
+        turn.continue_with(message).await?;
+        Ok(turn.finish())
+    }
+}

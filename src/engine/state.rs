@@ -1,0 +1,134 @@
+//! The per-session state the engine reads and writes each turn.
+//!
+//! Small and independent of the flow's size: a reference to the flow revision, the position,
+//! variables, answers, the sub-flow stack and a few flags. Never a copy of the graph (Typebot
+//! stores the whole bot in every session). Serialized with short keys; optional parts are
+//! omitted when empty.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::flow::VarValue;
+
+/// The current state format; bump when the shape changes incompatibly.
+pub const STATE_FORMAT: u8 = 1;
+
+/// Which published revision of which flow a frame runs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FlowRef {
+    pub id: String,
+    pub rev: String,
+}
+
+/// A position in a flow: a group, optionally from one of its blocks.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Pos {
+    pub g: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub b: Option<String>,
+}
+
+/// One recorded answer: the key is the variable name, else the group title (see engine docs).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Answer {
+    pub k: String,
+    pub v: String,
+}
+
+/// One flow on the sub-flow stack. The last frame is the one running.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Frame {
+    pub flow: FlowRef,
+    /// Variable id -> value, only for variables that have a value.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub vars: BTreeMap<String, VarValue>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub answers: Vec<Answer>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_id: Option<String>,
+    /// Where to continue in the parent frame when this (linked) frame runs out of edges.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resume: Option<Pos>,
+    /// Positions queued in this same flow (command events with "resume after").
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub queued: Vec<Pos>,
+    /// Whether this linked frame merges its variables and answers into its parent.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub merge: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MarkStatus {
+    Pending,
+    Called,
+}
+
+/// Where a Return block goes back to (set by Jump and by reply/command events).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReturnMark {
+    pub status: MarkStatus,
+    pub block: String,
+    /// The reply to re-apply automatically when the walk comes back to `block`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resume_with: Option<String>,
+}
+
+/// One line of the conversation, kept only for flows that build transcripts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum TrailEntry {
+    /// Bot text (markdown) or media url.
+    #[serde(rename = "a")]
+    Bot(String),
+    #[serde(rename = "u")]
+    User(String),
+}
+
+/// Everything the engine needs to continue a conversation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SessionState {
+    pub v: u8,
+    pub frames: Vec<Frame>,
+    /// The block the conversation waits on (an input or a waiting action), in the top frame.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cur: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mark: Option<ReturnMark>,
+    /// Answers counted for the progress bar (present only when the bar is enabled).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub answered: Option<u32>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub stream: bool,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub preview: bool,
+    /// Unix seconds of the last turn.
+    pub at: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trail: Option<Vec<TrailEntry>>,
+    /// Set once the flow has finished.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub done: bool,
+}
+
+impl SessionState {
+    pub fn top(&self) -> &Frame {
+        // The stack is never empty: the engine creates states with one frame and only pops
+        // frames above the root.
+        &self.frames[self.frames.len() - 1]
+    }
+    pub fn top_mut(&mut self) -> &mut Frame {
+        let n = self.frames.len() - 1;
+        &mut self.frames[n]
+    }
+    pub fn root(&self) -> &Frame {
+        &self.frames[0]
+    }
+    pub fn result_id(&self) -> Option<&str> {
+        self.root().result_id.as_deref()
+    }
+    /// Serialized size in bytes (what a store keeps).
+    pub fn encoded_len(&self) -> usize {
+        serde_json::to_vec(self).map(|v| v.len()).unwrap_or(0)
+    }
+}

@@ -1,0 +1,138 @@
+//! The typed outcome of one turn: what the bot said, what it waits for, what the client must
+//! do, what was logged, and what must be recorded in results.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value, json};
+
+/// Where a conversation stands after a turn. Maps to the trigger API's execution statuses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TurnStatus {
+    /// Waiting for the user's reply to an input.
+    WaitingInput,
+    /// Waiting for a client-side action to report back (script result, webhook, stream...).
+    WaitingAction,
+    /// Waiting for time to pass (a paused Wait block).
+    WaitingTime,
+    Completed,
+    /// The turn was cut short (step budget exhausted, a target missing...).
+    Failed,
+}
+
+impl TurnStatus {
+    pub fn is_finished(self) -> bool {
+        matches!(self, TurnStatus::Completed | TurnStatus::Failed)
+    }
+}
+
+/// A log line, as Typebot returns them.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Log {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<&'static str>,
+    pub description: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub details: Option<Value>,
+    /// Saved to results but not returned by live (non-preview) responses.
+    #[serde(skip)]
+    pub result_only: bool,
+}
+
+impl Log {
+    pub fn error(description: impl Into<String>) -> Self {
+        Self { status: Some("error"), description: description.into(), details: None, result_only: false }
+    }
+    pub fn info(description: impl Into<String>) -> Self {
+        Self { status: Some("info"), description: description.into(), details: None, result_only: false }
+    }
+    pub fn success(description: impl Into<String>) -> Self {
+        Self { status: Some("success"), description: description.into(), details: None, result_only: false }
+    }
+    pub fn with_details(mut self, details: Value) -> Self {
+        self.details = Some(details);
+        self
+    }
+    pub fn result_only(mut self) -> Self {
+        self.result_only = true;
+        self
+    }
+}
+
+/// An answer to record in the session's result.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AnswerRecord {
+    pub block_id: String,
+    pub key: String,
+    pub content: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attached_file_urls: Vec<String>,
+}
+
+/// Everything one turn produced.
+#[derive(Debug, Clone)]
+pub struct TurnOutput {
+    pub messages: Vec<Value>,
+    pub input: Option<Value>,
+    pub actions: Vec<Value>,
+    pub logs: Vec<Log>,
+    pub last_message_new_format: Option<String>,
+    pub status: TurnStatus,
+    /// True when the walker ran (continueChat then always carries `clientSideActions`/`logs`).
+    pub walked: bool,
+    pub answers: Vec<AnswerRecord>,
+    pub last_bubble: Option<String>,
+    /// Blocks executed this turn (for telemetry and the step budget).
+    pub steps: u32,
+}
+
+impl Default for TurnOutput {
+    fn default() -> Self {
+        Self {
+            messages: Vec::new(),
+            input: None,
+            actions: Vec::new(),
+            logs: Vec::new(),
+            last_message_new_format: None,
+            status: TurnStatus::Completed,
+            walked: false,
+            answers: Vec::new(),
+            last_bubble: None,
+            steps: 0,
+        }
+    }
+}
+
+impl TurnOutput {
+    /// Appends a client-side action `{type, <type>: payload}`, tagged with the last bubble.
+    pub fn push_action(&mut self, kind: &str, payload: Option<Value>, expects_reply: bool) {
+        let mut a = Map::new();
+        a.insert("type".into(), Value::String(kind.to_string()));
+        if let Some(p) = payload {
+            a.insert(kind.to_string(), p);
+        }
+        if let Some(b) = &self.last_bubble {
+            a.insert("lastBubbleBlockId".into(), Value::String(b.clone()));
+        }
+        if expects_reply {
+            a.insert("expectsDedicatedReply".into(), Value::Bool(true));
+        }
+        self.actions.push(Value::Object(a));
+    }
+
+    /// Appends a message bubble and remembers it for action placement.
+    pub fn push_message(&mut self, id: &str, kind: &str, content: Value) {
+        self.messages.push(json!({"id": id, "type": kind, "content": content}));
+        self.last_bubble = Some(id.to_string());
+    }
+
+    /// Logs as a live (non-preview) client sees them.
+    pub fn visible_logs(&self, preview: bool) -> Vec<&Log> {
+        self.logs.iter().filter(|l| preview || !l.result_only).collect()
+    }
+
+    /// Whether any action asks the client to reply before the flow can go on.
+    pub fn awaits_client(&self) -> bool {
+        self.actions.iter().any(|a| a.get("expectsDedicatedReply") == Some(&Value::Bool(true)))
+    }
+}

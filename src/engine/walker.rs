@@ -1,0 +1,310 @@
+//! The walk: execute blocks in order, follow edges, stop at the first input, at an action the
+//! client must answer, or at the end. An explicit loop with a per-turn step budget.
+
+use std::sync::Arc;
+
+use chrono::Utc;
+use serde_json::Value;
+
+use super::scope::Scope;
+use super::state::{FlowRef, Frame, Pos, STATE_FORMAT, SessionState};
+use super::turn::{Log, TurnOutput, TurnStatus};
+use super::{Engine, EngineError, StartFrom, StartParams, TextFormat};
+use crate::blocks::{self, Next};
+use crate::flow::{CompiledFlow, Target, VarValue};
+
+/// One turn in progress: the state being changed, the flows of its frames, the output.
+pub struct Turn<'e> {
+    pub engine: &'e Engine,
+    pub state: SessionState,
+    /// The compiled flow of each frame, parallel to `state.frames`.
+    pub flows: Vec<Arc<CompiledFlow>>,
+    pub out: TurnOutput,
+    pub format: TextFormat,
+    pub js_runs: u32,
+    pub now: chrono::DateTime<Utc>,
+}
+
+/// How a group run ended.
+enum Exit {
+    /// Leave the group towards this target (None: no next edge).
+    Goto(Option<Target>),
+    /// The turn stops here (input shown, waiting action, or failure).
+    Stop,
+}
+
+impl<'e> Turn<'e> {
+    pub fn new_session(engine: &'e Engine, flow: Arc<CompiledFlow>, p: &StartParams, result_id: String) -> Self {
+        let mut vars = std::collections::BTreeMap::new();
+        for d in &flow.variables {
+            if let Some(v) = &d.default {
+                vars.insert(d.id.clone(), v.clone());
+            }
+        }
+        let state = SessionState {
+            v: STATE_FORMAT,
+            frames: vec![Frame {
+                flow: FlowRef { id: flow.id.clone(), rev: flow.revision.clone() },
+                vars,
+                answers: Vec::new(),
+                result_id: (!p.preview).then_some(result_id),
+                resume: None,
+                queued: Vec::new(),
+                merge: false,
+            }],
+            cur: None,
+            mark: None,
+            answered: flow.settings.progress_enabled.then_some(0),
+            stream: p.stream,
+            preview: p.preview,
+            at: Utc::now().timestamp(),
+            trail: blocks::needs_trail(&flow).then(Vec::new),
+            done: false,
+        };
+        Turn {
+            engine,
+            state,
+            flows: vec![flow],
+            out: TurnOutput::default(),
+            format: p.format,
+            js_runs: 0,
+            now: Utc::now(),
+        }
+    }
+
+    /// Loads the flows of a stored session.
+    pub async fn load(engine: &'e Engine, state: SessionState, format: TextFormat) -> Result<Turn<'e>, EngineError> {
+        if state.done {
+            return Err(EngineError::Finished);
+        }
+        let mut flows = Vec::with_capacity(state.frames.len());
+        for f in &state.frames {
+            let flow = engine.flows.revision(&f.flow.id, &f.flow.rev).await.ok_or(EngineError::FlowGone)?;
+            flows.push(flow);
+        }
+        if flows.is_empty() {
+            return Err(EngineError::FlowGone);
+        }
+        Ok(Turn { engine, state, flows, out: TurnOutput::default(), format, js_runs: 0, now: Utc::now() })
+    }
+
+    /// The flow of the running frame.
+    pub fn flow(&self) -> Arc<CompiledFlow> {
+        self.flows[self.flows.len() - 1].clone()
+    }
+
+    /// A scope over the running frame's variables.
+    pub fn scope(&mut self) -> Scope<'_> {
+        let n = self.flows.len() - 1;
+        Scope {
+            flow: &self.flows[n],
+            vars: &mut self.state.frames[n].vars,
+            limits: &self.engine.config.js,
+            js_runs: &mut self.js_runs,
+        }
+    }
+
+    /// Applies prefilled variables (by exact name; restricted by the bot's prefill setting).
+    pub fn prefill(&mut self, values: &serde_json::Map<String, Value>) {
+        let flow = self.flow();
+        let mut scope = self.scope();
+        for (name, value) in values {
+            if let Some(allowed) = &flow.settings.prefillable
+                && !allowed.contains(name)
+            {
+                continue;
+            }
+            if let Some(d) = flow.variable_by_name(name) {
+                scope.set(&d.id, VarValue::from_json(value));
+            }
+        }
+    }
+
+    /// The first turn of a session.
+    pub async fn start(&mut self, p: StartParams) -> Result<(), EngineError> {
+        self.prefill(&p.prefilled);
+        if p.only_registering {
+            self.out.status = TurnStatus::Completed;
+            return Ok(());
+        }
+        let flow = self.flow();
+        let start = match &p.start_from {
+            Some(StartFrom::Group(g)) => Some(flow.target(g, None).ok_or(EngineError::StartGroupMissing)?),
+            Some(StartFrom::Event(e)) => {
+                let ev = flow.event(e).ok_or(EngineError::StartEventMissing)?;
+                ev.outgoing_edge_id.as_deref().and_then(|id| flow.edge(id))
+            }
+            None => flow.start,
+        };
+        self.run_from(start, p.message).await
+    }
+
+    /// Walks from `start`, then auto-continues with `message` when the flow starts with a
+    /// text-like input and nothing was said before it.
+    pub async fn run_from(&mut self, start: Option<Target>, message: Option<crate::engine::Message>) -> Result<(), EngineError> {
+        self.walk(start).await?;
+        if let Some(msg) = message
+            && self.out.messages.is_empty()
+            && !self.out.awaits_client()
+            && self.current_input_accepts_start_message()
+        {
+            self.continue_with(Some(msg)).await?;
+        }
+        Ok(())
+    }
+
+    fn current_input_accepts_start_message(&self) -> bool {
+        use crate::flow::block::{BlockKind, InputKind};
+        let Some(cur) = &self.state.cur else { return false };
+        let flow = &self.flows[self.flows.len() - 1];
+        let Some(ix) = flow.block_index(cur) else { return false };
+        match &flow.block(ix).kind {
+            BlockKind::Input(i) => !matches!(
+                i.kind,
+                InputKind::Cards | InputKind::PictureChoice | InputKind::Choice | InputKind::Payment
+            ),
+            _ => false,
+        }
+    }
+
+    /// The walk loop: groups, edges, frame pops, until a stop or the end.
+    pub async fn walk(&mut self, start: Option<Target>) -> Result<(), EngineError> {
+        self.out.walked = true;
+        self.state.cur = None;
+        let mut next = start;
+        loop {
+            let Some(target) = next.take() else {
+                match self.out_of_edges() {
+                    Some(t) => {
+                        next = t;
+                        continue;
+                    }
+                    None => {
+                        self.out.status = TurnStatus::Completed;
+                        self.out.input = None;
+                        return Ok(());
+                    }
+                }
+            };
+            match self.run_group(target).await? {
+                Exit::Goto(t) => next = t,
+                Exit::Stop => return Ok(()),
+            }
+        }
+    }
+
+    /// No next edge in the running frame: follow a queued position, or pop a linked frame.
+    /// Returns None when the conversation is over, Some(next) to go on.
+    fn out_of_edges(&mut self) -> Option<Option<Target>> {
+        let flow = self.flow();
+        if !self.state.top().queued.is_empty() {
+            let pos = self.state.top_mut().queued.remove(0);
+            return Some(flow.target(&pos.g, pos.b.as_deref()));
+        }
+        if self.state.frames.len() > 1 {
+            let child = self.state.frames.pop()?;
+            let child_flow = self.flows.pop()?;
+            self.merge_child(&child, &child_flow);
+            let parent = self.flow();
+            return Some(child.resume.and_then(|p| parent.target(&p.g, p.b.as_deref())));
+        }
+        None
+    }
+
+    fn merge_child(&mut self, child: &Frame, child_flow: &CompiledFlow) {
+        if let Some(n) = self.state.answered.as_mut() {
+            *n += child.answers.len() as u32;
+        }
+        if !child.merge {
+            return;
+        }
+        let parent_flow = self.flow();
+        let parent = self.state.top_mut();
+        for d in &child_flow.variables {
+            let value = child.vars.get(&d.id);
+            if let Some(pd) = parent_flow.variable_by_name(&d.name) {
+                match value {
+                    Some(v) => {
+                        parent.vars.insert(pd.id.clone(), v.clone());
+                    }
+                    None if child_flow.id == parent_flow.id => {
+                        parent.vars.remove(&pd.id);
+                    }
+                    None => {}
+                }
+            }
+        }
+        parent.answers.extend(child.answers.iter().cloned());
+    }
+
+    async fn run_group(&mut self, t: Target) -> Result<Exit, EngineError> {
+        let flow = self.flow();
+        let group = flow.group(t.group);
+        for ix in t.block..group.end() {
+            self.out.steps += 1;
+            if self.out.steps > self.engine.config.step_budget {
+                let msg = format!(
+                    "Stopped after {} blocks in one turn: the flow seems to loop without asking anything (last block {}).",
+                    self.engine.config.step_budget,
+                    flow.block(ix).id
+                );
+                tracing::warn!(flow = %flow.id, block = %flow.block(ix).id, "step budget exhausted");
+                self.out.logs.push(Log::error(msg));
+                self.out.status = TurnStatus::Failed;
+                self.state.cur = None;
+                return Ok(Exit::Stop);
+            }
+            let block = flow.block(ix);
+            match blocks::execute(self, ix).await? {
+                Next::Continue => {
+                    if !blocks::is_bubble(block)
+                        && let Some(e) = &block.outgoing_edge_id
+                    {
+                        return Ok(Exit::Goto(self.flow().edge(e)));
+                    }
+                }
+                Next::Edge(id) => return Ok(Exit::Goto(self.flow().edge(&id))),
+                Next::Goto(t) => return Ok(Exit::Goto(t)),
+                Next::End => return Ok(Exit::Goto(None)),
+                Next::Stop(status) => {
+                    self.state.cur = Some(block.id.clone());
+                    self.out.status = status;
+                    return Ok(Exit::Stop);
+                }
+                Next::Fail => {
+                    self.out.status = TurnStatus::Failed;
+                    return Ok(Exit::Stop);
+                }
+            }
+        }
+        let last = group.end().checked_sub(1).filter(|l| *l >= group.first);
+        Ok(Exit::Goto(last.and_then(|l| flow.block(l).outgoing_edge_id.as_deref()).and_then(|e| flow.edge(e))))
+    }
+
+    /// Finishes the turn: stamps the state, decides completion.
+    pub fn finish(mut self) -> (SessionState, TurnOutput) {
+        self.state.at = self.now.timestamp();
+        if self.out.status.is_finished() {
+            self.state.done = true;
+        }
+        (self.state, self.out)
+    }
+
+    /// The position right after block `ix` (next block, or the block's edge).
+    pub fn after_block(&self, ix: u32) -> Option<Target> {
+        let flow = &self.flows[self.flows.len() - 1];
+        let b = flow.block(ix);
+        if let Some(e) = &b.outgoing_edge_id {
+            return flow.edge(e);
+        }
+        let g = flow.group(b.group);
+        (ix + 1 < g.end()).then_some(Target { group: b.group, block: ix + 1 })
+    }
+
+    /// A stored position for a target of the running flow.
+    pub fn pos_of(&self, t: Target) -> Pos {
+        let flow = &self.flows[self.flows.len() - 1];
+        let g = flow.group(t.group);
+        Pos { g: g.id.clone(), b: (t.block < g.end()).then(|| flow.block(t.block).id.clone()) }
+    }
+}

@@ -1,0 +1,46 @@
+//! The published bot as data: the serde model of the export format, typed blocks, validation
+//! and compilation into an immutable [`CompiledFlow`]. No HTTP, storage or network here.
+
+pub mod block;
+pub mod compile;
+pub mod issues;
+pub mod model;
+pub mod options;
+pub mod progress;
+pub mod settings;
+pub mod typing;
+pub mod validate;
+pub mod value;
+pub mod wire;
+
+pub use compile::{CBlock, CompiledFlow, EventKind, FlowEvent, Group, Target, VarDecl, compile};
+pub use issues::{CompileError, Issue, Location, Severity};
+pub use model::{FlowDef, parse_flow};
+pub use value::VarValue;
+
+use std::sync::Arc;
+
+/// Parses and compiles a flow from JSON text. The revision is a hash of the text.
+pub fn load_str(text: &str, published_at: &str) -> Result<Arc<CompiledFlow>, LoadError> {
+    let def = parse_flow(text).map_err(|e| LoadError::Parse(e.to_string()))?;
+    let revision = revision_of(text);
+    Ok(Arc::new(compile(&def, &revision, published_at)?))
+}
+
+/// A short stable content hash (FNV-1a 64, hex) naming a published revision.
+pub fn revision_of(text: &str) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in text.as_bytes() {
+        h ^= u64::from(*b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("{h:016x}")
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error("invalid flow JSON: {0}")]
+    Parse(String),
+    #[error(transparent)]
+    Compile(#[from] CompileError),
+}

@@ -1,0 +1,104 @@
+//! Variable values: Typebot only ever stores strings, lists of (nullable) strings, or nothing.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// A set variable's value. "No value" is represented by absence, never by an empty string.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum VarValue {
+    Str(String),
+    List(Vec<Option<String>>),
+}
+
+impl VarValue {
+    /// Typebot's storage coercion of any JSON value ("safe stringify"): strings unchanged,
+    /// other scalars and objects JSON-encoded, arrays become lists, null and "" become unset.
+    pub fn from_json(v: &Value) -> Option<VarValue> {
+        match v {
+            Value::Null => None,
+            Value::Array(items) => Some(VarValue::List(items.iter().map(item_string).collect())),
+            other => item_string(other).map(VarValue::Str),
+        }
+    }
+
+    /// A string value, with the empty string meaning "unset".
+    pub fn from_string(s: impl Into<String>) -> Option<VarValue> {
+        let s = s.into();
+        if s.is_empty() { None } else { Some(VarValue::Str(s)) }
+    }
+
+    /// The text inserted by `{{Var}}`: strings raw, lists as JSON text.
+    pub fn to_text(&self) -> String {
+        match self {
+            VarValue::Str(s) => s.clone(),
+            VarValue::List(items) => list_json(items),
+        }
+    }
+
+    /// The JSON form (string or array), used for APIs and the sandbox.
+    pub fn to_json(&self) -> Value {
+        match self {
+            VarValue::Str(s) => Value::String(s.clone()),
+            VarValue::List(items) => Value::Array(
+                items.iter().map(|i| i.clone().map(Value::String).unwrap_or(Value::Null)).collect(),
+            ),
+        }
+    }
+
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            VarValue::Str(s) => Some(s),
+            VarValue::List(_) => None,
+        }
+    }
+}
+
+fn item_string(v: &Value) -> Option<String> {
+    let s = match v {
+        Value::Null => return None,
+        Value::String(s) => s.clone(),
+        Value::Number(n) => {
+            // JSON numbers coming from JS are shown like JS does: 42, not 42.0.
+            match n.as_f64() {
+                Some(f) if f.fract() == 0.0 && f.abs() < 1e21 && n.is_f64() => format!("{}", f as i64),
+                _ => n.to_string(),
+            }
+        }
+        other => other.to_string(),
+    };
+    if s.is_empty() { None } else { Some(s) }
+}
+
+fn list_json(items: &[Option<String>]) -> String {
+    let v: Vec<Value> =
+        items.iter().map(|i| i.clone().map(Value::String).unwrap_or(Value::Null)).collect();
+    Value::Array(v).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn safe_stringify_matches_typebot() {
+        assert_eq!(VarValue::from_json(&json!(42)), Some(VarValue::Str("42".into())));
+        assert_eq!(VarValue::from_json(&json!(42.0)), Some(VarValue::Str("42".into())));
+        assert_eq!(VarValue::from_json(&json!(1.5)), Some(VarValue::Str("1.5".into())));
+        assert_eq!(VarValue::from_json(&json!(true)), Some(VarValue::Str("true".into())));
+        assert_eq!(VarValue::from_json(&json!("")), None);
+        assert_eq!(VarValue::from_json(&json!(null)), None);
+        assert_eq!(VarValue::from_json(&json!({"a": 1})), Some(VarValue::Str("{\"a\":1}".into())));
+        assert_eq!(
+            VarValue::from_json(&json!(["a", 1, null])),
+            Some(VarValue::List(vec![Some("a".into()), Some("1".into()), None]))
+        );
+    }
+
+    #[test]
+    fn lists_render_as_json_text() {
+        let v = VarValue::List(vec![Some("a".into()), None]);
+        assert_eq!(v.to_text(), "[\"a\",null]");
+    }
+}

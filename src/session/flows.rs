@@ -1,0 +1,94 @@
+//! Published flows as stored data: the JSON of every revision, and which revision each flow id
+//! and public id currently points to. Shared by all server instances through the store, so a
+//! bot published on one instance is served by all, and sessions keep running on the revision
+//! they started on. Compiled flows are cached per process by [`crate::registry::Registry`].
+
+use serde::{Deserialize, Serialize};
+
+use super::{BoxFuture, StoreError};
+
+/// The published pointer of one flow.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Published {
+    pub flow_id: String,
+    pub public_id: String,
+    pub revision: String,
+    pub published_at: String,
+    pub name: String,
+}
+
+pub trait FlowStore: Send + Sync {
+    /// Stores the JSON of a revision (idempotent: revisions are content hashes).
+    fn put_revision(&self, flow_id: &str, revision: &str, json: &str) -> BoxFuture<'_, Result<(), StoreError>>;
+    fn get_revision(&self, flow_id: &str, revision: &str) -> BoxFuture<'_, Result<Option<String>, StoreError>>;
+    /// Points the flow id and its public id at a revision. Fails with `Other` if the public id
+    /// already belongs to another flow.
+    fn publish(&self, entry: &Published) -> BoxFuture<'_, Result<(), StoreError>>;
+    /// Removes the published pointers (revisions stay for running sessions).
+    fn unpublish(&self, flow_id: &str) -> BoxFuture<'_, Result<Option<Published>, StoreError>>;
+    fn by_flow_id(&self, flow_id: &str) -> BoxFuture<'_, Result<Option<Published>, StoreError>>;
+    fn by_public_id(&self, public_id: &str) -> BoxFuture<'_, Result<Option<Published>, StoreError>>;
+    fn list(&self) -> BoxFuture<'_, Result<Vec<Published>, StoreError>>;
+}
+
+/// Flow storage in process memory (the embedded default).
+#[derive(Default)]
+pub struct MemoryFlowStore {
+    inner: std::sync::Mutex<MemInner>,
+}
+
+#[derive(Default)]
+struct MemInner {
+    revisions: std::collections::HashMap<(String, String), String>,
+    by_flow: std::collections::HashMap<String, Published>,
+}
+
+fn ready<T: Send + 'static>(v: T) -> BoxFuture<'static, T> {
+    Box::pin(std::future::ready(v))
+}
+
+impl MemoryFlowStore {
+    fn with<T>(&self, f: impl FnOnce(&mut MemInner) -> Result<T, StoreError>) -> Result<T, StoreError> {
+        let mut g = self.inner.lock().map_err(|_| StoreError::Other("flow store lock poisoned".into()))?;
+        f(&mut g)
+    }
+}
+
+impl FlowStore for MemoryFlowStore {
+    fn put_revision(&self, flow_id: &str, revision: &str, json: &str) -> BoxFuture<'_, Result<(), StoreError>> {
+        ready(self.with(|g| {
+            g.revisions.insert((flow_id.to_string(), revision.to_string()), json.to_string());
+            Ok(())
+        }))
+    }
+    fn get_revision(&self, flow_id: &str, revision: &str) -> BoxFuture<'_, Result<Option<String>, StoreError>> {
+        ready(self.with(|g| Ok(g.revisions.get(&(flow_id.to_string(), revision.to_string())).cloned())))
+    }
+    fn publish(&self, entry: &Published) -> BoxFuture<'_, Result<(), StoreError>> {
+        let entry = entry.clone();
+        ready(self.with(|g| {
+            if let Some(other) = g.by_flow.values().find(|p| p.public_id == entry.public_id && p.flow_id != entry.flow_id) {
+                return Err(StoreError::Other(format!("public id {} is used by flow {}", entry.public_id, other.flow_id)));
+            }
+            g.by_flow.insert(entry.flow_id.clone(), entry);
+            Ok(())
+        }))
+    }
+    fn unpublish(&self, flow_id: &str) -> BoxFuture<'_, Result<Option<Published>, StoreError>> {
+        ready(self.with(|g| Ok(g.by_flow.remove(flow_id))))
+    }
+    fn by_flow_id(&self, flow_id: &str) -> BoxFuture<'_, Result<Option<Published>, StoreError>> {
+        ready(self.with(|g| Ok(g.by_flow.get(flow_id).cloned())))
+    }
+    fn by_public_id(&self, public_id: &str) -> BoxFuture<'_, Result<Option<Published>, StoreError>> {
+        ready(self.with(|g| Ok(g.by_flow.values().find(|p| p.public_id == public_id).cloned())))
+    }
+    fn list(&self) -> BoxFuture<'_, Result<Vec<Published>, StoreError>> {
+        ready(self.with(|g| {
+            let mut v: Vec<Published> = g.by_flow.values().cloned().collect();
+            v.sort_by(|a, b| a.public_id.cmp(&b.public_id));
+            Ok(v)
+        }))
+    }
+}

@@ -1,0 +1,97 @@
+//! Session, idempotency and result storage behind one small trait, [`Store`].
+//!
+//! The in-memory store ([`memory::MemoryStore`]) is the embedded default and the test double;
+//! the Redis store shares the same contract (and the same contract test suite). Sessions are
+//! opaque bytes here: the service layer serializes [`crate::engine::SessionState`].
+//!
+//! A turn is `begin_turn` (load + take the session's turn lease, so two concurrent turns on one
+//! session cannot both run) then `commit_turn` / `finish_turn` (version-checked save that also
+//! releases the lease) or `abort_turn`. Every session key carries the inactivity TTL, refreshed
+//! on each turn; finished sessions leave only a short-lived "finished" marker, and expired ones
+//! a small marker for a grace period, so the API can tell finished, expired and unknown apart.
+
+pub mod flows;
+pub mod memory;
+pub mod results;
+
+use std::future::Future;
+use std::pin::Pin;
+
+use serde::{Deserialize, Serialize};
+
+pub use results::{ResultRecord, ResultUpdate, ResultsPage};
+
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// How long the "finished" marker of a completed session is kept.
+pub const FINISHED_MARKER_SECS: u64 = 3600;
+/// How long after expiry a session is still reported as "expired" rather than unknown.
+pub const EXPIRED_GRACE_SECS: u64 = 86_400;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StoreError {
+    /// Another turn holds the session (or changed it since it was loaded).
+    #[error("the session is busy with another request")]
+    Busy,
+    /// The backing store cannot be reached or timed out.
+    #[error("session store unavailable: {0}")]
+    Unavailable(String),
+    #[error("session store error: {0}")]
+    Other(String),
+}
+
+/// A loaded session, leased for one turn.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Leased {
+    pub data: Vec<u8>,
+    pub version: u64,
+    pub lease: String,
+}
+
+/// What `begin_turn` found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Loaded {
+    Active(Leased),
+    Finished,
+    Expired,
+    Missing,
+}
+
+/// A stored response for an `Idempotency-Key`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredResponse {
+    /// Hash of the request (method, path, body) the key was first used with.
+    pub fingerprint: String,
+    pub status: u16,
+    pub body: String,
+}
+
+/// Storage for sessions, idempotency records and results.
+pub trait Store: Send + Sync {
+    /// Creates a new session (version 1) with an inactivity TTL.
+    fn create(&self, id: &str, data: Vec<u8>, ttl_secs: u64) -> BoxFuture<'_, Result<(), StoreError>>;
+    /// Records a session that finished in the very turn that created it.
+    fn create_finished(&self, id: &str) -> BoxFuture<'_, Result<(), StoreError>>;
+    /// Loads a session and takes its turn lease for `lease_ms`. `Err(Busy)` if leased.
+    fn begin_turn(&self, id: &str, lease_ms: u64) -> BoxFuture<'_, Result<Loaded, StoreError>>;
+    /// Saves the new state if the version still matches, releases the lease, refreshes the TTL.
+    fn commit_turn(&self, id: &str, data: Vec<u8>, leased: &Leased, ttl_secs: u64) -> BoxFuture<'_, Result<(), StoreError>>;
+    /// Replaces the session by a "finished" marker (version-checked), releasing the lease.
+    fn finish_turn(&self, id: &str, leased: &Leased) -> BoxFuture<'_, Result<(), StoreError>>;
+    /// Releases the lease without changing the session.
+    fn abort_turn(&self, id: &str, leased: &Leased) -> BoxFuture<'_, Result<(), StoreError>>;
+    /// Reads a stored response for an idempotency key (scoped by the caller).
+    fn idempotency_get(&self, key: &str) -> BoxFuture<'_, Result<Option<StoredResponse>, StoreError>>;
+    /// Stores a response unless the key already exists (first writer wins).
+    fn idempotency_put(&self, key: &str, response: &StoredResponse, ttl_secs: u64) -> BoxFuture<'_, Result<(), StoreError>>;
+    /// Applies a result update (answers, variables, logs, completion).
+    fn record_result(&self, update: &ResultUpdate, retention_secs: u64) -> BoxFuture<'_, Result<(), StoreError>>;
+    /// Lists a flow's results, newest first, after an opaque cursor.
+    fn list_results(&self, flow_id: &str, cursor: Option<&str>, limit: usize) -> BoxFuture<'_, Result<ResultsPage, StoreError>>;
+    /// Fetches one result (for remember-user resumes).
+    fn get_result(&self, flow_id: &str, result_id: &str) -> BoxFuture<'_, Result<Option<ResultRecord>, StoreError>>;
+    /// Checks the backing store is reachable.
+    fn health(&self) -> BoxFuture<'_, Result<(), StoreError>>;
+    /// A short name for logs and /readyz ("memory", "redis", "redis-cluster").
+    fn kind(&self) -> &'static str;
+}
