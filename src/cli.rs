@@ -1,1 +1,278 @@
-//! (pending)
+//! The `validate` and `chat` commands: user-facing terminal output (the only place that
+//! prints to stdout).
+
+use std::io::{BufRead, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use serde_json::Value;
+
+use crate::engine::richtext;
+use crate::engine::{
+    Engine, EngineConfig, MemoryFlows, Message, SessionState, StartParams, TextFormat, TurnOutput,
+    TurnStatus,
+};
+use crate::flow::{self, Severity};
+use crate::net::{OutboundPolicy, SafeClient};
+
+/// `tessera validate FLOW.json...`: prints every issue; Err when any file has errors.
+pub fn validate(paths: &[PathBuf], out: &mut dyn Write) -> anyhow::Result<bool> {
+    let mut all_ok = true;
+    for p in paths {
+        let text = match std::fs::read_to_string(p) {
+            Ok(t) => t,
+            Err(e) => {
+                writeln!(out, "{}: cannot read: {e}", p.display())?;
+                all_ok = false;
+                continue;
+            }
+        };
+        match flow::load_str(&text, "") {
+            Ok(f) => {
+                for w in &f.warnings {
+                    writeln!(out, "{}: {w}", p.display())?;
+                }
+                writeln!(
+                    out,
+                    "{}: ok ({} groups, {} blocks, {} warning(s))",
+                    p.display(),
+                    f.groups.len(),
+                    f.blocks.len(),
+                    f.warnings.len()
+                )?;
+            }
+            Err(flow::LoadError::Parse(e)) => {
+                writeln!(out, "{}: error[invalid_json] {e}", p.display())?;
+                all_ok = false;
+            }
+            Err(flow::LoadError::Compile(c)) => {
+                for i in &c.issues {
+                    writeln!(out, "{}: {i}", p.display())?;
+                }
+                let n = c
+                    .issues
+                    .iter()
+                    .filter(|i| i.severity == Severity::Error)
+                    .count();
+                writeln!(out, "{}: FAILED with {n} error(s)", p.display())?;
+                all_ok = false;
+            }
+        }
+    }
+    Ok(all_ok)
+}
+
+/// `tessera chat FLOW.json`: a conversation in the terminal.
+pub async fn chat(
+    path: &Path,
+    flows_dir: Option<&Path>,
+    input: &mut dyn BufRead,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
+    let flows = Arc::new(MemoryFlows::new());
+    if let Some(dir) = flows_dir {
+        for entry in std::fs::read_dir(dir)?.flatten() {
+            let p = entry.path();
+            if p.extension().is_some_and(|x| x == "json")
+                && let Ok(f) = std::fs::read_to_string(&p)
+                    .map_err(anyhow::Error::from)
+                    .and_then(|t| Ok(flow::load_str(&t, "")?))
+            {
+                flows.publish(f);
+            }
+        }
+    }
+    let text = std::fs::read_to_string(path)?;
+    let main = flow::load_str(&text, "").map_err(|e| {
+        anyhow::anyhow!(
+            "{}: {e} (run `tessera validate` for details)",
+            path.display()
+        )
+    })?;
+    flows.publish(main.clone());
+    let http = SafeClient::new(OutboundPolicy::default()).ok();
+    let engine = Engine::new(flows, http, EngineConfig::default());
+    writeln!(
+        out,
+        "Chatting with \"{}\" (Ctrl-D to quit)\n",
+        if main.name.is_empty() {
+            &main.id
+        } else {
+            &main.name
+        }
+    )?;
+    let (mut state, turn) = engine
+        .start(main, StartParams::default(), crate::ids::new_id())
+        .await?;
+    let mut turn = turn;
+    loop {
+        show(&turn, out)?;
+        if turn.status.is_finished() {
+            writeln!(out, "\n— end of conversation —")?;
+            return Ok(());
+        }
+        let reply = prompt(&turn, input, out)?;
+        let Some(reply) = reply else {
+            writeln!(out)?;
+            return Ok(());
+        };
+        let (s, t) = engine.resume(state, reply, TextFormat::RichText).await?;
+        state = s;
+        turn = t;
+        let _: &SessionState = &state;
+    }
+}
+
+fn show(turn: &TurnOutput, out: &mut dyn Write) -> anyhow::Result<()> {
+    let mut actions = turn.actions.iter().peekable();
+    let flush_actions = |after: Option<&str>,
+                         actions: &mut std::iter::Peekable<std::slice::Iter<'_, Value>>,
+                         out: &mut dyn Write|
+     -> anyhow::Result<()> {
+        while let Some(a) =
+            actions.next_if(|a| a.get("lastBubbleBlockId").and_then(Value::as_str) == after)
+        {
+            writeln!(out, "  (client action: {})", describe_action(a))?;
+        }
+        Ok(())
+    };
+    flush_actions(None, &mut actions, out)?;
+    for m in &turn.messages {
+        let kind = m.get("type").and_then(Value::as_str).unwrap_or_default();
+        let content = m.get("content").cloned().unwrap_or(Value::Null);
+        match kind {
+            "text" => {
+                let nodes = content
+                    .get("richText")
+                    .and_then(Value::as_array)
+                    .cloned()
+                    .unwrap_or_default();
+                for line in richtext::to_plain_text(&nodes).lines() {
+                    writeln!(out, "bot> {line}")?;
+                }
+            }
+            other => {
+                let url = content.get("url").and_then(Value::as_str).unwrap_or("");
+                writeln!(out, "bot> [{other}] {url}")?;
+            }
+        }
+        flush_actions(m.get("id").and_then(Value::as_str), &mut actions, out)?;
+    }
+    for a in actions {
+        writeln!(out, "  (client action: {})", describe_action(a))?;
+    }
+    for l in &turn.logs {
+        writeln!(
+            out,
+            "  (log {}: {})",
+            l.status.unwrap_or("info"),
+            l.description
+        )?;
+    }
+    Ok(())
+}
+
+fn describe_action(a: &Value) -> String {
+    let kind = a.get("type").and_then(Value::as_str).unwrap_or("?");
+    let payload = a.get(kind).cloned().unwrap_or(Value::Null);
+    match kind {
+        "redirect" => format!(
+            "redirect to {}",
+            payload.get("url").and_then(Value::as_str).unwrap_or("")
+        ),
+        "wait" => format!(
+            "wait {} s",
+            payload
+                .get("secondsToWaitFor")
+                .cloned()
+                .unwrap_or(Value::Null)
+        ),
+        "setVariable" | "scriptToExecute" => {
+            let script = payload.get("scriptToExecute").unwrap_or(&payload);
+            format!(
+                "run script `{}`",
+                script.get("content").and_then(Value::as_str).unwrap_or("")
+            )
+        }
+        other => format!("{other} {}", payload),
+    }
+}
+
+/// Asks for the reply the current turn expects. None on end of input.
+fn prompt(
+    turn: &TurnOutput,
+    input: &mut dyn BufRead,
+    out: &mut dyn Write,
+) -> anyhow::Result<Option<Option<Message>>> {
+    let mut choices: Vec<(String, Option<String>)> = Vec::new();
+    match (&turn.input, turn.status) {
+        (Some(i), _) => {
+            let kind = i.get("type").and_then(Value::as_str).unwrap_or("input");
+            for item in i
+                .get("items")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
+                if let Some(paths) = item.get("paths").and_then(Value::as_array) {
+                    let title = item.get("title").and_then(Value::as_str).unwrap_or("");
+                    for p in paths {
+                        let label = format!(
+                            "{title} — {}",
+                            p.get("text").and_then(Value::as_str).unwrap_or("")
+                        );
+                        choices.push((
+                            label,
+                            p.get("id").and_then(Value::as_str).map(str::to_string),
+                        ));
+                    }
+                } else {
+                    let label = ["content", "title", "pictureSrc"]
+                        .iter()
+                        .find_map(|k| item.get(*k).and_then(Value::as_str))
+                        .unwrap_or("");
+                    let value = item
+                        .get("value")
+                        .and_then(Value::as_str)
+                        .or(Some(label))
+                        .map(str::to_string);
+                    choices.push((label.to_string(), value));
+                }
+            }
+            for (n, (label, _)) in choices.iter().enumerate() {
+                writeln!(out, "  {}. {label}", n + 1)?;
+            }
+            write!(out, "[{kind}] you> ")?;
+        }
+        (None, TurnStatus::WaitingTime) => write!(out, "[paused: press Enter to continue] ")?,
+        (None, _) => write!(
+            out,
+            "[the client would reply to the action above; type its result] you> "
+        )?,
+    }
+    out.flush()?;
+    let mut line = String::new();
+    if input.read_line(&mut line)? == 0 {
+        return Ok(None);
+    }
+    let line = line.trim_end_matches(['\n', '\r']).to_string();
+    if turn.status == TurnStatus::WaitingTime && line.is_empty() {
+        return Ok(Some(None));
+    }
+    if let Ok(n) = line.trim().parse::<usize>()
+        && n >= 1
+        && n <= choices.len()
+        && turn
+            .input
+            .as_ref()
+            .and_then(|i| i.get("type"))
+            .and_then(Value::as_str)
+            != Some("rating input")
+    {
+        let (label, value) = &choices[n - 1];
+        return Ok(Some(Some(Message::text(
+            value.clone().unwrap_or_else(|| label.clone()),
+        ))));
+    }
+    Ok(Some(Some(Message::text(line))))
+}

@@ -1,1 +1,215 @@
-//! (pending)
+//! Layered configuration: built-in defaults, then a TOML file (`--config` or
+//! `TESSERA_CONFIG`), then `TESSERA_*` environment variables, then command-line flags.
+//! Unknown keys in the file are an error; every setting is documented in the README.
+
+use std::path::PathBuf;
+
+use serde::Deserialize;
+
+/// Every server setting. Field names are the TOML keys; the env variable is
+/// `TESSERA_` + the upper-cased name (lists are comma-separated).
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Address to bind.
+    pub host: String,
+    /// Port to listen on (0 picks a free port).
+    pub port: u16,
+    /// Directory of bots published at start-up (every `*.json`).
+    pub flows: Option<PathBuf>,
+    /// `memory` (default), `redis://host:port/db` or `redis+cluster://h1:p1,h2:p2`.
+    pub store: String,
+    /// Bearer token for the authenticated routes (publishing, preview, results). Unset: those
+    /// routes answer 401 explaining how to set it.
+    pub api_token: Option<String>,
+    /// Default inactivity TTL of sessions, in seconds (a bot may set its own).
+    pub session_ttl_secs: u64,
+    /// How long `Idempotency-Key` responses are kept, in seconds.
+    pub idempotency_ttl_secs: u64,
+    /// How long results are kept, in days.
+    pub results_retention_days: u64,
+    /// Largest accepted request body, in bytes.
+    pub max_body_bytes: usize,
+    /// Blocks executed per turn before a turn is stopped (cycle guard).
+    pub step_budget: u32,
+    /// Time limit of one JavaScript evaluation, in milliseconds.
+    pub js_timeout_ms: u64,
+    /// Memory limit of the JavaScript sandbox, in MiB.
+    pub js_memory_mib: usize,
+    /// Hosts outbound HTTP blocks may reach even though they resolve to private addresses.
+    pub http_allowed_hosts: Vec<String>,
+    /// Default timeout of outbound HTTP requests, in seconds.
+    pub http_timeout_secs: u64,
+    /// Public URLs of this server (origins), trusted with `x-typebot-iframe-referrer-origin`.
+    pub viewer_urls: Vec<String>,
+    /// How long a turn may hold a session before another request may take it, in milliseconds.
+    pub turn_lease_ms: u64,
+    /// HTTP worker threads (default: number of CPUs).
+    pub workers: Option<usize>,
+    /// Log filter (`info`, `tessera=debug`, ...); `RUST_LOG` also works.
+    pub log: String,
+    /// Log format: `text` or `json`.
+    pub log_format: String,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            host: "0.0.0.0".into(),
+            port: 8080,
+            flows: None,
+            store: "memory".into(),
+            api_token: None,
+            session_ttl_secs: 86_400,
+            idempotency_ttl_secs: 86_400,
+            results_retention_days: 30,
+            max_body_bytes: 256 * 1024,
+            step_budget: 1000,
+            js_timeout_ms: 1000,
+            js_memory_mib: 32,
+            http_allowed_hosts: Vec::new(),
+            http_timeout_secs: 10,
+            viewer_urls: Vec::new(),
+            turn_lease_ms: 30_000,
+            workers: None,
+            log: "info".into(),
+            log_format: "text".into(),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {0}: {1}")]
+    Read(PathBuf, std::io::Error),
+    #[error("invalid config file {0}: {1}")]
+    Parse(PathBuf, String),
+    #[error("invalid value for {0}: {1}")]
+    Env(String, String),
+}
+
+impl Config {
+    /// Defaults, then the file (if any), then the environment.
+    pub fn load(
+        file: Option<PathBuf>,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Config, ConfigError> {
+        let file = file.or_else(|| env("TESSERA_CONFIG").map(PathBuf::from));
+        let mut cfg = match file {
+            Some(path) => {
+                let text = std::fs::read_to_string(&path)
+                    .map_err(|e| ConfigError::Read(path.clone(), e))?;
+                toml::from_str(&text)
+                    .map_err(|e| ConfigError::Parse(path.clone(), e.to_string()))?
+            }
+            None => Config::default(),
+        };
+        cfg.apply_env(env)?;
+        Ok(cfg)
+    }
+
+    /// Reads the process environment.
+    pub fn from_process_env(file: Option<PathBuf>) -> Result<Config, ConfigError> {
+        Self::load(file, &|k| std::env::var(k).ok())
+    }
+
+    fn apply_env(&mut self, env: &dyn Fn(&str) -> Option<String>) -> Result<(), ConfigError> {
+        fn num<T: std::str::FromStr>(key: &str, v: String) -> Result<T, ConfigError> {
+            v.trim()
+                .parse()
+                .map_err(|_| ConfigError::Env(key.into(), format!("\"{v}\" is not a valid number")))
+        }
+        let list = |v: String| {
+            v.split(',')
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty())
+                .collect::<Vec<_>>()
+        };
+        let get = |k: &str| env(k).filter(|v| !v.is_empty());
+        if let Some(v) = get("TESSERA_HOST") {
+            self.host = v;
+        }
+        if let Some(v) = get("TESSERA_PORT") {
+            self.port = num("TESSERA_PORT", v)?;
+        }
+        if let Some(v) = get("TESSERA_FLOWS") {
+            self.flows = Some(PathBuf::from(v));
+        }
+        if let Some(v) = get("TESSERA_STORE") {
+            self.store = v;
+        }
+        if let Some(v) = get("TESSERA_API_TOKEN") {
+            self.api_token = Some(v);
+        }
+        if let Some(v) = get("TESSERA_SESSION_TTL_SECS") {
+            self.session_ttl_secs = num("TESSERA_SESSION_TTL_SECS", v)?;
+        }
+        if let Some(v) = get("TESSERA_IDEMPOTENCY_TTL_SECS") {
+            self.idempotency_ttl_secs = num("TESSERA_IDEMPOTENCY_TTL_SECS", v)?;
+        }
+        if let Some(v) = get("TESSERA_RESULTS_RETENTION_DAYS") {
+            self.results_retention_days = num("TESSERA_RESULTS_RETENTION_DAYS", v)?;
+        }
+        if let Some(v) = get("TESSERA_MAX_BODY_BYTES") {
+            self.max_body_bytes = num("TESSERA_MAX_BODY_BYTES", v)?;
+        }
+        if let Some(v) = get("TESSERA_STEP_BUDGET") {
+            self.step_budget = num("TESSERA_STEP_BUDGET", v)?;
+        }
+        if let Some(v) = get("TESSERA_JS_TIMEOUT_MS") {
+            self.js_timeout_ms = num("TESSERA_JS_TIMEOUT_MS", v)?;
+        }
+        if let Some(v) = get("TESSERA_JS_MEMORY_MIB") {
+            self.js_memory_mib = num("TESSERA_JS_MEMORY_MIB", v)?;
+        }
+        if let Some(v) = get("TESSERA_HTTP_ALLOWED_HOSTS") {
+            self.http_allowed_hosts = list(v);
+        }
+        if let Some(v) = get("TESSERA_HTTP_TIMEOUT_SECS") {
+            self.http_timeout_secs = num("TESSERA_HTTP_TIMEOUT_SECS", v)?;
+        }
+        if let Some(v) = get("TESSERA_VIEWER_URLS") {
+            self.viewer_urls = list(v);
+        }
+        if let Some(v) = get("TESSERA_TURN_LEASE_MS") {
+            self.turn_lease_ms = num("TESSERA_TURN_LEASE_MS", v)?;
+        }
+        if let Some(v) = get("TESSERA_WORKERS") {
+            self.workers = Some(num("TESSERA_WORKERS", v)?);
+        }
+        if let Some(v) = get("TESSERA_LOG") {
+            self.log = v;
+        }
+        if let Some(v) = get("TESSERA_LOG_FORMAT") {
+            self.log_format = v;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn env_overrides_defaults() {
+        let env = |k: &str| match k {
+            "TESSERA_PORT" => Some("9000".to_string()),
+            "TESSERA_HTTP_ALLOWED_HOSTS" => Some("a.internal, b.internal".to_string()),
+            _ => None,
+        };
+        let c = Config::load(None, &env).map_err(|e| e.to_string());
+        let Ok(c) = c else { panic!("config failed") };
+        assert_eq!(c.port, 9000);
+        assert_eq!(c.http_allowed_hosts, vec!["a.internal", "b.internal"]);
+        assert_eq!(c.store, "memory");
+    }
+
+    #[test]
+    fn bad_numbers_and_unknown_keys_are_errors() {
+        let env = |k: &str| (k == "TESSERA_PORT").then(|| "eighty".to_string());
+        assert!(Config::load(None, &env).is_err());
+        assert!(toml::from_str::<Config>("nope = 1").is_err());
+        assert!(toml::from_str::<Config>("port = 1234").is_ok());
+    }
+}

@@ -19,7 +19,9 @@ pub fn new_id() -> String {
 
 /// Whether a string looks like an id we could have issued (cheap pre-check before lookups).
 pub fn is_plausible_id(s: &str) -> bool {
-    (1..=128).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    (1..=128).contains(&s.len())
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 #[cfg(test)]

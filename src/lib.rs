@@ -18,6 +18,8 @@ pub mod error;
 pub mod flow;
 pub mod ids;
 pub mod net;
+pub mod registry;
 pub mod server;
+pub mod service;
 pub mod session;
 pub mod telemetry;

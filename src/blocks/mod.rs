@@ -56,17 +56,26 @@ pub async fn execute(turn: &mut Turn<'_>, ix: u32) -> Result<Next, EngineError> 
         BlockKind::Integration(i) => integrations::execute(turn, ix, i).await,
         BlockKind::Unsupported { type_name } => {
             tracing::info!(block = %block.id, block_type = %type_name, "skipping unsupported block");
-            turn.out.logs.push(Log::info(format!("Block type \"{type_name}\" is not supported by this engine: skipped")));
+            turn.out.logs.push(Log::info(format!(
+                "Block type \"{type_name}\" is not supported by this engine: skipped"
+            )));
             Ok(Next::Continue)
         }
     }
 }
 
 /// Applies a reply to a non-input block the session was waiting on (a client-side action).
-pub fn resume_action(turn: &mut Turn<'_>, ix: u32, msg: Option<&Message>) -> Result<(), EngineError> {
+pub fn resume_action(
+    turn: &mut Turn<'_>,
+    ix: u32,
+    msg: Option<&Message>,
+) -> Result<(), EngineError> {
     let flow = turn.flow();
     let block = flow.block(ix);
-    let text = msg.and_then(Message::reply_text).unwrap_or_default().to_string();
+    let text = msg
+        .and_then(Message::reply_text)
+        .unwrap_or_default()
+        .to_string();
     match &block.kind {
         BlockKind::Logic(l) => logic::resume(turn, l, &text),
         BlockKind::Integration(i) => integrations::resume(turn, i, &text),
@@ -81,9 +90,15 @@ pub fn resume_action(turn: &mut Turn<'_>, ix: u32, msg: Option<&Message>) -> Res
 /// Substitutes variables in every string of a JSON value.
 pub fn substitute_value(v: &Value, scope: &mut Scope<'_>) -> Value {
     match v {
-        Value::String(s) if s.contains("{{") => Value::String(templating::parse(s, scope, Opts::default())),
+        Value::String(s) if s.contains("{{") => {
+            Value::String(templating::parse(s, scope, Opts::default()))
+        }
         Value::Array(a) => Value::Array(a.iter().map(|x| substitute_value(x, scope)).collect()),
-        Value::Object(m) => Value::Object(m.iter().map(|(k, x)| (k.clone(), substitute_value(x, scope))).collect()),
+        Value::Object(m) => Value::Object(
+            m.iter()
+                .map(|(k, x)| (k.clone(), substitute_value(x, scope)))
+                .collect(),
+        ),
         other => other.clone(),
     }
 }

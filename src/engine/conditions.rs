@@ -36,11 +36,17 @@ pub fn evaluate(cond: &Condition, scope: &mut Scope<'_>) -> bool {
     }
     let or = cond.logical_operator.as_deref() == Some("OR");
     let mut results = cond.comparisons.iter().map(|c| compare_one(c, scope));
-    if or { results.any(|r| r) } else { results.all(|r| r) }
+    if or {
+        results.any(|r| r)
+    } else {
+        results.all(|r| r)
+    }
 }
 
 fn compare_one(c: &Comparison, scope: &mut Scope<'_>) -> bool {
-    let (Some(var), Some(op)) = (&c.variable_id, &c.comparison_operator) else { return false };
+    let (Some(var), Some(op)) = (&c.variable_id, &c.comparison_operator) else {
+        return false;
+    };
     let left = Side::from(scope.get(var));
     let right = match c.value.as_deref() {
         None | Some("undefined") | Some("null") => Side::None,
@@ -116,7 +122,12 @@ enum Quantifier {
 use Quantifier::{All, AnyOf};
 
 /// Typebot's `compare`: strings directly, lists element-wise.
-fn cmp(left: &Side, right: &Side, q: Quantifier, f: impl Fn(Option<&str>, Option<&str>) -> bool) -> bool {
+fn cmp(
+    left: &Side,
+    right: &Side,
+    q: Quantifier,
+    f: impl Fn(Option<&str>, Option<&str>) -> bool,
+) -> bool {
     fn apply(q: Quantifier, mut items: impl Iterator<Item = bool>) -> bool {
         match q {
             All => items.all(|x| x),
@@ -128,9 +139,12 @@ fn cmp(left: &Side, right: &Side, q: Quantifier, f: impl Fn(Option<&str>, Option
         _ => None,
     };
     match (left, right) {
-        (Side::List(a), Side::List(b)) => {
-            apply(q, a.iter().enumerate().map(|(i, x)| f(x.as_deref(), b.get(i).cloned().flatten().as_deref())))
-        }
+        (Side::List(a), Side::List(b)) => apply(
+            q,
+            a.iter()
+                .enumerate()
+                .map(|(i, x)| f(x.as_deref(), b.get(i).cloned().flatten().as_deref())),
+        ),
         (Side::List(a), r) => {
             let r = as_opt(r);
             apply(q, a.iter().map(|x| f(x.as_deref(), r.as_deref())))
@@ -182,15 +196,23 @@ fn number_date_or_length(s: &str) -> f64 {
         return d.timestamp_millis() as f64;
     }
     if let Ok(d) = chrono::NaiveDate::parse_from_str(t, "%Y-%m-%d") {
-        return d.and_hms_opt(0, 0, 0).map(|dt| dt.and_utc().timestamp_millis() as f64).unwrap_or(0.0);
+        return d
+            .and_hms_opt(0, 0, 0)
+            .map(|dt| dt.and_utc().timestamp_millis() as f64)
+            .unwrap_or(0.0);
     }
     s.chars().count() as f64
 }
 
 /// `/pattern/flags` or a bare pattern; an invalid regex never matches.
 fn matches_regex(text: Option<&str>, pattern: Option<&str>) -> bool {
-    let (Option::Some(text), Option::Some(p)) = (text, pattern) else { return false };
-    let (pat, flags) = match p.strip_prefix('/').and_then(|r| r.rfind('/').map(|i| (&r[..i], &r[i + 1..]))) {
+    let (Option::Some(text), Option::Some(p)) = (text, pattern) else {
+        return false;
+    };
+    let (pat, flags) = match p
+        .strip_prefix('/')
+        .and_then(|r| r.rfind('/').map(|i| (&r[..i], &r[i + 1..])))
+    {
         Option::Some((pat, flags)) => (pat, flags),
         None => (p, ""),
     };
@@ -213,8 +235,14 @@ mod tests {
 
     #[test]
     fn regex_forms() {
-        assert!(matches_regex(Option::Some("Hello"), Option::Some("/hello/i")));
-        assert!(!matches_regex(Option::Some("Hello"), Option::Some("/hello/")));
+        assert!(matches_regex(
+            Option::Some("Hello"),
+            Option::Some("/hello/i")
+        ));
+        assert!(!matches_regex(
+            Option::Some("Hello"),
+            Option::Some("/hello/")
+        ));
         assert!(matches_regex(Option::Some("abc123"), Option::Some("\\d+")));
         assert!(!matches_regex(Option::Some("abc"), Option::Some("(")));
     }

@@ -13,7 +13,11 @@ pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 /// Read access to compiled flows.
 pub trait FlowSource: Send + Sync {
     /// A specific revision (sessions keep running on the revision they started on).
-    fn revision<'a>(&'a self, id: &'a str, rev: &'a str) -> BoxFuture<'a, Option<Arc<CompiledFlow>>>;
+    fn revision<'a>(
+        &'a self,
+        id: &'a str,
+        rev: &'a str,
+    ) -> BoxFuture<'a, Option<Arc<CompiledFlow>>>;
     /// The currently published revision of a flow, by its id.
     fn published<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Option<Arc<CompiledFlow>>>;
 }
@@ -39,14 +43,18 @@ impl MemoryFlows {
     /// Adds a revision and makes it the published one for its id.
     pub fn publish(&self, flow: Arc<CompiledFlow>) {
         if let Ok(mut g) = self.inner.write() {
-            g.revisions.insert((flow.id.clone(), flow.revision.clone()), flow.clone());
+            g.revisions
+                .insert((flow.id.clone(), flow.revision.clone()), flow.clone());
             g.published.insert(flow.id.clone(), flow);
         }
     }
 
     /// Removes the published pointer (revisions stay for running sessions).
     pub fn unpublish(&self, id: &str) -> bool {
-        self.inner.write().map(|mut g| g.published.remove(id).is_some()).unwrap_or(false)
+        self.inner
+            .write()
+            .map(|mut g| g.published.remove(id).is_some())
+            .unwrap_or(false)
     }
 
     pub fn get_published(&self, id: &str) -> Option<Arc<CompiledFlow>> {
@@ -54,17 +62,29 @@ impl MemoryFlows {
     }
 
     pub fn get_revision(&self, id: &str, rev: &str) -> Option<Arc<CompiledFlow>> {
-        self.inner.read().ok()?.revisions.get(&(id.to_string(), rev.to_string())).cloned()
+        self.inner
+            .read()
+            .ok()?
+            .revisions
+            .get(&(id.to_string(), rev.to_string()))
+            .cloned()
     }
 
     /// Every published flow.
     pub fn list(&self) -> Vec<Arc<CompiledFlow>> {
-        self.inner.read().map(|g| g.published.values().cloned().collect()).unwrap_or_default()
+        self.inner
+            .read()
+            .map(|g| g.published.values().cloned().collect())
+            .unwrap_or_default()
     }
 }
 
 impl FlowSource for MemoryFlows {
-    fn revision<'a>(&'a self, id: &'a str, rev: &'a str) -> BoxFuture<'a, Option<Arc<CompiledFlow>>> {
+    fn revision<'a>(
+        &'a self,
+        id: &'a str,
+        rev: &'a str,
+    ) -> BoxFuture<'a, Option<Arc<CompiledFlow>>> {
         let f = self.get_revision(id, rev);
         Box::pin(async move { f })
     }

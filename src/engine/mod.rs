@@ -32,14 +32,26 @@ use walker::Turn;
 /// A message sent by the user or the client.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Message {
-    Text { text: String, reply_id: Option<String>, attached_file_urls: Vec<String> },
-    Audio { url: String },
-    Command { command: String },
+    Text {
+        text: String,
+        reply_id: Option<String>,
+        attached_file_urls: Vec<String>,
+    },
+    Audio {
+        url: String,
+    },
+    Command {
+        command: String,
+    },
 }
 
 impl Message {
     pub fn text(t: impl Into<String>) -> Self {
-        Message::Text { text: t.into(), reply_id: None, attached_file_urls: Vec::new() }
+        Message::Text {
+            text: t.into(),
+            reply_id: None,
+            attached_file_urls: Vec::new(),
+        }
     }
     /// The text a reply carries (audio: its URL; commands: none).
     pub fn reply_text(&self) -> Option<&str> {
@@ -89,7 +101,10 @@ pub struct EngineConfig {
 
 impl Default for EngineConfig {
     fn default() -> Self {
-        Self { step_budget: 1000, js: JsLimits::default() }
+        Self {
+            step_budget: 1000,
+            js: JsLimits::default(),
+        }
     }
 }
 
@@ -123,7 +138,11 @@ pub struct Engine {
 
 impl Engine {
     pub fn new(flows: Arc<dyn FlowSource>, http: Option<SafeClient>, config: EngineConfig) -> Self {
-        Self { flows, http, config }
+        Self {
+            flows,
+            http,
+            config,
+        }
     }
 
     /// Starts a session on `flow`. Returns the new state and what the first turn produced.

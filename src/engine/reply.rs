@@ -50,7 +50,12 @@ impl Turn<'_> {
         self.walk(next).await
     }
 
-    async fn reply_to_input(&mut self, ix: u32, msg: Option<&Message>, with_events: bool) -> Result<(), EngineError> {
+    async fn reply_to_input(
+        &mut self,
+        ix: u32,
+        msg: Option<&Message>,
+        with_events: bool,
+    ) -> Result<(), EngineError> {
         let parsed = inputs::parse_reply(self, ix, msg);
         let flow = self.flow();
         if with_events {
@@ -59,10 +64,9 @@ impl Turn<'_> {
                 .events
                 .iter()
                 .find(|e| matches!(e.kind, EventKind::Reply(_)) && e.outgoing_edge_id.is_some());
-            let invalid_ev = flow
-                .events
-                .iter()
-                .find(|e| matches!(e.kind, EventKind::InvalidReply(_)) && e.outgoing_edge_id.is_some());
+            let invalid_ev = flow.events.iter().find(|e| {
+                matches!(e.kind, EventKind::InvalidReply(_)) && e.outgoing_edge_id.is_some()
+            });
             let chosen = match (reply_ev, invalid_ev) {
                 (Some(_), Some(i)) if invalid => Some((i, false)),
                 (Some(r), _) => Some((r, true)),
@@ -70,7 +74,10 @@ impl Turn<'_> {
                 _ => None,
             };
             if let Some((ev, auto)) = chosen {
-                let text = msg.and_then(Message::reply_text).unwrap_or_default().to_string();
+                let text = msg
+                    .and_then(Message::reply_text)
+                    .unwrap_or_default()
+                    .to_string();
                 self.fill_reply_event_vars(&ev.kind, ix, &text);
                 let block_id = flow.block(ix).id.clone();
                 self.state.mark = Some(ReturnMark {
@@ -93,7 +100,11 @@ impl Turn<'_> {
             }
             Parsed::Valid(v) => {
                 self.save_answer(ix, &v);
-                let next = v.edge.as_deref().and_then(|e| flow.edge(e)).or_else(|| self.after_block(ix));
+                let next = v
+                    .edge
+                    .as_deref()
+                    .and_then(|e| flow.edge(e))
+                    .or_else(|| self.after_block(ix));
                 self.out.last_message_new_format = v.new_format.clone();
                 self.walk_or_end(next).await
             }
@@ -101,7 +112,9 @@ impl Turn<'_> {
     }
 
     fn fill_reply_event_vars(&mut self, kind: &EventKind, ix: u32, text: &str) {
-        let (EventKind::Reply(vars) | EventKind::InvalidReply(vars)) = kind else { return };
+        let (EventKind::Reply(vars) | EventKind::InvalidReply(vars)) = kind else {
+            return;
+        };
         let flow = self.flow();
         let block = flow.block(ix);
         let input_type = match &block.kind {
@@ -110,7 +123,11 @@ impl Turn<'_> {
         };
         let title = flow.group(block.group).title.clone();
         let mut scope = self.scope();
-        let pairs = [(&vars.content, text.to_string()), (&vars.input_type, input_type.to_string()), (&vars.input_name, title)];
+        let pairs = [
+            (&vars.content, text.to_string()),
+            (&vars.input_type, input_type.to_string()),
+            (&vars.input_name, title),
+        ];
         for (var, value) in pairs {
             if let Some(id) = var {
                 scope.set(id, VarValue::from_string(value));
@@ -120,14 +137,22 @@ impl Turn<'_> {
 
     /// Re-applies the reply that triggered a reply event once the walk is back on its input.
     async fn auto_resume(&mut self) -> Result<(), EngineError> {
-        let Some(mark) = self.state.mark.clone() else { return Ok(()) };
-        if mark.status != MarkStatus::Called || self.state.cur.as_deref() != Some(mark.block.as_str()) {
+        let Some(mark) = self.state.mark.clone() else {
+            return Ok(());
+        };
+        if mark.status != MarkStatus::Called
+            || self.state.cur.as_deref() != Some(mark.block.as_str())
+        {
             return Ok(());
         }
-        let Some(text) = mark.resume_with else { return Ok(()) };
+        let Some(text) = mark.resume_with else {
+            return Ok(());
+        };
         self.state.mark = None;
         let flow = self.flow();
-        let Some(ix) = flow.block_index(&mark.block) else { return Ok(()) };
+        let Some(ix) = flow.block_index(&mark.block) else {
+            return Ok(());
+        };
         // The input was already rendered by the walk; the re-applied reply replaces it.
         self.out.input = None;
         Box::pin(self.reply_to_input(ix, Some(&Message::text(text)), false)).await
@@ -140,16 +165,25 @@ impl Turn<'_> {
             .iter()
             .find(|e| matches!(&e.kind, EventKind::Command { command: c, .. } if c == command))
             .ok_or(EngineError::CommandNotFound)?;
-        let EventKind::Command { resume_after, .. } = ev.kind else { return Err(EngineError::CommandNotFound) };
+        let EventKind::Command { resume_after, .. } = ev.kind else {
+            return Err(EngineError::CommandNotFound);
+        };
         if let Some(cur) = cur
             && let Some(ix) = flow.block_index(cur)
         {
-            let here = Target { group: flow.block(ix).group, block: ix };
+            let here = Target {
+                group: flow.block(ix).group,
+                block: ix,
+            };
             if resume_after {
                 let pos = self.pos_of(here);
                 self.state.top_mut().queued.push(pos);
             } else {
-                self.state.mark = Some(ReturnMark { status: MarkStatus::Pending, block: cur.to_string(), resume_with: None });
+                self.state.mark = Some(ReturnMark {
+                    status: MarkStatus::Pending,
+                    block: cur.to_string(),
+                    resume_with: None,
+                });
             }
         }
         let target = ev.outgoing_edge_id.as_deref().and_then(|e| flow.edge(e));
@@ -160,7 +194,9 @@ impl Turn<'_> {
     fn save_answer(&mut self, ix: u32, v: &inputs::ValidReply) {
         let flow = self.flow();
         let block = flow.block(ix);
-        let BlockKind::Input(input) = &block.kind else { return };
+        let BlockKind::Input(input) = &block.kind else {
+            return;
+        };
         {
             let mut scope = self.scope();
             if let Some(var) = &input.options.variable_id {
@@ -201,7 +237,10 @@ impl Turn<'_> {
         };
         let answers = &mut self.state.top_mut().answers;
         answers.retain(|a| a.k != key);
-        answers.push(Answer { k: key.clone(), v: content.clone() });
+        answers.push(Answer {
+            k: key.clone(),
+            v: content.clone(),
+        });
         if let Some(n) = self.state.answered.as_mut() {
             *n += 1;
         }
@@ -228,6 +267,12 @@ fn answer_key(flow: &crate::flow::CompiledFlow, ix: u32, var: Option<&str>) -> S
     if g.title.is_empty() {
         return block.id.clone();
     }
-    let n = (g.first..ix).filter(|i| matches!(flow.block(*i).kind, BlockKind::Input(_))).count();
-    if n == 0 { g.title.clone() } else { format!("{} ({n})", g.title) }
+    let n = (g.first..ix)
+        .filter(|i| matches!(flow.block(*i).kind, BlockKind::Input(_)))
+        .count();
+    if n == 0 {
+        g.title.clone()
+    } else {
+        format!("{} ({n})", g.title)
+    }
 }

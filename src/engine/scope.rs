@@ -23,7 +23,9 @@ impl Scope<'_> {
     }
 
     pub fn get_by_name(&self, name: &str) -> Option<&VarValue> {
-        self.flow.variable_by_name(name).and_then(|d| self.vars.get(&d.id))
+        self.flow
+            .variable_by_name(name)
+            .and_then(|d| self.vars.get(&d.id))
     }
 
     /// Sets (or clears, with `None`) a variable. Unknown ids are ignored.
@@ -56,7 +58,15 @@ impl Scope<'_> {
             .variables
             .iter()
             .filter(|d| is_identifier(&d.id))
-            .map(|d| (d.id.as_str(), self.vars.get(&d.id).map(typed).unwrap_or(JsValue::Undefined)))
+            .map(|d| {
+                (
+                    d.id.as_str(),
+                    self.vars
+                        .get(&d.id)
+                        .map(typed)
+                        .unwrap_or(JsValue::Undefined),
+                )
+            })
             .collect();
         js::run_function_body(body, &params, self.limits)
     }
@@ -73,7 +83,10 @@ fn sanitize(v: VarValue) -> VarValue {
 pub fn typed(v: &VarValue) -> JsValue {
     match v {
         VarValue::List(items) => JsValue::Value(Value::Array(
-            items.iter().map(|i| i.clone().map(Value::String).unwrap_or(Value::Null)).collect(),
+            items
+                .iter()
+                .map(|i| i.clone().map(Value::String).unwrap_or(Value::Null))
+                .collect(),
         )),
         VarValue::Str(s) => typed_str(s),
     }
@@ -100,8 +113,13 @@ fn typed_str(s: &str) -> JsValue {
 fn is_js_numeric(t: &str) -> bool {
     let body = t.strip_prefix('-').unwrap_or(t);
     !body.is_empty()
-        && body.chars().all(|c| c.is_ascii_digit() || matches!(c, '.' | 'e' | 'E' | '-' | '+'))
-        && body.chars().next().is_some_and(|c| c.is_ascii_digit() || c == '.')
+        && body
+            .chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, '.' | 'e' | 'E' | '-' | '+'))
+        && body
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_digit() || c == '.')
 }
 
 /// A JSON number, integral when possible (so `42` and not `42.0` reaches the sandbox).
@@ -109,7 +127,9 @@ pub fn number(f: f64) -> Value {
     if f.fract() == 0.0 && f.abs() < 9.0e15 {
         Value::from(f as i64)
     } else {
-        serde_json::Number::from_f64(f).map(Value::Number).unwrap_or(Value::Null)
+        serde_json::Number::from_f64(f)
+            .map(Value::Number)
+            .unwrap_or(Value::Null)
     }
 }
 
@@ -128,12 +148,21 @@ mod tests {
     fn typing_follows_typebot_rules() {
         assert_eq!(typed_str("42"), JsValue::Value(Value::from(42)));
         assert_eq!(typed_str("4.5"), JsValue::Value(serde_json::json!(4.5)));
-        assert_eq!(typed_str("007"), JsValue::Value(Value::String("007".into())));
+        assert_eq!(
+            typed_str("007"),
+            JsValue::Value(Value::String("007".into()))
+        );
         assert_eq!(typed_str("0.5"), JsValue::Value(serde_json::json!(0.5)));
-        assert_eq!(typed_str("+33"), JsValue::Value(Value::String("+33".into())));
+        assert_eq!(
+            typed_str("+33"),
+            JsValue::Value(Value::String("+33".into()))
+        );
         assert_eq!(typed_str("true"), JsValue::Value(Value::Bool(true)));
         assert_eq!(typed_str("undefined"), JsValue::Undefined);
-        assert_eq!(typed_str("John"), JsValue::Value(Value::String("John".into())));
+        assert_eq!(
+            typed_str("John"),
+            JsValue::Value(Value::String("John".into()))
+        );
         assert_eq!(typed_str("0"), JsValue::Value(Value::from(0)));
     }
 

@@ -54,7 +54,12 @@ fn next_hit(text: &str, from: usize) -> Option<Hit<'_>> {
             if let Some(close) = rest.find("=}}") {
                 let code = &rest[..close];
                 if !code.contains('\n') && !code.is_empty() {
-                    return Some(Hit { start, end: start + 3 + close + 3, inner: code, code: true });
+                    return Some(Hit {
+                        start,
+                        end: start + 3 + close + 3,
+                        inner: code,
+                        code: true,
+                    });
                 }
             }
         }
@@ -66,7 +71,12 @@ fn next_hit(text: &str, from: usize) -> Option<Hit<'_>> {
             j += 1;
         }
         if j > 0 && rest[j..].starts_with("}}") {
-            return Some(Hit { start, end: start + 2 + j + 2, inner: &rest[..j], code: false });
+            return Some(Hit {
+                start,
+                end: start + 2 + j + 2,
+                inner: &rest[..j],
+                code: false,
+            });
         }
         i = start + 1;
     }
@@ -102,7 +112,10 @@ pub fn parse(text: &str, scope: &mut Scope<'_>, opts: Opts) -> String {
 pub fn split(text: &str, scope: &mut Scope<'_>, take_latest: bool) -> Vec<Segment> {
     let mut segs = Vec::new();
     let mut last = 0;
-    let opts = Opts { mode: Mode::Plain, take_latest };
+    let opts = Opts {
+        mode: Mode::Plain,
+        take_latest,
+    };
     while let Some(hit) = next_hit(text, last) {
         if hit.start > last {
             segs.push(Segment::Text(text[last..hit.start].to_string()));
@@ -123,14 +136,20 @@ pub fn split(text: &str, scope: &mut Scope<'_>, take_latest: bool) -> Vec<Segmen
 }
 
 fn render_var(name: &str, scope: &Scope<'_>, opts: Opts) -> String {
-    let Some(decl) = scope.flow.variable_by_name(name) else { return String::new() };
+    let Some(decl) = scope.flow.variable_by_name(name) else {
+        return String::new();
+    };
     if opts.mode == Mode::Id {
         return decl.id.clone();
     }
-    let Some(value) = scope.get(&decl.id) else { return String::new() };
+    let Some(value) = scope.get(&decl.id) else {
+        return String::new();
+    };
     match opts.mode {
         Mode::Json => json_inner(value),
-        Mode::Html => value_text(value, opts.take_latest).replace('<', "&lt;").replace('>', "&gt;"),
+        Mode::Html => value_text(value, opts.take_latest)
+            .replace('<', "&lt;")
+            .replace('>', "&gt;"),
         _ => value_text(value, opts.take_latest),
     }
 }
@@ -155,11 +174,29 @@ fn json_inner(value: &VarValue) -> String {
 
 /// Runs inline code; on failure returns the code with its variables substituted.
 fn eval_inline(code: &str, scope: &mut Scope<'_>, opts: Opts) -> String {
-    let with_ids = parse(code, scope, Opts { mode: Mode::Id, take_latest: false });
-    let body = if with_ids.contains("return ") { with_ids } else { format!("return {with_ids}") };
+    let with_ids = parse(
+        code,
+        scope,
+        Opts {
+            mode: Mode::Id,
+            take_latest: false,
+        },
+    );
+    let body = if with_ids.contains("return ") {
+        with_ids
+    } else {
+        format!("return {with_ids}")
+    };
     match scope.run_js(&body) {
         Ok(out) => js_display(&out.value),
-        Err(_) => parse(code, scope, Opts { mode: opts.mode, take_latest: opts.take_latest }),
+        Err(_) => parse(
+            code,
+            scope,
+            Opts {
+                mode: opts.mode,
+                take_latest: opts.take_latest,
+            },
+        ),
     }
 }
 

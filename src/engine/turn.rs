@@ -40,13 +40,28 @@ pub struct Log {
 
 impl Log {
     pub fn error(description: impl Into<String>) -> Self {
-        Self { status: Some("error"), description: description.into(), details: None, result_only: false }
+        Self {
+            status: Some("error"),
+            description: description.into(),
+            details: None,
+            result_only: false,
+        }
     }
     pub fn info(description: impl Into<String>) -> Self {
-        Self { status: Some("info"), description: description.into(), details: None, result_only: false }
+        Self {
+            status: Some("info"),
+            description: description.into(),
+            details: None,
+            result_only: false,
+        }
     }
     pub fn success(description: impl Into<String>) -> Self {
-        Self { status: Some("success"), description: description.into(), details: None, result_only: false }
+        Self {
+            status: Some("success"),
+            description: description.into(),
+            details: None,
+            result_only: false,
+        }
     }
     pub fn with_details(mut self, details: Value) -> Self {
         self.details = Some(details);
@@ -84,6 +99,8 @@ pub struct TurnOutput {
     pub last_bubble: Option<String>,
     /// Blocks executed this turn (for telemetry and the step budget).
     pub steps: u32,
+    /// Variables before the first block ran (start turns only): the theme is shown with them.
+    pub initial_vars: Option<std::collections::BTreeMap<String, crate::flow::VarValue>>,
 }
 
 impl Default for TurnOutput {
@@ -99,6 +116,7 @@ impl Default for TurnOutput {
             answers: Vec::new(),
             last_bubble: None,
             steps: 0,
+            initial_vars: None,
         }
     }
 }
@@ -122,17 +140,23 @@ impl TurnOutput {
 
     /// Appends a message bubble and remembers it for action placement.
     pub fn push_message(&mut self, id: &str, kind: &str, content: Value) {
-        self.messages.push(json!({"id": id, "type": kind, "content": content}));
+        self.messages
+            .push(json!({"id": id, "type": kind, "content": content}));
         self.last_bubble = Some(id.to_string());
     }
 
     /// Logs as a live (non-preview) client sees them.
     pub fn visible_logs(&self, preview: bool) -> Vec<&Log> {
-        self.logs.iter().filter(|l| preview || !l.result_only).collect()
+        self.logs
+            .iter()
+            .filter(|l| preview || !l.result_only)
+            .collect()
     }
 
     /// Whether any action asks the client to reply before the flow can go on.
     pub fn awaits_client(&self) -> bool {
-        self.actions.iter().any(|a| a.get("expectsDedicatedReply") == Some(&Value::Bool(true)))
+        self.actions
+            .iter()
+            .any(|a| a.get("expectsDedicatedReply") == Some(&Value::Bool(true)))
     }
 }

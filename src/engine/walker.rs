@@ -34,7 +34,12 @@ enum Exit {
 }
 
 impl<'e> Turn<'e> {
-    pub fn new_session(engine: &'e Engine, flow: Arc<CompiledFlow>, p: &StartParams, result_id: String) -> Self {
+    pub fn new_session(
+        engine: &'e Engine,
+        flow: Arc<CompiledFlow>,
+        p: &StartParams,
+        result_id: String,
+    ) -> Self {
         let mut vars = std::collections::BTreeMap::new();
         for d in &flow.variables {
             if let Some(v) = &d.default {
@@ -44,7 +49,10 @@ impl<'e> Turn<'e> {
         let state = SessionState {
             v: STATE_FORMAT,
             frames: vec![Frame {
-                flow: FlowRef { id: flow.id.clone(), rev: flow.revision.clone() },
+                flow: FlowRef {
+                    id: flow.id.clone(),
+                    rev: flow.revision.clone(),
+                },
                 vars,
                 answers: Vec::new(),
                 result_id: (!p.preview).then_some(result_id),
@@ -73,19 +81,35 @@ impl<'e> Turn<'e> {
     }
 
     /// Loads the flows of a stored session.
-    pub async fn load(engine: &'e Engine, state: SessionState, format: TextFormat) -> Result<Turn<'e>, EngineError> {
+    pub async fn load(
+        engine: &'e Engine,
+        state: SessionState,
+        format: TextFormat,
+    ) -> Result<Turn<'e>, EngineError> {
         if state.done {
             return Err(EngineError::Finished);
         }
         let mut flows = Vec::with_capacity(state.frames.len());
         for f in &state.frames {
-            let flow = engine.flows.revision(&f.flow.id, &f.flow.rev).await.ok_or(EngineError::FlowGone)?;
+            let flow = engine
+                .flows
+                .revision(&f.flow.id, &f.flow.rev)
+                .await
+                .ok_or(EngineError::FlowGone)?;
             flows.push(flow);
         }
         if flows.is_empty() {
             return Err(EngineError::FlowGone);
         }
-        Ok(Turn { engine, state, flows, out: TurnOutput::default(), format, js_runs: 0, now: Utc::now() })
+        Ok(Turn {
+            engine,
+            state,
+            flows,
+            out: TurnOutput::default(),
+            format,
+            js_runs: 0,
+            now: Utc::now(),
+        })
     }
 
     /// The flow of the running frame.
@@ -123,13 +147,18 @@ impl<'e> Turn<'e> {
     /// The first turn of a session.
     pub async fn start(&mut self, p: StartParams) -> Result<(), EngineError> {
         self.prefill(&p.prefilled);
+        // The bot object of the start response shows the theme as of the first block.
+        self.out.initial_vars = Some(self.state.top().vars.clone());
         if p.only_registering {
-            self.out.status = TurnStatus::Completed;
+            // Nothing runs: the session waits for the first message, which starts the flow.
+            self.out.status = TurnStatus::WaitingInput;
             return Ok(());
         }
         let flow = self.flow();
         let start = match &p.start_from {
-            Some(StartFrom::Group(g)) => Some(flow.target(g, None).ok_or(EngineError::StartGroupMissing)?),
+            Some(StartFrom::Group(g)) => {
+                Some(flow.target(g, None).ok_or(EngineError::StartGroupMissing)?)
+            }
             Some(StartFrom::Event(e)) => {
                 let ev = flow.event(e).ok_or(EngineError::StartEventMissing)?;
                 ev.outgoing_edge_id.as_deref().and_then(|id| flow.edge(id))
@@ -141,7 +170,11 @@ impl<'e> Turn<'e> {
 
     /// Walks from `start`, then auto-continues with `message` when the flow starts with a
     /// text-like input and nothing was said before it.
-    pub async fn run_from(&mut self, start: Option<Target>, message: Option<crate::engine::Message>) -> Result<(), EngineError> {
+    pub async fn run_from(
+        &mut self,
+        start: Option<Target>,
+        message: Option<crate::engine::Message>,
+    ) -> Result<(), EngineError> {
         self.walk(start).await?;
         if let Some(msg) = message
             && self.out.messages.is_empty()
@@ -155,13 +188,20 @@ impl<'e> Turn<'e> {
 
     fn current_input_accepts_start_message(&self) -> bool {
         use crate::flow::block::{BlockKind, InputKind};
-        let Some(cur) = &self.state.cur else { return false };
+        let Some(cur) = &self.state.cur else {
+            return false;
+        };
         let flow = &self.flows[self.flows.len() - 1];
-        let Some(ix) = flow.block_index(cur) else { return false };
+        let Some(ix) = flow.block_index(cur) else {
+            return false;
+        };
         match &flow.block(ix).kind {
             BlockKind::Input(i) => !matches!(
                 i.kind,
-                InputKind::Cards | InputKind::PictureChoice | InputKind::Choice | InputKind::Payment
+                InputKind::Cards
+                    | InputKind::PictureChoice
+                    | InputKind::Choice
+                    | InputKind::Payment
             ),
             _ => false,
         }
@@ -206,7 +246,11 @@ impl<'e> Turn<'e> {
             let child_flow = self.flows.pop()?;
             self.merge_child(&child, &child_flow);
             let parent = self.flow();
-            return Some(child.resume.and_then(|p| parent.target(&p.g, p.b.as_deref())));
+            return Some(
+                child
+                    .resume
+                    .and_then(|p| parent.target(&p.g, p.b.as_deref())),
+            );
         }
         None
     }
@@ -278,7 +322,10 @@ impl<'e> Turn<'e> {
             }
         }
         let last = group.end().checked_sub(1).filter(|l| *l >= group.first);
-        Ok(Exit::Goto(last.and_then(|l| flow.block(l).outgoing_edge_id.as_deref()).and_then(|e| flow.edge(e))))
+        Ok(Exit::Goto(
+            last.and_then(|l| flow.block(l).outgoing_edge_id.as_deref())
+                .and_then(|e| flow.edge(e)),
+        ))
     }
 
     /// Finishes the turn: stamps the state, decides completion.
@@ -298,13 +345,19 @@ impl<'e> Turn<'e> {
             return flow.edge(e);
         }
         let g = flow.group(b.group);
-        (ix + 1 < g.end()).then_some(Target { group: b.group, block: ix + 1 })
+        (ix + 1 < g.end()).then_some(Target {
+            group: b.group,
+            block: ix + 1,
+        })
     }
 
     /// A stored position for a target of the running flow.
     pub fn pos_of(&self, t: Target) -> Pos {
         let flow = &self.flows[self.flows.len() - 1];
         let g = flow.group(t.group);
-        Pos { g: g.id.clone(), b: (t.block < g.end()).then(|| flow.block(t.block).id.clone()) }
+        Pos {
+            g: g.id.clone(),
+            b: (t.block < g.end()).then(|| flow.block(t.block).id.clone()),
+        }
     }
 }

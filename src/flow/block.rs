@@ -20,13 +20,18 @@ pub enum BlockKind {
     Logic(Logic),
     Integration(Box<Integration>),
     /// A block type this engine does not know: skipped with a log naming it.
-    Unsupported { type_name: String },
+    Unsupported {
+        type_name: String,
+    },
 }
 
 #[derive(Debug, Clone)]
 pub enum Bubble {
     /// Plate rich text; `templated` is true when any leaf or url contains `{{`.
-    Text { rich_text: Vec<Value>, templated: bool },
+    Text {
+        rich_text: Vec<Value>,
+        templated: bool,
+    },
     Image(Value),
     Video(Value),
     Audio(Value),
@@ -108,12 +113,18 @@ pub struct Input {
 pub enum Logic {
     SetVariable(SetVariableOptions),
     Condition(Vec<ConditionItem>),
-    Redirect { url: String, is_new_tab: Option<bool> },
+    Redirect {
+        url: String,
+        is_new_tab: Option<bool>,
+    },
     Script(ScriptOptions),
     TypebotLink(LinkOptions),
     Wait(WaitOptions),
     AbTest(AbTestOptions),
-    Jump { group_id: String, block_id: Option<String> },
+    Jump {
+        group_id: String,
+        block_id: Option<String>,
+    },
     Return,
     /// The lower-case "webhook" block: wait for an external call.
     WebhookListener(Value),
@@ -122,7 +133,11 @@ pub enum Logic {
 #[derive(Debug, Clone)]
 pub enum Integration {
     /// "Webhook" (HTTP request), "Zapier", "Make.com", "Pabbly".
-    HttpRequest { long_timeout: bool, options: Box<HttpRequestOptions>, webhook_id: Option<String> },
+    HttpRequest {
+        long_timeout: bool,
+        options: Box<HttpRequestOptions>,
+        webhook_id: Option<String>,
+    },
     Email(Box<EmailOptions>),
     GoogleSheets(Value),
     OpenAi(Value),
@@ -130,14 +145,33 @@ pub enum Integration {
     GoogleAnalytics(Value),
     Pixel(Value),
     /// A forge block (`openai`, `mistral`, `anthropic`, ...): type and raw options.
-    Forge { block_type: String, options: Value },
+    Forge {
+        block_type: String,
+        options: Value,
+    },
 }
 
 /// Known forge block types (Typebot's `packages/forge/blocks`).
 pub const FORGE_TYPES: &[&str] = &[
-    "openai", "cal-com", "chat-node", "qr-code", "dify-ai", "mistral", "elevenlabs", "anthropic",
-    "together-ai", "open-router", "nocodb", "segment", "posthog", "groq", "zendesk", "perplexity",
-    "deepseek", "blink", "gmail",
+    "openai",
+    "cal-com",
+    "chat-node",
+    "qr-code",
+    "dify-ai",
+    "mistral",
+    "elevenlabs",
+    "anthropic",
+    "together-ai",
+    "open-router",
+    "nocodb",
+    "segment",
+    "posthog",
+    "groq",
+    "zendesk",
+    "perplexity",
+    "deepseek",
+    "blink",
+    "gmail",
 ];
 
 /// Deserializes options leniently: a type mismatch falls back to defaults instead of failing

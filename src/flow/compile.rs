@@ -151,7 +151,9 @@ impl CompiledFlow {
         self.var_ix.get(id).map(|i| &self.variables[*i as usize])
     }
     pub fn variable_by_name(&self, name: &str) -> Option<&VarDecl> {
-        self.var_by_name.get(name).map(|i| &self.variables[*i as usize])
+        self.var_by_name
+            .get(name)
+            .map(|i| &self.variables[*i as usize])
     }
     pub fn event(&self, id: &str) -> Option<&FlowEvent> {
         self.events.iter().find(|e| e.id == id)
@@ -163,7 +165,11 @@ impl CompiledFlow {
 }
 
 /// Compiles a parsed definition. `revision` identifies the published content (a hash).
-pub fn compile(def: &FlowDef, revision: &str, published_at: &str) -> Result<CompiledFlow, CompileError> {
+pub fn compile(
+    def: &FlowDef,
+    revision: &str,
+    published_at: &str,
+) -> Result<CompiledFlow, CompileError> {
     let mut issues = Vec::new();
     let is_v6 = def.is_v6();
 
@@ -175,14 +181,22 @@ pub fn compile(def: &FlowDef, revision: &str, published_at: &str) -> Result<Comp
     for (gi, g) in def.groups.iter().enumerate() {
         let gi = gi as u32;
         if group_ix.insert(g.id.clone(), gi).is_some() {
-            issues.push(Issue::error("duplicate_id", Location::Group(g.id.clone()), "duplicate group id"));
+            issues.push(Issue::error(
+                "duplicate_id",
+                Location::Group(g.id.clone()),
+                "duplicate group id",
+            ));
         }
         group_by_title.entry(g.title.clone()).or_insert(gi);
         let first = blocks.len() as u32;
         for b in &g.blocks {
             let ix = blocks.len() as u32;
             if block_ix.insert(b.id.clone(), ix).is_some() {
-                issues.push(Issue::error("duplicate_id", Location::Block(b.id.clone()), "duplicate block id"));
+                issues.push(Issue::error(
+                    "duplicate_id",
+                    Location::Block(b.id.clone()),
+                    "duplicate block id",
+                ));
             }
             let kind = type_block(b, &mut issues);
             blocks.push(CBlock {
@@ -193,21 +207,38 @@ pub fn compile(def: &FlowDef, revision: &str, published_at: &str) -> Result<Comp
                 kind,
             });
         }
-        groups.push(Group { id: g.id.clone(), title: g.title.clone(), first, len: blocks.len() as u32 - first });
+        groups.push(Group {
+            id: g.id.clone(),
+            title: g.title.clone(),
+            first,
+            len: blocks.len() as u32 - first,
+        });
     }
 
     let mut edges = HashMap::new();
     for raw in &def.edges {
         let Ok(e) = serde_json::from_value::<EdgeDef>(raw.clone()) else {
-            let id = raw.get("id").and_then(Value::as_str).unwrap_or("?").to_string();
-            issues.push(Issue::warning("malformed_edge", Location::Edge(id), "edge ignored: it has no id or no target group"));
+            let id = raw
+                .get("id")
+                .and_then(Value::as_str)
+                .unwrap_or("?")
+                .to_string();
+            issues.push(Issue::warning(
+                "malformed_edge",
+                Location::Edge(id),
+                "edge ignored: it has no id or no target group",
+            ));
             continue;
         };
         let target = resolve_target(&e, &group_ix, &block_ix, &groups, &blocks, &mut issues);
         if let Some(t) = target
             && edges.insert(e.id.clone(), t).is_some()
         {
-            issues.push(Issue::error("duplicate_id", Location::Edge(e.id.clone()), "duplicate edge id"));
+            issues.push(Issue::error(
+                "duplicate_id",
+                Location::Edge(e.id.clone()),
+                "duplicate edge id",
+            ));
         }
     }
 
@@ -217,7 +248,11 @@ pub fn compile(def: &FlowDef, revision: &str, published_at: &str) -> Result<Comp
     for v in &def.variables {
         let ix = variables.len() as u32;
         if var_ix.insert(v.id.clone(), ix).is_some() {
-            issues.push(Issue::error("duplicate_id", Location::Variable(v.id.clone()), "duplicate variable id"));
+            issues.push(Issue::error(
+                "duplicate_id",
+                Location::Variable(v.id.clone()),
+                "duplicate variable id",
+            ));
         }
         var_by_name.entry(v.name.clone()).or_insert(ix);
         variables.push(VarDecl {
@@ -289,7 +324,10 @@ fn resolve_target(
                 issues.push(Issue::error(
                     "unknown_block",
                     Location::Edge(e.id.clone()),
-                    format!("edge points to block {b}, which is not in group {}", e.to.group_id),
+                    format!(
+                        "edge points to block {b}, which is not in group {}",
+                        e.to.group_id
+                    ),
                 ));
                 return None;
             }
@@ -308,7 +346,11 @@ fn find_start(
 ) -> Option<Target> {
     let edge_id = if is_v6 || !def.events.is_empty() {
         match events.first() {
-            Some(FlowEvent { kind: EventKind::Start, outgoing_edge_id, id }) => {
+            Some(FlowEvent {
+                kind: EventKind::Start,
+                outgoing_edge_id,
+                id,
+            }) => {
                 if outgoing_edge_id.is_none() {
                     issues.push(Issue::warning(
                         "start_not_connected",
@@ -319,7 +361,11 @@ fn find_start(
                 outgoing_edge_id.clone()
             }
             _ => {
-                issues.push(Issue::error("missing_start", Location::Flow, "events[0] must be the start event"));
+                issues.push(Issue::error(
+                    "missing_start",
+                    Location::Flow,
+                    "events[0] must be the start event",
+                ));
                 None
             }
         }

@@ -35,10 +35,20 @@ pub struct Issue {
 
 impl Issue {
     pub fn error(code: &'static str, location: Location, message: impl Into<String>) -> Self {
-        Self { severity: Severity::Error, code, location, message: message.into() }
+        Self {
+            severity: Severity::Error,
+            code,
+            location,
+            message: message.into(),
+        }
     }
     pub fn warning(code: &'static str, location: Location, message: impl Into<String>) -> Self {
-        Self { severity: Severity::Warning, code, location, message: message.into() }
+        Self {
+            severity: Severity::Warning,
+            code,
+            location,
+            message: message.into(),
+        }
     }
 }
 
@@ -61,7 +71,11 @@ impl fmt::Display for Issue {
             Severity::Error => "error",
             Severity::Warning => "warning",
         };
-        write!(f, "{sev}[{}] {}: {}", self.code, self.location, self.message)
+        write!(
+            f,
+            "{sev}[{}] {}: {}",
+            self.code, self.location, self.message
+        )
     }
 }
 

@@ -51,7 +51,12 @@ pub fn successors(flow: &CompiledFlow, ix: u32) -> Vec<Target> {
         BlockKind::Input(input) => {
             for item in &input.items {
                 push_edge(item.get("outgoingEdgeId").and_then(Value::as_str));
-                for p in item.get("paths").and_then(Value::as_array).into_iter().flatten() {
+                for p in item
+                    .get("paths")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                {
                     push_edge(p.get("outgoingEdgeId").and_then(Value::as_str));
                 }
             }
@@ -73,7 +78,10 @@ pub fn successors(flow: &CompiledFlow, ix: u32) -> Vec<Target> {
     push_edge(b.outgoing_edge_id.as_deref());
     let g = flow.group(b.group);
     if b.outgoing_edge_id.is_none() && ix + 1 < g.end() {
-        push_target(Some(Target { group: b.group, block: ix + 1 }));
+        push_target(Some(Target {
+            group: b.group,
+            block: ix + 1,
+        }));
     }
     out.into_inner()
 }

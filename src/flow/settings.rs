@@ -49,17 +49,32 @@ fn string_at(v: &Value, path: &[&str]) -> Option<String> {
 impl FlowSettings {
     pub fn from_json(settings: &Value, theme: &Value) -> Self {
         let general = at(settings, &["general"]);
-        let remember_user = at(settings, &["general", "rememberUser", "isEnabled"]).and_then(Value::as_bool)
+        let remember_user = at(settings, &["general", "rememberUser", "isEnabled"])
+            .and_then(Value::as_bool)
             == Some(true)
-            || general.and_then(|g| g.get("isNewResultOnRefreshEnabled")).and_then(Value::as_bool) == Some(false);
+            || general
+                .and_then(|g| g.get("isNewResultOnRefreshEnabled"))
+                .and_then(Value::as_bool)
+                == Some(false);
         let dyn_url = |path: &[&str], enabled: &[&str], default_on: bool| {
-            let on = at(theme, enabled).and_then(Value::as_bool).unwrap_or(default_on);
+            let on = at(theme, enabled)
+                .and_then(Value::as_bool)
+                .unwrap_or(default_on);
             string_at(theme, path).filter(|u| on && u.starts_with("{{"))
         };
         let dynamic_theme = DynamicTheme {
-            host_avatar: dyn_url(&["chat", "hostAvatar", "url"], &["chat", "hostAvatar", "isEnabled"], true),
-            guest_avatar: dyn_url(&["chat", "guestAvatar", "url"], &["chat", "guestAvatar", "isEnabled"], false),
-            background: string_at(theme, &["general", "background", "content"]).filter(|u| u.starts_with("{{")),
+            host_avatar: dyn_url(
+                &["chat", "hostAvatar", "url"],
+                &["chat", "hostAvatar", "isEnabled"],
+                true,
+            ),
+            guest_avatar: dyn_url(
+                &["chat", "guestAvatar", "url"],
+                &["chat", "guestAvatar", "isEnabled"],
+                false,
+            ),
+            background: string_at(theme, &["general", "background", "content"])
+                .filter(|u| u.starts_with("{{")),
         };
         let mut wire = Map::new();
         for key in ["general", "typingEmulation"] {
@@ -70,18 +85,30 @@ impl FlowSettings {
         FlowSettings {
             invalid_message: string_at(settings, &["general", "systemMessages", "invalidMessage"]),
             bot_closed_message: string_at(settings, &["general", "systemMessages", "botClosed"]),
-            progress_enabled: at(theme, &["general", "progressBar", "isEnabled"]).and_then(Value::as_bool)
+            progress_enabled: at(theme, &["general", "progressBar", "isEnabled"])
+                .and_then(Value::as_bool)
                 == Some(true),
             allowed_origins: at(settings, &["security", "allowedOrigins"])
                 .and_then(Value::as_array)
-                .map(|a| a.iter().filter_map(Value::as_str).map(str::to_string).collect())
+                .map(|a| {
+                    a.iter()
+                        .filter_map(Value::as_str)
+                        .map(str::to_string)
+                        .collect()
+                })
                 .unwrap_or_default(),
             remember_user,
             dynamic_theme,
-            session_ttl_seconds: at(settings, &["tessera", "sessionTtlSeconds"]).and_then(Value::as_u64),
+            session_ttl_seconds: at(settings, &["tessera", "sessionTtlSeconds"])
+                .and_then(Value::as_u64),
             prefillable: at(settings, &["tessera", "prefillableVariables"])
                 .and_then(Value::as_array)
-                .map(|a| a.iter().filter_map(Value::as_str).map(str::to_string).collect()),
+                .map(|a| {
+                    a.iter()
+                        .filter_map(Value::as_str)
+                        .map(str::to_string)
+                        .collect()
+                }),
             wire: Value::Object(wire),
         }
     }

@@ -11,7 +11,9 @@ use super::options::{AbTestOptions, Condition, ConditionItem};
 use super::wire;
 
 fn str_opt(v: Option<&Value>, key: &str) -> Option<String> {
-    v.and_then(|o| o.get(key)).and_then(Value::as_str).map(str::to_string)
+    v.and_then(|o| o.get(key))
+        .and_then(Value::as_str)
+        .map(str::to_string)
 }
 
 fn bool_opt(v: Option<&Value>, key: &str) -> Option<bool> {
@@ -36,7 +38,10 @@ pub fn type_block(b: &BlockDef, issues: &mut Vec<Issue>) -> BlockKind {
                 .cloned()
                 .unwrap_or_default();
             let templated = rich_text.iter().any(wire::has_template);
-            BlockKind::Bubble(Bubble::Text { rich_text, templated })
+            BlockKind::Bubble(Bubble::Text {
+                rich_text,
+                templated,
+            })
         }
         "image" => BlockKind::Bubble(Bubble::Image(content(b))),
         "video" => BlockKind::Bubble(Bubble::Video(content(b))),
@@ -68,7 +73,10 @@ pub fn type_block(b: &BlockDef, issues: &mut Vec<Issue>) -> BlockKind {
                     .and_then(|i| str_opt(Some(i), "outgoingEdgeId"))
             };
             BlockKind::Logic(Logic::AbTest(AbTestOptions {
-                a_percent: opts.and_then(|o| o.get("aPercent")).and_then(Value::as_f64).unwrap_or(50.0),
+                a_percent: opts
+                    .and_then(|o| o.get("aPercent"))
+                    .and_then(Value::as_f64)
+                    .unwrap_or(50.0),
                 a_edge: edge_of("a"),
                 b_edge: edge_of("b"),
             }))
@@ -79,16 +87,22 @@ pub fn type_block(b: &BlockDef, issues: &mut Vec<Issue>) -> BlockKind {
         }),
         "Return" => BlockKind::Logic(Logic::Return),
         "webhook" => BlockKind::Logic(Logic::WebhookListener(opts.cloned().unwrap_or(Value::Null))),
-        "Webhook" | "Zapier" | "Make.com" | "Pabbly" => BlockKind::Integration(Box::new(Integration::HttpRequest {
-            long_timeout: t != "Webhook",
-            options: Box::new(lenient(opts)),
-            webhook_id: b.webhook_id.clone(),
-        })),
+        "Webhook" | "Zapier" | "Make.com" | "Pabbly" => {
+            BlockKind::Integration(Box::new(Integration::HttpRequest {
+                long_timeout: t != "Webhook",
+                options: Box::new(lenient(opts)),
+                webhook_id: b.webhook_id.clone(),
+            }))
+        }
         "Email" => BlockKind::Integration(Box::new(Integration::Email(Box::new(lenient(opts))))),
-        "Google Sheets" => BlockKind::Integration(Box::new(Integration::GoogleSheets(opt_value(b)))),
+        "Google Sheets" => {
+            BlockKind::Integration(Box::new(Integration::GoogleSheets(opt_value(b))))
+        }
         "OpenAI" => BlockKind::Integration(Box::new(Integration::OpenAi(opt_value(b)))),
         "Chatwoot" => BlockKind::Integration(Box::new(Integration::Chatwoot(opt_value(b)))),
-        "Google Analytics" => BlockKind::Integration(Box::new(Integration::GoogleAnalytics(opt_value(b)))),
+        "Google Analytics" => {
+            BlockKind::Integration(Box::new(Integration::GoogleAnalytics(opt_value(b))))
+        }
         "Pixel" => BlockKind::Integration(Box::new(Integration::Pixel(opt_value(b)))),
         f if FORGE_TYPES.contains(&f) => BlockKind::Integration(Box::new(Integration::Forge {
             block_type: f.to_string(),
@@ -100,17 +114,23 @@ pub fn type_block(b: &BlockDef, issues: &mut Vec<Issue>) -> BlockKind {
                 Location::Block(b.id.clone()),
                 format!("block type \"{other}\" is not supported: it will be skipped"),
             ));
-            BlockKind::Unsupported { type_name: other.to_string() }
+            BlockKind::Unsupported {
+                type_name: other.to_string(),
+            }
         }
     }
 }
 
 fn content(b: &BlockDef) -> Value {
-    b.content.clone().unwrap_or_else(|| Value::Object(Map::new()))
+    b.content
+        .clone()
+        .unwrap_or_else(|| Value::Object(Map::new()))
 }
 
 fn opt_value(b: &BlockDef) -> Value {
-    b.options.clone().unwrap_or_else(|| Value::Object(Map::new()))
+    b.options
+        .clone()
+        .unwrap_or_else(|| Value::Object(Map::new()))
 }
 
 fn items(b: &BlockDef) -> &[Value] {
@@ -119,11 +139,24 @@ fn items(b: &BlockDef) -> &[Value] {
 
 fn type_input(b: &BlockDef, kind: InputKind) -> Input {
     let keys = wire::item_keys(kind);
-    let items: Vec<Value> = items(b).iter().map(|i| Value::Object(wire::pick(i, keys))).collect();
-    let wire = wire::input_wire(&b.id, &b.block_type, b.outgoing_edge_id.as_deref(), b.options.as_ref(), &items, kind);
+    let items: Vec<Value> = items(b)
+        .iter()
+        .map(|i| Value::Object(wire::pick(i, keys)))
+        .collect();
+    let wire = wire::input_wire(
+        &b.id,
+        &b.block_type,
+        b.outgoing_edge_id.as_deref(),
+        b.options.as_ref(),
+        &items,
+        kind,
+    );
     let options: super::options::InputOptions = lenient(b.options.as_ref());
     let has_conditions = items.iter().any(|i| {
-        i.get("displayCondition").and_then(|d| d.get("isEnabled")).and_then(Value::as_bool) == Some(true)
+        i.get("displayCondition")
+            .and_then(|d| d.get("isEnabled"))
+            .and_then(Value::as_bool)
+            == Some(true)
             || i.get("options")
                 .and_then(|o| o.get("displayCondition"))
                 .and_then(|d| d.get("isEnabled"))
@@ -134,7 +167,13 @@ fn type_input(b: &BlockDef, kind: InputKind) -> Input {
         || options.dynamic_variable_id.is_some()
         || options.dynamic_items.is_enabled == Some(true)
         || has_conditions;
-    Input { kind, options, items, wire, dynamic }
+    Input {
+        kind,
+        options,
+        items,
+        wire,
+        dynamic,
+    }
 }
 
 /// Types one event of `events[]`.
@@ -155,5 +194,9 @@ pub fn type_event(e: &EventDef) -> FlowEvent {
         "invalidReply" => EventKind::InvalidReply(reply_vars()),
         other => EventKind::Other(other.to_string()),
     };
-    FlowEvent { id: e.id.clone(), kind, outgoing_edge_id: e.outgoing_edge_id.clone() }
+    FlowEvent {
+        id: e.id.clone(),
+        kind,
+        outgoing_edge_id: e.outgoing_edge_id.clone(),
+    }
 }

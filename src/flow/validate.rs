@@ -15,7 +15,11 @@ pub fn check(flow: &CompiledFlow, issues: &mut Vec<Issue>) {
         if let Some(id) = id
             && !edge_ok(id)
         {
-            issues.push(Issue::error("unknown_edge", owner, format!("outgoing edge {id} does not exist")));
+            issues.push(Issue::warning(
+                "unknown_edge",
+                owner,
+                format!("outgoing edge {id} does not exist: the conversation ends there"),
+            ));
         }
     };
     for e in &flow.events {
@@ -28,22 +32,56 @@ pub fn check(flow: &CompiledFlow, issues: &mut Vec<Issue>) {
         match &b.kind {
             BlockKind::Input(input) => {
                 for item in &input.items {
-                    check_edge(here(), &item.get("outgoingEdgeId").and_then(Value::as_str).map(str::to_string), issues);
-                    for path in item.get("paths").and_then(Value::as_array).into_iter().flatten() {
-                        check_edge(here(), &path.get("outgoingEdgeId").and_then(Value::as_str).map(str::to_string), issues);
+                    check_edge(
+                        here(),
+                        &item
+                            .get("outgoingEdgeId")
+                            .and_then(Value::as_str)
+                            .map(str::to_string),
+                        issues,
+                    );
+                    for path in item
+                        .get("paths")
+                        .and_then(Value::as_array)
+                        .into_iter()
+                        .flatten()
+                    {
+                        check_edge(
+                            here(),
+                            &path
+                                .get("outgoingEdgeId")
+                                .and_then(Value::as_str)
+                                .map(str::to_string),
+                            issues,
+                        );
                     }
                 }
                 if !var_ok(&input.options.variable_id) {
-                    issues.push(Issue::warning("unknown_variable", here(), "the answer variable is not declared"));
+                    issues.push(Issue::warning(
+                        "unknown_variable",
+                        here(),
+                        "the answer variable is not declared",
+                    ));
                 }
-                dead_end_items(flow, ix as u32, input.kind, &input.items, &input.options.is_multiple_choice, issues);
+                dead_end_items(
+                    flow,
+                    ix as u32,
+                    input.kind,
+                    &input.items,
+                    &input.options.is_multiple_choice,
+                    issues,
+                );
             }
             BlockKind::Logic(Logic::Condition(items)) => {
                 for it in items {
                     check_edge(here(), &it.outgoing_edge_id, issues);
                     for c in &it.condition.comparisons {
                         if !var_ok(&c.variable_id) {
-                            issues.push(Issue::warning("unknown_variable", here(), "a comparison uses an undeclared variable"));
+                            issues.push(Issue::warning(
+                                "unknown_variable",
+                                here(),
+                                "a comparison uses an undeclared variable",
+                            ));
                         }
                     }
                 }
@@ -53,31 +91,62 @@ pub fn check(flow: &CompiledFlow, issues: &mut Vec<Issue>) {
                 check_edge(here(), &o.b_edge, issues);
             }
             BlockKind::Logic(Logic::SetVariable(o)) if !var_ok(&o.variable_id) => {
-                issues.push(Issue::warning("unknown_variable", here(), "the set variable target is not declared"));
+                issues.push(Issue::warning(
+                    "unknown_variable",
+                    here(),
+                    "the set variable target is not declared",
+                ));
             }
             BlockKind::Logic(Logic::Jump { group_id, block_id }) => {
                 if group_id.is_empty() {
-                    issues.push(Issue::warning("jump_without_target", here(), "jump has no target group"));
-                } else if !group_id.contains("{{") && flow.target(group_id, block_id.as_deref()).is_none() {
-                    issues.push(Issue::error("unknown_group", here(), format!("jump target {group_id} does not exist")));
+                    issues.push(Issue::warning(
+                        "jump_without_target",
+                        here(),
+                        "jump has no target group",
+                    ));
+                } else if !group_id.contains("{{")
+                    && flow.target(group_id, block_id.as_deref()).is_none()
+                {
+                    issues.push(Issue::error(
+                        "unknown_group",
+                        here(),
+                        format!("jump target {group_id} does not exist"),
+                    ));
                 }
             }
             BlockKind::Logic(Logic::TypebotLink(o)) => {
-                let same = matches!(o.typebot_id.as_deref(), Some("current")) || o.typebot_id.as_deref() == Some(&flow.id);
+                let same = matches!(o.typebot_id.as_deref(), Some("current"))
+                    || o.typebot_id.as_deref() == Some(&flow.id);
                 if let Some(g) = o.group_id.as_deref()
                     && same
                     && !g.contains("{{")
                     && flow.group_index(g).is_none()
                 {
-                    issues.push(Issue::error("unknown_group", here(), format!("link target group {g} does not exist")));
+                    issues.push(Issue::error(
+                        "unknown_group",
+                        here(),
+                        format!("link target group {g} does not exist"),
+                    ));
                 }
             }
             BlockKind::Integration(i) => {
-                if let Integration::HttpRequest { options, webhook_id, .. } = i.as_ref()
-                    && options.webhook.as_ref().and_then(|w| w.url.as_ref()).is_none()
+                if let Integration::HttpRequest {
+                    options,
+                    webhook_id,
+                    ..
+                } = i.as_ref()
+                    && options
+                        .webhook
+                        .as_ref()
+                        .and_then(|w| w.url.as_ref())
+                        .is_none()
                     && webhook_id.is_none()
                 {
-                    issues.push(Issue::warning("http_without_url", here(), "HTTP request block has no URL"));
+                    issues.push(Issue::warning(
+                        "http_without_url",
+                        here(),
+                        "HTTP request block has no URL",
+                    ));
                 }
             }
             _ => {}
@@ -139,7 +208,9 @@ fn unreachable_groups(flow: &CompiledFlow, issues: &mut Vec<Issue>) {
     let edge_groups: HashSet<u32> = flow.edge_targets().map(|t| t.group).collect();
     let dynamic_jumps = flow.blocks.iter().any(|b| match &b.kind {
         BlockKind::Logic(Logic::Jump { group_id, .. }) => group_id.contains("{{"),
-        BlockKind::Logic(Logic::TypebotLink(o)) => o.group_id.as_deref().is_some_and(|g| g.contains("{{")),
+        BlockKind::Logic(Logic::TypebotLink(o)) => {
+            o.group_id.as_deref().is_some_and(|g| g.contains("{{"))
+        }
         _ => false,
     });
     if dynamic_jumps {
@@ -148,7 +219,11 @@ fn unreachable_groups(flow: &CompiledFlow, issues: &mut Vec<Issue>) {
     for (gi, g) in flow.groups.iter().enumerate() {
         let gi = gi as u32;
         if !named.contains(&gi) && !edge_groups.contains(&gi) {
-            issues.push(Issue::warning("unreachable_group", Location::Group(g.id.clone()), format!("group \"{}\" is never reached", g.title)));
+            issues.push(Issue::warning(
+                "unreachable_group",
+                Location::Group(g.id.clone()),
+                format!("group \"{}\" is never reached", g.title),
+            ));
         }
     }
 }

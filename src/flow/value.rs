@@ -25,7 +25,11 @@ impl VarValue {
     /// A string value, with the empty string meaning "unset".
     pub fn from_string(s: impl Into<String>) -> Option<VarValue> {
         let s = s.into();
-        if s.is_empty() { None } else { Some(VarValue::Str(s)) }
+        if s.is_empty() {
+            None
+        } else {
+            Some(VarValue::Str(s))
+        }
     }
 
     /// The text inserted by `{{Var}}`: strings raw, lists as JSON text.
@@ -41,7 +45,10 @@ impl VarValue {
         match self {
             VarValue::Str(s) => Value::String(s.clone()),
             VarValue::List(items) => Value::Array(
-                items.iter().map(|i| i.clone().map(Value::String).unwrap_or(Value::Null)).collect(),
+                items
+                    .iter()
+                    .map(|i| i.clone().map(Value::String).unwrap_or(Value::Null))
+                    .collect(),
             ),
         }
     }
@@ -61,7 +68,9 @@ fn item_string(v: &Value) -> Option<String> {
         Value::Number(n) => {
             // JSON numbers coming from JS are shown like JS does: 42, not 42.0.
             match n.as_f64() {
-                Some(f) if f.fract() == 0.0 && f.abs() < 1e21 && n.is_f64() => format!("{}", f as i64),
+                Some(f) if f.fract() == 0.0 && f.abs() < 1e21 && n.is_f64() => {
+                    format!("{}", f as i64)
+                }
                 _ => n.to_string(),
             }
         }
@@ -71,8 +80,10 @@ fn item_string(v: &Value) -> Option<String> {
 }
 
 fn list_json(items: &[Option<String>]) -> String {
-    let v: Vec<Value> =
-        items.iter().map(|i| i.clone().map(Value::String).unwrap_or(Value::Null)).collect();
+    let v: Vec<Value> = items
+        .iter()
+        .map(|i| i.clone().map(Value::String).unwrap_or(Value::Null))
+        .collect();
     Value::Array(v).to_string()
 }
 
@@ -83,16 +94,35 @@ mod tests {
 
     #[test]
     fn safe_stringify_matches_typebot() {
-        assert_eq!(VarValue::from_json(&json!(42)), Some(VarValue::Str("42".into())));
-        assert_eq!(VarValue::from_json(&json!(42.0)), Some(VarValue::Str("42".into())));
-        assert_eq!(VarValue::from_json(&json!(1.5)), Some(VarValue::Str("1.5".into())));
-        assert_eq!(VarValue::from_json(&json!(true)), Some(VarValue::Str("true".into())));
+        assert_eq!(
+            VarValue::from_json(&json!(42)),
+            Some(VarValue::Str("42".into()))
+        );
+        assert_eq!(
+            VarValue::from_json(&json!(42.0)),
+            Some(VarValue::Str("42".into()))
+        );
+        assert_eq!(
+            VarValue::from_json(&json!(1.5)),
+            Some(VarValue::Str("1.5".into()))
+        );
+        assert_eq!(
+            VarValue::from_json(&json!(true)),
+            Some(VarValue::Str("true".into()))
+        );
         assert_eq!(VarValue::from_json(&json!("")), None);
         assert_eq!(VarValue::from_json(&json!(null)), None);
-        assert_eq!(VarValue::from_json(&json!({"a": 1})), Some(VarValue::Str("{\"a\":1}".into())));
+        assert_eq!(
+            VarValue::from_json(&json!({"a": 1})),
+            Some(VarValue::Str("{\"a\":1}".into()))
+        );
         assert_eq!(
             VarValue::from_json(&json!(["a", 1, null])),
-            Some(VarValue::List(vec![Some("a".into()), Some("1".into()), None]))
+            Some(VarValue::List(vec![
+                Some("a".into()),
+                Some("1".into()),
+                None
+            ]))
         );
     }
 

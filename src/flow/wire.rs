@@ -8,13 +8,41 @@ use super::block::InputKind;
 
 fn option_keys(kind: InputKind) -> &'static [&'static str] {
     match kind {
-        InputKind::Text => &["labels", "variableId", "isLong", "inputMode", "audioClip", "attachments"],
+        InputKind::Text => &[
+            "labels",
+            "variableId",
+            "isLong",
+            "inputMode",
+            "audioClip",
+            "attachments",
+        ],
         InputKind::Number => &[
-            "labels", "variableId", "min", "max", "step", "locale", "style", "currency", "unit",
+            "labels",
+            "variableId",
+            "min",
+            "max",
+            "step",
+            "locale",
+            "style",
+            "currency",
+            "unit",
         ],
         InputKind::Email | InputKind::Url => &["labels", "variableId", "retryMessageContent"],
-        InputKind::Phone => &["labels", "variableId", "retryMessageContent", "defaultCountryCode"],
-        InputKind::Date => &["labels", "variableId", "hasTime", "isRange", "format", "min", "max"],
+        InputKind::Phone => &[
+            "labels",
+            "variableId",
+            "retryMessageContent",
+            "defaultCountryCode",
+        ],
+        InputKind::Date => &[
+            "labels",
+            "variableId",
+            "hasTime",
+            "isRange",
+            "format",
+            "min",
+            "max",
+        ],
         InputKind::Time => &["labels", "variableId", "format"],
         InputKind::Choice => &[
             "variableId",
@@ -68,7 +96,13 @@ fn option_keys(kind: InputKind) -> &'static [&'static str] {
 /// Known keys of the items of choice-like inputs.
 pub fn item_keys(kind: InputKind) -> &'static [&'static str] {
     match kind {
-        InputKind::Choice => &["id", "outgoingEdgeId", "content", "value", "displayCondition"],
+        InputKind::Choice => &[
+            "id",
+            "outgoingEdgeId",
+            "content",
+            "value",
+            "displayCondition",
+        ],
         InputKind::PictureChoice => &[
             "id",
             "outgoingEdgeId",
@@ -78,7 +112,15 @@ pub fn item_keys(kind: InputKind) -> &'static [&'static str] {
             "value",
             "displayCondition",
         ],
-        InputKind::Cards => &["id", "outgoingEdgeId", "imageUrl", "title", "description", "paths", "options"],
+        InputKind::Cards => &[
+            "id",
+            "outgoingEdgeId",
+            "imageUrl",
+            "title",
+            "description",
+            "paths",
+            "options",
+        ],
         _ => &[],
     }
 }
@@ -110,7 +152,10 @@ pub fn input_wire(
         out.insert("outgoingEdgeId".into(), Value::String(e.to_string()));
     }
     out.insert("type".into(), Value::String(block_type.to_string()));
-    if matches!(kind, InputKind::Choice | InputKind::PictureChoice | InputKind::Cards) {
+    if matches!(
+        kind,
+        InputKind::Choice | InputKind::PictureChoice | InputKind::Cards
+    ) {
         out.insert("items".into(), Value::Array(items.to_vec()));
     }
     if let Some(o) = options {

@@ -20,15 +20,25 @@ pub struct Published {
 
 pub trait FlowStore: Send + Sync {
     /// Stores the JSON of a revision (idempotent: revisions are content hashes).
-    fn put_revision(&self, flow_id: &str, revision: &str, json: &str) -> BoxFuture<'_, Result<(), StoreError>>;
-    fn get_revision(&self, flow_id: &str, revision: &str) -> BoxFuture<'_, Result<Option<String>, StoreError>>;
+    fn put_revision(
+        &self,
+        flow_id: &str,
+        revision: &str,
+        json: &str,
+    ) -> BoxFuture<'_, Result<(), StoreError>>;
+    fn get_revision(
+        &self,
+        flow_id: &str,
+        revision: &str,
+    ) -> BoxFuture<'_, Result<Option<String>, StoreError>>;
     /// Points the flow id and its public id at a revision. Fails with `Other` if the public id
     /// already belongs to another flow.
     fn publish(&self, entry: &Published) -> BoxFuture<'_, Result<(), StoreError>>;
     /// Removes the published pointers (revisions stay for running sessions).
     fn unpublish(&self, flow_id: &str) -> BoxFuture<'_, Result<Option<Published>, StoreError>>;
     fn by_flow_id(&self, flow_id: &str) -> BoxFuture<'_, Result<Option<Published>, StoreError>>;
-    fn by_public_id(&self, public_id: &str) -> BoxFuture<'_, Result<Option<Published>, StoreError>>;
+    fn by_public_id(&self, public_id: &str)
+    -> BoxFuture<'_, Result<Option<Published>, StoreError>>;
     fn list(&self) -> BoxFuture<'_, Result<Vec<Published>, StoreError>>;
 }
 
@@ -49,27 +59,56 @@ fn ready<T: Send + 'static>(v: T) -> BoxFuture<'static, T> {
 }
 
 impl MemoryFlowStore {
-    fn with<T>(&self, f: impl FnOnce(&mut MemInner) -> Result<T, StoreError>) -> Result<T, StoreError> {
-        let mut g = self.inner.lock().map_err(|_| StoreError::Other("flow store lock poisoned".into()))?;
+    fn with<T>(
+        &self,
+        f: impl FnOnce(&mut MemInner) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let mut g = self
+            .inner
+            .lock()
+            .map_err(|_| StoreError::Other("flow store lock poisoned".into()))?;
         f(&mut g)
     }
 }
 
 impl FlowStore for MemoryFlowStore {
-    fn put_revision(&self, flow_id: &str, revision: &str, json: &str) -> BoxFuture<'_, Result<(), StoreError>> {
+    fn put_revision(
+        &self,
+        flow_id: &str,
+        revision: &str,
+        json: &str,
+    ) -> BoxFuture<'_, Result<(), StoreError>> {
         ready(self.with(|g| {
-            g.revisions.insert((flow_id.to_string(), revision.to_string()), json.to_string());
+            g.revisions.insert(
+                (flow_id.to_string(), revision.to_string()),
+                json.to_string(),
+            );
             Ok(())
         }))
     }
-    fn get_revision(&self, flow_id: &str, revision: &str) -> BoxFuture<'_, Result<Option<String>, StoreError>> {
-        ready(self.with(|g| Ok(g.revisions.get(&(flow_id.to_string(), revision.to_string())).cloned())))
+    fn get_revision(
+        &self,
+        flow_id: &str,
+        revision: &str,
+    ) -> BoxFuture<'_, Result<Option<String>, StoreError>> {
+        ready(self.with(|g| {
+            Ok(g.revisions
+                .get(&(flow_id.to_string(), revision.to_string()))
+                .cloned())
+        }))
     }
     fn publish(&self, entry: &Published) -> BoxFuture<'_, Result<(), StoreError>> {
         let entry = entry.clone();
         ready(self.with(|g| {
-            if let Some(other) = g.by_flow.values().find(|p| p.public_id == entry.public_id && p.flow_id != entry.flow_id) {
-                return Err(StoreError::Other(format!("public id {} is used by flow {}", entry.public_id, other.flow_id)));
+            if let Some(other) = g
+                .by_flow
+                .values()
+                .find(|p| p.public_id == entry.public_id && p.flow_id != entry.flow_id)
+            {
+                return Err(StoreError::Other(format!(
+                    "public id {} is used by flow {}",
+                    entry.public_id, other.flow_id
+                )));
             }
             g.by_flow.insert(entry.flow_id.clone(), entry);
             Ok(())
@@ -81,8 +120,16 @@ impl FlowStore for MemoryFlowStore {
     fn by_flow_id(&self, flow_id: &str) -> BoxFuture<'_, Result<Option<Published>, StoreError>> {
         ready(self.with(|g| Ok(g.by_flow.get(flow_id).cloned())))
     }
-    fn by_public_id(&self, public_id: &str) -> BoxFuture<'_, Result<Option<Published>, StoreError>> {
-        ready(self.with(|g| Ok(g.by_flow.values().find(|p| p.public_id == public_id).cloned())))
+    fn by_public_id(
+        &self,
+        public_id: &str,
+    ) -> BoxFuture<'_, Result<Option<Published>, StoreError>> {
+        ready(self.with(|g| {
+            Ok(g.by_flow
+                .values()
+                .find(|p| p.public_id == public_id)
+                .cloned())
+        }))
     }
     fn list(&self) -> BoxFuture<'_, Result<Vec<Published>, StoreError>> {
         ready(self.with(|g| {

@@ -8,13 +8,21 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use super::{
-    BoxFuture, EXPIRED_GRACE_SECS, FINISHED_MARKER_SECS, Leased, Loaded, ResultRecord, ResultUpdate, ResultsPage, Store,
-    StoreError, StoredResponse,
+    BoxFuture, EXPIRED_GRACE_SECS, FINISHED_MARKER_SECS, Leased, Loaded, ResultRecord,
+    ResultUpdate, ResultsPage, Store, StoreError, StoredResponse,
 };
 
 enum Entry {
-    Active { data: Vec<u8>, version: u64, lease: Option<(String, Instant)>, expires: Instant, forget: Instant },
-    Finished { forget: Instant },
+    Active {
+        data: Vec<u8>,
+        version: u64,
+        lease: Option<(String, Instant)>,
+        expires: Instant,
+        forget: Instant,
+    },
+    Finished {
+        forget: Instant,
+    },
 }
 
 #[derive(Default)]
@@ -45,7 +53,10 @@ impl MemoryStore {
         Self::default()
     }
 
-    fn with<T>(&self, f: impl FnOnce(&mut Inner, Instant) -> Result<T, StoreError>) -> Result<T, StoreError> {
+    fn with<T>(
+        &self,
+        f: impl FnOnce(&mut Inner, Instant) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
         let now = Instant::now();
         let mut g = self.inner.lock().map_err(poisoned)?;
         let out = f(&mut g, now);
@@ -56,7 +67,11 @@ impl MemoryStore {
     }
 
     fn new_lease(&self) -> String {
-        format!("{}-{}", self.leases.fetch_add(1, Ordering::Relaxed), crate::ids::new_id())
+        format!(
+            "{}-{}",
+            self.leases.fetch_add(1, Ordering::Relaxed),
+            crate::ids::new_id()
+        )
     }
 
     /// Number of live session entries (for tests and metrics).
@@ -80,11 +95,15 @@ fn secs(s: u64) -> Duration {
     Duration::from_secs(s)
 }
 
-fn check_lease<'a>(entry: Option<&'a mut Entry>, leased: &Leased) -> Result<&'a mut Entry, StoreError> {
+fn check_lease<'a>(
+    entry: Option<&'a mut Entry>,
+    leased: &Leased,
+) -> Result<&'a mut Entry, StoreError> {
     match entry {
         Some(e @ Entry::Active { .. }) => {
             if let Entry::Active { version, lease, .. } = &*e
-                && (*version != leased.version || lease.as_ref().map(|(l, _)| l.as_str()) != Some(leased.lease.as_str()))
+                && (*version != leased.version
+                    || lease.as_ref().map(|(l, _)| l.as_str()) != Some(leased.lease.as_str()))
             {
                 return Err(StoreError::Busy);
             }
@@ -95,7 +114,12 @@ fn check_lease<'a>(entry: Option<&'a mut Entry>, leased: &Leased) -> Result<&'a 
 }
 
 impl Store for MemoryStore {
-    fn create(&self, id: &str, data: Vec<u8>, ttl_secs: u64) -> BoxFuture<'_, Result<(), StoreError>> {
+    fn create(
+        &self,
+        id: &str,
+        data: Vec<u8>,
+        ttl_secs: u64,
+    ) -> BoxFuture<'_, Result<(), StoreError>> {
         ready(self.with(|g, now| {
             if matches!(g.sessions.get(id), Some(Entry::Active { expires, .. }) if *expires > now) {
                 return Err(StoreError::Busy);
@@ -103,7 +127,13 @@ impl Store for MemoryStore {
             let expires = now + secs(ttl_secs);
             g.sessions.insert(
                 id.to_string(),
-                Entry::Active { data, version: 1, lease: None, expires, forget: expires + secs(EXPIRED_GRACE_SECS) },
+                Entry::Active {
+                    data,
+                    version: 1,
+                    lease: None,
+                    expires,
+                    forget: expires + secs(EXPIRED_GRACE_SECS),
+                },
             );
             Ok(())
         }))
@@ -111,7 +141,12 @@ impl Store for MemoryStore {
 
     fn create_finished(&self, id: &str) -> BoxFuture<'_, Result<(), StoreError>> {
         ready(self.with(|g, now| {
-            g.sessions.insert(id.to_string(), Entry::Finished { forget: now + secs(FINISHED_MARKER_SECS) });
+            g.sessions.insert(
+                id.to_string(),
+                Entry::Finished {
+                    forget: now + secs(FINISHED_MARKER_SECS),
+                },
+            );
             Ok(())
         }))
     }
@@ -119,25 +154,46 @@ impl Store for MemoryStore {
     fn begin_turn(&self, id: &str, lease_ms: u64) -> BoxFuture<'_, Result<Loaded, StoreError>> {
         let token = self.new_lease();
         ready(self.with(|g, now| {
-            let Some(entry) = g.sessions.get_mut(id) else { return Ok(Loaded::Missing) };
+            let Some(entry) = g.sessions.get_mut(id) else {
+                return Ok(Loaded::Missing);
+            };
             match entry {
                 Entry::Finished { forget } if *forget > now => Ok(Loaded::Finished),
                 Entry::Finished { .. } => Ok(Loaded::Missing),
-                Entry::Active { expires, forget, .. } if *expires <= now => {
-                    Ok(if *forget > now { Loaded::Expired } else { Loaded::Missing })
-                }
-                Entry::Active { data, version, lease, .. } => {
+                Entry::Active {
+                    expires, forget, ..
+                } if *expires <= now => Ok(if *forget > now {
+                    Loaded::Expired
+                } else {
+                    Loaded::Missing
+                }),
+                Entry::Active {
+                    data,
+                    version,
+                    lease,
+                    ..
+                } => {
                     if matches!(lease, Some((_, until)) if *until > now) {
                         return Err(StoreError::Busy);
                     }
                     *lease = Some((token.clone(), now + Duration::from_millis(lease_ms)));
-                    Ok(Loaded::Active(Leased { data: data.clone(), version: *version, lease: token }))
+                    Ok(Loaded::Active(Leased {
+                        data: data.clone(),
+                        version: *version,
+                        lease: token,
+                    }))
                 }
             }
         }))
     }
 
-    fn commit_turn(&self, id: &str, data: Vec<u8>, leased: &Leased, ttl_secs: u64) -> BoxFuture<'_, Result<(), StoreError>> {
+    fn commit_turn(
+        &self,
+        id: &str,
+        data: Vec<u8>,
+        leased: &Leased,
+        ttl_secs: u64,
+    ) -> BoxFuture<'_, Result<(), StoreError>> {
         ready(self.with(|g, now| {
             let entry = check_lease(g.sessions.get_mut(id), leased)?;
             let expires = now + secs(ttl_secs);
@@ -155,7 +211,9 @@ impl Store for MemoryStore {
     fn finish_turn(&self, id: &str, leased: &Leased) -> BoxFuture<'_, Result<(), StoreError>> {
         ready(self.with(|g, now| {
             let entry = check_lease(g.sessions.get_mut(id), leased)?;
-            *entry = Entry::Finished { forget: now + secs(FINISHED_MARKER_SECS) };
+            *entry = Entry::Finished {
+                forget: now + secs(FINISHED_MARKER_SECS),
+            };
             Ok(())
         }))
     }
@@ -169,22 +227,40 @@ impl Store for MemoryStore {
         }))
     }
 
-    fn idempotency_get(&self, key: &str) -> BoxFuture<'_, Result<Option<StoredResponse>, StoreError>> {
-        ready(self.with(|g, now| Ok(g.idempotency.get(key).filter(|(_, exp)| *exp > now).map(|(r, _)| r.clone()))))
+    fn idempotency_get(
+        &self,
+        key: &str,
+    ) -> BoxFuture<'_, Result<Option<StoredResponse>, StoreError>> {
+        ready(self.with(|g, now| {
+            Ok(g.idempotency
+                .get(key)
+                .filter(|(_, exp)| *exp > now)
+                .map(|(r, _)| r.clone()))
+        }))
     }
 
-    fn idempotency_put(&self, key: &str, response: &StoredResponse, ttl_secs: u64) -> BoxFuture<'_, Result<(), StoreError>> {
+    fn idempotency_put(
+        &self,
+        key: &str,
+        response: &StoredResponse,
+        ttl_secs: u64,
+    ) -> BoxFuture<'_, Result<(), StoreError>> {
         let response = response.clone();
         ready(self.with(|g, now| {
             let fresh = g.idempotency.get(key).is_none_or(|(_, exp)| *exp <= now);
             if fresh {
-                g.idempotency.insert(key.to_string(), (response, now + secs(ttl_secs)));
+                g.idempotency
+                    .insert(key.to_string(), (response, now + secs(ttl_secs)));
             }
             Ok(())
         }))
     }
 
-    fn record_result(&self, update: &ResultUpdate, retention_secs: u64) -> BoxFuture<'_, Result<(), StoreError>> {
+    fn record_result(
+        &self,
+        update: &ResultUpdate,
+        retention_secs: u64,
+    ) -> BoxFuture<'_, Result<(), StoreError>> {
         let update = update.clone();
         ready(self.with(|g, now| {
             let results = g.results.entry(update.flow_id.clone()).or_default();
@@ -202,13 +278,23 @@ impl Store for MemoryStore {
         }))
     }
 
-    fn list_results(&self, flow_id: &str, cursor: Option<&str>, limit: usize) -> BoxFuture<'_, Result<ResultsPage, StoreError>> {
+    fn list_results(
+        &self,
+        flow_id: &str,
+        cursor: Option<&str>,
+        limit: usize,
+    ) -> BoxFuture<'_, Result<ResultsPage, StoreError>> {
         let cursor = cursor.map(str::to_string);
         ready(self.with(|g, now| {
             let mut all: Vec<ResultRecord> = g
                 .results
                 .get(flow_id)
-                .map(|m| m.values().filter(|(_, e)| *e > now).map(|(r, _)| r.clone()).collect())
+                .map(|m| {
+                    m.values()
+                        .filter(|(_, e)| *e > now)
+                        .map(|(r, _)| r.clone())
+                        .collect()
+                })
                 .unwrap_or_default();
             // Newest first; ties broken by id so pages are stable.
             all.sort_by(|a, b| (&b.created_at, &b.id).cmp(&(&a.created_at, &a.id)));
@@ -216,9 +302,17 @@ impl Store for MemoryStore {
         }))
     }
 
-    fn get_result(&self, flow_id: &str, result_id: &str) -> BoxFuture<'_, Result<Option<ResultRecord>, StoreError>> {
+    fn get_result(
+        &self,
+        flow_id: &str,
+        result_id: &str,
+    ) -> BoxFuture<'_, Result<Option<ResultRecord>, StoreError>> {
         ready(self.with(|g, now| {
-            Ok(g.results.get(flow_id).and_then(|m| m.get(result_id)).filter(|(_, e)| *e > now).map(|(r, _)| r.clone()))
+            Ok(g.results
+                .get(flow_id)
+                .and_then(|m| m.get(result_id))
+                .filter(|(_, e)| *e > now)
+                .map(|(r, _)| r.clone()))
         }))
     }
 

@@ -12,6 +12,7 @@
 
 pub mod flows;
 pub mod memory;
+pub mod redis;
 pub mod results;
 
 use std::future::Future;
@@ -69,27 +70,59 @@ pub struct StoredResponse {
 /// Storage for sessions, idempotency records and results.
 pub trait Store: Send + Sync {
     /// Creates a new session (version 1) with an inactivity TTL.
-    fn create(&self, id: &str, data: Vec<u8>, ttl_secs: u64) -> BoxFuture<'_, Result<(), StoreError>>;
+    fn create(
+        &self,
+        id: &str,
+        data: Vec<u8>,
+        ttl_secs: u64,
+    ) -> BoxFuture<'_, Result<(), StoreError>>;
     /// Records a session that finished in the very turn that created it.
     fn create_finished(&self, id: &str) -> BoxFuture<'_, Result<(), StoreError>>;
     /// Loads a session and takes its turn lease for `lease_ms`. `Err(Busy)` if leased.
     fn begin_turn(&self, id: &str, lease_ms: u64) -> BoxFuture<'_, Result<Loaded, StoreError>>;
     /// Saves the new state if the version still matches, releases the lease, refreshes the TTL.
-    fn commit_turn(&self, id: &str, data: Vec<u8>, leased: &Leased, ttl_secs: u64) -> BoxFuture<'_, Result<(), StoreError>>;
+    fn commit_turn(
+        &self,
+        id: &str,
+        data: Vec<u8>,
+        leased: &Leased,
+        ttl_secs: u64,
+    ) -> BoxFuture<'_, Result<(), StoreError>>;
     /// Replaces the session by a "finished" marker (version-checked), releasing the lease.
     fn finish_turn(&self, id: &str, leased: &Leased) -> BoxFuture<'_, Result<(), StoreError>>;
     /// Releases the lease without changing the session.
     fn abort_turn(&self, id: &str, leased: &Leased) -> BoxFuture<'_, Result<(), StoreError>>;
     /// Reads a stored response for an idempotency key (scoped by the caller).
-    fn idempotency_get(&self, key: &str) -> BoxFuture<'_, Result<Option<StoredResponse>, StoreError>>;
+    fn idempotency_get(
+        &self,
+        key: &str,
+    ) -> BoxFuture<'_, Result<Option<StoredResponse>, StoreError>>;
     /// Stores a response unless the key already exists (first writer wins).
-    fn idempotency_put(&self, key: &str, response: &StoredResponse, ttl_secs: u64) -> BoxFuture<'_, Result<(), StoreError>>;
+    fn idempotency_put(
+        &self,
+        key: &str,
+        response: &StoredResponse,
+        ttl_secs: u64,
+    ) -> BoxFuture<'_, Result<(), StoreError>>;
     /// Applies a result update (answers, variables, logs, completion).
-    fn record_result(&self, update: &ResultUpdate, retention_secs: u64) -> BoxFuture<'_, Result<(), StoreError>>;
+    fn record_result(
+        &self,
+        update: &ResultUpdate,
+        retention_secs: u64,
+    ) -> BoxFuture<'_, Result<(), StoreError>>;
     /// Lists a flow's results, newest first, after an opaque cursor.
-    fn list_results(&self, flow_id: &str, cursor: Option<&str>, limit: usize) -> BoxFuture<'_, Result<ResultsPage, StoreError>>;
+    fn list_results(
+        &self,
+        flow_id: &str,
+        cursor: Option<&str>,
+        limit: usize,
+    ) -> BoxFuture<'_, Result<ResultsPage, StoreError>>;
     /// Fetches one result (for remember-user resumes).
-    fn get_result(&self, flow_id: &str, result_id: &str) -> BoxFuture<'_, Result<Option<ResultRecord>, StoreError>>;
+    fn get_result(
+        &self,
+        flow_id: &str,
+        result_id: &str,
+    ) -> BoxFuture<'_, Result<Option<ResultRecord>, StoreError>>;
     /// Checks the backing store is reachable.
     fn health(&self) -> BoxFuture<'_, Result<(), StoreError>>;
     /// A short name for logs and /readyz ("memory", "redis", "redis-cluster").

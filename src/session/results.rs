@@ -98,7 +98,11 @@ pub fn to_csv(results: &[ResultRecord]) -> String {
         }
     }
     let mut out = String::new();
-    let header: Vec<String> = ["Submitted at", "Result ID"].iter().map(|s| s.to_string()).chain(columns.iter().cloned()).collect();
+    let header: Vec<String> = ["Submitted at", "Result ID"]
+        .iter()
+        .map(|s| s.to_string())
+        .chain(columns.iter().cloned())
+        .collect();
     out.push_str(&header.iter().map(|h| cell(h)).collect::<Vec<_>>().join(","));
     out.push_str("\r\n");
     for r in results {
@@ -109,7 +113,13 @@ pub fn to_csv(results: &[ResultRecord]) -> String {
                 .iter()
                 .find(|a| &a.key == c)
                 .map(|a| a.content.clone())
-                .or_else(|| r.variables.get(c).map(|v| v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string())))
+                .or_else(|| {
+                    r.variables.get(c).map(|v| {
+                        v.as_str()
+                            .map(str::to_string)
+                            .unwrap_or_else(|| v.to_string())
+                    })
+                })
                 .unwrap_or_default();
             row.push(cell(&v));
         }
@@ -120,7 +130,11 @@ pub fn to_csv(results: &[ResultRecord]) -> String {
 }
 
 fn cell(v: &str) -> String {
-    let guarded = if v.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{v}") } else { v.to_string() };
+    let guarded = if v.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{v}")
+    } else {
+        v.to_string()
+    };
     if guarded.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", guarded.replace('"', "\"\""))
     } else {
@@ -146,11 +160,19 @@ mod tests {
 /// Cuts a newest-first list into a page after `cursor` (the `createdAt|id` of the last item).
 pub fn paginate(all: Vec<ResultRecord>, cursor: Option<&str>, limit: usize) -> ResultsPage {
     let start = match cursor {
-        Some(c) => all.iter().position(|r| format!("{}|{}", r.created_at, r.id) == c).map_or(all.len(), |p| p + 1),
+        Some(c) => all
+            .iter()
+            .position(|r| format!("{}|{}", r.created_at, r.id) == c)
+            .map_or(all.len(), |p| p + 1),
         None => 0,
     };
     let limit = limit.clamp(1, 500);
     let page: Vec<ResultRecord> = all.iter().skip(start).take(limit).cloned().collect();
-    let next_cursor = (start + page.len() < all.len()).then(|| page.last().map(|r| format!("{}|{}", r.created_at, r.id))).flatten();
-    ResultsPage { results: page, next_cursor }
+    let next_cursor = (start + page.len() < all.len())
+        .then(|| page.last().map(|r| format!("{}|{}", r.created_at, r.id)))
+        .flatten();
+    ResultsPage {
+        results: page,
+        next_cursor,
+    }
 }

@@ -23,14 +23,23 @@ fn list_values(v: Option<&VarValue>) -> Vec<String> {
         None => Vec::new(),
         Some(VarValue::List(l)) => l.iter().flatten().cloned().collect(),
         Some(VarValue::Str(s)) => match serde_json::from_str::<Vec<Value>>(s) {
-            Ok(items) => items.iter().map(|i| i.as_str().map(str::to_string).unwrap_or_else(|| i.to_string())).collect(),
+            Ok(items) => items
+                .iter()
+                .map(|i| {
+                    i.as_str()
+                        .map(str::to_string)
+                        .unwrap_or_else(|| i.to_string())
+                })
+                .collect(),
             Err(_) => vec![s.clone()],
         },
     }
 }
 
 fn visible(item: &Value, scope: &mut Scope<'_>, path: &[&str]) -> bool {
-    let Some(dc) = path.iter().try_fold(item, |cur, k| cur.get(k)) else { return true };
+    let Some(dc) = path.iter().try_fold(item, |cur, k| cur.get(k)) else {
+        return true;
+    };
     if dc.get("isEnabled").and_then(Value::as_bool) != Some(true) {
         return true;
     }
@@ -51,7 +60,11 @@ pub fn displayed_items(input: &Input, scope: &mut Scope<'_>) -> Vec<Value> {
                             seen.push(v);
                         }
                     }
-                    return seen.into_iter().enumerate().map(|(i, c)| json!({"id": format!("choice{i}"), "content": c})).collect();
+                    return seen
+                        .into_iter()
+                        .enumerate()
+                        .map(|(i, c)| json!({"id": format!("choice{i}"), "content": c}))
+                        .collect();
                 }
             }
             static_items(input, scope, &["displayCondition"])
@@ -59,11 +72,22 @@ pub fn displayed_items(input: &Input, scope: &mut Scope<'_>) -> Vec<Value> {
         InputKind::PictureChoice => {
             let d = &input.options.dynamic_items;
             if d.is_enabled == Some(true)
-                && let Some(srcs) = d.picture_srcs_variable_id.as_ref().map(|v| list_values(scope.get(v)))
+                && let Some(srcs) = d
+                    .picture_srcs_variable_id
+                    .as_ref()
+                    .map(|v| list_values(scope.get(v)))
                 && !srcs.is_empty()
             {
-                let titles = d.titles_variable_id.as_ref().map(|v| list_values(scope.get(v))).unwrap_or_default();
-                let descs = d.descriptions_variable_id.as_ref().map(|v| list_values(scope.get(v))).unwrap_or_default();
+                let titles = d
+                    .titles_variable_id
+                    .as_ref()
+                    .map(|v| list_values(scope.get(v)))
+                    .unwrap_or_default();
+                let descs = d
+                    .descriptions_variable_id
+                    .as_ref()
+                    .map(|v| list_values(scope.get(v)))
+                    .unwrap_or_default();
                 return srcs
                     .iter()
                     .enumerate()
@@ -124,7 +148,10 @@ fn cards(input: &Input, scope: &mut Scope<'_>) -> Vec<Value> {
             let mut card = substitute_value(item, scope);
             if let Some(obj) = card.as_object_mut() {
                 for (k, l) in &lists {
-                    obj.insert((*k).to_string(), l.get(i).map_or(Value::Null, |v| Value::String(v.clone())));
+                    obj.insert(
+                        (*k).to_string(),
+                        l.get(i).map_or(Value::Null, |v| Value::String(v.clone())),
+                    );
                 }
             }
             out.push(card);
@@ -135,17 +162,28 @@ fn cards(input: &Input, scope: &mut Scope<'_>) -> Vec<Value> {
 
 fn content_of(kind: InputKind, item: &Value) -> String {
     match kind {
-        InputKind::PictureChoice => s(item, "title").or_else(|| s(item, "pictureSrc")).unwrap_or_default().to_string(),
+        InputKind::PictureChoice => s(item, "title")
+            .or_else(|| s(item, "pictureSrc"))
+            .unwrap_or_default()
+            .to_string(),
         _ => s(item, "content").unwrap_or_default().to_string(),
     }
 }
 
 fn value_or_content(kind: InputKind, item: &Value) -> String {
-    s(item, "value").filter(|v| !v.trim().is_empty()).map(str::to_string).unwrap_or_else(|| content_of(kind, item))
+    s(item, "value")
+        .filter(|v| !v.trim().is_empty())
+        .map(str::to_string)
+        .unwrap_or_else(|| content_of(kind, item))
 }
 
 /// Matches a reply against choice / picture-choice items.
-pub fn match_reply(input: &Input, items: &[Value], reply: &str, reply_id: Option<&str>) -> Option<ValidReply> {
+pub fn match_reply(
+    input: &Input,
+    items: &[Value],
+    reply: &str,
+    reply_id: Option<&str>,
+) -> Option<ValidReply> {
     let kind = input.kind;
     if input.options.is_multiple_choice == Some(true) {
         return match_multiple(kind, items, reply);
@@ -176,12 +214,20 @@ fn match_multiple(kind: InputKind, items: &[Value], reply: &str) -> Option<Valid
     let mut matched = vec![false; items.len()];
     let passes: [&dyn Fn(&Value) -> Option<String>; 3] = [
         &|it| s(it, "id").map(str::to_string),
-        &|it| s(it, "value").filter(|v| !v.trim().is_empty()).map(|v| v.trim().to_string()),
+        &|it| {
+            s(it, "value")
+                .filter(|v| !v.trim().is_empty())
+                .map(|v| v.trim().to_string())
+        },
         &|it| Some(content_of(kind, it).trim().to_string()).filter(|c| !c.is_empty()),
     ];
     for pass in passes {
-        let mut cands: Vec<(usize, String)> =
-            items.iter().enumerate().filter(|(i, _)| !matched[*i]).filter_map(|(i, it)| pass(it).map(|c| (i, c.to_lowercase()))).collect();
+        let mut cands: Vec<(usize, String)> = items
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| !matched[*i])
+            .filter_map(|(i, it)| pass(it).map(|c| (i, c.to_lowercase())))
+            .collect();
         cands.sort_by_key(|(_, c)| std::cmp::Reverse(c.chars().count()));
         for (i, c) in cands {
             if !matched[i] && take_phrase(&mut rest, &c) {
@@ -189,7 +235,12 @@ fn match_multiple(kind: InputKind, items: &[Value], reply: &str) -> Option<Valid
             }
         }
     }
-    for tok in rest.split(|c: char| !c.is_alphanumeric()).filter(|t| !t.is_empty()).map(str::to_string).collect::<Vec<_>>() {
+    for tok in rest
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|t| !t.is_empty())
+        .map(str::to_string)
+        .collect::<Vec<_>>()
+    {
         if let Ok(n) = tok.parse::<usize>()
             && n >= 1
             && n <= items.len()
@@ -204,10 +255,18 @@ fn match_multiple(kind: InputKind, items: &[Value], reply: &str) -> Option<Valid
         .iter()
         .zip(&matched)
         .filter(|(_, m)| **m)
-        .map(|(it, _)| s(it, "value").map(|v| v.trim().to_string()).unwrap_or_else(|| content_of(kind, it).trim().to_string()))
+        .map(|(it, _)| {
+            s(it, "value")
+                .map(|v| v.trim().to_string())
+                .unwrap_or_else(|| content_of(kind, it).trim().to_string())
+        })
         .collect::<Vec<_>>()
         .join(", ");
-    Some(ValidReply { new_format: (answer != reply).then(|| answer.clone()), answer, ..Default::default() })
+    Some(ValidReply {
+        new_format: (answer != reply).then(|| answer.clone()),
+        answer,
+        ..Default::default()
+    })
 }
 
 /// Removes the first whole-phrase occurrence of `phrase` from `text`.
@@ -219,8 +278,14 @@ fn take_phrase(text: &mut String, phrase: &str) -> bool {
     while let Some(off) = text[from..].find(phrase) {
         let start = from + off;
         let end = start + phrase.len();
-        let before_ok = text[..start].chars().next_back().is_none_or(|c| !c.is_alphanumeric());
-        let after_ok = text[end..].chars().next().is_none_or(|c| !c.is_alphanumeric());
+        let before_ok = text[..start]
+            .chars()
+            .next_back()
+            .is_none_or(|c| !c.is_alphanumeric());
+        let after_ok = text[end..]
+            .chars()
+            .next()
+            .is_none_or(|c| !c.is_alphanumeric());
         if before_ok && after_ok {
             text.replace_range(start..end, " ");
             return true;
@@ -231,11 +296,21 @@ fn take_phrase(text: &mut String, phrase: &str) -> bool {
 }
 
 /// Cards: a path id (text or replyId) or a card title.
-pub fn match_card(input: &Input, items: &[Value], reply: &str, reply_id: Option<&str>) -> Option<ValidReply> {
+pub fn match_card(
+    input: &Input,
+    items: &[Value],
+    reply: &str,
+    reply_id: Option<&str>,
+) -> Option<ValidReply> {
     let wanted = reply_id.unwrap_or(reply);
     let mut found: Option<(&Value, Option<&Value>)> = None;
     'outer: for it in items {
-        for p in it.get("paths").and_then(Value::as_array).into_iter().flatten() {
+        for p in it
+            .get("paths")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
             if s(p, "id") == Some(wanted) || s(p, "id") == Some(reply) {
                 found = Some((it, Some(p)));
                 break 'outer;
@@ -247,10 +322,20 @@ pub fn match_card(input: &Input, items: &[Value], reply: &str, reply_id: Option<
         found = items
             .iter()
             .find(|it| s(it, "title").is_some_and(|x| x.trim().to_lowercase() == t))
-            .map(|it| (it, it.get("paths").and_then(Value::as_array).and_then(|a| a.first())));
+            .map(|it| {
+                (
+                    it,
+                    it.get("paths")
+                        .and_then(Value::as_array)
+                        .and_then(|a| a.first()),
+                )
+            });
     }
     let (item, path) = found?;
-    let answer = s(item, "title").or_else(|| s(item, "imageUrl")).unwrap_or_default().to_string();
+    let answer = s(item, "title")
+        .or_else(|| s(item, "imageUrl"))
+        .unwrap_or_default()
+        .to_string();
     let mut set_vars = Vec::new();
     for m in &input.options.save_response_mapping {
         let Some(var) = &m.variable_id else { continue };
@@ -266,7 +351,9 @@ pub fn match_card(input: &Input, items: &[Value], reply: &str, reply_id: Option<
     }
     Some(ValidReply {
         new_format: (answer != reply).then(|| answer.clone()),
-        edge: path.and_then(|p| s(p, "outgoingEdgeId")).map(str::to_string),
+        edge: path
+            .and_then(|p| s(p, "outgoingEdgeId"))
+            .map(str::to_string),
         answer,
         set_vars,
         ..Default::default()
@@ -280,16 +367,27 @@ pub fn parse_files(input: &Input, reply: &str) -> Option<String> {
     } else {
         reply.split(',').next().unwrap_or_default().to_string()
     };
-    let urls: Vec<&str> = reply.split(", ").map(str::trim).filter(|u| !u.is_empty()).collect();
+    let urls: Vec<&str> = reply
+        .split(", ")
+        .map(str::trim)
+        .filter(|u| !u.is_empty())
+        .collect();
     if !urls.iter().any(|u| parse::is_http_url_lenient(u)) {
         return None;
     }
     let ft = &input.options.allowed_file_types;
     if ft.is_enabled == Some(true) && !ft.types.is_empty() {
-        let allowed: Vec<String> = ft.types.iter().map(|t| t.trim_start_matches('.').to_lowercase()).collect();
+        let allowed: Vec<String> = ft
+            .types
+            .iter()
+            .map(|t| t.trim_start_matches('.').to_lowercase())
+            .collect();
         let ok = urls.iter().all(|u| {
             let path = u.split(['?', '#']).next().unwrap_or(u);
-            let ext = path.rsplit_once('.').map(|(_, e)| e.to_lowercase()).unwrap_or_default();
+            let ext = path
+                .rsplit_once('.')
+                .map(|(_, e)| e.to_lowercase())
+                .unwrap_or_default();
             allowed.iter().any(|a| a == &ext || a == "*")
         });
         if !ok {

@@ -7,9 +7,9 @@ pub mod parse;
 use serde_json::{Map, Value};
 
 use super::{Next, bubbles, parse_text, substitute_value};
+use crate::engine::turn::TurnStatus;
 use crate::engine::walker::Turn;
 use crate::engine::{EngineError, Message};
-use crate::engine::turn::TurnStatus;
 use crate::flow::VarValue;
 use crate::flow::block::{BlockKind, Input, InputKind};
 use crate::flow::settings::DEFAULT_INVALID_MESSAGE;
@@ -48,7 +48,9 @@ fn input_of(turn: &Turn<'_>, ix: u32) -> Option<Input> {
 
 /// Shows the input: the walk stops here.
 pub fn show(turn: &mut Turn<'_>, ix: u32) -> Result<Next, EngineError> {
-    let Some(input) = input_of(turn, ix) else { return Ok(Next::Continue) };
+    let Some(input) = input_of(turn, ix) else {
+        return Ok(Next::Continue);
+    };
     if input.kind == InputKind::Payment {
         match &input.options.credentials_id {
             None => return Err(EngineError::MissingCredentials),
@@ -86,7 +88,9 @@ pub fn render(turn: &mut Turn<'_>, input: &Input) -> Value {
 
 /// Validates a reply to input block `ix`.
 pub fn parse_reply(turn: &mut Turn<'_>, ix: u32, msg: Option<&Message>) -> Parsed {
-    let Some(input) = input_of(turn, ix) else { return Parsed::Invalid };
+    let Some(input) = input_of(turn, ix) else {
+        return Parsed::Invalid;
+    };
     let Some(msg) = msg else {
         return if input.kind == InputKind::File && input.options.is_required == Some(false) {
             Parsed::Skip
@@ -95,7 +99,11 @@ pub fn parse_reply(turn: &mut Turn<'_>, ix: u32, msg: Option<&Message>) -> Parse
         };
     };
     let (text, reply_id, attached) = match msg {
-        Message::Text { text, reply_id, attached_file_urls } => (text.clone(), reply_id.clone(), attached_file_urls.clone()),
+        Message::Text {
+            text,
+            reply_id,
+            attached_file_urls,
+        } => (text.clone(), reply_id.clone(), attached_file_urls.clone()),
         Message::Audio { url } => {
             if input.kind != InputKind::Text {
                 return Parsed::Invalid;
@@ -104,18 +112,30 @@ pub fn parse_reply(turn: &mut Turn<'_>, ix: u32, msg: Option<&Message>) -> Parse
             if let Some(var) = &input.options.audio_clip.save_variable_id {
                 set_vars.push((var.clone(), VarValue::from_string(url.clone())));
             }
-            return Parsed::Valid(ValidReply { answer: url.clone(), set_vars, ..Default::default() });
+            return Parsed::Valid(ValidReply {
+                answer: url.clone(),
+                set_vars,
+                ..Default::default()
+            });
         }
         Message::Command { .. } => return Parsed::Invalid,
     };
     let valid = |answer: String| {
         let new_format = (answer != text).then(|| answer.clone());
-        Parsed::Valid(ValidReply { answer, new_format, ..Default::default() })
+        Parsed::Valid(ValidReply {
+            answer,
+            new_format,
+            ..Default::default()
+        })
     };
     let now = turn.now.naive_utc();
     let o = &input.options;
     match input.kind {
-        InputKind::Text => Parsed::Valid(ValidReply { answer: text, attached, ..Default::default() }),
+        InputKind::Text => Parsed::Valid(ValidReply {
+            answer: text,
+            attached,
+            ..Default::default()
+        }),
         InputKind::Number => {
             let bound = |v: &Option<Value>, turn: &mut Turn<'_>| -> Option<f64> {
                 match v.as_ref()? {
@@ -129,16 +149,30 @@ pub fn parse_reply(turn: &mut Turn<'_>, ix: u32, msg: Option<&Message>) -> Parse
         }
         InputKind::Email => parse::parse_email(&text).map_or(Parsed::Invalid, valid),
         InputKind::Url => {
-            if parse::is_url(text.trim()) { valid(text.clone()) } else { Parsed::Invalid }
+            if parse::is_url(text.trim()) {
+                valid(text.clone())
+            } else {
+                Parsed::Invalid
+            }
         }
         InputKind::Phone => {
-            let country = o.default_country_code.as_deref().map(|c| parse_text(c, &mut turn.scope()));
+            let country = o
+                .default_country_code
+                .as_deref()
+                .map(|c| parse_text(c, &mut turn.scope()));
             parse::parse_phone(&text, country.as_deref()).map_or(Parsed::Invalid, valid)
         }
         InputKind::Date => {
             let raw = input.wire.get("options");
-            let get = |k: &str| raw.and_then(|r| r.get(k)).and_then(Value::as_str).map(str::to_string);
-            let (min, max) = (get("min").map(|m| parse_text(&m, &mut turn.scope())), get("max").map(|m| parse_text(&m, &mut turn.scope())));
+            let get = |k: &str| {
+                raw.and_then(|r| r.get(k))
+                    .and_then(Value::as_str)
+                    .map(str::to_string)
+            };
+            let (min, max) = (
+                get("min").map(|m| parse_text(&m, &mut turn.scope())),
+                get("max").map(|m| parse_text(&m, &mut turn.scope())),
+            );
             let separator = o.labels.separator.clone().unwrap_or_else(|| "to".into());
             let opts = parse::DateOpts {
                 has_time: o.has_time == Some(true),
@@ -150,18 +184,27 @@ pub fn parse_reply(turn: &mut Turn<'_>, ix: u32, msg: Option<&Message>) -> Parse
             };
             parse::parse_date_reply(&text, &opts, now).map_or(Parsed::Invalid, valid)
         }
-        InputKind::Time => parse::parse_time_reply(&text, o.format.as_deref(), now).map_or(Parsed::Invalid, valid),
+        InputKind::Time => {
+            parse::parse_time_reply(&text, o.format.as_deref(), now).map_or(Parsed::Invalid, valid)
+        }
         InputKind::Choice | InputKind::PictureChoice => {
             let items = choice::displayed_items(&input, &mut turn.scope());
-            choice::match_reply(&input, &items, &text, reply_id.as_deref()).map_or(Parsed::Invalid, Parsed::Valid)
+            choice::match_reply(&input, &items, &text, reply_id.as_deref())
+                .map_or(Parsed::Invalid, Parsed::Valid)
         }
         InputKind::Cards => {
             let items = choice::displayed_items(&input, &mut turn.scope());
-            choice::match_card(&input, &items, &text, reply_id.as_deref()).map_or(Parsed::Invalid, Parsed::Valid)
+            choice::match_card(&input, &items, &text, reply_id.as_deref())
+                .map_or(Parsed::Invalid, Parsed::Valid)
         }
         InputKind::Rating => {
             let length = o.length.as_ref().and_then(value_f64).unwrap_or(10.0);
-            let starts_at = input.wire.get("options").and_then(|r| r.get("startsAt")).and_then(value_f64).unwrap_or(0.0);
+            let starts_at = input
+                .wire
+                .get("options")
+                .and_then(|r| r.get("startsAt"))
+                .and_then(value_f64)
+                .unwrap_or(0.0);
             match text.trim().parse::<f64>() {
                 Ok(n) if n >= starts_at && n <= length => valid(text.trim().to_string()),
                 _ => Parsed::Invalid,
@@ -169,7 +212,14 @@ pub fn parse_reply(turn: &mut Turn<'_>, ix: u32, msg: Option<&Message>) -> Parse
         }
         InputKind::File => choice::parse_files(&input, &text).map_or(Parsed::Invalid, valid),
         InputKind::Payment => {
-            if text == "fail" { Parsed::Invalid } else { Parsed::Valid(ValidReply { answer: text, ..Default::default() }) }
+            if text == "fail" {
+                Parsed::Invalid
+            } else {
+                Parsed::Valid(ValidReply {
+                    answer: text,
+                    ..Default::default()
+                })
+            }
         }
     }
 }
@@ -184,9 +234,15 @@ fn value_f64(v: &Value) -> Option<f64> {
 
 /// Answers an invalid reply: the retry message (with the input's id) and the input again.
 pub fn retry(turn: &mut Turn<'_>, ix: u32) {
-    let Some(input) = input_of(turn, ix) else { return };
+    let Some(input) = input_of(turn, ix) else {
+        return;
+    };
     let flow = turn.flow();
-    let custom = input.options.retry_message_content.clone().filter(|s| !s.is_empty());
+    let custom = input
+        .options
+        .retry_message_content
+        .clone()
+        .filter(|s| !s.is_empty());
     let template = match input.kind {
         InputKind::Email => custom.unwrap_or_else(|| EMAIL_RETRY.into()),
         InputKind::Payment => custom.unwrap_or_else(|| PAYMENT_RETRY.into()),
@@ -207,5 +263,8 @@ pub fn retry(turn: &mut Turn<'_>, ix: u32) {
 }
 
 fn generic(flow: &crate::flow::CompiledFlow) -> String {
-    flow.settings.invalid_message.clone().unwrap_or_else(|| DEFAULT_INVALID_MESSAGE.into())
+    flow.settings
+        .invalid_message
+        .clone()
+        .unwrap_or_else(|| DEFAULT_INVALID_MESSAGE.into())
 }

@@ -17,10 +17,20 @@ use crate::net::{OutboundError, OutboundRequest};
 const SUCCESS_LOG: &str = "Webhook successfuly executed.";
 const ERROR_LOG: &str = "Webhook returned an error.";
 
-pub async fn execute(turn: &mut Turn<'_>, long_timeout: bool, o: &HttpRequestOptions, webhook_id: Option<&str>) -> Next {
+pub async fn execute(
+    turn: &mut Turn<'_>,
+    long_timeout: bool,
+    o: &HttpRequestOptions,
+    webhook_id: Option<&str>,
+) -> Next {
     let Some(def) = o.webhook.clone() else {
         if let Some(id) = webhook_id {
-            turn.out.logs.push(Log::error(format!("Webhook {id} not found: re-export the bot from a recent builder")).result_only());
+            turn.out.logs.push(
+                Log::error(format!(
+                    "Webhook {id} not found: re-export the bot from a recent builder"
+                ))
+                .result_only(),
+            );
         }
         return Next::Continue;
     };
@@ -37,7 +47,10 @@ pub async fn execute(turn: &mut Turn<'_>, long_timeout: bool, o: &HttpRequestOpt
         })
         .collect();
     if !query.is_empty() {
-        let qs: Vec<String> = query.iter().map(|(k, v)| format!("{}={}", enc(k), enc(v))).collect();
+        let qs: Vec<String> = query
+            .iter()
+            .map(|(k, v)| format!("{}={}", enc(k), enc(v)))
+            .collect();
         url.push(if url.contains('?') { '&' } else { '?' });
         url.push_str(&qs.join("&"));
     }
@@ -50,36 +63,69 @@ pub async fn execute(turn: &mut Turn<'_>, long_timeout: bool, o: &HttpRequestOpt
             (!k.is_empty() && !v.is_empty()).then_some((k, basic_auth(v)))
         })
         .collect();
-    let method = def.method.clone().unwrap_or_else(|| "POST".into()).to_uppercase();
+    let method = def
+        .method
+        .clone()
+        .unwrap_or_else(|| "POST".into())
+        .to_uppercase();
     let raw_body = def.body.clone().unwrap_or_default();
     let body: Option<Value> = if method == "GET" {
         None
-    } else if o.is_custom_body != Some(true) || raw_body.trim().is_empty() || raw_body.trim() == "{{state}}" {
+    } else if o.is_custom_body != Some(true)
+        || raw_body.trim().is_empty()
+        || raw_body.trim() == "{{state}}"
+    {
         drop(scope);
         Some(default_body(turn))
     } else {
-        let single = raw_body.trim().starts_with("{{") && raw_body.trim().ends_with("}}") && raw_body.matches("{{").count() == 1;
+        let single = raw_body.trim().starts_with("{{")
+            && raw_body.trim().ends_with("}}")
+            && raw_body.matches("{{").count() == 1;
         let mode = if single { Mode::Plain } else { Mode::Json };
-        let text = templating::parse(&raw_body, &mut scope, Opts { mode, take_latest: false });
+        let text = templating::parse(
+            &raw_body,
+            &mut scope,
+            Opts {
+                mode,
+                take_latest: false,
+            },
+        );
         Some(serde_json::from_str(&text).unwrap_or(Value::String(text)))
     };
     if o.is_executed_on_client == Some(true) {
         let payload = json!({"url": url, "method": method, "headers": headers.iter().map(|(k, v)| (k.clone(), Value::String(v.clone()))).collect::<Map<_, _>>(), "body": body});
-        turn.out.push_action("httpRequestToExecute", Some(payload), true);
+        turn.out
+            .push_action("httpRequestToExecute", Some(payload), true);
         return Next::Stop(TurnStatus::WaitingAction);
     }
-    let form = headers.iter().any(|(k, v)| k.eq_ignore_ascii_case("content-type") && v.contains("x-www-form-urlencoded"));
+    let form = headers.iter().any(|(k, v)| {
+        k.eq_ignore_ascii_case("content-type") && v.contains("x-www-form-urlencoded")
+    });
     let bytes = body.as_ref().map(|b| match b {
         Value::String(s) => s.clone().into_bytes(),
         Value::Object(m) if form => m
             .iter()
-            .map(|(k, v)| format!("{}={}", enc(k), enc(&v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string()))))
+            .map(|(k, v)| {
+                format!(
+                    "{}={}",
+                    enc(k),
+                    enc(&v
+                        .as_str()
+                        .map(str::to_string)
+                        .unwrap_or_else(|| v.to_string()))
+                )
+            })
             .collect::<Vec<_>>()
             .join("&")
             .into_bytes(),
         other => other.to_string().into_bytes(),
     });
-    if matches!(body, Some(Value::Object(_) | Value::Array(_))) && !form && !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("content-type")) {
+    if matches!(body, Some(Value::Object(_) | Value::Array(_)))
+        && !form
+        && !headers
+            .iter()
+            .any(|(k, _)| k.eq_ignore_ascii_case("content-type"))
+    {
         headers.push(("Content-Type".into(), "application/json".into()));
     }
     let timeout = o
@@ -87,10 +133,18 @@ pub async fn execute(turn: &mut Turn<'_>, long_timeout: bool, o: &HttpRequestOpt
         .filter(|t| *t > 0.0)
         .map(|t| Duration::from_secs_f64(t.min(120.0)))
         .or(long_timeout.then(|| Duration::from_secs(120)));
-    let request = OutboundRequest { method: method.clone(), url: url.clone(), headers, body: bytes, timeout };
+    let request = OutboundRequest {
+        method: method.clone(),
+        url: url.clone(),
+        headers,
+        body: bytes,
+        timeout,
+    };
     let response = match turn.engine.http.as_ref() {
         Some(client) => client.send(request).await,
-        None => Err(OutboundError::Blocked("outbound HTTP is disabled on this server".into())),
+        None => Err(OutboundError::Blocked(
+            "outbound HTTP is disabled on this server".into(),
+        )),
     };
     let synthetic = match response {
         Ok(r) => {
@@ -98,7 +152,11 @@ pub async fn execute(turn: &mut Turn<'_>, long_timeout: bool, o: &HttpRequestOpt
             let data = serde_json::from_str::<Value>(&text).unwrap_or(Value::String(text));
             let out = json!({"statusCode": r.status, "data": data});
             let details = json!({"statusCode": r.status, "request": {"url": url, "method": method}, "response": out["data"]});
-            let log = if r.status >= 400 { Log::error(ERROR_LOG) } else { Log::success(SUCCESS_LOG) };
+            let log = if r.status >= 400 {
+                Log::error(ERROR_LOG)
+            } else {
+                Log::success(SUCCESS_LOG)
+            };
             turn.out.logs.push(log.with_details(details).result_only());
             out
         }
@@ -109,16 +167,27 @@ pub async fn execute(turn: &mut Turn<'_>, long_timeout: bool, o: &HttpRequestOpt
         }
         Err(OutboundError::Timeout(s)) => {
             let message = format!("Request timed out. ({s}s)");
-            turn.out.logs.push(Log::error(ERROR_LOG).with_details(json!({"message": message})).result_only());
+            turn.out.logs.push(
+                Log::error(ERROR_LOG)
+                    .with_details(json!({"message": message}))
+                    .result_only(),
+            );
             json!({"statusCode": 408, "data": {"message": message}})
         }
         Err(e) => {
-            turn.out.logs.push(Log::error(ERROR_LOG).with_details(json!({"message": e.to_string()})).result_only());
+            turn.out.logs.push(
+                Log::error(ERROR_LOG)
+                    .with_details(json!({"message": e.to_string()}))
+                    .result_only(),
+            );
             json!({"statusCode": 500, "data": e.to_string()})
         }
     };
     let mapping = serde_json::to_value(
-        o.response_variable_mapping.iter().map(|m| json!({"variableId": m.variable_id, "bodyPath": m.body_path})).collect::<Vec<_>>(),
+        o.response_variable_mapping
+            .iter()
+            .map(|m| json!({"variableId": m.variable_id, "bodyPath": m.body_path}))
+            .collect::<Vec<_>>(),
     )
     .unwrap_or(Value::Null);
     apply_mapping(turn, Some(&mapping), &synthetic);
@@ -128,7 +197,13 @@ pub async fn execute(turn: &mut Turn<'_>, long_timeout: bool, o: &HttpRequestOpt
 /// `{submittedAt, <answer key>: answer…, <variable name>: value…}` (Typebot's default body).
 fn default_body(turn: &mut Turn<'_>) -> Value {
     let mut m = Map::new();
-    m.insert("submittedAt".into(), Value::String(turn.now.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)));
+    m.insert(
+        "submittedAt".into(),
+        Value::String(
+            turn.now
+                .to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        ),
+    );
     for a in &turn.state.top().answers {
         m.insert(a.k.clone(), Value::String(a.v.clone()));
     }
@@ -153,7 +228,11 @@ fn base64(input: &[u8]) -> String {
     const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::with_capacity(input.len().div_ceil(3) * 4);
     for chunk in input.chunks(3) {
-        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
         let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
         for i in 0..4 {
             if i <= chunk.len() {

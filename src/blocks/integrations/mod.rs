@@ -10,20 +10,24 @@ mod trackers;
 use serde_json::{Value, json};
 
 use super::{Next, substitute_value};
+use crate::engine::EngineError;
 use crate::engine::turn::{Log, TurnStatus};
 use crate::engine::walker::Turn;
-use crate::engine::EngineError;
-use crate::flow::block::{BlockKind, Bubble, Integration};
 use crate::flow::VarValue;
+use crate::flow::block::{BlockKind, Bubble, Integration};
 
 pub async fn execute(turn: &mut Turn<'_>, ix: u32, i: &Integration) -> Result<Next, EngineError> {
     Ok(match i {
-        Integration::HttpRequest { long_timeout, options, webhook_id } => {
-            http::execute(turn, *long_timeout, options, webhook_id.as_deref()).await
-        }
+        Integration::HttpRequest {
+            long_timeout,
+            options,
+            webhook_id,
+        } => http::execute(turn, *long_timeout, options, webhook_id.as_deref()).await,
         Integration::Email(o) => {
             if turn.state.preview {
-                turn.out.logs.push(Log::info("Emails are not sent in preview mode"));
+                turn.out
+                    .logs
+                    .push(Log::info("Emails are not sent in preview mode"));
             } else {
                 match o.credentials_id.as_deref() {
                     None | Some("default") => turn.out.logs.push(Log::error(
@@ -39,21 +43,30 @@ pub async fn execute(turn: &mut Turn<'_>, ix: u32, i: &Integration) -> Result<Ne
             Next::Continue
         }
         Integration::GoogleSheets(_) => {
-            turn.out.logs.push(Log::error("Couldn't find credentials for Google Sheets"));
+            turn.out
+                .logs
+                .push(Log::error("Couldn't find credentials for Google Sheets"));
             Next::Continue
         }
         Integration::OpenAi(o) => {
             if o.get("credentialsId").is_none() {
-                turn.out.logs.push(Log::error("Make sure to select an OpenAI account"));
+                turn.out
+                    .logs
+                    .push(Log::error("Make sure to select an OpenAI account"));
             } else {
-                turn.out.logs.push(Log::error("Could not find credentials for block OpenAI"));
+                turn.out
+                    .logs
+                    .push(Log::error("Could not find credentials for block OpenAI"));
             }
             Next::Continue
         }
         Integration::Chatwoot(o) => trackers::chatwoot(turn, o),
         Integration::GoogleAnalytics(o) => trackers::google_analytics(turn, o),
         Integration::Pixel(o) => trackers::pixel(turn, o),
-        Integration::Forge { block_type, options } => forge(turn, ix, block_type, options),
+        Integration::Forge {
+            block_type,
+            options,
+        } => forge(turn, ix, block_type, options),
     })
 }
 
@@ -62,14 +75,22 @@ pub async fn execute(turn: &mut Turn<'_>, ix: u32, i: &Integration) -> Result<Ne
 fn forge(turn: &mut Turn<'_>, ix: u32, block_type: &str, options: &Value) -> Next {
     let action = options.get("action").and_then(Value::as_str);
     if action.is_none() {
-        turn.out.logs.push(Log { status: None, description: format!("{block_type} is not configured"), details: None, result_only: false });
+        turn.out.logs.push(Log {
+            status: None,
+            description: format!("{block_type} is not configured"),
+            details: None,
+            result_only: false,
+        });
         return Next::Continue;
     }
     if turn.state.stream && next_bubble_streams(turn, ix, options) {
-        turn.out.push_action("stream", Some(Value::Bool(true)), true);
+        turn.out
+            .push_action("stream", Some(Value::Bool(true)), true);
         return Next::Stop(TurnStatus::WaitingAction);
     }
-    turn.out.logs.push(Log::error(format!("Could not find credentials for block {block_type}")));
+    turn.out.logs.push(Log::error(format!(
+        "Could not find credentials for block {block_type}"
+    )));
     Next::Continue
 }
 
@@ -79,26 +100,46 @@ fn next_bubble_streams(turn: &Turn<'_>, ix: u32, options: &Value) -> bool {
     let Some(var) = options
         .get("responseMapping")
         .and_then(Value::as_array)
-        .and_then(|m| m.iter().find(|r| r.get("item").and_then(Value::as_str).is_none_or(|i| i == "Message content")))
+        .and_then(|m| {
+            m.iter().find(|r| {
+                r.get("item")
+                    .and_then(Value::as_str)
+                    .is_none_or(|i| i == "Message content")
+            })
+        })
         .and_then(|r| r.get("variableId"))
         .and_then(Value::as_str)
         .and_then(|id| flow.variable(id))
     else {
         return false;
     };
-    let Some(next) = turn.after_block(ix) else { return false };
-    let BlockKind::Bubble(Bubble::Text { rich_text, .. }) = &flow.block(next.block).kind else { return false };
-    let first = rich_text.first().and_then(|p| p.get("children")).and_then(Value::as_array).and_then(|c| c.first());
-    first.and_then(|l| l.get("text")).and_then(Value::as_str) == Some(format!("{{{{{}}}}}", var.name).as_str())
+    let Some(next) = turn.after_block(ix) else {
+        return false;
+    };
+    let BlockKind::Bubble(Bubble::Text { rich_text, .. }) = &flow.block(next.block).kind else {
+        return false;
+    };
+    let first = rich_text
+        .first()
+        .and_then(|p| p.get("children"))
+        .and_then(Value::as_array)
+        .and_then(|c| c.first());
+    first.and_then(|l| l.get("text")).and_then(Value::as_str)
+        == Some(format!("{{{{{}}}}}", var.name).as_str())
 }
 
 /// Applies the reply to a waiting integration (client-side HTTP request, stream result).
 pub fn resume(turn: &mut Turn<'_>, i: &Integration, text: &str) -> Result<(), EngineError> {
     match i {
         Integration::HttpRequest { options, .. } => {
-            let body: Value = serde_json::from_str(text).map_err(|_| EngineError::InvalidClientResponse)?;
+            let body: Value =
+                serde_json::from_str(text).map_err(|_| EngineError::InvalidClientResponse)?;
             let mapping = serde_json::to_value(
-                options.response_variable_mapping.iter().map(|m| json!({"variableId": m.variable_id, "bodyPath": m.body_path})).collect::<Vec<_>>(),
+                options
+                    .response_variable_mapping
+                    .iter()
+                    .map(|m| json!({"variableId": m.variable_id, "bodyPath": m.body_path}))
+                    .collect::<Vec<_>>(),
             )
             .unwrap_or(Value::Null);
             apply_mapping(turn, Some(&mapping), &body);
@@ -107,7 +148,13 @@ pub fn resume(turn: &mut Turn<'_>, i: &Integration, text: &str) -> Result<(), En
             let var = options
                 .get("responseMapping")
                 .and_then(Value::as_array)
-                .and_then(|m| m.iter().find(|r| r.get("item").and_then(Value::as_str).is_none_or(|i| i == "Message content")))
+                .and_then(|m| {
+                    m.iter().find(|r| {
+                        r.get("item")
+                            .and_then(Value::as_str)
+                            .is_none_or(|i| i == "Message content")
+                    })
+                })
                 .and_then(|r| r.get("variableId"))
                 .and_then(Value::as_str)
                 .map(str::to_string);
@@ -123,22 +170,37 @@ pub fn resume(turn: &mut Turn<'_>, i: &Integration, text: &str) -> Result<(), En
 /// Maps a `{statusCode, data}` response into variables: each `bodyPath` is a JS expression
 /// evaluated with `statusCode` and `data` in scope (failures are ignored, like Typebot).
 pub fn apply_mapping(turn: &mut Turn<'_>, mapping: Option<&Value>, response: &Value) {
-    let Some(items) = mapping.and_then(Value::as_array) else { return };
+    let Some(items) = mapping.and_then(Value::as_array) else {
+        return;
+    };
     let status = response.get("statusCode").cloned().unwrap_or(Value::Null);
-    let data = response.get("data").cloned().unwrap_or_else(|| response.clone());
+    let data = response
+        .get("data")
+        .cloned()
+        .unwrap_or_else(|| response.clone());
     let limits = turn.engine.config.js.clone();
     for m in items {
-        let Some(var) = m.get("variableId").and_then(Value::as_str) else { continue };
-        let path = m.get("bodyPath").and_then(Value::as_str).unwrap_or("data").trim();
+        let Some(var) = m.get("variableId").and_then(Value::as_str) else {
+            continue;
+        };
+        let path = m
+            .get("bodyPath")
+            .and_then(Value::as_str)
+            .unwrap_or("data")
+            .trim();
         let path = if path.is_empty() { "data" } else { path };
         let body = format!("return {path}");
         turn.js_runs += 1;
         let params = [
-            ("statusCode", crate::engine::js::JsValue::Value(status.clone())),
+            (
+                "statusCode",
+                crate::engine::js::JsValue::Value(status.clone()),
+            ),
             ("data", crate::engine::js::JsValue::Value(data.clone())),
         ];
         if let Ok(out) = crate::engine::js::run_function_body(&body, &params, &limits) {
-            turn.scope().set(var, super::logic::set_variable::js_to_var(&out.value));
+            turn.scope()
+                .set(var, super::logic::set_variable::js_to_var(&out.value));
         }
     }
 }

@@ -10,16 +10,29 @@ use crate::engine::walker::Turn;
 
 pub fn chatwoot(turn: &mut Turn<'_>, o: &Value) -> Next {
     if turn.state.preview {
-        turn.out.logs.push(Log::info("Chatwoot is not enabled in Preview mode"));
-        turn.out.push_action("chatwoot", Some(json!({"scriptToExecute": {"content": "", "args": []}})), false);
+        turn.out
+            .logs
+            .push(Log::info("Chatwoot is not enabled in Preview mode"));
+        turn.out.push_action(
+            "chatwoot",
+            Some(json!({"scriptToExecute": {"content": "", "args": []}})),
+            false,
+        );
         return Next::Continue;
     }
     let o = substituted(turn, o);
-    let get = |k: &str| o.get(k).and_then(Value::as_str).unwrap_or_default().to_string();
+    let get = |k: &str| {
+        o.get(k)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string()
+    };
     let content = if get("task") == "Close widget" {
         "if (window.$chatwoot) window.$chatwoot.toggle('close');".to_string()
     } else {
-        let base = Some(get("baseUrl")).filter(|b| !b.is_empty()).unwrap_or_else(|| "https://app.chatwoot.com".into());
+        let base = Some(get("baseUrl"))
+            .filter(|b| !b.is_empty())
+            .unwrap_or_else(|| "https://app.chatwoot.com".into());
         let user = o.get("user").cloned().unwrap_or(Value::Null);
         format!(
             "window.chatwootSettings = {{ hideMessageBubble: false, position: 'right', type: 'standard' }};\n\
@@ -33,7 +46,11 @@ pub fn chatwoot(turn: &mut Turn<'_>, o: &Value) -> Next {
             user = user,
         )
     };
-    turn.out.push_action("chatwoot", Some(json!({"scriptToExecute": {"content": content, "args": []}})), false);
+    turn.out.push_action(
+        "chatwoot",
+        Some(json!({"scriptToExecute": {"content": content, "args": []}})),
+        false,
+    );
     Next::Continue
 }
 
@@ -45,7 +62,12 @@ fn cleaned(turn: &mut Turn<'_>, o: &Value) -> Map<String, Value> {
         match v {
             Value::String(s) if s.is_empty() => {}
             Value::String(s) if k == "value" => {
-                out.insert(k.clone(), s.parse::<f64>().map(crate::engine::scope::number).unwrap_or_else(|_| v.clone()));
+                out.insert(
+                    k.clone(),
+                    s.parse::<f64>()
+                        .map(crate::engine::scope::number)
+                        .unwrap_or_else(|_| v.clone()),
+                );
             }
             other => {
                 out.insert(k.clone(), other.clone());
@@ -58,16 +80,22 @@ fn cleaned(turn: &mut Turn<'_>, o: &Value) -> Map<String, Value> {
 pub fn google_analytics(turn: &mut Turn<'_>, o: &Value) -> Next {
     if !turn.state.preview {
         let payload = cleaned(turn, o);
-        turn.out.push_action("googleAnalytics", Some(Value::Object(payload)), false);
+        turn.out
+            .push_action("googleAnalytics", Some(Value::Object(payload)), false);
     }
     Next::Continue
 }
 
 pub fn pixel(turn: &mut Turn<'_>, o: &Value) -> Next {
-    let has = |k: &str| o.get(k).and_then(Value::as_str).is_some_and(|s| !s.is_empty());
+    let has = |k: &str| {
+        o.get(k)
+            .and_then(Value::as_str)
+            .is_some_and(|s| !s.is_empty())
+    };
     if !turn.state.preview && has("pixelId") && has("eventType") {
         let payload = cleaned(turn, o);
-        turn.out.push_action("pixel", Some(Value::Object(payload)), false);
+        turn.out
+            .push_action("pixel", Some(Value::Object(payload)), false);
     }
     Next::Continue
 }

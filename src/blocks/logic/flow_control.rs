@@ -31,7 +31,9 @@ pub fn condition(turn: &mut Turn<'_>, items: &[ConditionItem]) -> Next {
 fn resolve_group(turn: &mut Turn<'_>, flow: &CompiledFlow, group: &str) -> Option<String> {
     if group.contains("{{") {
         let title = parse_text(group, &mut turn.scope());
-        return flow.group_by_title(&title).map(|g| flow.group(g).id.clone());
+        return flow
+            .group_by_title(&title)
+            .map(|g| flow.group(g).id.clone());
     }
     flow.group_index(group).map(|_| group.to_string())
 }
@@ -40,26 +42,44 @@ pub fn jump(turn: &mut Turn<'_>, ix: u32, group_id: &str, block_id: Option<&str>
     let flow = turn.flow();
     let target = resolve_group(turn, &flow, group_id).and_then(|g| flow.target(&g, block_id));
     let Some(target) = target else {
-        turn.out.logs.push(Log::error(format!("Jump target not found: group {group_id}")));
+        turn.out.logs.push(Log::error(format!(
+            "Jump target not found: group {group_id}"
+        )));
         return Next::End;
     };
     let b = flow.block(ix);
     if ix + 1 < flow.group(b.group).end() {
-        turn.state.mark = Some(ReturnMark { status: MarkStatus::Pending, block: flow.block(ix + 1).id.clone(), resume_with: None });
+        turn.state.mark = Some(ReturnMark {
+            status: MarkStatus::Pending,
+            block: flow.block(ix + 1).id.clone(),
+            resume_with: None,
+        });
     }
     Next::Goto(Some(target))
 }
 
 pub fn return_to_mark(turn: &mut Turn<'_>) -> Next {
-    let Some(mark) = turn.state.mark.clone() else { return Next::Continue };
+    let Some(mark) = turn.state.mark.clone() else {
+        return Next::Continue;
+    };
     let flow = turn.flow();
     let Some(ix) = flow.block_index(&mark.block) else {
         turn.state.mark = None;
         turn.out.logs.push(Log::error("Return target not found"));
         return Next::End;
     };
-    turn.state.mark = if mark.resume_with.is_some() { Some(ReturnMark { status: MarkStatus::Called, ..mark }) } else { None };
-    Next::Goto(Some(Target { group: flow.block(ix).group, block: ix }))
+    turn.state.mark = if mark.resume_with.is_some() {
+        Some(ReturnMark {
+            status: MarkStatus::Called,
+            ..mark
+        })
+    } else {
+        None
+    };
+    Next::Goto(Some(Target {
+        group: flow.block(ix).group,
+        block: ix,
+    }))
 }
 
 pub fn ab_test(o: &AbTestOptions) -> Next {
@@ -90,14 +110,18 @@ pub async fn link(turn: &mut Turn<'_>, ix: u32, o: &LinkOptions) -> Next {
         turn.engine.flows.published(&id).await
     };
     let Some(linked) = linked else {
-        turn.out.logs.push(Log::error(format!("Linked typebot not found: {id}")));
+        turn.out
+            .logs
+            .push(Log::error(format!("Linked typebot not found: {id}")));
         return Next::Continue;
     };
     let target = match o.group_id.as_deref().filter(|g| !g.is_empty()) {
         Some(g) => match resolve_group(turn, &linked, g) {
             Some(g) => linked.target(&g, None),
             None => {
-                turn.out.logs.push(Log::error(format!("Linked group not found: {g}")));
+                turn.out
+                    .logs
+                    .push(Log::error(format!("Linked group not found: {g}")));
                 return Next::Continue;
             }
         },
@@ -107,9 +131,16 @@ pub async fn link(turn: &mut Turn<'_>, ix: u32, o: &LinkOptions) -> Next {
     // Variables of the linked flow are prefilled from any running frame with the same name.
     let mut vars = BTreeMap::new();
     for d in &linked.variables {
-        let inherited = turn.flows.iter().zip(&turn.state.frames).rev().find_map(|(f, fr)| {
-            f.variable_by_name(&d.name).and_then(|pd| fr.vars.get(&pd.id)).cloned()
-        });
+        let inherited = turn
+            .flows
+            .iter()
+            .zip(&turn.state.frames)
+            .rev()
+            .find_map(|(f, fr)| {
+                f.variable_by_name(&d.name)
+                    .and_then(|pd| fr.vars.get(&pd.id))
+                    .cloned()
+            });
         if let Some(v) = inherited.or_else(|| d.default.clone()) {
             vars.insert(d.id.clone(), v);
         }
@@ -123,7 +154,10 @@ pub async fn link(turn: &mut Turn<'_>, ix: u32, o: &LinkOptions) -> Next {
         Some(crate::ids::new_id())
     };
     turn.state.frames.push(Frame {
-        flow: FlowRef { id: linked.id.clone(), rev: linked.revision.clone() },
+        flow: FlowRef {
+            id: linked.id.clone(),
+            rev: linked.revision.clone(),
+        },
         vars,
         answers: Vec::new(),
         result_id,

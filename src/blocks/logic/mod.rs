@@ -7,16 +7,18 @@ pub mod set_variable;
 use serde_json::{Value, json};
 
 use super::{Next, parse_text};
+use crate::engine::EngineError;
 use crate::engine::turn::{Log, TurnStatus};
 use crate::engine::walker::Turn;
-use crate::engine::EngineError;
 use crate::flow::block::Logic;
 
 pub async fn execute(turn: &mut Turn<'_>, ix: u32, logic: &Logic) -> Result<Next, EngineError> {
     Ok(match logic {
         Logic::SetVariable(o) => set_variable::execute(turn, o),
         Logic::Condition(items) => flow_control::condition(turn, items),
-        Logic::Jump { group_id, block_id } => flow_control::jump(turn, ix, group_id, block_id.as_deref()),
+        Logic::Jump { group_id, block_id } => {
+            flow_control::jump(turn, ix, group_id, block_id.as_deref())
+        }
         Logic::Return => flow_control::return_to_mark(turn),
         Logic::AbTest(o) => flow_control::ab_test(o),
         Logic::TypebotLink(o) => flow_control::link(turn, ix, o).await,
@@ -26,11 +28,13 @@ pub async fn execute(turn: &mut Turn<'_>, ix: u32, logic: &Logic) -> Result<Next
             if o.is_executed_on_client == Some(false) {
                 run_server_script(turn, &content);
             } else {
-                let mut payload = set_variable::script_payload(&mut turn.scope(), &content, None, o.is_unsafe);
+                let mut payload =
+                    set_variable::script_payload(&mut turn.scope(), &content, None, o.is_unsafe);
                 if let Some(p) = payload.as_object_mut() {
                     p.remove("isCode");
                 }
-                turn.out.push_action("scriptToExecute", Some(payload), false);
+                turn.out
+                    .push_action("scriptToExecute", Some(payload), false);
             }
             Next::Continue
         }
@@ -40,10 +44,16 @@ pub async fn execute(turn: &mut Turn<'_>, ix: u32, logic: &Logic) -> Result<Next
                 Some(Value::String(s)) => parse_text(s, &mut turn.scope()),
                 _ => String::new(),
             };
-            let Ok(seconds) = raw.trim().parse::<f64>() else { return Ok(Next::Continue) };
+            let Ok(seconds) = raw.trim().parse::<f64>() else {
+                return Ok(Next::Continue);
+            };
             let pause = o.should_pause == Some(true);
             if seconds > 0.0 || pause {
-                turn.out.push_action("wait", Some(json!({"secondsToWaitFor": crate::engine::scope::number(seconds)})), pause);
+                turn.out.push_action(
+                    "wait",
+                    Some(json!({"secondsToWaitFor": crate::engine::scope::number(seconds)})),
+                    pause,
+                );
                 if pause {
                     return Ok(Next::Stop(TurnStatus::WaitingTime));
                 }
@@ -62,7 +72,8 @@ pub fn resume(turn: &mut Turn<'_>, logic: &Logic, text: &str) -> Result<(), Engi
     match logic {
         Logic::SetVariable(o) => set_variable::resume(turn, o, text),
         Logic::WebhookListener(options) => {
-            let body = serde_json::from_str::<Value>(text).unwrap_or_else(|_| json!({"statusCode": 200, "data": text}));
+            let body = serde_json::from_str::<Value>(text)
+                .unwrap_or_else(|_| json!({"statusCode": 200, "data": text}));
             super::integrations::apply_mapping(turn, options.get("responseVariableMapping"), &body);
         }
         _ => {}
@@ -76,14 +87,19 @@ fn redirect(turn: &mut Turn<'_>, template: &str, is_new_tab: Option<bool>) -> Ne
         return Next::Continue;
     }
     let lower = url.to_ascii_lowercase();
-    if ["javascript:", "data:", "vbscript:", "file:"].iter().any(|p| lower.starts_with(p)) {
+    if ["javascript:", "data:", "vbscript:", "file:"]
+        .iter()
+        .any(|p| lower.starts_with(p))
+    {
         // Only web, mail, phone and SMS links may be opened: never script URLs.
         turn.out.logs.push(Log::error(format!(
             "Redirect to \"{url}\" refused: only http(s), mailto, tel and sms links are allowed"
         )));
         return Next::Continue;
     }
-    let known = ["http", "mailto:", "tel:", "sms:"].iter().any(|p| lower.starts_with(p));
+    let known = ["http", "mailto:", "tel:", "sms:"]
+        .iter()
+        .any(|p| lower.starts_with(p));
     if !known && !template.trim_start().starts_with("{{") {
         url = format!("https://{url}");
     }
@@ -92,20 +108,31 @@ fn redirect(turn: &mut Turn<'_>, template: &str, is_new_tab: Option<bool>) -> Ne
     if let Some(n) = is_new_tab {
         payload.insert("isNewTab".into(), Value::Bool(n));
     }
-    turn.out.push_action("redirect", Some(Value::Object(payload)), false);
+    turn.out
+        .push_action("redirect", Some(Value::Object(payload)), false);
     Next::Continue
 }
 
 /// A server-side script: runs in the sandbox; `setVariable` calls update variables by name.
 fn run_server_script(turn: &mut Turn<'_>, content: &str) {
     let mut scope = turn.scope();
-    let body = crate::engine::templating::parse(content, &mut scope, crate::engine::templating::Opts { mode: crate::engine::templating::Mode::Id, take_latest: false });
+    let body = crate::engine::templating::parse(
+        content,
+        &mut scope,
+        crate::engine::templating::Opts {
+            mode: crate::engine::templating::Mode::Id,
+            take_latest: false,
+        },
+    );
     match scope.run_js(&body) {
         Ok(out) => {
             for (name, v) in &out.set_variables {
                 scope.set_by_name(name, set_variable::js_to_var(v));
             }
         }
-        Err(e) => turn.out.logs.push(Log::error("Script block failed").with_details(json!(e.to_string()))),
+        Err(e) => turn
+            .out
+            .logs
+            .push(Log::error("Script block failed").with_details(json!(e.to_string()))),
     }
 }

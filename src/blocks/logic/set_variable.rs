@@ -15,7 +15,9 @@ use crate::flow::VarValue;
 use crate::flow::options::SetVariableOptions;
 
 pub fn execute(turn: &mut Turn<'_>, o: &SetVariableOptions) -> Next {
-    let Some(var) = o.variable_id.clone() else { return Next::Continue };
+    let Some(var) = o.variable_id.clone() else {
+        return Next::Continue;
+    };
     let kind = o.kind.as_deref().unwrap_or("Custom");
     let expr = o.expression_to_evaluate.clone().unwrap_or_default();
     let value: Option<VarValue> = match kind {
@@ -28,7 +30,10 @@ pub fn execute(turn: &mut Turn<'_>, o: &SetVariableOptions) -> Next {
             Ok(v) => v,
             Err(e) => {
                 if o.is_code == Some(true) {
-                    turn.out.logs.push(Log::error(format!("Error while evaluating \"{expr}\"")).with_details(json!(e)));
+                    turn.out.logs.push(
+                        Log::error(format!("Error while evaluating \"{expr}\""))
+                            .with_details(json!(e)),
+                    );
                     if let Some(err_var) = &o.save_error_in_variable_id {
                         turn.scope().set(err_var, VarValue::from_string(e));
                     }
@@ -39,7 +44,11 @@ pub fn execute(turn: &mut Turn<'_>, o: &SetVariableOptions) -> Next {
         "Empty" => None,
         "Append value(s)" => {
             let mut scope = turn.scope();
-            let item = templating::parse(o.item.as_deref().unwrap_or_default(), &mut scope, Opts::default());
+            let item = templating::parse(
+                o.item.as_deref().unwrap_or_default(),
+                &mut scope,
+                Opts::default(),
+            );
             let mut list = match scope.get(&var) {
                 None => Vec::new(),
                 Some(VarValue::Str(s)) => vec![Some(s.clone())],
@@ -51,7 +60,11 @@ pub fn execute(turn: &mut Turn<'_>, o: &SetVariableOptions) -> Next {
         "Environment name" => VarValue::from_string("web"),
         "Transcript" => transcript(turn),
         "User ID" | "Result ID" => {
-            let id = turn.state.result_id().map(str::to_string).unwrap_or_else(crate::ids::new_id);
+            let id = turn
+                .state
+                .result_id()
+                .map(str::to_string)
+                .unwrap_or_else(crate::ids::new_id);
             VarValue::from_string(id)
         }
         "Now" | "Today" | "Yesterday" | "Tomorrow" => {
@@ -66,14 +79,22 @@ pub fn execute(turn: &mut Turn<'_>, o: &SetVariableOptions) -> Next {
         "Map item with same index" => {
             let p = &o.map_list_item_params;
             let scope = turn.scope();
-            let (Some(bi), Some(bl), Some(tl)) = (&p.base_item_variable_id, &p.base_list_variable_id, &p.target_list_variable_id) else {
+            let (Some(bi), Some(bl), Some(tl)) = (
+                &p.base_item_variable_id,
+                &p.base_list_variable_id,
+                &p.target_list_variable_id,
+            ) else {
                 return Next::Continue;
             };
             let item = scope.get(bi).and_then(|v| v.as_str().map(str::to_string));
-            let (Some(VarValue::List(base)), Some(VarValue::List(target))) = (scope.get(bl), scope.get(tl)) else {
+            let (Some(VarValue::List(base)), Some(VarValue::List(target))) =
+                (scope.get(bl), scope.get(tl))
+            else {
                 return Next::Continue;
             };
-            let Some(index) = item.and_then(|it| base.iter().position(|b| b.as_deref() == Some(it.as_str()))) else {
+            let Some(index) =
+                item.and_then(|it| base.iter().position(|b| b.as_deref() == Some(it.as_str())))
+            else {
                 return Next::Continue;
             };
             match target.get(index).cloned().flatten() {
@@ -102,7 +123,9 @@ pub fn execute(turn: &mut Turn<'_>, o: &SetVariableOptions) -> Next {
             Some(VarValue::List(list))
         }
         // WhatsApp-only presets have no value on the web.
-        "Phone number" | "Contact name" | "Referral Click ID" | "Referral Source ID" => return Next::Continue,
+        "Phone number" | "Contact name" | "Referral Click ID" | "Referral Source ID" => {
+            return Next::Continue;
+        }
         _ => return Next::Continue,
     };
     turn.scope().set(&var, value);
@@ -113,13 +136,28 @@ pub fn execute(turn: &mut Turn<'_>, o: &SetVariableOptions) -> Next {
 pub fn evaluate(expr: &str, scope: &mut Scope<'_>) -> Result<Option<VarValue>, String> {
     let t = expr.trim();
     if t.starts_with("{{") && t.ends_with("}}") && t.matches("{{").count() == 1 {
-        return Ok(VarValue::from_string(templating::parse(t, scope, Opts::default())));
+        return Ok(VarValue::from_string(templating::parse(
+            t,
+            scope,
+            Opts::default(),
+        )));
     }
     if is_literal_with_leading_zero(t) {
         return Ok(VarValue::from_string(t));
     }
-    let body = templating::parse(expr, scope, Opts { mode: Mode::Id, take_latest: false });
-    let body = if body.contains("return ") { body } else { format!("return {body}") };
+    let body = templating::parse(
+        expr,
+        scope,
+        Opts {
+            mode: Mode::Id,
+            take_latest: false,
+        },
+    );
+    let body = if body.contains("return ") {
+        body
+    } else {
+        format!("return {body}")
+    };
     let out = scope.run_js(&body).map_err(|e| e.to_string())?;
     for (name, v) in &out.set_variables {
         scope.set_by_name(name, js_to_var(v));
@@ -129,7 +167,10 @@ pub fn evaluate(expr: &str, scope: &mut Scope<'_>) -> Result<Option<VarValue>, S
 
 /// Typebot keeps numeric-looking strings such as "007" as typed (no octal evaluation).
 fn is_literal_with_leading_zero(t: &str) -> bool {
-    t.len() >= 2 && t.starts_with('0') && !t.starts_with("0.") && t.chars().all(|c| c.is_ascii_digit() || c == '.')
+    t.len() >= 2
+        && t.starts_with('0')
+        && !t.starts_with("0.")
+        && t.chars().all(|c| c.is_ascii_digit() || c == '.')
 }
 
 pub fn js_to_var(v: &JsValue) -> Option<VarValue> {
@@ -140,15 +181,36 @@ pub fn js_to_var(v: &JsValue) -> Option<VarValue> {
 }
 
 /// Asks the client to evaluate code and reply with the result.
-fn client_side(turn: &mut Turn<'_>, expr: &str, is_code: Option<bool>, is_unsafe: Option<bool>) -> Next {
+fn client_side(
+    turn: &mut Turn<'_>,
+    expr: &str,
+    is_code: Option<bool>,
+    is_unsafe: Option<bool>,
+) -> Next {
     let script = script_payload(&mut turn.scope(), expr, is_code, is_unsafe);
-    turn.out.push_action("setVariable", Some(json!({ "scriptToExecute": script })), true);
+    turn.out.push_action(
+        "setVariable",
+        Some(json!({ "scriptToExecute": script })),
+        true,
+    );
     Next::Stop(TurnStatus::WaitingAction)
 }
 
 /// `{content, isCode?, isUnsafe?, args}`: variables referenced by the code are passed by id.
-pub fn script_payload(scope: &mut Scope<'_>, code: &str, is_code: Option<bool>, is_unsafe: Option<bool>) -> Value {
-    let content = templating::parse(code, scope, Opts { mode: Mode::Id, take_latest: false });
+pub fn script_payload(
+    scope: &mut Scope<'_>,
+    code: &str,
+    is_code: Option<bool>,
+    is_unsafe: Option<bool>,
+) -> Value {
+    let content = templating::parse(
+        code,
+        scope,
+        Opts {
+            mode: Mode::Id,
+            take_latest: false,
+        },
+    );
     let args: Vec<Value> = scope
         .flow
         .variables
@@ -186,7 +248,10 @@ pub fn resume(turn: &mut Turn<'_>, o: &SetVariableOptions, text: &str) {
 
 fn date_value(t: chrono::DateTime<Utc>, tz: Option<&str>) -> String {
     match tz.and_then(|z| z.parse::<chrono_tz::Tz>().ok()) {
-        Some(zone) => t.with_timezone(&zone).format("%Y-%m-%dT%H:%M:%S%:z").to_string(),
+        Some(zone) => t
+            .with_timezone(&zone)
+            .format("%Y-%m-%dT%H:%M:%S%:z")
+            .to_string(),
         None => t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
     }
 }
@@ -221,9 +286,13 @@ mod tests {
 
     #[test]
     fn dates_in_utc_or_a_zone() {
-        let t = chrono::DateTime::parse_from_rfc3339("2026-01-15T10:30:00Z").map(|d| d.with_timezone(&Utc));
+        let t = chrono::DateTime::parse_from_rfc3339("2026-01-15T10:30:00Z")
+            .map(|d| d.with_timezone(&Utc));
         let Ok(t) = t else { panic!("bad test date") };
         assert_eq!(date_value(t, None), "2026-01-15T10:30:00.000Z");
-        assert_eq!(date_value(t, Some("Europe/Paris")), "2026-01-15T11:30:00+01:00");
+        assert_eq!(
+            date_value(t, Some("Europe/Paris")),
+            "2026-01-15T11:30:00+01:00"
+        );
     }
 }

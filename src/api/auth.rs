@@ -1,0 +1,58 @@
+//! Bearer-token check for the authenticated routes, compared in constant time.
+
+use actix_web::HttpRequest;
+use subtle::ConstantTimeEq;
+
+use crate::error::ApiError;
+
+/// Ok when the request carries `Authorization: Bearer <token>` matching the configured token.
+pub fn require_token(req: &HttpRequest, configured: Option<&str>) -> Result<(), ApiError> {
+    let Some(expected) = configured.filter(|t| !t.is_empty()) else {
+        return Err(ApiError::unauthorized(
+            "This route needs an API token, and none is configured: set TESSERA_API_TOKEN (or api_token in the config file) and send it as \"Authorization: Bearer <token>\".",
+        ));
+    };
+    let given = req
+        .headers()
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
+        .map(str::trim)
+        .unwrap_or_default();
+    // Constant-time comparison: only the length can leak, never the content.
+    if !given.is_empty() && bool::from(given.as_bytes().ct_eq(expected.as_bytes())) {
+        Ok(())
+    } else {
+        Err(ApiError::unauthorized("Invalid or missing bearer token."))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actix_web::test::TestRequest;
+
+    #[test]
+    fn tokens_must_match_exactly() {
+        let ok = TestRequest::default()
+            .insert_header(("authorization", "Bearer s3cret"))
+            .to_http_request();
+        assert!(require_token(&ok, Some("s3cret")).is_ok());
+        let bad = TestRequest::default()
+            .insert_header(("authorization", "Bearer s3cre"))
+            .to_http_request();
+        assert!(require_token(&bad, Some("s3cret")).is_err());
+        let none = TestRequest::default().to_http_request();
+        assert_eq!(
+            require_token(&none, Some("s3cret")).map_err(|e| e.status),
+            Err(401)
+        );
+        assert_eq!(
+            require_token(&ok, None).map_err(|e| e.code),
+            Err("unauthorized")
+        );
+    }
+}

@@ -1,0 +1,81 @@
+//! Publishing: PUT (validate, compile, publish), GET (list), DELETE (unpublish). Bearer token.
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde_json::{Value, json};
+
+use super::{AppState, auth, read_body};
+use crate::error::ApiError;
+use crate::registry::PublishError;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/api/v1/flows", web::get().to(list))
+        .route("/api/v1/flows/{id}", web::put().to(publish))
+        .route("/api/v1/flows/{id}", web::get().to(get_one))
+        .route("/api/v1/flows/{id}", web::delete().to(unpublish));
+}
+
+async fn publish(
+    req: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    auth::require_token(&req, state.api_token.as_deref())?;
+    // Bots can be large: allow 16x the chat body limit for publishing.
+    let body = read_body(payload, &req, state.max_body_bytes.saturating_mul(16)).await?;
+    let json: Value = serde_json::from_slice(&body)
+        .map_err(|e| ApiError::bad_request(format!("Malformed JSON body: {e}")))?;
+    let id = req.match_info().get("id").unwrap_or_default().to_string();
+    let outcome = state
+        .registry
+        .publish(&json, Some(&id), None)
+        .await
+        .map_err(|e| match e {
+            PublishError::Parse(m) => ApiError::new(
+                400,
+                "flow_malformed",
+                format!("The bot JSON does not match the flow format: {m}"),
+            ),
+            PublishError::Invalid(issues) => ApiError::new(
+                422,
+                "flow_invalid",
+                "The bot has errors: nothing was published.",
+            )
+            .with_details(json!({ "issues": issues })),
+            PublishError::PublicIdTaken(p) => ApiError::new(
+                409,
+                "public_id_taken",
+                format!("The public id {p} is already used by another bot."),
+            ),
+            PublishError::BadId(m) => ApiError::bad_request(m),
+            PublishError::Store(s) => ApiError::from(s),
+        })?;
+    Ok(HttpResponse::Ok().json(outcome))
+}
+
+async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    auth::require_token(&req, state.api_token.as_deref())?;
+    let flows = state.registry.list().await?;
+    Ok(HttpResponse::Ok().json(json!({ "flows": flows })))
+}
+
+async fn get_one(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    auth::require_token(&req, state.api_token.as_deref())?;
+    let id = req.match_info().get("id").unwrap_or_default();
+    let found = state
+        .registry
+        .list()
+        .await?
+        .into_iter()
+        .find(|p| p.flow_id == id)
+        .ok_or_else(ApiError::flow_not_found)?;
+    Ok(HttpResponse::Ok().json(found))
+}
+
+async fn unpublish(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    auth::require_token(&req, state.api_token.as_deref())?;
+    let id = req.match_info().get("id").unwrap_or_default();
+    match state.registry.unpublish(id).await? {
+        Some(p) => Ok(HttpResponse::Ok().json(json!({ "unpublished": p }))),
+        None => Err(ApiError::flow_not_found()),
+    }
+}

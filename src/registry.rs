@@ -1,0 +1,237 @@
+//! The flow registry: publishes bots (validate, compile, store) and serves compiled flows.
+//!
+//! Flow JSON and the published pointers live in a [`FlowStore`] (memory or Redis, shared by all
+//! instances); compiled flows are cached in this process per revision, so a revision is
+//! compiled once and then shared by every session that runs on it.
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+
+use chrono::Utc;
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::engine::flows::{BoxFuture, FlowSource};
+use crate::flow::{self, CompiledFlow, Issue};
+use crate::session::StoreError;
+use crate::session::flows::{FlowStore, Published};
+
+pub struct Registry {
+    store: Arc<dyn FlowStore>,
+    cache: RwLock<HashMap<String, HashMap<String, Arc<CompiledFlow>>>>,
+}
+
+/// Why a publish was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum PublishError {
+    #[error("invalid flow JSON: {0}")]
+    Parse(String),
+    #[error("the flow has errors")]
+    Invalid(Vec<Issue>),
+    #[error("the public id {0} is already used by another flow")]
+    PublicIdTaken(String),
+    #[error("{0}")]
+    BadId(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// What a successful publish returns.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PublishOutcome {
+    pub id: String,
+    pub public_id: String,
+    pub revision: String,
+    pub published_at: String,
+    pub name: String,
+    pub warnings: Vec<Issue>,
+}
+
+fn valid_id(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 128
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+}
+
+impl Registry {
+    pub fn new(store: Arc<dyn FlowStore>) -> Self {
+        Self {
+            store,
+            cache: RwLock::new(HashMap::new()),
+        }
+    }
+
+    /// Validates, compiles and publishes a bot. `id`, when given, must match (or fill in) the
+    /// bot's own id; the public id is the bot's `publicId`, else `fallback_public_id`, else id.
+    pub async fn publish(
+        &self,
+        json: &Value,
+        id: Option<&str>,
+        fallback_public_id: Option<&str>,
+    ) -> Result<PublishOutcome, PublishError> {
+        let mut json = json.clone();
+        let obj = json
+            .as_object_mut()
+            .ok_or_else(|| PublishError::Parse("the body must be a JSON object".into()))?;
+        let own_id = obj
+            .get("id")
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string);
+        let flow_id = match (id, own_id) {
+            (Some(p), Some(o)) if p != o => {
+                return Err(PublishError::BadId(format!(
+                    "the path id {p} does not match the bot's id {o}"
+                )));
+            }
+            (Some(p), _) => p.to_string(),
+            (None, Some(o)) => o,
+            (None, None) => return Err(PublishError::BadId("the bot has no id".into())),
+        };
+        obj.insert("id".into(), Value::String(flow_id.clone()));
+        let public_id = obj
+            .get("publicId")
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+            .or_else(|| fallback_public_id.map(str::to_string))
+            .unwrap_or_else(|| flow_id.clone());
+        obj.insert("publicId".into(), Value::String(public_id.clone()));
+        if !valid_id(&flow_id) || !valid_id(&public_id) {
+            return Err(PublishError::BadId(
+                "ids may only contain letters, digits, '-', '_' and '.' (at most 128)".into(),
+            ));
+        }
+        let text = json.to_string();
+        let published_at = Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+        let compiled = flow::load_str(&text, &published_at).map_err(|e| match e {
+            flow::LoadError::Parse(m) => PublishError::Parse(m),
+            flow::LoadError::Compile(c) => PublishError::Invalid(c.issues),
+        })?;
+        self.store
+            .put_revision(&flow_id, &compiled.revision, &text)
+            .await?;
+        let entry = Published {
+            flow_id: flow_id.clone(),
+            public_id: public_id.clone(),
+            revision: compiled.revision.clone(),
+            published_at: published_at.clone(),
+            name: compiled.name.clone(),
+        };
+        self.store.publish(&entry).await.map_err(|e| match e {
+            StoreError::Other(_) => PublishError::PublicIdTaken(public_id.clone()),
+            other => PublishError::Store(other),
+        })?;
+        let outcome = PublishOutcome {
+            id: flow_id,
+            public_id,
+            revision: compiled.revision.clone(),
+            published_at,
+            name: compiled.name.clone(),
+            warnings: compiled.warnings.clone(),
+        };
+        self.insert(compiled);
+        Ok(outcome)
+    }
+
+    fn insert(&self, f: Arc<CompiledFlow>) {
+        if let Ok(mut g) = self.cache.write() {
+            g.entry(f.id.clone())
+                .or_default()
+                .insert(f.revision.clone(), f);
+        }
+    }
+
+    fn cached(&self, id: &str, rev: &str) -> Option<Arc<CompiledFlow>> {
+        self.cache.read().ok()?.get(id)?.get(rev).cloned()
+    }
+
+    /// A compiled revision, from the cache or compiled from the store.
+    pub async fn revision(
+        &self,
+        id: &str,
+        rev: &str,
+        published_at: &str,
+    ) -> Result<Option<Arc<CompiledFlow>>, StoreError> {
+        if let Some(f) = self.cached(id, rev) {
+            return Ok(Some(f));
+        }
+        let Some(text) = self.store.get_revision(id, rev).await? else {
+            return Ok(None);
+        };
+        match flow::load_str(&text, published_at) {
+            Ok(f) => {
+                self.insert(f.clone());
+                Ok(Some(f))
+            }
+            Err(e) => Err(StoreError::Other(format!(
+                "stored revision {id}@{rev} no longer compiles: {e}"
+            ))),
+        }
+    }
+
+    /// The published flow with this public id.
+    pub async fn by_public_id(
+        &self,
+        public_id: &str,
+    ) -> Result<Option<Arc<CompiledFlow>>, StoreError> {
+        match self.store.by_public_id(public_id).await? {
+            Some(p) => {
+                self.revision(&p.flow_id, &p.revision, &p.published_at)
+                    .await
+            }
+            None => Ok(None),
+        }
+    }
+
+    /// The published flow with this id.
+    pub async fn by_id(&self, id: &str) -> Result<Option<Arc<CompiledFlow>>, StoreError> {
+        match self.store.by_flow_id(id).await? {
+            Some(p) => {
+                self.revision(&p.flow_id, &p.revision, &p.published_at)
+                    .await
+            }
+            None => Ok(None),
+        }
+    }
+
+    /// A bot by public id, falling back to its id (how the chat API reaches bots).
+    pub async fn resolve(&self, key: &str) -> Result<Option<Arc<CompiledFlow>>, StoreError> {
+        match self.by_public_id(key).await? {
+            Some(f) => Ok(Some(f)),
+            None => self.by_id(key).await,
+        }
+    }
+
+    pub async fn list(&self) -> Result<Vec<Published>, StoreError> {
+        self.store.list().await
+    }
+
+    pub async fn unpublish(&self, id: &str) -> Result<Option<Published>, StoreError> {
+        self.store.unpublish(id).await
+    }
+}
+
+impl FlowSource for Registry {
+    fn revision<'a>(
+        &'a self,
+        id: &'a str,
+        rev: &'a str,
+    ) -> BoxFuture<'a, Option<Arc<CompiledFlow>>> {
+        Box::pin(async move {
+            if let Some(f) = self.cached(id, rev) {
+                return Some(f);
+            }
+            let published_at = Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+            Registry::revision(self, id, rev, &published_at)
+                .await
+                .ok()
+                .flatten()
+        })
+    }
+    fn published<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Option<Arc<CompiledFlow>>> {
+        Box::pin(async move { self.by_id(id).await.ok().flatten() })
+    }
+}

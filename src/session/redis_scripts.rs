@@ -1,0 +1,194 @@
+//! The Lua scripts of the Redis store. Each one is a single atomic round trip (EVALSHA, with
+//! the redis crate loading the script on `NOSCRIPT`), and every key a script touches is passed
+//! in `KEYS` and shares one hash tag, so the scripts run unchanged on Redis Cluster.
+//!
+//! Session state is a hash: `v` (version), `d` (the opaque session bytes), `l` (the token of
+//! the last lease handed out, so a commit can prove it still owns the turn). A finished session
+//! is the same key holding only `fin = 1`. The separate lease key (`SET NX PX`) says whether a
+//! turn is currently running; the `seen` key outlives the state by the expiry grace period so
+//! an expired session can be told apart from an unknown one.
+
+use std::sync::LazyLock;
+
+use ::redis::Script;
+
+/// `KEYS`: state, lease, seen. `ARGV`: data, ttl ms, seen ms.
+/// Returns 0 when an active session already exists (busy), 1 when created.
+pub(super) static CREATE: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+if redis.call('HEXISTS', KEYS[1], 'v') == 1 then return 0 end
+redis.call('DEL', KEYS[1], KEYS[2])
+redis.call('HSET', KEYS[1], 'v', '1', 'd', ARGV[1])
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+redis.call('SET', KEYS[3], '1', 'PX', ARGV[3])
+return 1
+",
+    )
+});
+
+/// `KEYS`: state, lease, seen. `ARGV`: finished-marker ms. Always succeeds.
+pub(super) static CREATE_FINISHED: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+redis.call('DEL', KEYS[1], KEYS[2], KEYS[3])
+redis.call('HSET', KEYS[1], 'fin', '1')
+redis.call('PEXPIRE', KEYS[1], ARGV[1])
+return 1
+",
+    )
+});
+
+/// `KEYS`: state, lease, seen. `ARGV`: lease token, lease ms.
+/// Returns `{code, version, data}`: 0 missing, 1 expired, 2 finished, 3 active (leased now),
+/// -1 busy (another turn holds the lease). Non-active outcomes never take the lease.
+pub(super) static BEGIN: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+local s = redis.call('HMGET', KEYS[1], 'v', 'd', 'fin')
+if s[3] then return {2, 0, ''} end
+if not s[1] then
+  if redis.call('EXISTS', KEYS[3]) == 1 then return {1, 0, ''} end
+  return {0, 0, ''}
+end
+if not redis.call('SET', KEYS[2], ARGV[1], 'NX', 'PX', ARGV[2]) then return {-1, 0, ''} end
+redis.call('HSET', KEYS[1], 'l', ARGV[1])
+return {3, s[1], s[2]}
+",
+    )
+});
+
+/// `KEYS`: state, lease, seen. `ARGV`: lease token, version, data, ttl ms, seen ms.
+/// Returns 1 when saved (version + 1, lease released, TTLs refreshed), 0 when the version or
+/// the lease does not match (nothing written).
+pub(super) static COMMIT: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+local s = redis.call('HMGET', KEYS[1], 'v', 'l')
+if s[1] ~= ARGV[2] or s[2] ~= ARGV[1] then return 0 end
+redis.call('DEL', KEYS[1], KEYS[2])
+redis.call('HSET', KEYS[1], 'v', string.format('%d', tonumber(ARGV[2]) + 1), 'd', ARGV[3])
+redis.call('PEXPIRE', KEYS[1], ARGV[4])
+redis.call('SET', KEYS[3], '1', 'PX', ARGV[5])
+return 1
+",
+    )
+});
+
+/// `KEYS`: state, lease, seen. `ARGV`: lease token, version, finished-marker ms.
+/// Returns 1 when the session was replaced by the finished marker, 0 on a mismatch.
+pub(super) static FINISH: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+local s = redis.call('HMGET', KEYS[1], 'v', 'l')
+if s[1] ~= ARGV[2] or s[2] ~= ARGV[1] then return 0 end
+redis.call('DEL', KEYS[1], KEYS[2], KEYS[3])
+redis.call('HSET', KEYS[1], 'fin', '1')
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+return 1
+",
+    )
+});
+
+/// `KEYS`: state, lease. `ARGV`: lease token, version. Releases the lease if it is ours.
+pub(super) static ABORT: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+local s = redis.call('HMGET', KEYS[1], 'v', 'l')
+if s[1] ~= ARGV[2] or s[2] ~= ARGV[1] then return 0 end
+redis.call('HDEL', KEYS[1], 'l')
+redis.call('DEL', KEYS[2])
+return 1
+",
+    )
+});
+
+/// `KEYS`: record, created index, expiry index. `ARGV`: expected version (0 for a new
+/// record), record JSON, created score (µs), retention ms, result id.
+/// A compare-and-set: returns 0 if the record changed since it was read (the caller merges
+/// again), 1 when written. Also drops index entries whose records have expired and keeps both
+/// indexes alive as long as their longest-lived record.
+pub(super) static RECORD_RESULT: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+local cur = redis.call('HGET', KEYS[1], 'v') or '0'
+if cur ~= ARGV[1] then return 0 end
+local ret = tonumber(ARGV[4])
+redis.call('HSET', KEYS[1], 'v', string.format('%d', tonumber(ARGV[1]) + 1), 'j', ARGV[2])
+redis.call('PEXPIRE', KEYS[1], ret)
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+redis.call('ZADD', KEYS[2], ARGV[3], ARGV[5])
+redis.call('ZADD', KEYS[3], string.format('%d', now + ret * 1000), ARGV[5])
+local gone = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', string.format('%d', now), 'LIMIT', 0, 256)
+if #gone > 0 then
+  redis.call('ZREM', KEYS[2], unpack(gone))
+  redis.call('ZREM', KEYS[3], unpack(gone))
+end
+for i = 2, 3 do
+  if redis.call('PTTL', KEYS[i]) < ret then redis.call('PEXPIRE', KEYS[i], ret) end
+end
+return 1
+",
+    )
+});
+
+/// `KEYS`: result records (one slot). Returns their JSON, '' for the ones that expired.
+pub(super) static GET_RESULTS: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+local out = {}
+for i, k in ipairs(KEYS) do out[i] = redis.call('HGET', k, 'j') or '' end
+return out
+",
+    )
+});
+
+/// `KEYS`: published hash, public-id hash. `ARGV`: flow id, public id, Published JSON.
+/// Returns '' when published, or the id of the flow that already owns the public id.
+pub(super) static PUBLISH: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+local owner = redis.call('HGET', KEYS[2], ARGV[2])
+if owner and owner ~= ARGV[1] then
+  local other = redis.call('HGET', KEYS[1], owner)
+  if other and cjson.decode(other).publicId == ARGV[2] then return owner end
+end
+local old = redis.call('HGET', KEYS[1], ARGV[1])
+if old then
+  local oldp = cjson.decode(old).publicId
+  if oldp ~= ARGV[2] and redis.call('HGET', KEYS[2], oldp) == ARGV[1] then
+    redis.call('HDEL', KEYS[2], oldp)
+  end
+end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
+redis.call('HSET', KEYS[2], ARGV[2], ARGV[1])
+return ''
+",
+    )
+});
+
+/// `KEYS`: published hash, public-id hash. `ARGV`: flow id. Returns the removed JSON or ''.
+pub(super) static UNPUBLISH: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+local old = redis.call('HGET', KEYS[1], ARGV[1])
+if not old then return '' end
+redis.call('HDEL', KEYS[1], ARGV[1])
+local p = cjson.decode(old).publicId
+if redis.call('HGET', KEYS[2], p) == ARGV[1] then redis.call('HDEL', KEYS[2], p) end
+return old
+",
+    )
+});
+
+/// `KEYS`: published hash, public-id hash. `ARGV`: public id. Returns the Published JSON or ''.
+pub(super) static BY_PUBLIC_ID: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+local f = redis.call('HGET', KEYS[2], ARGV[1])
+if not f then return '' end
+return redis.call('HGET', KEYS[1], f) or ''
+",
+    )
+});
