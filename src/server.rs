@@ -21,6 +21,7 @@ use crate::service::{ChatService, ServiceConfig};
 use crate::session::Store;
 use crate::session::flows::{FlowStore, MemoryFlowStore};
 use crate::session::memory::MemoryStore;
+use crate::session::redis::{RedisOptions, RedisStore};
 
 pub struct Application {
     port: u16,
@@ -38,16 +39,12 @@ pub async fn open_store(config: &Config) -> anyhow::Result<(Arc<dyn Store>, Arc<
     open_redis(&config.store).await
 }
 
-#[cfg(any())]
-async fn open_redis(_url: &str) -> anyhow::Result<(Arc<dyn Store>, Arc<dyn FlowStore>)> {
-    unreachable!()
-}
-
-#[cfg(not(any()))]
 async fn open_redis(url: &str) -> anyhow::Result<(Arc<dyn Store>, Arc<dyn FlowStore>)> {
-    anyhow::bail!(
-        "unsupported store \"{url}\": use \"memory\", redis://host:port or redis+cluster://host:port,host:port"
-    )
+    let store = RedisStore::connect(url, RedisOptions::default()).await.map_err(|e| {
+        anyhow::anyhow!("store {url}: {e} (use \"memory\", redis://host:port or redis+cluster://host:port,host:port)")
+    })?;
+    let store = Arc::new(store);
+    Ok((store.clone(), store))
 }
 
 /// Builds the service layer (shared by the HTTP server and tests).

@@ -862,16 +862,20 @@ mod faults {
             Some(con)
         }
 
-        /// Commands the server has processed so far (the INFO call itself not included).
-        fn commands(&self) -> u64 {
+        /// Calls of the commands a client can use to run scripts (EVALSHA, EVAL, SCRIPT LOAD),
+        /// read over `con`. Commands run inside scripts are counted by Redis too, which is why
+        /// `total_commands_processed` cannot measure round trips.
+        fn script_calls(con: &mut redis::Connection) -> [u64; 3] {
             let info: String = redis::cmd("INFO")
-                .arg("stats")
-                .query(&mut self.raw().expect("raw"))
+                .arg("commandstats")
+                .query(con)
                 .expect("INFO");
-            info.lines()
-                .find_map(|l| l.strip_prefix("total_commands_processed:"))
-                .and_then(|n| n.trim().parse().ok())
-                .expect("total_commands_processed")
+            ["evalsha", "eval", "script|load"].map(|name| {
+                info.lines()
+                    .find_map(|l| l.strip_prefix(&format!("cmdstat_{name}:calls=")))
+                    .and_then(|rest| rest.split(',').next()?.parse().ok())
+                    .unwrap_or(0)
+            })
         }
 
         fn signal(&self, sig: &str) {
@@ -964,16 +968,19 @@ mod faults {
             .unwrap();
 
         // Scripts are loaded now: a turn is one round trip to load and one to save.
-        let before = server.commands();
+        let mut raw = server.raw().expect("raw connection");
+        let before = PrivateRedis::script_calls(&mut raw);
         let l = active(&store, &sid).await;
         store
             .commit_turn(&sid, b"turn 2".to_vec(), &l, 600)
             .await
             .unwrap();
+        let after = PrivateRedis::script_calls(&mut raw);
+        let calls: Vec<u64> = after.iter().zip(before).map(|(a, b)| a - b).collect();
         assert_eq!(
-            server.commands() - before - 1,
-            2,
-            "commands for begin_turn + commit_turn"
+            calls,
+            [2, 0, 0],
+            "EVALSHA, EVAL, SCRIPT LOAD for begin_turn + commit_turn"
         );
 
         // A hung server (SIGSTOP) times out instead of hanging.

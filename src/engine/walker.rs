@@ -278,6 +278,9 @@ impl<'e> Turn<'e> {
                 }
             }
         }
+        parent
+            .answers
+            .retain(|a| !child.answers.iter().any(|c| c.k == a.k));
         parent.answers.extend(child.answers.iter().cloned());
     }
 

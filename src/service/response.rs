@@ -8,6 +8,7 @@ use crate::engine::js::JsLimits;
 use crate::engine::scope::Scope;
 use crate::engine::{SessionState, TurnOutput, TurnStatus};
 use crate::flow::CompiledFlow;
+use crate::flow::progress::{self, Level};
 
 /// A scope over the running frame, for substituting theme values outside a turn.
 fn with_scope<T>(
@@ -95,11 +96,32 @@ pub fn progress(
     if registering || out.input.is_none() {
         return Some(100.0);
     }
-    let top = flows.last()?;
-    let cur = state.cur.as_deref().and_then(|c| top.block_index(c))?;
-    let r = f64::from(top.progress.remaining(cur));
+    // One level per frame (root first), each with the position its parent resumes at,
+    // resolved in the parent's flow. O(stack depth): R comes from the precomputed per-block
+    // reach tables (see `flow::progress`), no graph walk.
+    let n = state.frames.len();
+    if n == 0 || flows.len() < n {
+        return None;
+    }
+    let stack: Vec<Level<'_>> = (0..n)
+        .map(|k| Level {
+            flow: &flows[k],
+            resume: (k > 0)
+                .then(|| state.frames[k].resume.as_ref())
+                .flatten()
+                .and_then(|p| flows[k - 1].target(&p.g, p.b.as_deref())),
+        })
+        .collect();
+    let cur = state
+        .cur
+        .as_deref()
+        .and_then(|c| flows[n - 1].block_index(c))?;
+    // No recorded path: Typebot divides by -Infinity.
+    let Some(r) = progress::remaining(&stack, cur) else {
+        return Some(0.0);
+    };
     let a = f64::from(answered);
-    Some((a + 1.0) / (r + a + 1.0) * 100.0)
+    Some((a + 1.0) / (r as f64 + a + 1.0) * 100.0)
 }
 
 /// The keys shared by start and continue responses.

@@ -1,13 +1,14 @@
-//! The Redis store: the same [`Store`] and [`FlowStore`] contracts as the in-memory store, on a
-//! single Redis (`redis://host:port/db`) or a Redis Cluster (`redis+cluster://h1:p1,h2:p2`).
+//! The Redis store: the same [`Store`] and [`FlowStore`](super::flows::FlowStore) contracts
+//! as the in-memory store, on a single Redis (`redis://host:port/db`) or a Redis Cluster
+//! (`redis+cluster://h1:p1,h2:p2`).
 //!
-//! What it owns: the connection (one multiplexed [`ConnectionManager`] or one cluster-async
-//! connection behind a single [`Conn`] type, so there is one code path), the key layout, and
+//! What it owns: the connection (one multiplexed connection manager or one cluster-async
+//! connection behind a single `Conn` type, so there is one code path), the key layout, and
 //! the mapping of Redis failures to [`StoreError`]. It must not know what a session contains.
 //!
 //! - **One round trip per step.** `begin_turn`, `commit_turn`, `finish_turn`, `abort_turn`,
-//!   `create` and `create_finished` are one Lua script each (see [`scripts`]); every key a
-//!   script touches is hash-tagged by session (`{s:<id>}`), so the scripts work on a cluster.
+//!   `create` and `create_finished` are one Lua script each (`redis_scripts.rs`); every key
+//!   a script touches is hash-tagged by session (`{s:<id>}`), so the scripts work on a cluster.
 //! - **Fail fast.** Every command is bounded by [`RedisOptions::command_timeout`]; connection,
 //!   I/O, cluster-down and timeout errors become [`StoreError::Unavailable`]. Scripts are
 //!   atomic, so a failed call has written either everything or nothing.
@@ -20,8 +21,12 @@
 //!
 //! The key layout and the expiry rules are described in `docs/REDIS.md`.
 
+#[path = "redis_conn.rs"]
+mod conn;
 #[path = "redis_flows.rs"]
 mod flows;
+#[path = "redis_keys.rs"]
+mod keys;
 #[path = "redis_results.rs"]
 mod results;
 #[path = "redis_scripts.rs"]
@@ -30,13 +35,10 @@ mod scripts;
 use std::future::Future;
 use std::time::Duration;
 
-use ::redis::aio::{ConnectionLike, ConnectionManager, ConnectionManagerConfig};
-use ::redis::cluster::{ClusterClient, ClusterConfig};
-use ::redis::cluster_async::ClusterConnection;
-use ::redis::{
-    Cmd, ErrorKind, FromRedisValue, Pipeline, RedisError, RedisFuture, ScriptInvocation,
-    ServerErrorKind, Value,
-};
+use ::redis::{Cmd, FromRedisValue, RedisError, ScriptInvocation, Value};
+
+use self::conn::{Conn, map_err};
+use self::keys::Keys;
 
 use super::{
     BoxFuture, EXPIRED_GRACE_SECS, FINISHED_MARKER_SECS, Leased, Loaded, ResultRecord,
@@ -90,87 +92,6 @@ impl RedisOptions {
     }
 }
 
-/// The one connection type: a single server or a cluster. Both are cheap to clone (handles
-/// to a multiplexed connection) and both implement [`ConnectionLike`], so every command and
-/// script is written once.
-#[derive(Clone)]
-enum Conn {
-    Single(ConnectionManager),
-    Cluster(ClusterConnection),
-}
-
-impl ConnectionLike for Conn {
-    fn req_packed_command<'a>(&'a mut self, cmd: &'a Cmd) -> RedisFuture<'a, Value> {
-        match self {
-            Conn::Single(c) => c.req_packed_command(cmd),
-            Conn::Cluster(c) => c.req_packed_command(cmd),
-        }
-    }
-
-    fn req_packed_commands<'a>(
-        &'a mut self,
-        pipeline: &'a Pipeline,
-        offset: usize,
-        count: usize,
-    ) -> RedisFuture<'a, Vec<Value>> {
-        match self {
-            Conn::Single(c) => c.req_packed_commands(pipeline, offset, count),
-            Conn::Cluster(c) => c.req_packed_commands(pipeline, offset, count),
-        }
-    }
-
-    fn get_db(&self) -> i64 {
-        match self {
-            Conn::Single(c) => c.get_db(),
-            Conn::Cluster(c) => c.get_db(),
-        }
-    }
-}
-
-/// Builds every key name. All keys of one session, one flow's results or the flow pointers
-/// share a hash tag (`{...}`), so the scripts over them stay within one cluster slot.
-struct Keys {
-    prefix: String,
-}
-
-impl Keys {
-    /// State, lease and seen keys of a session.
-    fn session(&self, id: &str) -> [String; 3] {
-        let base = format!("{}:{{s:{id}}}", self.prefix);
-        [
-            format!("{base}:state"),
-            format!("{base}:lease"),
-            format!("{base}:seen"),
-        ]
-    }
-
-    fn idempotency(&self, key: &str) -> String {
-        format!("{}:{{i:{key}}}", self.prefix)
-    }
-
-    /// Record key, created-time index and expiry index of a flow's results.
-    fn result(&self, flow_id: &str, result_id: &str) -> String {
-        format!("{}:{{r:{flow_id}}}:res:{result_id}", self.prefix)
-    }
-
-    fn result_indexes(&self, flow_id: &str) -> [String; 2] {
-        let base = format!("{}:{{r:{flow_id}}}", self.prefix);
-        [format!("{base}:idx"), format!("{base}:exp")]
-    }
-
-    /// The published-pointer hash and the public-id hash.
-    fn flows(&self) -> [String; 2] {
-        [
-            format!("{}:{{flows}}:pub", self.prefix),
-            format!("{}:{{flows}}:public", self.prefix),
-        ]
-    }
-
-    fn revision(&self, flow_id: &str, revision: &str) -> String {
-        format!("{}:{{rev:{flow_id}}}:{revision}", self.prefix)
-    }
-}
-
 /// Sessions, idempotency records, results and published flows in Redis or Redis Cluster.
 pub struct RedisStore {
     conn: Conn,
@@ -187,61 +108,6 @@ impl std::fmt::Debug for RedisStore {
     }
 }
 
-/// Where to connect, parsed from the store URL.
-#[derive(Debug, PartialEq)]
-enum Target {
-    Single(String),
-    Cluster(Vec<String>),
-}
-
-fn parse_url(url: &str) -> Result<Target, StoreError> {
-    let url = url.trim();
-    let bad = |why: &str| StoreError::Other(format!("invalid Redis URL {url:?}: {why}"));
-    if url.starts_with("rediss://") || url.starts_with("rediss+cluster://") {
-        return Err(StoreError::Other(
-            "rediss:// (TLS) is not compiled into this build: use redis:// on a private network or a TLS-terminating proxy"
-                .into(),
-        ));
-    }
-    if let Some(rest) = url.strip_prefix("redis+cluster://") {
-        let rest = rest.trim_end_matches('/');
-        let (auth, hosts) = match rest.rsplit_once('@') {
-            Some((auth, hosts)) => (format!("{auth}@"), hosts),
-            None => (String::new(), rest),
-        };
-        let nodes: Vec<String> = hosts
-            .split(',')
-            .map(str::trim)
-            .filter(|h| !h.is_empty())
-            .map(|h| format!("redis://{auth}{h}"))
-            .collect();
-        if nodes.is_empty() {
-            return Err(bad("no cluster nodes"));
-        }
-        return Ok(Target::Cluster(nodes));
-    }
-    if url.starts_with("redis://") && url.contains(',') {
-        // A plain list of node URLs also selects the cluster client.
-        let nodes: Vec<String> = url
-            .split(',')
-            .map(str::trim)
-            .filter(|n| !n.is_empty())
-            .map(str::to_string)
-            .collect();
-        if nodes.iter().any(|n| !n.starts_with("redis://")) {
-            return Err(bad("every node of a list must be a redis:// URL"));
-        }
-        return Ok(Target::Cluster(nodes));
-    }
-    if url.starts_with("redis://") || url.starts_with("redis+unix://") || url.starts_with("unix://")
-    {
-        return Ok(Target::Single(url.to_string()));
-    }
-    Err(bad(
-        "expected redis://, redis+cluster:// or a comma-separated list of redis:// nodes",
-    ))
-}
-
 /// Whole milliseconds of a duration, at least 1 (Redis rejects a zero expiry).
 fn ms(d: Duration) -> u64 {
     u64::try_from(d.as_millis()).unwrap_or(u64::MAX).max(1)
@@ -249,32 +115,6 @@ fn ms(d: Duration) -> u64 {
 
 fn secs_ms(secs: u64) -> u64 {
     secs.saturating_mul(1000).max(1)
-}
-
-/// Connection-level failures (the store is unreachable or failing over) are `Unavailable`;
-/// anything else (a script error, a wrong type) is a bug or corruption: `Other`.
-fn map_err(what: &str, e: RedisError) -> StoreError {
-    let transient = e.is_io_error()
-        || e.is_timeout()
-        || e.is_connection_dropped()
-        || e.is_connection_refusal()
-        || e.is_cluster_error()
-        || matches!(
-            e.kind(),
-            ErrorKind::ClusterConnectionNotFound
-                | ErrorKind::Server(
-                    ServerErrorKind::BusyLoading
-                        | ServerErrorKind::MasterDown
-                        | ServerErrorKind::ReadOnly
-                        | ServerErrorKind::TryAgain
-                        | ServerErrorKind::ClusterDown
-                )
-        );
-    if transient {
-        StoreError::Unavailable(format!("redis {what}: {e}"))
-    } else {
-        StoreError::Other(format!("redis {what}: {e}"))
-    }
 }
 
 fn corrupt(what: &str, e: impl std::fmt::Display) -> StoreError {
@@ -291,36 +131,7 @@ impl RedisStore {
                 opts.prefix
             )));
         }
-        let config_err =
-            |e: RedisError| StoreError::Other(format!("invalid Redis configuration: {e}"));
-        let conn = match parse_url(url)? {
-            Target::Single(url) => {
-                let client = ::redis::Client::open(url.as_str()).map_err(config_err)?;
-                let config = ConnectionManagerConfig::new()
-                    .set_connection_timeout(Some(opts.connect_timeout))
-                    .set_response_timeout(Some(opts.command_timeout))
-                    // Few, quick reconnection attempts: every later call starts a new attempt
-                    // anyway, and callers must not queue behind a long back-off.
-                    .set_number_of_retries(1)
-                    .set_min_delay(Duration::from_millis(50))
-                    .set_max_delay(Duration::from_millis(500));
-                Conn::Single(
-                    ConnectionManager::new_lazy_with_config(client, config).map_err(config_err)?,
-                )
-            }
-            Target::Cluster(nodes) => {
-                let client = ClusterClient::builder(nodes)
-                    .connection_timeout(opts.connect_timeout)
-                    .response_timeout(opts.command_timeout)
-                    .retries(2)
-                    .build()
-                    .map_err(config_err)?;
-                let config = ClusterConfig::new()
-                    .set_connection_timeout(opts.connect_timeout)
-                    .set_response_timeout(opts.command_timeout);
-                Conn::Cluster(client.get_pending_async_connection_with_config(config))
-            }
-        };
+        let conn = conn::open(url, &opts)?;
         let store = RedisStore {
             conn,
             keys: Keys {
@@ -573,60 +384,5 @@ impl Store for RedisStore {
             Conn::Single(_) => "redis",
             Conn::Cluster(_) => "redis-cluster",
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn urls_select_single_or_cluster() {
-        assert_eq!(
-            parse_url("redis://127.0.0.1:6379/2").ok(),
-            Some(Target::Single("redis://127.0.0.1:6379/2".into()))
-        );
-        assert_eq!(
-            parse_url("redis+cluster://a:1,b:2/").ok(),
-            Some(Target::Cluster(vec![
-                "redis://a:1".into(),
-                "redis://b:2".into()
-            ]))
-        );
-        assert_eq!(
-            parse_url("redis+cluster://u:p@a:1,b:2").ok(),
-            Some(Target::Cluster(vec![
-                "redis://u:p@a:1".into(),
-                "redis://u:p@b:2".into()
-            ]))
-        );
-        assert_eq!(
-            parse_url("redis://a:1,redis://b:2").ok(),
-            Some(Target::Cluster(vec![
-                "redis://a:1".into(),
-                "redis://b:2".into()
-            ]))
-        );
-        assert!(
-            matches!(parse_url("rediss://a:1"), Err(StoreError::Other(m)) if m.contains("TLS"))
-        );
-        assert!(parse_url("memcached://a").is_err());
-        assert!(parse_url("redis+cluster://").is_err());
-    }
-
-    #[test]
-    fn keys_of_one_session_share_a_hash_tag() {
-        let keys = Keys { prefix: "t".into() };
-        assert_eq!(
-            keys.session("abc"),
-            [
-                "t:{s:abc}:state".to_string(),
-                "t:{s:abc}:lease".into(),
-                "t:{s:abc}:seen".into()
-            ]
-        );
-        assert_eq!(keys.result("f", "r"), "t:{r:f}:res:r");
-        assert_eq!(keys.flows()[1], "t:{flows}:public");
-        assert_eq!(keys.revision("f", "9"), "t:{rev:f}:9");
     }
 }

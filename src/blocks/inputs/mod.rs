@@ -77,7 +77,13 @@ pub fn render(turn: &mut Turn<'_>, input: &Input) -> Value {
     } else {
         input.wire.clone()
     };
-    if let Some(var) = &input.options.variable_id
+    // Typebot offers the current value for editing only on text-like inputs, never on
+    // item-based ones (choice, picture choice, cards).
+    let item_based = matches!(
+        input.kind,
+        InputKind::Choice | InputKind::PictureChoice | InputKind::Cards
+    );
+    if let Some(var) = input.options.variable_id.as_ref().filter(|_| !item_based)
         && let Some(VarValue::Str(s)) = turn.scope().get(var)
         && let Some(obj) = wire.as_object_mut()
     {

@@ -159,7 +159,12 @@ pub async fn link(turn: &mut Turn<'_>, ix: u32, o: &LinkOptions) -> Next {
             rev: linked.revision.clone(),
         },
         vars,
-        answers: Vec::new(),
+        // A merging child starts from its parent's answers, as in Typebot (progress counts them).
+        answers: if merge {
+            turn.state.top().answers.clone()
+        } else {
+            Vec::new()
+        },
         result_id,
         resume,
         queued: Vec::new(),

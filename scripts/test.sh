@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# The one test command (README, CI): formatting, lints, unit + API + golden + store contract
+# tests against memory, a real Redis and a real 3-master Redis Cluster, then the browser test
+# with the published @typebot.io/js player in headless Chromium.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+export TESSERA_TYPEBOT_CORPUS="${TESSERA_TYPEBOT_CORPUS:-$(cd .. && pwd)/shared/typebot-flows}"
+if [ ! -d "$TESSERA_TYPEBOT_CORPUS/golden" ]; then
+  echo "error: the Typebot corpus is not at $TESSERA_TYPEBOT_CORPUS (set TESSERA_TYPEBOT_CORPUS)" >&2
+  exit 1
+fi
+
+for tool in redis-server redis-cli; do
+  command -v "$tool" >/dev/null || { echo "error: $tool is missing (apt-get install redis-server)" >&2; exit 1; }
+done
+
+# A single Redis for the store tests: use the one on 6379 if it answers, else start our own.
+OWN_REDIS=""
+if redis-cli -p 6379 ping >/dev/null 2>&1; then
+  export TESSERA_TEST_REDIS_URL="${TESSERA_TEST_REDIS_URL:-redis://127.0.0.1:6379}"
+else
+  OWN_REDIS=$(mktemp -d)
+  redis-server --port 6390 --bind 127.0.0.1 --save "" --appendonly no --dir "$OWN_REDIS" --daemonize yes --logfile "$OWN_REDIS/redis.log"
+  export TESSERA_TEST_REDIS_URL="redis://127.0.0.1:6390"
+fi
+scripts/redis-cluster.sh start
+export TESSERA_TEST_REDIS_CLUSTER_URL="$(scripts/redis-cluster.sh url)"
+cleanup() {
+  scripts/redis-cluster.sh stop || true
+  if [ -n "$OWN_REDIS" ]; then redis-cli -p 6390 shutdown nosave >/dev/null 2>&1 || true; rm -rf "$OWN_REDIS"; fi
+}
+trap cleanup EXIT
+
+cargo fmt --all -- --check
+cargo clippy --all-targets -- -D warnings
+cargo test --all-targets
+scripts/browser-test.sh
