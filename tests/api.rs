@@ -78,9 +78,10 @@ fn add_event(b: &mut Value, event: Value, group_id: &str, blocks: Value) {
     b["groups"].as_array_mut().expect("groups").push(json!({
         "id": group_id, "title": group_id, "graphCoordinates": {"x": 0, "y": 0}, "blocks": blocks
     }));
-    b["edges"].as_array_mut().expect("edges").push(
-        json!({"id": edge, "from": {"eventId": ev_id}, "to": {"groupId": group_id}}),
-    );
+    b["edges"]
+        .as_array_mut()
+        .expect("edges")
+        .push(json!({"id": edge, "from": {"eventId": ev_id}, "to": {"groupId": group_id}}));
 }
 
 // ------------------------------------------------------------------------------------------
@@ -106,7 +107,10 @@ async fn cont(app: &TestApp, session: &str, body: Value) -> (u16, Value) {
 async fn preview(app: &TestApp, id: &str, token: Option<&str>, body: Value) -> (u16, Value) {
     let mut rb = app
         .client
-        .post(format!("{}/api/v1/typebots/{id}/preview/startChat", app.base))
+        .post(format!(
+            "{}/api/v1/typebots/{id}/preview/startChat",
+            app.base
+        ))
         .json(&body);
     if let Some(t) = token {
         rb = rb.bearer_auth(t);
@@ -228,7 +232,10 @@ async fn start_chat_returns_the_session_the_result_the_bot_its_messages_and_the_
     let (status, body) = start(&app, "greeter-public", json!({})).await;
     assert_eq!(status, 200, "{body}");
     assert!(body["sessionId"].is_string() && body["resultId"].is_string());
-    assert_eq!(body["typebot"]["id"], "greeter", "the id, not the public id");
+    assert_eq!(
+        body["typebot"]["id"], "greeter",
+        "the id, not the public id"
+    );
     assert_eq!(body["typebot"]["version"], "6.1");
     assert!(body["typebot"]["publishedAt"].is_string());
     assert_eq!(said(&body), ["Hello "]);
@@ -244,7 +251,10 @@ async fn start_chat_also_finds_a_bot_by_its_id() {
     b["publicId"] = json!("by-id-public");
     publish(&app, &b).await;
     let (status, body) = start(&app, "by-id", json!({})).await;
-    assert_eq!((status, body["typebot"]["id"].clone()), (200, json!("by-id")));
+    assert_eq!(
+        (status, body["typebot"]["id"].clone()),
+        (200, json!("by-id"))
+    );
 }
 
 #[tokio::test]
@@ -275,7 +285,10 @@ async fn continue_chat_accepts_a_text_message_object_with_attached_file_urls() {
     let urls = ["https://files.example/1.pdf", "https://files.example/2.png"];
     let msg = json!({"message": {"type": "text", "text": "See files", "attachedFileUrls": urls}});
     let (status, body) = cont(&app, &session_id(&s), msg).await;
-    assert_eq!((status, said(&body)), (200, vec!["Got See files".to_string()]));
+    assert_eq!(
+        (status, said(&body)),
+        (200, vec!["Got See files".to_string()])
+    );
     let r = results(&app, "files").await;
     let result = &r["results"][0];
     let answer = &result["answers"][0];
@@ -382,15 +395,30 @@ async fn continue_chat_answers_an_invalid_reply_with_the_retry_message_and_the_s
     let app = spawn_app().await;
     let b = bot(
         "retry",
-        json!([input("i-email", "email input", "v-email"), text("t", "ok")]),
-        json!([var("v-email", "Email")]),
+        json!([
+            {"id": "i-email", "type": "email input",
+             "options": {"variableId": "v-email", "retryMessageContent": "That is no email."}},
+            input("i-age", "number input", "v-age"),
+            text("t", "ok")
+        ]),
+        json!([var("v-email", "Email"), var("v-age", "Age")]),
     );
     publish(&app, &b).await;
     let (_, s) = start(&app, "retry", json!({})).await;
-    let (status, body) = cont(&app, &session_id(&s), json!({"message": "not an email"})).await;
+    let sid = session_id(&s);
+    let (status, body) = cont(&app, &sid, json!({"message": "not an email"})).await;
     assert_eq!(status, 200);
-    assert_eq!(said(&body), ["Invalid message. Please, try again."]);
+    assert_eq!(said(&body), ["That is no email."]);
     assert_eq!(body["input"]["id"], "i-email");
+    let (_, body) = cont(&app, &sid, json!({"message": "ann@example.com"})).await;
+    assert_eq!(body["input"]["id"], "i-age");
+    let (_, body) = cont(&app, &sid, json!({"message": "forty"})).await;
+    assert_eq!(
+        said(&body),
+        ["Invalid message. Please, try again."],
+        "the default"
+    );
+    assert_eq!(body["input"]["id"], "i-age");
 }
 
 #[tokio::test]
@@ -411,8 +439,11 @@ async fn start_chat_with_a_message_answers_a_first_input() {
     let app = spawn_app().await;
     let b = bot(
         "first-input",
-        json!([input("i-name", "text input", "v-name"), text("t", "Hi {{Name}}"),
-               input("i-more", "text input", "v-more")]),
+        json!([
+            input("i-name", "text input", "v-name"),
+            text("t", "Hi {{Name}}"),
+            input("i-more", "text input", "v-more")
+        ]),
         json!([var("v-name", "Name"), var("v-more", "More")]),
     );
     publish(&app, &b).await;
@@ -522,7 +553,11 @@ async fn start_chat_never_reuses_a_result_of_another_bot() {
     publish(&app, &remembering("intruder")).await;
     let rid = result_with_name(&app, "owner", "Secret Ann").await;
     let (_, body) = start(&app, "intruder", json!({ "resultId": rid })).await;
-    assert_ne!(body["resultId"], json!(rid), "another bot's result is not adopted");
+    assert_ne!(
+        body["resultId"],
+        json!(rid),
+        "another bot's result is not adopted"
+    );
     assert_eq!(said(&body), ["Hello "], "its variables are not leaked");
     let owner = results(&app, "owner").await;
     assert_eq!(owner["results"][0]["variables"]["Name"], "Secret Ann");
@@ -604,7 +639,12 @@ async fn start_chat_prefills_variables_by_exact_name_only() {
     )
     .await;
     assert_eq!(said(&body), ["Hello "], "names are case-sensitive");
-    let (_, body) = start(&app, "prefill", json!({"prefilledVariables": {"Name": "Ann"}})).await;
+    let (_, body) = start(
+        &app,
+        "prefill",
+        json!({"prefilledVariables": {"Name": "Ann"}}),
+    )
+    .await;
     assert_eq!(said(&body), ["Hello Ann"]);
     let (_, body) = start(&app, "prefill", json!({"prefilledVariables": {"Name": 42}})).await;
     assert_eq!(said(&body), ["Hello 42"], "any JSON value, stringified");
@@ -615,7 +655,10 @@ async fn prefillable_variables_setting_restricts_which_variables_can_be_prefille
     let app = spawn_app().await;
     let mut b = bot(
         "restricted",
-        json!([text("t", "{{Name}}/{{Role}}"), input("i", "text input", "v-name")]),
+        json!([
+            text("t", "{{Name}}/{{Role}}"),
+            input("i", "text input", "v-name")
+        ]),
         json!([var("v-name", "Name"), var("v-role", "Role")]),
     );
     b["settings"] = json!({"tessera": {"prefillableVariables": ["Name"]}});
@@ -639,8 +682,12 @@ fn bold_bot(id: &str) -> Value {
         {"type": "p", "children": [{"text": "Hello "}, {"text": "world", "bold": true}]}]}});
     bot(
         id,
-        json!([bold, input("i", "text input", "v"), text("t-after", "You said {{V}}"),
-               input("i2", "text input", "v2")]),
+        json!([
+            bold,
+            input("i", "text input", "v"),
+            text("t-after", "You said {{V}}"),
+            input("i2", "text input", "v2")
+        ]),
         json!([var("v", "V"), var("v2", "V2")]),
     )
 }
@@ -649,14 +696,27 @@ fn bold_bot(id: &str) -> Value {
 async fn start_chat_returns_markdown_text_bubbles_when_asked() {
     let app = spawn_app().await;
     publish(&app, &bold_bot("md-start")).await;
-    let (_, body) = start(&app, "md-start", json!({"textBubbleContentFormat": "markdown"})).await;
+    let (_, body) = start(
+        &app,
+        "md-start",
+        json!({"textBubbleContentFormat": "markdown"}),
+    )
+    .await;
     let content = &body["messages"][0]["content"];
     assert_eq!(content["type"], "markdown", "{body}");
     assert_eq!(content["markdown"], "Hello **world**");
-    let (_, body) = start(&app, "md-start", json!({"textBubbleContentFormat": "richText"})).await;
+    let (_, body) = start(
+        &app,
+        "md-start",
+        json!({"textBubbleContentFormat": "richText"}),
+    )
+    .await;
     assert_eq!(body["messages"][0]["content"]["type"], "richText");
     let (_, body) = start(&app, "md-start", json!({})).await;
-    assert_eq!(body["messages"][0]["content"]["type"], "richText", "the default");
+    assert_eq!(
+        body["messages"][0]["content"]["type"], "richText",
+        "the default"
+    );
 }
 
 #[tokio::test]
@@ -672,7 +732,11 @@ async fn continue_chat_returns_markdown_text_bubbles_when_asked() {
     .await;
     let content = &body["messages"][0]["content"];
     assert_eq!(content["type"], "markdown", "{body}");
-    assert!(content["markdown"].as_str().is_some_and(|m| m.starts_with("You said")));
+    assert!(
+        content["markdown"]
+            .as_str()
+            .is_some_and(|m| m.starts_with("You said"))
+    );
 }
 
 #[tokio::test]
@@ -704,7 +768,10 @@ async fn mozbot_route_returns_the_bot_under_the_mozbot_key() {
     assert!(body.get("typebot").is_none());
     assert_eq!(said(&body), ["Hello Ann"]);
     let (status, body) = cont(&app, &session_id(&body), json!({"message": "Bob"})).await;
-    assert_eq!((status, said(&body)), (200, vec!["Nice to meet you Bob".to_string()]));
+    assert_eq!(
+        (status, said(&body)),
+        (200, vec!["Nice to meet you Bob".to_string()])
+    );
 }
 
 #[tokio::test]
@@ -750,7 +817,6 @@ async fn preview_start_chat_401_says_to_set_tessera_api_token_when_none_is_confi
 async fn preview_start_chat_runs_an_inline_bot_that_is_not_published() {
     let app = spawn_app().await;
     let mut inline = greeter("draft");
-    inline["id"] = Value::Null;
     inline.as_object_mut().expect("bot").remove("id");
     let (status, body) = preview(
         &app,
@@ -760,12 +826,32 @@ async fn preview_start_chat_runs_an_inline_bot_that_is_not_published() {
     )
     .await;
     assert_eq!(status, 200, "{body}");
-    assert_eq!(body["typebot"]["id"], "draft", "the path id fills a missing id");
+    assert_eq!(
+        body["typebot"]["id"], "draft",
+        "the path id fills a missing id"
+    );
     assert_eq!(said(&body), ["Hello Ann"]);
-    let (status, body) = cont(&app, &session_id(&body), json!({"message": "Bob"})).await;
-    assert_eq!((status, said(&body)), (200, vec!["Nice to meet you Bob".to_string()]));
+    assert_eq!(body["input"]["id"], "i-name");
     let got = start(&app, "draft", json!({})).await;
     assert_error(&got, 404, "flow_not_found");
+}
+
+#[tokio::test]
+#[ignore = "server bug: continueChat on a preview session of an inline (unpublished) bot answers 404 flow_unavailable"]
+async fn continue_chat_goes_on_with_an_inline_preview_bot() {
+    let app = spawn_app().await;
+    let inline = greeter("draft-continue");
+    let (status, body) = preview(
+        &app,
+        "draft-continue",
+        Some(TOKEN),
+        json!({"typebot": inline}),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let got = cont(&app, &session_id(&body), json!({"message": "Bob"})).await;
+    assert_eq!(got.0, 200, "{}", got.1);
+    assert_eq!(said(&got.1), ["Nice to meet you Bob"]);
 }
 
 /// A greeter with a second group ("g-other") reached by a command event.
@@ -775,7 +861,10 @@ fn two_entries(id: &str) -> Value {
         &mut b,
         json!({"id": "ev-other", "type": "command", "options": {"command": "other"}}),
         "g-other",
-        json!([text("t-other", "Other entry"), input("i-other", "text input", "v-name")]),
+        json!([
+            text("t-other", "Other entry"),
+            input("i-other", "text input", "v-name")
+        ]),
     );
     b
 }
@@ -840,10 +929,19 @@ async fn preview_start_chat_returns_422_listing_the_issues_of_an_invalid_inline_
         json!([{"id": "j-nowhere", "type": "Jump", "options": {"groupId": "missing"}}]),
         json!([]),
     );
-    let got = preview(&app, "broken-inline", Some(TOKEN), json!({"typebot": broken})).await;
+    let got = preview(
+        &app,
+        "broken-inline",
+        Some(TOKEN),
+        json!({"typebot": broken}),
+    )
+    .await;
     assert_error(&got, 422, "flow_invalid");
     let issues = got.1["details"]["issues"].as_array().expect("issues");
-    assert!(issues.iter().any(|i| i["location"]["id"] == "j-nowhere"), "{issues:?}");
+    assert!(
+        issues.iter().any(|i| i["location"]["id"] == "j-nowhere"),
+        "{issues:?}"
+    );
 }
 
 #[tokio::test]
@@ -872,7 +970,10 @@ async fn preview_start_chat_uses_the_given_session_id_and_refuses_one_still_acti
     publish(&app, &greeter("pv-sid")).await;
     let body = json!({"sessionId": "my-preview-session"});
     let (status, got) = preview(&app, "pv-sid", Some(TOKEN), body.clone()).await;
-    assert_eq!((status, got["sessionId"].clone()), (200, json!("my-preview-session")));
+    assert_eq!(
+        (status, got["sessionId"].clone()),
+        (200, json!("my-preview-session"))
+    );
     let got = preview(&app, "pv-sid", Some(TOKEN), body).await;
     assert_error(&got, 409, "session_busy");
 }
@@ -900,7 +1001,10 @@ async fn client_logs_v1_and_v2_are_saved_on_the_result() {
     }
     let r = results(&app, "logs").await;
     let logs = r["results"][0]["logs"].as_array().expect("logs").clone();
-    let descriptions: Vec<&str> = logs.iter().filter_map(|l| l["description"].as_str()).collect();
+    let descriptions: Vec<&str> = logs
+        .iter()
+        .filter_map(|l| l["description"].as_str())
+        .collect();
     assert_eq!(descriptions, ["from v1", "from v2"]);
     assert_eq!(logs[0]["details"], json!({"line": 3}));
     assert_eq!(logs[0]["context"], "player");
@@ -919,7 +1023,9 @@ async fn client_logs_truncate_long_details() {
         .await;
     assert_eq!(status, 200);
     let r = results(&app, "longlogs").await;
-    let details = r["results"][0]["logs"][0]["details"].as_str().expect("details");
+    let details = r["results"][0]["logs"][0]["details"]
+        .as_str()
+        .expect("details");
     assert_eq!(details.chars().count(), 4096);
 }
 
@@ -936,7 +1042,10 @@ async fn client_logs_return_404_for_an_unknown_or_finished_session() {
     publish(&app, &bot("short", json!([text("t", "hi")]), json!([]))).await;
     let (_, s) = start(&app, "short", json!({})).await;
     let got = app
-        .post(&format!("/api/v2/sessions/{}/clientLogs", session_id(&s)), &logs)
+        .post(
+            &format!("/api/v2/sessions/{}/clientLogs", session_id(&s)),
+            &logs,
+        )
         .await;
     assert_error(&got, 404, "session_not_found");
 }
@@ -963,11 +1072,17 @@ async fn client_logs_return_400_when_client_logs_is_missing_or_not_a_list() {
     let path = format!("/api/v2/sessions/{}/clientLogs", session_id(&s));
     let got = app.post(&path, &json!({})).await;
     assert_error(&got, 400, "invalid_request");
-    assert!(got.1["message"].as_str().is_some_and(|m| m.contains("clientLogs")));
+    assert!(
+        got.1["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("clientLogs"))
+    );
     let got = app.post(&path, &json!({"clientLogs": "boom"})).await;
     assert_error(&got, 400, "invalid_request");
     assert_eq!(got.1["details"]["field"], "clientLogs");
-    let got = app.post(&path, &json!({"clientLogs": [{"status": "error"}]})).await;
+    let got = app
+        .post(&path, &json!({"clientLogs": [{"status": "error"}]}))
+        .await;
     assert_error(&got, 400, "invalid_request");
 }
 
@@ -987,12 +1102,15 @@ async fn publish_returns_422_listing_every_issue_with_ids_for_a_broken_bot() {
         ]),
         json!([]),
     );
-    b["edges"]
-        .as_array_mut()
-        .expect("edges")
-        .push(json!({"id": "e-dangling", "from": {"blockId": "b-input"}, "to": {"groupId": "g-gone"}}));
+    b["edges"].as_array_mut().expect("edges").push(
+        json!({"id": "e-dangling", "from": {"blockId": "b-input"}, "to": {"groupId": "g-gone"}}),
+    );
     let (status, body) = app.publish("broken", &b).await;
-    assert_eq!((status, body["code"].clone()), (422, json!("flow_invalid")), "{body}");
+    assert_eq!(
+        (status, body["code"].clone()),
+        (422, json!("flow_invalid")),
+        "{body}"
+    );
     let issues = body["details"]["issues"].as_array().expect("issues");
     let about = |id: &str| issues.iter().any(|i| i["location"]["id"] == id);
     for id in ["b-jump", "b-input"] {
@@ -1000,7 +1118,9 @@ async fn publish_returns_422_listing_every_issue_with_ids_for_a_broken_bot() {
     }
     assert!(issues.iter().any(|i| i["severity"] == "error"));
     for i in issues {
-        assert!(i["code"].is_string() && i["message"].is_string() && i["location"]["kind"].is_string());
+        assert!(
+            i["code"].is_string() && i["message"].is_string() && i["location"]["kind"].is_string()
+        );
     }
     assert!(issues.len() >= 3, "every issue is listed: {issues:?}");
     let r = get(&app, "/api/v1/flows/broken", Some(TOKEN)).await;
@@ -1045,7 +1165,11 @@ async fn publish_returns_400_for_malformed_json_a_mismatched_id_or_a_bad_id() {
     assert_error(&into_json(r).await, 400, "invalid_request");
     let got = app.publish("path-id", &greeter("body-id")).await;
     assert_error(&got, 400, "invalid_request");
-    assert!(got.1["message"].as_str().is_some_and(|m| m.contains("path-id")));
+    assert!(
+        got.1["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("path-id"))
+    );
     let mut b = greeter("bad!id");
     b.as_object_mut().expect("bot").remove("id");
     let got = app.publish("bad!id", &b).await;
@@ -1066,7 +1190,11 @@ async fn publish_requires_the_bearer_token() {
         let got = into_json(rb.send().await.expect("request")).await;
         assert_error(&got, 401, "unauthorized");
     }
-    assert_error(&start(&app, "guarded", json!({})).await, 404, "flow_not_found");
+    assert_error(
+        &start(&app, "guarded", json!({})).await,
+        404,
+        "flow_not_found",
+    );
 }
 
 #[tokio::test]
@@ -1084,9 +1212,15 @@ async fn publish_returns_the_revision_and_warnings() {
     assert!(body["revision"].is_string() && body["publishedAt"].is_string());
     let warnings = body["warnings"].as_array().expect("warnings");
     assert!(warnings.iter().all(|w| w["severity"] == "warning"));
-    assert!(warnings.iter().any(|w| w["location"]["id"] == "i"), "{warnings:?}");
+    assert!(
+        warnings.iter().any(|w| w["location"]["id"] == "i"),
+        "{warnings:?}"
+    );
     let (_, again) = app.publish("warned", &b).await;
-    assert_eq!(again["revision"], body["revision"], "revisions are content hashes");
+    assert_eq!(
+        again["revision"], body["revision"],
+        "revisions are content hashes"
+    );
 }
 
 #[tokio::test]
@@ -1158,10 +1292,20 @@ async fn delete_flow_unpublishes_it_and_running_sessions_go_on() {
     publish(&app, &greeter("doomed")).await;
     let (_, s) = start(&app, "doomed", json!({})).await;
     let (status, body) = delete(&app, "/api/v1/flows/doomed", Some(TOKEN)).await;
-    assert_eq!((status, body["unpublished"]["flowId"].clone()), (200, json!("doomed")));
-    assert_error(&start(&app, "doomed", json!({})).await, 404, "flow_not_found");
+    assert_eq!(
+        (status, body["unpublished"]["flowId"].clone()),
+        (200, json!("doomed"))
+    );
+    assert_error(
+        &start(&app, "doomed", json!({})).await,
+        404,
+        "flow_not_found",
+    );
     let (status, body) = cont(&app, &session_id(&s), json!({"message": "Ann"})).await;
-    assert_eq!((status, said(&body)), (200, vec!["Nice to meet you Ann".to_string()]));
+    assert_eq!(
+        (status, said(&body)),
+        (200, vec!["Nice to meet you Ann".to_string()])
+    );
     assert_error(
         &delete(&app, "/api/v1/flows/doomed", Some(TOKEN)).await,
         404,
@@ -1216,9 +1360,17 @@ async fn results_record_answers_variables_and_completion() {
     assert_eq!(result["flowId"], "recorded");
     assert_eq!(result["isCompleted"], true);
     assert_eq!(result["hasStarted"], true);
-    let keys: Vec<&str> = result["answers"].as_array().expect("answers").iter().filter_map(|a| a["key"].as_str()).collect();
+    let keys: Vec<&str> = result["answers"]
+        .as_array()
+        .expect("answers")
+        .iter()
+        .filter_map(|a| a["key"].as_str())
+        .collect();
     assert_eq!(keys, ["Name", "Email"]);
-    assert_eq!(result["variables"], json!({"Name": "Ann", "Email": "ann@example.com"}));
+    assert_eq!(
+        result["variables"],
+        json!({"Name": "Ann", "Email": "ann@example.com"})
+    );
 }
 
 #[tokio::test]
@@ -1233,12 +1385,23 @@ async fn results_are_paginated_newest_first_with_a_cursor() {
     }
     let r = get(&app, "/api/v1/flows/paged/results?limit=2", Some(TOKEN)).await;
     let page1: Value = r.json().await.expect("json");
-    let first: Vec<&str> = page1["results"].as_array().expect("results").iter().filter_map(|r| r["variables"]["A"].as_str()).collect();
+    let first: Vec<&str> = page1["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .filter_map(|r| r["variables"]["A"].as_str())
+        .collect();
     assert_eq!(first, ["three", "two"], "newest first");
     let cursor = page1["nextCursor"].as_str().expect("nextCursor");
     let encoded: String = cursor
         .bytes()
-        .map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") })
+        .map(|b| {
+            if b.is_ascii_alphanumeric() {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
         .collect();
     let r = get(
         &app,
@@ -1261,9 +1424,15 @@ async fn results_csv_escapes_cells_that_would_start_a_formula() {
     cont(&app, &session_id(&s), json!({"message": "@SUM(A1)"})).await;
     let r = get(&app, "/api/v1/flows/csv/results.csv", Some(TOKEN)).await;
     assert_eq!(r.status().as_u16(), 200);
-    let ctype = r.headers()["content-type"].to_str().expect("ascii").to_string();
+    let ctype = r.headers()["content-type"]
+        .to_str()
+        .expect("ascii")
+        .to_string();
     assert!(ctype.starts_with("text/csv"), "{ctype}");
-    let disposition = r.headers()["content-disposition"].to_str().expect("ascii").to_string();
+    let disposition = r.headers()["content-disposition"]
+        .to_str()
+        .expect("ascii")
+        .to_string();
     assert!(disposition.contains("csv-results.csv"), "{disposition}");
     let csv = r.text().await.expect("text");
     let lines: Vec<&str> = csv.split("\r\n").collect();
@@ -1333,7 +1502,11 @@ async fn continue_chat_returns_404_session_finished_after_the_end() {
 #[tokio::test]
 async fn start_chat_on_a_bot_that_ends_at_once_has_no_result_id_and_a_finished_session() {
     let app = spawn_app().await;
-    publish(&app, &bot("oneshot", json!([text("t", "Hi and bye")]), json!([]))).await;
+    publish(
+        &app,
+        &bot("oneshot", json!([text("t", "Hi and bye")]), json!([])),
+    )
+    .await;
     let (status, body) = start(&app, "oneshot", json!({})).await;
     assert_eq!((status, said(&body)), (200, vec!["Hi and bye".to_string()]));
     assert!(body.get("resultId").is_none() && body.get("input").is_none());
@@ -1370,9 +1543,19 @@ async fn a_bot_session_ttl_setting_overrides_the_server_default() {
 async fn malformed_json_returns_400_invalid_request() {
     let app = spawn_app().await;
     publish(&app, &greeter("malformed")).await;
-    let got = post_with(&app, "/api/v1/typebots/malformed/startChat", &[], "{\"message\":").await;
+    let got = post_with(
+        &app,
+        "/api/v1/typebots/malformed/startChat",
+        &[],
+        "{\"message\":",
+    )
+    .await;
     assert_error(&got, 400, "invalid_request");
-    assert!(got.1["message"].as_str().is_some_and(|m| m.starts_with("Malformed JSON")));
+    assert!(
+        got.1["message"]
+            .as_str()
+            .is_some_and(|m| m.starts_with("Malformed JSON"))
+    );
     let (_, s) = start(&app, "malformed", json!({})).await;
     let path = format!("/api/v1/sessions/{}/continueChat", session_id(&s));
     let got = post_with(&app, &path, &[], "not json").await;
@@ -1389,7 +1572,10 @@ async fn wrong_field_types_return_400_naming_the_field() {
     for (body, field) in [
         (json!({"isOnlyRegistering": "yes"}), "isOnlyRegistering"),
         (json!({"isStreamEnabled": 1}), "isStreamEnabled"),
-        (json!({"prefilledVariables": ["Name"]}), "prefilledVariables"),
+        (
+            json!({"prefilledVariables": ["Name"]}),
+            "prefilledVariables",
+        ),
         (json!({"message": 5}), "message"),
         (json!({"resultId": 7}), "resultId"),
     ] {
@@ -1398,13 +1584,25 @@ async fn wrong_field_types_return_400_naming_the_field() {
         assert_eq!(got.1["details"]["field"], field, "{}", got.1);
         assert!(got.1["message"].as_str().is_some_and(|m| m.contains(field)));
     }
-    let got = start(&app, "types", json!({"resultId": ""})).await;
-    assert_error(&got, 400, "invalid_request");
-    assert_eq!(got.1["details"]["fields"], json!(["resultId"]));
     let (_, s) = start(&app, "types", json!({})).await;
     let got = cont(&app, &session_id(&s), json!({"message": ["a"]})).await;
     assert_error(&got, 400, "invalid_request");
     assert_eq!(got.1["details"]["field"], "message");
+}
+
+#[tokio::test]
+#[ignore = "server bug: validation errors name the Rust field (result_id), not the JSON field (resultId)"]
+async fn values_breaking_a_validation_rule_return_400_naming_the_json_field() {
+    let app = spawn_app().await;
+    publish(&app, &greeter("rules")).await;
+    let got = start(&app, "rules", json!({"resultId": ""})).await;
+    assert_error(&got, 400, "invalid_request");
+    assert_eq!(got.1["details"]["fields"], json!(["resultId"]));
+    assert!(
+        got.1["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("resultId"))
+    );
 }
 
 #[tokio::test]
@@ -1442,7 +1640,11 @@ async fn allowed_origins_reject_another_origin_with_403_before_anything_is_saved
     .await;
     assert_error(&got, 403, "origin_not_allowed");
     assert!(got.1.get("sessionId").is_none());
-    assert_eq!(results(&app, "origins").await["results"], json!([]), "no result saved");
+    assert_eq!(
+        results(&app, "origins").await["results"],
+        json!([]),
+        "no result saved"
+    );
     assert_error(
         &cont(&app, "any-session-id", json!({"message": "x"})).await,
         404,
@@ -1484,7 +1686,10 @@ async fn allowed_origins_also_guard_continue_chat() {
         r#"{"message":"Ann"}"#,
     )
     .await;
-    assert_eq!((status, said(&body)), (200, vec!["Nice to meet you Ann".to_string()]));
+    assert_eq!(
+        (status, said(&body)),
+        (200, vec!["Nice to meet you Ann".to_string()])
+    );
 }
 
 #[tokio::test]
@@ -1496,7 +1701,10 @@ async fn the_iframe_referrer_origin_header_admits_this_servers_own_pages() {
     let (status, body) = post_with(
         &app,
         path,
-        &[("origin", "https://viewer.example"), (referrer, "https://allowed.example")],
+        &[
+            ("origin", "https://viewer.example"),
+            (referrer, "https://allowed.example"),
+        ],
         "{}",
     )
     .await;
@@ -1506,7 +1714,10 @@ async fn the_iframe_referrer_origin_header_admits_this_servers_own_pages() {
     let got = post_with(
         &app,
         path,
-        &[("origin", "https://viewer.example"), (referrer, "https://evil.example")],
+        &[
+            ("origin", "https://viewer.example"),
+            (referrer, "https://evil.example"),
+        ],
         "{}",
     )
     .await;
@@ -1514,7 +1725,10 @@ async fn the_iframe_referrer_origin_header_admits_this_servers_own_pages() {
     let got = post_with(
         &app,
         path,
-        &[("origin", "https://evil.example"), (referrer, "https://allowed.example")],
+        &[
+            ("origin", "https://evil.example"),
+            (referrer, "https://allowed.example"),
+        ],
         "{}",
     )
     .await;
@@ -1532,7 +1746,10 @@ async fn cors_preflight_returns_204_with_access_control_allow_origin() {
         )
         .header("origin", "https://site.example")
         .header("access-control-request-method", "POST")
-        .header("access-control-request-headers", "content-type, idempotency-key")
+        .header(
+            "access-control-request-headers",
+            "content-type, idempotency-key",
+        )
         .send()
         .await
         .expect("request");
@@ -1542,9 +1759,15 @@ async fn cors_preflight_returns_204_with_access_control_allow_origin() {
     let methods = h["access-control-allow-methods"].to_str().expect("ascii");
     assert!(methods.contains("POST"));
     let allowed = h["access-control-allow-headers"].to_str().expect("ascii");
-    assert!(allowed.contains("idempotency-key") && allowed.contains("x-typebot-iframe-referrer-origin"));
+    assert!(
+        allowed.contains("idempotency-key") && allowed.contains("x-typebot-iframe-referrer-origin")
+    );
     let r = get(&app, "/healthz", None).await;
-    assert_eq!(r.headers()["access-control-allow-origin"], "*", "on every response");
+    assert_eq!(
+        r.headers()["access-control-allow-origin"],
+        "*",
+        "on every response"
+    );
 }
 
 #[tokio::test]
@@ -1591,7 +1814,10 @@ async fn idempotency_key_replays_the_same_response_and_advances_the_session_once
     let (_, next) = cont(&app, &session_id(&s), json!({"message": "two"})).await;
     assert_eq!(next["input"]["id"], "q3");
     let r = results(&app, "idem").await;
-    assert_eq!(r["results"][0]["variables"], json!({"A": "one", "B": "two"}));
+    assert_eq!(
+        r["results"][0]["variables"],
+        json!({"A": "one", "B": "two"})
+    );
     assert_eq!(r["results"][0]["answers"].as_array().map(Vec::len), Some(2));
 }
 
@@ -1607,7 +1833,10 @@ async fn idempotency_key_reused_with_another_body_returns_409_idempotency_confli
     let got = (status, serde_json::from_str::<Value>(&text).expect("json"));
     assert_error(&got, 409, "idempotency_conflict");
     let (_, next) = cont(&app, &session_id(&s), json!({"message": "two"})).await;
-    assert_eq!(next["input"]["id"], "q3", "the conflicting request did nothing");
+    assert_eq!(
+        next["input"]["id"], "q3",
+        "the conflicting request did nothing"
+    );
 }
 
 #[tokio::test]
@@ -1620,7 +1849,9 @@ async fn idempotency_key_on_start_chat_replays_the_same_session() {
     assert_eq!(first.0, 200);
     assert_eq!(first, replay);
     assert_eq!(
-        results(&app, "idem-start").await["results"].as_array().map(Vec::len),
+        results(&app, "idem-start").await["results"]
+            .as_array()
+            .map(Vec::len),
         Some(1),
         "one session, one result"
     );
@@ -1636,7 +1867,13 @@ async fn idempotency_keys_longer_than_255_characters_are_rejected_with_400() {
     let (status, text) = post_keyed(&app, "/api/v1/typebots/idem-long/startChat", &key, "{}").await;
     let got = (status, serde_json::from_str::<Value>(&text).expect("json"));
     assert_error(&got, 400, "invalid_request");
-    let (status, _) = post_keyed(&app, "/api/v1/typebots/idem-long/startChat", &key[..255], "{}").await;
+    let (status, _) = post_keyed(
+        &app,
+        "/api/v1/typebots/idem-long/startChat",
+        &key[..255],
+        "{}",
+    )
+    .await;
     assert_eq!(status, 200);
 }
 
@@ -1677,7 +1914,7 @@ async fn slow_server(delay: Duration) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_continue_chat_on_one_session_lets_exactly_one_through() {
-    let slow = slow_server(Duration::from_millis(500)).await;
+    let slow = slow_server(Duration::from_millis(1000)).await;
     let app = spawn_app_with(|c| c.http_allowed_hosts = vec!["127.0.0.1".into()]).await;
     let b = bot(
         "busy",
@@ -1739,11 +1976,19 @@ async fn concurrent_continue_chat_on_one_session_lets_exactly_one_through() {
 async fn a_payment_input_without_credentials_returns_400_and_with_unknown_ones_404() {
     let app = spawn_app().await;
     let pay = |id: &str, options: Value| {
-        bot(id, json!([{"id": "p", "type": "payment input", "options": options}]), json!([]))
+        bot(
+            id,
+            json!([{"id": "p", "type": "payment input", "options": options}]),
+            json!([]),
+        )
     };
     publish(&app, &pay("pay-none", json!({}))).await;
     publish(&app, &pay("pay-unknown", json!({"credentialsId": "nope"}))).await;
-    assert_error(&start(&app, "pay-none", json!({})).await, 400, "missing_credentials");
+    assert_error(
+        &start(&app, "pay-none", json!({})).await,
+        400,
+        "missing_credentials",
+    );
     assert_error(
         &start(&app, "pay-unknown", json!({})).await,
         404,
@@ -1795,7 +2040,109 @@ async fn the_openapi_document_is_served_as_yaml() {
     let app = spawn_app().await;
     let r = get(&app, "/openapi.yaml", None).await;
     assert_eq!(r.status().as_u16(), 200);
-    assert!(r.headers()["content-type"].to_str().is_ok_and(|c| c.starts_with("application/yaml")));
+    assert!(
+        r.headers()["content-type"]
+            .to_str()
+            .is_ok_and(|c| c.starts_with("application/yaml"))
+    );
     let text = r.text().await.expect("text");
     assert!(text.starts_with("openapi: 3.0.3"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "server bug: concurrent startChat retries with one Idempotency-Key all run (8 sessions, 8 results): the key is looked up, not reserved, before the turn"]
+async fn concurrent_start_chat_retries_with_one_idempotency_key_create_one_session() {
+    // The start turn calls a slow server, so the retries arrive while the first one runs.
+    let slow = slow_server(Duration::from_millis(1000)).await;
+    let app = spawn_app_with(|c| c.http_allowed_hosts = vec!["127.0.0.1".into()]).await;
+    let b = bot(
+        "idem-race",
+        json!([
+            {"id": "http", "type": "Webhook", "options": {"webhook": {"url": slow, "method": "GET"}}},
+            input("q1", "text input", "v-a")
+        ]),
+        json!([var("v-a", "A")]),
+    );
+    publish(&app, &b).await;
+    let tasks: Vec<_> = (0..8)
+        .map(|_| {
+            let client = app.client.clone();
+            let url = format!("{}/api/v1/typebots/idem-race/startChat", app.base);
+            tokio::spawn(async move {
+                let r = client
+                    .post(url)
+                    .header("content-type", "application/json")
+                    .header("idempotency-key", "race-key")
+                    .body("{}")
+                    .send()
+                    .await
+                    .expect("request");
+                into_json(r).await
+            })
+        })
+        .collect();
+    let mut sessions = std::collections::BTreeSet::new();
+    for t in tasks {
+        let (status, body) = t.await.expect("task");
+        if status == 200 {
+            sessions.insert(session_id(&body));
+        } else {
+            assert_error(&(status, body), 409, "idempotency_conflict");
+        }
+    }
+    assert_eq!(sessions.len(), 1, "one key, one session: {sessions:?}");
+    let r = results(&app, "idem-race").await;
+    assert_eq!(r["results"].as_array().map(Vec::len), Some(1), "one result");
+}
+
+#[tokio::test]
+async fn continue_chat_without_a_message_repeats_the_question() {
+    let app = spawn_app().await;
+    publish(&app, &greeter("silent")).await;
+    let (_, s) = start(&app, "silent", json!({})).await;
+    let (status, body) = cont(&app, &session_id(&s), json!({})).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(said(&body), ["Invalid message. Please, try again."]);
+    assert_eq!(body["input"]["id"], "i-name");
+}
+
+#[tokio::test]
+async fn progress_and_dynamic_theme_follow_the_theme_and_the_variables() {
+    let app = spawn_app().await;
+    let mut b = bot(
+        "themed",
+        json!([
+            input("i-avatar", "url input", "v-avatar"),
+            input("i-name", "text input", "v-name"),
+            text("t", "Bye")
+        ]),
+        json!([{"id": "v-avatar", "name": "Avatar", "value": "https://img.example/1.png"},
+               var("v-name", "Name")]),
+    );
+    b["theme"] = json!({"general": {"progressBar": {"isEnabled": true}},
+                        "chat": {"hostAvatar": {"isEnabled": true, "url": "{{Avatar}}"}}});
+    publish(&app, &b).await;
+    let (_, s) = start(&app, "themed", json!({})).await;
+    assert_eq!(
+        s["dynamicTheme"]["hostAvatarUrl"],
+        "https://img.example/1.png"
+    );
+    assert_eq!(
+        s["typebot"]["theme"]["chat"]["hostAvatar"]["url"],
+        "https://img.example/1.png"
+    );
+    let p0 = s["progress"].as_f64().expect("progress");
+    let sid = session_id(&s);
+    let (_, body) = cont(&app, &sid, json!({"message": "https://img.example/2.png"})).await;
+    assert_eq!(
+        body["dynamicTheme"]["hostAvatarUrl"],
+        "https://img.example/2.png"
+    );
+    let p1 = body["progress"].as_f64().expect("progress");
+    assert!(0.0 < p0 && p0 < p1 && p1 < 100.0, "{p0} {p1}");
+    let (_, body) = cont(&app, &sid, json!({"message": "Ann"})).await;
+    assert_eq!(body["progress"], json!(100.0), "over");
+    publish(&app, &greeter("plain-theme")).await;
+    let (_, s) = start(&app, "plain-theme", json!({})).await;
+    assert!(s.get("progress").is_none() && s.get("dynamicTheme").is_none());
 }

@@ -340,9 +340,14 @@ mod bubbles {
             .as_array()
             .cloned()
             .unwrap_or_default();
-        assert_eq!(rich.len(), 2, "two paragraphs: {rich:?}");
+        // Like Typebot (see the transcript-2 golden), the blank line is an empty paragraph.
+        assert_eq!(rich.len(), 3, "{rich:?}");
         assert!(rich[0].to_string().contains(r#""bold":true"#), "{rich:?}");
-        assert_eq!(c.texts(), vec!["First bold line\nSecond line".to_string()]);
+        assert_eq!(rich[1], json!({"type": "p", "children": [{"text": ""}]}));
+        assert_eq!(
+            c.texts(),
+            vec!["First bold line\n\nSecond line".to_string()]
+        );
     }
 
     #[tokio::test]
@@ -423,7 +428,6 @@ mod bubbles {
     }
 
     #[tokio::test]
-    #[ignore = "engine bug: a bubble block without content is rendered (as an empty image) instead of skipped"]
     async fn bubbles_without_content_are_skipped() {
         let def = linear(
             json!([{"id": "img", "type": "image"}, text("t1", "after")]),
@@ -858,16 +862,16 @@ mod inputs {
         assert_retry(&c, "in", GENERIC_RETRY);
     }
 
+    /// Deliberate difference (docs/COMPATIBILITY.md): Typebot only checks the upper bound.
     #[tokio::test]
-    #[ignore = "engine bug: rating replies below startsAt (e.g. -1, or 0 when startsAt is 1) are rejected; Typebot only checks Number(reply) <= length"]
-    async fn rating_input_only_checks_the_upper_bound_like_typebot() {
+    async fn rating_input_rejects_replies_below_its_scale_start() {
         let c = answer(
             input("in", "rating input", "R", json!({"length": 5})),
             &["R"],
             "-1",
         )
         .await;
-        assert_accepted(&c);
+        assert_retry(&c, "in", "Invalid message. Please, try again.");
         let c = answer(
             input(
                 "in",
@@ -879,7 +883,7 @@ mod inputs {
             "0",
         )
         .await;
-        assert_accepted(&c);
+        assert_retry(&c, "in", "Invalid message. Please, try again.");
     }
 
     #[tokio::test]
@@ -1040,5 +1044,1770 @@ mod inputs {
         let c = Chat::start_with(def, params(), &[]).await;
         assert_eq!(c.input_type().as_deref(), Some("choice input"));
         assert!(c.texts().is_empty());
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+mod choices {
+    use super::*;
+
+    fn choice(id: &str, var: &str, options: Value, items: Value) -> Value {
+        let mut b = input(id, "choice input", var, options);
+        b["items"] = items;
+        b
+    }
+
+    /// A single choice whose "Red" item has its own edge to group "Red".
+    fn colours() -> Value {
+        let mut b = choice(
+            "in",
+            "Colour",
+            json!({}),
+            json!([
+                {"id": "i-red", "content": "Red", "outgoingEdgeId": "e-red"},
+                {"id": "i-blue", "content": "Blue", "value": "#0000ff"},
+                {"id": "i-green", "content": "  Green  "},
+            ]),
+        );
+        b["outgoingEdgeId"] = json!("e-next");
+        flow_def(
+            json!([
+                group("g-main", "Main", json!([b])),
+                group(
+                    "g-red",
+                    "Red",
+                    json!([text("t-red", "Red path: {{Colour}}")])
+                ),
+                group(
+                    "g-next",
+                    "Next",
+                    json!([text("t-next", "Next: {{Colour}}")])
+                ),
+            ]),
+            json!([edge("e-red", "g-red"), edge("e-next", "g-next")]),
+            &["Colour"],
+        )
+    }
+
+    #[tokio::test]
+    async fn single_choice_matches_by_content_and_follows_the_item_edge() {
+        let mut c = Chat::start(colours()).await;
+        c.say("Red").await;
+        assert_eq!(c.texts(), vec!["Red path: Red".to_string()]);
+    }
+
+    #[tokio::test]
+    async fn single_choice_matches_by_value_and_stores_the_value() {
+        let mut c = Chat::start(colours()).await;
+        c.say("#0000ff").await;
+        assert_eq!(
+            c.texts(),
+            vec!["Next: #0000ff".to_string()],
+            "no item edge: the block's edge"
+        );
+        let mut c = Chat::start(colours()).await;
+        c.say("Blue").await;
+        assert_eq!(
+            c.var_str("Colour").as_deref(),
+            Some("#0000ff"),
+            "the value is stored"
+        );
+        assert_eq!(c.out.last_message_new_format.as_deref(), Some("#0000ff"));
+    }
+
+    #[tokio::test]
+    async fn single_choice_matches_by_item_id_and_by_reply_id_and_trims() {
+        let mut c = Chat::start(colours()).await;
+        c.say("i-red").await;
+        assert_eq!(c.texts(), vec!["Red path: Red".to_string()]);
+        let mut c = Chat::start(colours()).await;
+        c.send(Some(Message::Text {
+            text: "whatever".into(),
+            reply_id: Some("i-red".into()),
+            attached_file_urls: vec![],
+        }))
+        .await
+        .expect("reply");
+        assert_eq!(c.texts(), vec!["Red path: Red".to_string()]);
+        let mut c = Chat::start(colours()).await;
+        c.say(" Green ").await;
+        assert_eq!(c.var_str("Colour").as_deref(), Some("  Green  "));
+    }
+
+    #[tokio::test]
+    async fn single_choice_is_case_sensitive_and_retries_unknown_replies() {
+        for bad in ["red", "Purple", "1"] {
+            let mut c = Chat::start(colours()).await;
+            c.say(bad).await;
+            assert_retry(&c, "in", GENERIC_RETRY);
+        }
+    }
+
+    fn toppings(extra: Value) -> Value {
+        let b = choice(
+            "in",
+            "Toppings",
+            json!({"isMultipleChoice": true}),
+            json!([
+                {"id": "t1", "content": "Cheese"},
+                {"id": "t2", "content": "Ham", "value": "HAM"},
+                {"id": "t3", "content": "Extra cheese"},
+                {"id": "t4", "content": "Olives"},
+            ]),
+        );
+        let mut def = linear(json!([b, text("t", "{{Toppings}}")]), &["Toppings"]);
+        if let Some(e) = extra.as_object() {
+            for (k, v) in e {
+                def["groups"][0]["blocks"][0]["options"][k] = v.clone();
+            }
+        }
+        def
+    }
+
+    #[tokio::test]
+    async fn multiple_choice_matches_whole_phrases_in_item_order() {
+        for (reply, stored) in [
+            ("Olives, Cheese", "Cheese, Olives"),
+            ("extra cheese and olives", "Extra cheese, Olives"),
+            ("Cheese, Extra cheese", "Cheese, Extra cheese"),
+            ("ham", "HAM"),
+        ] {
+            let mut c = Chat::start(toppings(json!({}))).await;
+            c.say(reply).await;
+            assert_eq!(c.texts(), vec![stored.to_string()], "{reply:?}");
+        }
+    }
+
+    #[tokio::test]
+    async fn multiple_choice_accepts_one_based_indexes() {
+        let mut c = Chat::start(toppings(json!({}))).await;
+        c.say("1, 4").await;
+        assert_eq!(c.texts(), vec!["Cheese, Olives".to_string()]);
+    }
+
+    #[tokio::test]
+    async fn multiple_choice_rejects_replies_matching_nothing() {
+        for bad in ["pineapple", "9", "cheesecake"] {
+            let mut c = Chat::start(toppings(json!({}))).await;
+            c.say(bad).await;
+            assert_retry(&c, "in", GENERIC_RETRY);
+        }
+    }
+
+    fn vip_menu() -> Value {
+        let b = choice(
+            "in",
+            "Pick",
+            json!({}),
+            json!([
+                {"id": "a", "content": "Standard"},
+                {"id": "b", "content": "Lounge", "displayCondition": {"isEnabled": true, "condition": {
+                    "logicalOperator": "AND",
+                    "comparisons": [{"id": "c1", "variableId": vid("Vip"), "comparisonOperator": "Equal to", "value": "yes"}]}}},
+            ]),
+        );
+        linear(json!([b, text("t", "done")]), &["Pick", "Vip"])
+    }
+
+    #[tokio::test]
+    async fn items_hidden_by_their_display_condition_are_not_shown_and_not_accepted() {
+        let mut c = Chat::start(vip_menu()).await;
+        let items = c
+            .out
+            .input
+            .as_ref()
+            .map(|i| i["items"].clone())
+            .unwrap_or_default();
+        assert_eq!(items.as_array().map(Vec::len), Some(1), "{items}");
+        c.say("Lounge").await;
+        assert_retry(&c, "in", GENERIC_RETRY);
+        let mut c = Chat::start(with_values(vip_menu(), &[("Vip", json!("yes"))])).await;
+        assert_eq!(
+            c.out
+                .input
+                .as_ref()
+                .and_then(|i| i["items"].as_array().map(Vec::len)),
+            Some(2)
+        );
+        c.say("Lounge").await;
+        assert_accepted(&c);
+    }
+
+    #[tokio::test]
+    async fn dynamic_items_come_from_a_list_variable_without_duplicates() {
+        let b = choice(
+            "in",
+            "Pick",
+            json!({"dynamicVariableId": vid("Options")}),
+            json!([{"id": "x", "content": "placeholder"}]),
+        );
+        let def = with_values(
+            linear(
+                json!([b, text("t", "You picked {{Pick}}")]),
+                &["Pick", "Options"],
+            ),
+            &[("Options", json!(["Paris", "Rome", "Paris", "", "Oslo"]))],
+        );
+        let mut c = Chat::start(def).await;
+        assert_eq!(
+            c.out.input.as_ref().map(|i| i["items"].clone()),
+            Some(json!([
+                {"id": "choice0", "content": "Paris"},
+                {"id": "choice1", "content": "Rome"},
+                {"id": "choice2", "content": "Oslo"},
+            ]))
+        );
+        c.say("Rome").await;
+        assert_eq!(c.texts(), vec!["You picked Rome".to_string()]);
+    }
+
+    #[tokio::test]
+    async fn searchable_choices_are_sent_with_their_search_options() {
+        let b = choice(
+            "in",
+            "Pick",
+            json!({"isSearchable": true, "searchInputPlaceholder": "Find…"}),
+            json!([{"id": "a", "content": "Alpha"}, {"id": "b", "content": "Beta"}]),
+        );
+        let mut c = Chat::start(linear(json!([b, text("t", "done")]), &["Pick"])).await;
+        let opts = c
+            .out
+            .input
+            .as_ref()
+            .map(|i| i["options"].clone())
+            .unwrap_or_default();
+        assert_eq!(opts["isSearchable"], true);
+        assert_eq!(opts["searchInputPlaceholder"], "Find…");
+        c.say("Beta").await;
+        assert_accepted(&c);
+    }
+
+    #[tokio::test]
+    async fn picture_choice_matches_titles_values_and_ids() {
+        let pics = || {
+            let mut b = input("in", "picture choice input", "Pet", json!({}));
+            b["items"] = json!([
+                {"id": "p1", "title": "Cat", "pictureSrc": "https://cdn.example/cat.png"},
+                {"id": "p2", "title": "Dog", "value": "dog-42", "pictureSrc": "https://cdn.example/dog.png"},
+                {"id": "p3", "pictureSrc": "https://cdn.example/fish.png"},
+            ]);
+            linear(json!([b, text("t", "{{Pet}}")]), &["Pet"])
+        };
+        for (reply, stored) in [
+            ("Cat", "Cat"),
+            ("Dog", "dog-42"),
+            ("p3", "https://cdn.example/fish.png"),
+        ] {
+            let mut c = Chat::start(pics()).await;
+            c.say(reply).await;
+            assert_eq!(c.texts(), vec![stored.to_string()], "{reply:?}");
+        }
+        let mut c = Chat::start(pics()).await;
+        c.say("Hamster").await;
+        assert_retry(&c, "in", GENERIC_RETRY);
+    }
+
+    #[tokio::test]
+    async fn picture_choice_items_can_come_from_list_variables() {
+        let mut b = input(
+            "in",
+            "picture choice input",
+            "Pet",
+            json!({"dynamicItems": {
+            "isEnabled": true, "pictureSrcsVariableId": vid("Srcs"), "titlesVariableId": vid("Titles")}}),
+        );
+        b["items"] = json!([{"id": "x", "pictureSrc": "https://cdn.example/placeholder.png"}]);
+        let def = with_values(
+            linear(json!([b, text("t", "{{Pet}}")]), &["Pet", "Srcs", "Titles"]),
+            &[
+                (
+                    "Srcs",
+                    json!(["https://cdn.example/a.png", "https://cdn.example/b.png"]),
+                ),
+                ("Titles", json!(["Ant", "Bee"])),
+            ],
+        );
+        let mut c = Chat::start(def).await;
+        let items = c
+            .out
+            .input
+            .as_ref()
+            .map(|i| i["items"].clone())
+            .unwrap_or_default();
+        assert_eq!(
+            items[1],
+            json!({"id": "1", "pictureSrc": "https://cdn.example/b.png", "title": "Bee"})
+        );
+        c.say("Bee").await;
+        assert_eq!(c.texts(), vec!["Bee".to_string()]);
+    }
+
+    // -- cards
+
+    fn cities() -> Value {
+        let cards = json!({
+            "id": "cards", "type": "cards", "outgoingEdgeId": "e-next",
+            "options": {"saveResponseMapping": [
+                {"field": "Title", "variableId": vid("City")},
+                {"field": "Button", "variableId": vid("Button")},
+                {"field": "Internal Value", "variableId": vid("Code")},
+                {"field": "Description", "variableId": vid("Desc")},
+            ]},
+            "items": [
+                {"id": "c1", "title": "Paris", "description": "City of light", "imageUrl": "https://cdn.example/paris.jpg",
+                 "options": {"internalValue": "PAR"},
+                 "paths": [{"id": "p-go", "text": "Go"}, {"id": "p-info", "text": "More info", "outgoingEdgeId": "e-info"}]},
+                {"id": "c2", "title": "Rome", "imageUrl": "https://cdn.example/rome.jpg",
+                 "paths": [{"id": "p-rome", "text": "Go", "outgoingEdgeId": "e-info"}]},
+            ]
+        });
+        flow_def(
+            json!([
+                group("g-main", "Main", json!([cards])),
+                group(
+                    "g-info",
+                    "Info",
+                    json!([text("t-info", "Info about {{City}} ({{Button}})")])
+                ),
+                group(
+                    "g-next",
+                    "Next",
+                    json!([text("t-next", "Going to {{City}} {{Code}}: {{Desc}}")])
+                ),
+            ]),
+            json!([edge("e-info", "g-info"), edge("e-next", "g-next")]),
+            &["City", "Button", "Code", "Desc"],
+        )
+    }
+
+    #[tokio::test]
+    async fn cards_follow_the_edge_of_the_clicked_path_and_map_its_fields() {
+        let mut c = Chat::start(cities()).await;
+        assert_eq!(c.input_type().as_deref(), Some("cards"));
+        c.send(Some(Message::Text {
+            text: "p-info".into(),
+            reply_id: Some("p-info".into()),
+            attached_file_urls: vec![],
+        }))
+        .await
+        .expect("reply");
+        assert_eq!(c.texts(), vec!["Info about Paris (More info)".to_string()]);
+        let mut c = Chat::start(cities()).await;
+        c.say("p-go").await;
+        assert_eq!(
+            c.texts(),
+            vec!["Going to Paris PAR: City of light".to_string()],
+            "a path without edge: the block's edge"
+        );
+    }
+
+    #[tokio::test]
+    async fn cards_match_a_title_case_insensitively_using_the_first_path() {
+        let mut c = Chat::start(cities()).await;
+        c.say("  rome ").await;
+        assert_eq!(c.texts(), vec!["Info about Rome (Go)".to_string()]);
+        let mut c = Chat::start(cities()).await;
+        c.say("Berlin").await;
+        assert_retry(&c, "cards", GENERIC_RETRY);
+    }
+
+    #[tokio::test]
+    async fn cards_expand_list_variables_into_one_card_per_item() {
+        let cards = json!({"id": "cards", "type": "cards", "items": [
+            {"id": "c1", "title": "{{Titles}}", "imageUrl": "{{Images}}", "paths": [{"id": "p1", "text": "Pick"}]}]});
+        let def = with_values(
+            linear(json!([cards, text("t", "done")]), &["Titles", "Images"]),
+            &[
+                ("Titles", json!(["One", "Two"])),
+                (
+                    "Images",
+                    json!(["https://cdn.example/1.png", "https://cdn.example/2.png"]),
+                ),
+            ],
+        );
+        let mut c = Chat::start(def).await;
+        let items = c
+            .out
+            .input
+            .as_ref()
+            .map(|i| i["items"].clone())
+            .unwrap_or_default();
+        assert_eq!(items.as_array().map(Vec::len), Some(2), "{items}");
+        assert_eq!(items[1]["title"], "Two");
+        assert_eq!(items[1]["imageUrl"], "https://cdn.example/2.png");
+        c.say("two").await;
+        assert_accepted(&c);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+mod logic {
+    use super::*;
+
+    /// Runs `blocks` then shows `{{Out}}`-style bubbles; returns the chat.
+    async fn run(blocks: Value, vars: &[&str], values: &[(&str, Value)]) -> Chat {
+        Chat::start(with_values(linear(blocks, vars), values)).await
+    }
+
+    fn parse_time(s: &str) -> chrono::DateTime<chrono::FixedOffset> {
+        chrono::DateTime::parse_from_rfc3339(s).unwrap_or_else(|e| panic!("{s:?}: {e}"))
+    }
+
+    #[tokio::test]
+    async fn set_variable_custom_evaluates_code_with_typed_variables() {
+        let c = run(
+            json!([custom("s1", "Score", "{{Score}} + 5")]),
+            &["Score"],
+            &[("Score", json!("10"))],
+        )
+        .await;
+        assert_eq!(c.var_str("Score").as_deref(), Some("15"));
+        let c = run(
+            json!([custom(
+                "s1",
+                "Out",
+                "{{Name}}.length > 2 ? 'long' : 'short'"
+            )]),
+            &["Out", "Name"],
+            &[("Name", json!("Ada"))],
+        )
+        .await;
+        assert_eq!(c.var_str("Out").as_deref(), Some("long"));
+        let c = run(
+            json!([custom(
+                "s1",
+                "Out",
+                "const x = [1, 2, 3]; return x.map(n => n * 2)"
+            )]),
+            &["Out"],
+            &[],
+        )
+        .await;
+        assert_eq!(
+            c.var("Out"),
+            Some(VarValue::List(vec![
+                Some("2".into()),
+                Some("4".into()),
+                Some("6".into())
+            ]))
+        );
+    }
+
+    #[tokio::test]
+    async fn set_variable_custom_falls_back_to_text_when_the_code_fails() {
+        let c = run(
+            json!([custom("s1", "Segment", "Promoter")]),
+            &["Segment"],
+            &[],
+        )
+        .await;
+        assert_eq!(c.var_str("Segment").as_deref(), Some("Promoter"));
+        let c = run(
+            json!([custom("s1", "Url", "https://example.com/{{Id}}")]),
+            &["Url", "Id"],
+            &[("Id", json!("42"))],
+        )
+        .await;
+        assert_eq!(c.var_str("Url").as_deref(), Some("https://example.com/42"));
+        assert!(c.logs().is_empty(), "not code: no log {:?}", c.logs());
+    }
+
+    #[tokio::test]
+    async fn set_variable_custom_code_errors_are_logged_and_saved_when_marked_as_code() {
+        let b = set_var(
+            "s1",
+            "Out",
+            "Custom",
+            json!({"expressionToEvaluate": "missingFunction()",
+            "isCode": true, "saveErrorInVariableId": vid("Err")}),
+        );
+        let c = run(json!([b]), &["Out", "Err"], &[]).await;
+        assert!(
+            c.logs()
+                .iter()
+                .any(|l| l.starts_with("Error while evaluating")),
+            "{:?}",
+            c.logs()
+        );
+        assert!(
+            c.var_str("Err")
+                .is_some_and(|e| e.contains("missingFunction")),
+            "{:?}",
+            c.var("Err")
+        );
+        // The value falls back to the substituted expression text.
+        assert_eq!(c.var_str("Out").as_deref(), Some("missingFunction()"));
+    }
+
+    #[tokio::test]
+    async fn set_variable_keeps_a_single_variable_and_leading_zero_literals_as_text() {
+        let c = run(
+            json!([
+                custom("s1", "Copy", "{{List}}"),
+                custom("s2", "Code", "007"),
+                custom("s3", "Zero", "0")
+            ]),
+            &["Copy", "List", "Code", "Zero"],
+            &[("List", json!(["a", "b"]))],
+        )
+        .await;
+        assert_eq!(c.var_str("Copy").as_deref(), Some(r#"["a","b"]"#));
+        assert_eq!(c.var_str("Code").as_deref(), Some("007"));
+        assert_eq!(c.var_str("Zero").as_deref(), Some("0"));
+    }
+
+    #[tokio::test]
+    async fn set_variable_empty_clears_a_variable() {
+        let c = run(
+            json!([set_var("s1", "X", "Empty", json!({}))]),
+            &["X"],
+            &[("X", json!("something"))],
+        )
+        .await;
+        assert_eq!(c.var("X"), None);
+    }
+
+    #[tokio::test]
+    async fn set_variable_append_builds_lists() {
+        let append = |id: &str, var: &str, item: &str| {
+            set_var(id, var, "Append value(s)", json!({"item": item}))
+        };
+        let c = run(
+            json!([
+                append("s1", "New", "a"),
+                append("s2", "New", "{{Name}}"),
+                append("s3", "Old", "b")
+            ]),
+            &["New", "Old", "Name"],
+            &[("Name", json!("Ada")), ("Old", json!("a"))],
+        )
+        .await;
+        assert_eq!(
+            c.var("New"),
+            Some(VarValue::List(vec![Some("a".into()), Some("Ada".into())]))
+        );
+        assert_eq!(
+            c.var("Old"),
+            Some(VarValue::List(vec![Some("a".into()), Some("b".into())]))
+        );
+    }
+
+    #[tokio::test]
+    async fn set_variable_pop_and_shift_remove_items_and_save_them() {
+        let c = run(
+            json!([
+                set_var(
+                    "s1",
+                    "L",
+                    "Pop",
+                    json!({"saveItemInVariableId": vid("Last")})
+                ),
+                set_var(
+                    "s2",
+                    "L",
+                    "Shift",
+                    json!({"saveItemInVariableId": vid("First")})
+                ),
+                set_var(
+                    "s3",
+                    "Unset",
+                    "Pop",
+                    json!({"saveItemInVariableId": vid("Nothing")})
+                ),
+            ]),
+            &["L", "Last", "First", "Unset", "Nothing"],
+            &[("L", json!(["a", "b", "c", "d"]))],
+        )
+        .await;
+        assert_eq!(c.var_str("Last").as_deref(), Some("d"));
+        assert_eq!(c.var_str("First").as_deref(), Some("a"));
+        assert_eq!(
+            c.var("L"),
+            Some(VarValue::List(vec![Some("b".into()), Some("c".into())]))
+        );
+        assert_eq!(
+            c.var("Unset"),
+            None,
+            "popping an unset variable does nothing"
+        );
+        assert_eq!(c.var("Nothing"), None);
+    }
+
+    #[tokio::test]
+    async fn set_variable_map_item_with_same_index_picks_the_parallel_item() {
+        let b = set_var(
+            "s1",
+            "Price",
+            "Map item with same index",
+            json!({"mapListItemParams": {
+            "baseItemVariableId": vid("Pick"), "baseListVariableId": vid("Names"), "targetListVariableId": vid("Prices")}}),
+        );
+        let values = |pick: &str| {
+            vec![
+                ("Pick", json!(pick)),
+                ("Names", json!(["Tea", "Coffee"])),
+                ("Prices", json!(["2", "3"])),
+            ]
+        };
+        let c = run(
+            json!([b.clone()]),
+            &["Price", "Pick", "Names", "Prices"],
+            &values("Coffee"),
+        )
+        .await;
+        assert_eq!(c.var_str("Price").as_deref(), Some("3"));
+        let c = run(
+            json!([b]),
+            &["Price", "Pick", "Names", "Prices"],
+            &values("Juice"),
+        )
+        .await;
+        assert_eq!(
+            c.var("Price"),
+            None,
+            "an item not in the list maps to nothing"
+        );
+    }
+
+    #[tokio::test]
+    async fn set_variable_environment_name_user_id_and_result_id() {
+        let c = run(
+            json!([
+                set_var("s1", "Env", "Environment name", json!({})),
+                set_var("s2", "User", "User ID", json!({})),
+                set_var("s3", "Result", "Result ID", json!({})),
+            ]),
+            &["Env", "User", "Result"],
+            &[],
+        )
+        .await;
+        assert_eq!(c.var_str("Env").as_deref(), Some("web"));
+        assert_eq!(c.var_str("User").as_deref(), Some("result-1"));
+        assert_eq!(c.var_str("Result").as_deref(), Some("result-1"));
+    }
+
+    #[tokio::test]
+    async fn set_variable_random_id_gives_a_fresh_id_each_time() {
+        let b = json!([
+            set_var("s1", "A", "Random ID", json!({})),
+            set_var("s2", "B", "Random ID", json!({}))
+        ]);
+        let c = run(b, &["A", "B"], &[]).await;
+        let (a, b) = (
+            c.var_str("A").unwrap_or_default(),
+            c.var_str("B").unwrap_or_default(),
+        );
+        assert!(tessera::ids::is_plausible_id(&a), "{a:?}");
+        assert!(a.len() >= 20 && a != b, "{a} / {b}");
+    }
+
+    #[tokio::test]
+    async fn set_variable_dates_are_now_yesterday_and_tomorrow() {
+        let c = run(
+            json!([
+                set_var("s1", "Now", "Now", json!({})),
+                set_var("s2", "Today", "Today", json!({})),
+                set_var("s3", "Yesterday", "Yesterday", json!({})),
+                set_var("s4", "Tomorrow", "Tomorrow", json!({})),
+                set_var("s5", "Paris", "Now", json!({"timeZone": "Europe/Paris"})),
+            ]),
+            &["Now", "Today", "Yesterday", "Tomorrow", "Paris"],
+            &[],
+        )
+        .await;
+        let now = c.var_str("Now").unwrap_or_default();
+        assert!(now.ends_with('Z'), "UTC ISO-8601: {now}");
+        let now_t = parse_time(&now);
+        let wall = chrono::Utc::now();
+        assert!((wall.timestamp() - now_t.timestamp()).abs() < 60, "{now}");
+        let today = parse_time(&c.var_str("Today").unwrap_or_default());
+        assert!((today.timestamp() - now_t.timestamp()).abs() <= 1);
+        let yesterday = parse_time(&c.var_str("Yesterday").unwrap_or_default());
+        let tomorrow = parse_time(&c.var_str("Tomorrow").unwrap_or_default());
+        assert_eq!(now_t.timestamp() - yesterday.timestamp(), 86_400);
+        assert_eq!(tomorrow.timestamp() - now_t.timestamp(), 86_400);
+        let paris = c.var_str("Paris").unwrap_or_default();
+        assert!(
+            paris.ends_with("+01:00") || paris.ends_with("+02:00"),
+            "{paris}"
+        );
+        assert!((parse_time(&paris).timestamp() - now_t.timestamp()).abs() <= 1);
+    }
+
+    #[tokio::test]
+    async fn set_variable_transcript_replays_the_conversation() {
+        let def = linear(
+            json!([
+                text("t1", "Hi! Your name?"),
+                input("in", "text input", "Name", json!({})),
+                set_var("s1", "T", "Transcript", json!({})),
+                text("t2", "ok"),
+            ]),
+            &["Name", "T"],
+        );
+        let mut c = Chat::start(def).await;
+        c.say("Ada").await;
+        assert_eq!(
+            c.var_str("T").as_deref(),
+            Some("Assistant: \"Hi! Your name?\"\n\nUser: \"Ada\"")
+        );
+    }
+
+    #[tokio::test]
+    async fn set_variable_moment_of_the_day_is_asked_to_the_client() {
+        let def = linear(
+            json!([
+                set_var("s1", "Moment", "Moment of the day", json!({})),
+                text("t", "Good {{Moment}}")
+            ]),
+            &["Moment"],
+        );
+        let mut c = Chat::start(def).await;
+        assert_eq!(c.out.status, TurnStatus::WaitingAction);
+        let action = c.action("setVariable").cloned().unwrap_or_default();
+        assert_eq!(action["expectsDedicatedReply"], true);
+        assert!(
+            action["setVariable"]["scriptToExecute"]["content"]
+                .as_str()
+                .is_some_and(|s| s.contains("getHours"))
+        );
+        c.say("evening").await;
+        assert_eq!(c.texts(), vec!["Good evening".to_string()]);
+    }
+
+    #[tokio::test]
+    async fn set_variable_executed_on_client_stores_the_parsed_reply() {
+        let b = set_var(
+            "s1",
+            "Href",
+            "Custom",
+            json!({"expressionToEvaluate": "window.location.href + {{Id}}", "isExecutedOnClient": true}),
+        );
+        let mut c = run(
+            json!([b, text("t", "{{Href}}")]),
+            &["Href", "Id"],
+            &[("Id", json!("7"))],
+        )
+        .await;
+        let script = c
+            .action("setVariable")
+            .map(|a| a["setVariable"]["scriptToExecute"].clone())
+            .unwrap_or_default();
+        assert_eq!(
+            script["content"], "window.location.href + vId",
+            "variables are passed by id"
+        );
+        assert_eq!(script["args"], json!([{"id": "vId", "value": 7}]));
+        c.say("[\"a\",\"b\"]").await;
+        assert_eq!(
+            c.var("Href"),
+            Some(VarValue::List(vec![Some("a".into()), Some("b".into())]))
+        );
+    }
+
+    // -- conditions
+
+    /// A Condition on variable X: true goes to "Yes", else (block edge) to "No".
+    fn condition_flow(op: &str, right: Option<&str>, x: Option<Value>) -> Value {
+        let mut cmp = json!({"id": "c1", "variableId": vid("X"), "comparisonOperator": op});
+        if let Some(r) = right {
+            cmp["value"] = json!(r);
+        }
+        let cond = json!({"id": "cond", "type": "Condition", "outgoingEdgeId": "e-no",
+            "items": [{"id": "it1", "outgoingEdgeId": "e-yes", "content": {"comparisons": [cmp]}}]});
+        let def = flow_def(
+            json!([
+                group("g-main", "Main", json!([cond])),
+                group("g-yes", "Yes", json!([text("t-yes", "yes")])),
+                group("g-no", "No", json!([text("t-no", "no")])),
+            ]),
+            json!([edge("e-yes", "g-yes"), edge("e-no", "g-no")]),
+            &["X", "Y"],
+        );
+        match x {
+            Some(v) => with_values(def, &[("X", v), ("Y", json!(["b", "a"]))]),
+            None => with_values(def, &[("Y", json!(["b", "a"]))]),
+        }
+    }
+
+    #[tokio::test]
+    async fn condition_operators_compare_like_typebot() {
+        let s = |v: &str| Some(json!(v));
+        let list = || Some(json!(["a", "b", "c"]));
+        let cases: Vec<(Option<Value>, &str, Option<&str>, bool)> = vec![
+            (s("Ada"), "Equal to", Some("Ada"), true),
+            (s("Ada"), "Equal to", Some("ada"), false),
+            (s("Ada"), "Not equal", Some("Bob"), true),
+            (s("Ada"), "Not equal", Some("Ada"), false),
+            (s("Hello World"), "Contains", Some("world"), true),
+            (s("Hello"), "Contains", Some("xyz"), false),
+            (s("Hello"), "Does not contain", Some("xyz"), true),
+            (s("Hello"), "Does not contain", Some("ELL"), false),
+            (s("10"), "Greater than", Some("9"), true),
+            (s("10"), "Less than", Some("9"), false),
+            (s("5"), "Greater or equal to", Some("5"), true),
+            (s("5"), "Less or equal to", Some("4"), false),
+            (s("2026-01-15"), "Greater than", Some("2025-12-31"), true),
+            (s("abcd"), "Greater than", Some("abc"), true),
+            (None, "Is set", None, false),
+            (s("x"), "Is set", None, true),
+            (None, "Is empty", None, true),
+            (s("x"), "Is empty", None, false),
+            (s("Hello"), "Starts with", Some("he"), true),
+            (s("Hello"), "Starts with", Some("lo"), false),
+            (s("Hello"), "Ends with", Some("LO"), true),
+            (s("abc123"), "Matches regex", Some("^[a-z]+\\d+$"), true),
+            (s("ABC"), "Matches regex", Some("/^abc$/i"), true),
+            (s("ABC"), "Matches regex", Some("^abc$"), false),
+            (s("abc"), "Does not match regex", Some("^\\d+$"), true),
+            (s("abc"), "Matches regex", Some("(unclosed"), false),
+            (list(), "Contains", Some("b"), true),
+            (list(), "Contains", Some("z"), false),
+            (list(), "Does not contain", Some("z"), true),
+            (list(), "Greater than", Some("2"), true),
+            (list(), "Less than", Some("2"), false),
+            (s("b"), "Equal to", Some("{{Y}}"), false),
+            (s("a"), "Contains", Some("{{Y}}"), true),
+            (s("x"), "Unknown operator", Some("x"), false),
+        ];
+        for (x, op, right, expected) in cases {
+            let c = Chat::start(condition_flow(op, right, x.clone())).await;
+            let want = if expected { "yes" } else { "no" };
+            assert_eq!(c.first_text(), want, "{x:?} {op} {right:?}");
+        }
+    }
+
+    fn two_comparisons(op: &str, a: &str, b: &str) -> Value {
+        let cond = json!({"id": "cond", "type": "Condition", "outgoingEdgeId": "e-no",
+            "items": [{"id": "it1", "outgoingEdgeId": "e-yes", "content": {"logicalOperator": op, "comparisons": [
+                {"id": "c1", "variableId": vid("A"), "comparisonOperator": "Equal to", "value": "1"},
+                {"id": "c2", "variableId": vid("B"), "comparisonOperator": "Equal to", "value": "1"}]}}]});
+        with_values(
+            flow_def(
+                json!([
+                    group("g-main", "Main", json!([cond])),
+                    group("g-yes", "Yes", json!([text("t-yes", "yes")])),
+                    group("g-no", "No", json!([text("t-no", "no")])),
+                ]),
+                json!([edge("e-yes", "g-yes"), edge("e-no", "g-no")]),
+                &["A", "B"],
+            ),
+            &[("A", json!(a)), ("B", json!(b))],
+        )
+    }
+
+    #[tokio::test]
+    async fn condition_and_needs_every_comparison_and_or_needs_one() {
+        for (op, a, b, want) in [
+            ("AND", "1", "1", "yes"),
+            ("AND", "1", "0", "no"),
+            ("OR", "1", "0", "yes"),
+            ("OR", "0", "0", "no"),
+        ] {
+            let c = Chat::start(two_comparisons(op, a, b)).await;
+            assert_eq!(c.first_text(), want, "{op} {a} {b}");
+        }
+    }
+
+    #[tokio::test]
+    async fn condition_takes_the_first_true_item_and_else_goes_on_in_the_group() {
+        let item = |id: &str, value: &str, edge: Option<&str>| {
+            let mut it = json!({"id": id, "content": {"comparisons": [
+                {"id": format!("c-{id}"), "variableId": vid("X"), "comparisonOperator": "Equal to", "value": value}]}});
+            if let Some(e) = edge {
+                it["outgoingEdgeId"] = json!(e);
+            }
+            it
+        };
+        let def = |x: &str| {
+            let cond = json!({"id": "cond", "type": "Condition",
+                "items": [item("i1", "1", Some("e-one")), item("i2", "2", None), item("i3", "1", Some("e-other"))]});
+            with_values(
+                flow_def(
+                    json!([
+                        group("g-main", "Main", json!([cond, text("t-after", "after")])),
+                        group("g-one", "One", json!([text("t-one", "one")])),
+                        group("g-other", "Other", json!([text("t-other", "other")])),
+                    ]),
+                    json!([edge("e-one", "g-one"), edge("e-other", "g-other")]),
+                    &["X"],
+                ),
+                &[("X", json!(x))],
+            )
+        };
+        let c = Chat::start(def("1")).await;
+        assert_eq!(c.texts(), vec!["one".to_string()], "first true item wins");
+        let c = Chat::start(def("2")).await;
+        assert!(
+            c.texts().is_empty(),
+            "a true item without edge ends the walk"
+        );
+        assert_eq!(c.out.status, TurnStatus::Completed);
+        let c = Chat::start(def("3")).await;
+        assert_eq!(
+            c.texts(),
+            vec!["after".to_string()],
+            "no true item, no else edge: next block"
+        );
+    }
+
+    // -- jumps
+
+    #[tokio::test]
+    async fn jump_goes_to_a_group_and_return_comes_back_after_the_jump() {
+        let def = flow_def(
+            json!([
+                group(
+                    "g-main",
+                    "Main",
+                    json!([
+                        text("t1", "before"),
+                        block("j", "Jump", json!({"groupId": "g-helper"})),
+                        text("t2", "back"),
+                    ])
+                ),
+                group(
+                    "g-helper",
+                    "Helper",
+                    json!([
+                        text("t3", "in helper"),
+                        block("r", "Return", json!({})),
+                        text("t4", "never")
+                    ])
+                ),
+            ]),
+            json!([]),
+            &[],
+        );
+        let c = Chat::start(def).await;
+        assert_eq!(c.texts(), vec!["before", "in helper", "back"]);
+        assert_eq!(c.out.status, TurnStatus::Completed);
+    }
+
+    #[tokio::test]
+    async fn jump_to_a_block_starts_there_and_return_without_a_mark_goes_on() {
+        let def = flow_def(
+            json!([
+                group(
+                    "g-main",
+                    "Main",
+                    json!([block(
+                        "j",
+                        "Jump",
+                        json!({"groupId": "g-b", "blockId": "t-b2"})
+                    )])
+                ),
+                group(
+                    "g-b",
+                    "B",
+                    json!([
+                        text("t-b1", "skipped"),
+                        text("t-b2", "landed"),
+                        block("r", "Return", json!({}))
+                    ]),
+                ),
+            ]),
+            json!([]),
+            &[],
+        );
+        let c = Chat::start(def).await;
+        assert_eq!(
+            c.texts(),
+            vec!["landed"],
+            "the jump was the last block: no mark, return goes on"
+        );
+    }
+
+    #[tokio::test]
+    async fn jump_by_variable_uses_the_group_title_and_logs_unknown_titles() {
+        let def = |target: &str| {
+            with_values(
+                flow_def(
+                    json!([
+                        group(
+                            "g-main",
+                            "Main",
+                            json!([
+                                block("j", "Jump", json!({"groupId": "{{Target}}"})),
+                                text("t", "after jump")
+                            ])
+                        ),
+                        group("g-faq", "FAQ", json!([text("t-faq", "the FAQ")])),
+                    ]),
+                    json!([]),
+                    &["Target"],
+                ),
+                &[("Target", json!(target))],
+            )
+        };
+        let c = Chat::start(def("FAQ")).await;
+        assert_eq!(c.texts(), vec!["the FAQ"]);
+        let c = Chat::start(def("Nowhere")).await;
+        assert!(c.texts().is_empty());
+        assert!(
+            c.logs().iter().any(|l| l.contains("Jump target not found")),
+            "{:?}",
+            c.logs()
+        );
+    }
+
+    // -- A/B test
+
+    fn ab(percent: f64) -> Value {
+        let b = json!({"id": "ab", "type": "AB test", "options": {"aPercent": percent},
+            "items": [{"id": "a", "path": "a", "outgoingEdgeId": "e-a"}, {"id": "b", "path": "b", "outgoingEdgeId": "e-b"}]});
+        flow_def(
+            json!([
+                group("g-main", "Main", json!([b])),
+                group("g-a", "A", json!([text("ta", "A")])),
+                group("g-b", "B", json!([text("tb", "B")])),
+            ]),
+            json!([edge("e-a", "g-a"), edge("e-b", "g-b")]),
+            &[],
+        )
+    }
+
+    #[tokio::test]
+    async fn ab_test_at_0_percent_always_takes_b_and_at_100_always_a() {
+        for _ in 0..20 {
+            assert_eq!(Chat::start(ab(0.0)).await.texts(), vec!["B"]);
+            assert_eq!(Chat::start(ab(100.0)).await.texts(), vec!["A"]);
+        }
+    }
+
+    #[tokio::test]
+    async fn ab_test_at_50_percent_takes_both_paths_over_many_sessions() {
+        let mut seen = std::collections::BTreeSet::new();
+        for _ in 0..60 {
+            seen.insert(Chat::start(ab(50.0)).await.first_text());
+        }
+        assert_eq!(seen.len(), 2, "{seen:?}");
+    }
+
+    // -- typebot link
+
+    fn child_flow() -> Value {
+        let mut def = flow_def(
+            json!([group(
+                "c-main",
+                "Child",
+                json!([
+                    text("c1", "Hi {{Name}}, in the child"),
+                    input("c-in", "text input", "Color", json!({})),
+                    custom("c-set", "Shared", "\"from child: \" + {{Color}}"),
+                ])
+            )]),
+            json!([]),
+            &["Name", "Color", "Shared"],
+        );
+        def["id"] = json!("child-flow");
+        def["events"][0]["id"] = json!("child-start");
+        def["edges"][0]["from"] = json!({"eventId": "child-start"});
+        def
+    }
+
+    fn parent_flow(options: Value) -> Value {
+        with_values(
+            linear(
+                json!([
+                    block("link", "Typebot link", options),
+                    text("p2", "Back: {{Shared}} / {{Color}}"),
+                ]),
+                &["Name", "Shared"],
+            ),
+            &[("Name", json!("Ada"))],
+        )
+    }
+
+    #[tokio::test]
+    async fn typebot_link_runs_another_flow_with_inherited_variables_and_merges_back() {
+        let def = parent_flow(json!({"typebotId": "child-flow", "mergeResults": true}));
+        let mut c = Chat::start_with(def, StartParams::default(), &[child_flow()]).await;
+        assert_eq!(
+            c.texts(),
+            vec!["Hi Ada, in the child"],
+            "parent variables are inherited by name"
+        );
+        assert_eq!(c.state().frames.len(), 2);
+        c.say("blue").await;
+        assert_eq!(
+            c.texts(),
+            vec!["Back: from child: blue / "],
+            "merged by name; child-only variables stay out"
+        );
+        assert_eq!(c.state().frames.len(), 1);
+        assert_eq!(c.out.status, TurnStatus::Completed);
+    }
+
+    #[tokio::test]
+    async fn typebot_link_without_merge_keeps_the_parent_variables_untouched() {
+        let def = parent_flow(json!({"typebotId": "child-flow", "mergeResults": false}));
+        let mut c = Chat::start_with(def, StartParams::default(), &[child_flow()]).await;
+        c.say("blue").await;
+        assert_eq!(c.texts(), vec!["Back:  / "]);
+    }
+
+    #[tokio::test]
+    async fn typebot_link_to_the_current_flow_runs_a_group_and_returns() {
+        let def = flow_def(
+            json!([
+                group(
+                    "g-main",
+                    "Main",
+                    json!([
+                        block(
+                            "link",
+                            "Typebot link",
+                            json!({"typebotId": "current", "groupId": "g-sub", "mergeResults": false})
+                        ),
+                        text("t2", "back with {{X}}"),
+                    ])
+                ),
+                group(
+                    "g-sub",
+                    "Sub",
+                    json!([custom("s1", "X", "40 + 2"), text("t1", "in sub")])
+                ),
+            ]),
+            json!([]),
+            &["X"],
+        );
+        let c = Chat::start(def).await;
+        assert_eq!(
+            c.texts(),
+            vec!["in sub", "back with 42"],
+            "same-flow links always merge"
+        );
+    }
+
+    #[tokio::test]
+    async fn typebot_link_to_an_unknown_flow_logs_and_goes_on() {
+        let def = linear(
+            json!([
+                block("link", "Typebot link", json!({"typebotId": "nope"})),
+                text("t", "still here")
+            ]),
+            &[],
+        );
+        let c = Chat::start(def).await;
+        assert_eq!(c.texts(), vec!["still here"]);
+        assert!(
+            c.logs()
+                .iter()
+                .any(|l| l.contains("Linked typebot not found")),
+            "{:?}",
+            c.logs()
+        );
+    }
+
+    // -- wait, redirect, scripts
+
+    #[tokio::test]
+    async fn wait_sends_a_wait_action_and_goes_on() {
+        let def = with_values(
+            linear(
+                json!([
+                    block("w", "Wait", json!({"secondsToWaitFor": "{{Secs}}"})),
+                    text("t", "after")
+                ]),
+                &["Secs"],
+            ),
+            &[("Secs", json!("2"))],
+        );
+        let c = Chat::start(def).await;
+        assert_eq!(
+            c.action("wait").map(|a| a["wait"].clone()),
+            Some(json!({"secondsToWaitFor": 2}))
+        );
+        assert_eq!(c.texts(), vec!["after"]);
+        let def = linear(
+            json!([
+                block(
+                    "w",
+                    "Wait",
+                    json!({"secondsToWaitFor": "soon", "shouldPause": true})
+                ),
+                text("t", "after")
+            ]),
+            &[],
+        );
+        let c = Chat::start(def).await;
+        assert!(c.out.actions.is_empty(), "unparseable seconds: no-op");
+        assert_eq!(c.texts(), vec!["after"]);
+    }
+
+    #[tokio::test]
+    async fn wait_with_pause_stops_the_turn_until_the_client_resumes() {
+        let def = linear(
+            json!([
+                block(
+                    "w",
+                    "Wait",
+                    json!({"secondsToWaitFor": "1", "shouldPause": true})
+                ),
+                text("t", "after")
+            ]),
+            &[],
+        );
+        let mut c = Chat::start(def).await;
+        assert_eq!(c.out.status, TurnStatus::WaitingTime);
+        assert_eq!(
+            c.action("wait").map(|a| a["expectsDedicatedReply"].clone()),
+            Some(json!(true))
+        );
+        assert!(c.texts().is_empty());
+        c.send(None).await.expect("resume");
+        assert_eq!(c.texts(), vec!["after"]);
+        assert_eq!(c.out.status, TurnStatus::Completed);
+    }
+
+    async fn redirect(url: &str) -> Chat {
+        let def = with_values(
+            linear(
+                json!([
+                    text("t1", "bye"),
+                    block("r", "Redirect", json!({"url": url, "isNewTab": true})),
+                    text("t2", "after")
+                ]),
+                &["Page"],
+            ),
+            &[("Page", json!("https://example.com/x"))],
+        );
+        Chat::start(def).await
+    }
+
+    #[tokio::test]
+    async fn redirect_adds_https_when_needed_and_does_not_stop_the_walk() {
+        for (url, expected) in [
+            ("example.com/pricing", "https://example.com/pricing"),
+            ("http://example.com", "http://example.com"),
+            ("mailto:hi@example.com", "mailto:hi@example.com"),
+            ("tel:+33612345678", "tel:+33612345678"),
+            ("{{Page}}", "https://example.com/x"),
+        ] {
+            let c = redirect(url).await;
+            let a = c.action("redirect").cloned().unwrap_or_default();
+            assert_eq!(
+                a["redirect"],
+                json!({"url": expected, "isNewTab": true}),
+                "{url}"
+            );
+            assert_eq!(a["lastBubbleBlockId"], "t1");
+            assert_eq!(c.texts(), vec!["bye", "after"]);
+        }
+    }
+
+    #[tokio::test]
+    async fn redirect_refuses_javascript_urls() {
+        for url in [
+            "javascript:alert(1)",
+            "JavaScript:alert(document.cookie)",
+            "data:text/html,hi",
+        ] {
+            let c = redirect(url).await;
+            assert!(c.action("redirect").is_none(), "{url}");
+            assert!(
+                c.logs().iter().any(|l| l.contains("refused")),
+                "{url}: {:?}",
+                c.logs()
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn a_client_script_becomes_an_action_with_its_variables() {
+        let b = block("code", "Code", json!({"content": "console.log({{Name}})"}));
+        let def = with_values(
+            linear(json!([text("t1", "hi"), b, text("t2", "after")]), &["Name"]),
+            &[("Name", json!("Ada"))],
+        );
+        let c = Chat::start(def).await;
+        let a = c.action("scriptToExecute").cloned().unwrap_or_default();
+        assert_eq!(a["scriptToExecute"]["content"], "console.log(vName)");
+        assert_eq!(
+            a["scriptToExecute"]["args"],
+            json!([{"id": "vName", "value": "Ada"}])
+        );
+        assert_eq!(a["lastBubbleBlockId"], "t1");
+        assert!(a.get("expectsDedicatedReply").is_none());
+        assert_eq!(c.texts(), vec!["hi", "after"]);
+    }
+
+    #[tokio::test]
+    async fn a_server_script_sets_variables_by_name_and_logs_its_errors() {
+        let b = block(
+            "code",
+            "Code",
+            json!({"isExecutedOnClient": false,
+            "content": "setVariable('Total', {{A}} + {{B}}); setVariable('Unknown', 1);"}),
+        );
+        let def = with_values(
+            linear(
+                json!([b, text("t", "Total: {{Total}}")]),
+                &["A", "B", "Total"],
+            ),
+            &[("A", json!("2")), ("B", json!("3"))],
+        );
+        let c = Chat::start(def).await;
+        assert_eq!(c.texts(), vec!["Total: 5"]);
+        assert!(c.out.actions.is_empty());
+        let b = block(
+            "code",
+            "Code",
+            json!({"isExecutedOnClient": false, "content": "throw new Error('nope')"}),
+        );
+        let c = Chat::start(linear(json!([b, text("t", "after")]), &[])).await;
+        assert!(
+            c.logs().iter().any(|l| l == "Script block failed"),
+            "{:?}",
+            c.logs()
+        );
+        assert_eq!(c.texts(), vec!["after"]);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+mod events {
+    use super::*;
+
+    /// Welcome asks for a name; events are added by the tests.
+    fn base(events: Value, event_groups: Value, event_edges: Value) -> Value {
+        let mut groups = vec![group(
+            "g-main",
+            "Welcome",
+            json!([
+                text("t1", "Your name?"),
+                input("in-name", "text input", "Name", json!({})),
+                text("t2", "Email, {{Name}}?"),
+                input("in-email", "email input", "Email", json!({})),
+                text("t3", "Thanks {{Name}}"),
+            ]),
+        )];
+        groups.extend(event_groups.as_array().cloned().unwrap_or_default());
+        let mut def = flow_def(
+            json!(groups),
+            event_edges,
+            &["Name", "Email", "Said", "Kind", "Where"],
+        );
+        if let Some(evs) = def["events"].as_array_mut() {
+            evs.extend(events.as_array().cloned().unwrap_or_default());
+        }
+        def
+    }
+
+    fn command(name: &str, resume_after: bool) -> Value {
+        json!({"id": format!("ev-{name}"), "type": "command", "outgoingEdgeId": format!("e-{name}"),
+               "options": {"command": name, "resumeAfter": resume_after}})
+    }
+
+    fn cmd(name: &str) -> Option<Message> {
+        Some(Message::Command {
+            command: name.into(),
+        })
+    }
+
+    #[tokio::test]
+    async fn a_command_event_runs_its_group_and_return_goes_back_to_the_waiting_input() {
+        let def = base(
+            json!([command("help", false)]),
+            json!([group(
+                "g-help",
+                "Help",
+                json!([
+                    text("h1", "Here is some help"),
+                    block("r", "Return", json!({}))
+                ])
+            )]),
+            json!([edge("e-help", "g-help")]),
+        );
+        let mut c = Chat::start(def).await;
+        c.send(cmd("help")).await.expect("command");
+        assert_eq!(c.texts(), vec!["Here is some help"]);
+        assert_eq!(
+            c.input_id().as_deref(),
+            Some("in-name"),
+            "back on the same input"
+        );
+        c.say("Ada").await;
+        assert_eq!(c.texts(), vec!["Email, Ada?"]);
+    }
+
+    #[tokio::test]
+    async fn a_command_event_with_resume_after_comes_back_when_its_group_ends() {
+        let def = base(
+            json!([command("status", true)]),
+            json!([group(
+                "g-status",
+                "Status",
+                json!([text("s1", "All systems go")])
+            )]),
+            json!([edge("e-status", "g-status")]),
+        );
+        let mut c = Chat::start(def).await;
+        c.say("Ada").await;
+        c.send(cmd("status")).await.expect("command");
+        // The queued position is the waiting input itself: it is shown again, without the
+        // bubbles that preceded it.
+        assert_eq!(c.texts(), vec!["All systems go"]);
+        assert_eq!(c.input_id().as_deref(), Some("in-email"));
+    }
+
+    #[tokio::test]
+    async fn a_command_event_without_resume_after_ends_when_its_group_ends() {
+        let def = base(
+            json!([command("quit", false)]),
+            json!([group("g-quit", "Quit", json!([text("q1", "Bye!")]))]),
+            json!([edge("e-quit", "g-quit")]),
+        );
+        let mut c = Chat::start(def).await;
+        c.send(cmd("quit")).await.expect("command");
+        assert_eq!(c.texts(), vec!["Bye!"]);
+        assert_eq!(c.out.status, TurnStatus::Completed);
+    }
+
+    #[tokio::test]
+    async fn an_unknown_command_is_an_error() {
+        let mut c = Chat::start(base(json!([]), json!([]), json!([]))).await;
+        assert_eq!(c.send(cmd("nope")).await, Err(EngineError::CommandNotFound));
+    }
+
+    fn reply_event(kind: &str) -> Value {
+        json!({"id": format!("ev-{kind}"), "type": kind, "outgoingEdgeId": format!("e-{kind}"),
+               "options": {"contentVariableId": vid("Said"), "inputTypeVariableId": vid("Kind"),
+                           "inputNameVariableId": vid("Where")}})
+    }
+
+    fn echo_group(kind: &str) -> Value {
+        json!([group(
+            &format!("g-{kind}"),
+            kind,
+            json!([
+                text("echo", "You said {{Said}} ({{Kind}} in {{Where}})"),
+                block("r", "Return", json!({})),
+            ])
+        )])
+    }
+
+    #[tokio::test]
+    async fn a_reply_event_sees_each_reply_then_the_reply_is_applied_automatically() {
+        let def = base(
+            json!([reply_event("reply")]),
+            echo_group("reply"),
+            json!([edge("e-reply", "g-reply")]),
+        );
+        let mut c = Chat::start(def).await;
+        c.say("Ada").await;
+        assert_eq!(
+            c.texts(),
+            vec!["You said Ada (text in Welcome)", "Email, Ada?"]
+        );
+        assert_eq!(c.input_id().as_deref(), Some("in-email"));
+        // Invalid replies go through the event too, then get the retry message.
+        c.say("nope").await;
+        assert_eq!(
+            c.texts(),
+            vec!["You said nope (email in Welcome)", EMAIL_RETRY]
+        );
+        assert_eq!(c.input_id().as_deref(), Some("in-email"));
+        c.say("ada@example.com").await;
+        assert_eq!(
+            c.texts(),
+            vec!["You said ada@example.com (email in Welcome)", "Thanks Ada"]
+        );
+        assert_eq!(c.out.status, TurnStatus::Completed);
+    }
+
+    #[tokio::test]
+    async fn an_invalid_reply_event_only_sees_invalid_replies() {
+        let def = base(
+            json!([reply_event("invalidReply")]),
+            echo_group("invalidReply"),
+            json!([edge("e-invalidReply", "g-invalidReply")]),
+        );
+        let mut c = Chat::start(def).await;
+        c.say("Ada").await;
+        assert_eq!(
+            c.texts(),
+            vec!["Email, Ada?"],
+            "valid replies are not intercepted"
+        );
+        c.say("nope").await;
+        assert_eq!(c.texts()[0], "You said nope (email in Welcome)");
+        assert_eq!(
+            c.input_id().as_deref(),
+            Some("in-email"),
+            "back on the input"
+        );
+        assert_eq!(c.var("Email"), None);
+        c.say("ada@example.com").await;
+        assert_eq!(c.texts(), vec!["Thanks Ada"]);
+    }
+
+    #[tokio::test]
+    async fn a_reply_event_group_can_leave_the_conversation_instead_of_returning() {
+        let g = json!([
+            group(
+                "g-reply",
+                "Watch",
+                json!([
+                    {"id": "cond", "type": "Condition", "items": [{"id": "i1", "outgoingEdgeId": "e-agent", "content": {"comparisons": [
+                        {"id": "c1", "variableId": vid("Said"), "comparisonOperator": "Contains", "value": "agent"}]}}]},
+                    block("r", "Return", json!({})),
+                ])
+            ),
+            group(
+                "g-agent",
+                "Agent",
+                json!([text("a1", "Connecting you to an agent")])
+            )
+        ]);
+        let def = base(
+            json!([reply_event("reply")]),
+            g,
+            json!([edge("e-reply", "g-reply"), edge("e-agent", "g-agent")]),
+        );
+        let mut c = Chat::start(def).await;
+        c.say("Ada").await;
+        assert_eq!(c.texts(), vec!["Email, Ada?"]);
+        c.say("I want an AGENT").await;
+        assert_eq!(c.texts(), vec!["Connecting you to an agent"]);
+        assert_eq!(c.out.status, TurnStatus::Completed);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+mod misc {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_flow_looping_through_jumps_and_set_variables_fails_the_turn_quickly() {
+        let def = flow_def(
+            json!([group(
+                "g-loop",
+                "Loop",
+                json!([
+                    custom("s1", "N", "({{N}} || 0) + 1"),
+                    block("j", "Jump", json!({"groupId": "g-loop"})),
+                ])
+            )]),
+            json!([]),
+            &["N"],
+        );
+        let started = Instant::now();
+        let c = Chat::start(def).await;
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "took {:?}",
+            started.elapsed()
+        );
+        assert_eq!(c.out.status, TurnStatus::Failed);
+        assert!(
+            c.logs()
+                .iter()
+                .any(|l| l.starts_with("Stopped after 1000 blocks in one turn")),
+            "{:?}",
+            c.logs()
+        );
+        assert_eq!(c.out.steps, 1001);
+        assert!(c.state().done, "the session is over");
+        let n: u32 = c.var_str("N").and_then(|n| n.parse().ok()).unwrap_or(0);
+        assert!(
+            (499..=501).contains(&n),
+            "the loop ran until the budget: {n}"
+        );
+    }
+
+    #[tokio::test]
+    async fn the_step_budget_is_configurable_and_counts_every_block() {
+        let def = flow_def(
+            json!([group(
+                "g-loop",
+                "Loop",
+                json!([
+                    text("t", "again"),
+                    block("j", "Jump", json!({"groupId": "g-loop"}))
+                ])
+            )]),
+            json!([]),
+            &[],
+        );
+        let config = EngineConfig {
+            step_budget: 10,
+            ..EngineConfig::default()
+        };
+        let c = Chat::try_start(def, StartParams::default(), &[], config)
+            .await
+            .expect("start");
+        assert_eq!(c.out.status, TurnStatus::Failed);
+        assert_eq!(c.texts().len(), 5, "5 bubbles and 5 jumps");
+        assert!(
+            c.logs()
+                .iter()
+                .any(|l| l.starts_with("Stopped after 10 blocks")),
+            "{:?}",
+            c.logs()
+        );
+    }
+
+    #[tokio::test]
+    async fn prefilled_variables_match_names_exactly_and_are_coerced() {
+        let def = linear(
+            json!([text("t", "{{Name}}|{{Age}}|{{Tags}}|{{name}}")]),
+            &["Name", "Age", "Tags"],
+        );
+        let mut prefilled = serde_json::Map::new();
+        prefilled.insert("Name".into(), json!("Ada"));
+        prefilled.insert("name".into(), json!("wrong case"));
+        prefilled.insert("Age".into(), json!(36));
+        prefilled.insert("Tags".into(), json!(["a", 1]));
+        prefilled.insert("Unknown".into(), json!("ignored"));
+        let params = StartParams {
+            prefilled,
+            ..StartParams::default()
+        };
+        let c = Chat::start_with(def, params, &[]).await;
+        assert_eq!(c.texts(), vec![r#"Ada|36|["a","1"]|"#.to_string()]);
+        assert_eq!(
+            c.var("Tags"),
+            Some(VarValue::List(vec![Some("a".into()), Some("1".into())]))
+        );
+        assert!(c.flow.variable_by_name("Unknown").is_none());
+    }
+
+    #[tokio::test]
+    async fn prefilled_variables_can_be_restricted_by_the_bot() {
+        let mut def = linear(json!([text("t", "{{Name}}|{{Role}}")]), &["Name", "Role"]);
+        def["settings"] = json!({"tessera": {"prefillableVariables": ["Name"]}});
+        let mut prefilled = serde_json::Map::new();
+        prefilled.insert("Name".into(), json!("Ada"));
+        prefilled.insert("Role".into(), json!("admin"));
+        let c = Chat::start_with(
+            def,
+            StartParams {
+                prefilled,
+                ..StartParams::default()
+            },
+            &[],
+        )
+        .await;
+        assert_eq!(c.texts(), vec!["Ada|"]);
+    }
+
+    #[tokio::test]
+    async fn unsupported_block_types_are_skipped_with_a_log() {
+        let def = linear(
+            json!([
+                text("t1", "before"),
+                block("x", "Teleport", json!({"to": "mars"})),
+                text("t2", "after")
+            ]),
+            &[],
+        );
+        assert!(
+            compile(&def)
+                .warnings
+                .iter()
+                .any(|w| w.code == "unsupported_block"),
+            "validation warns about it"
+        );
+        let c = Chat::start(def).await;
+        assert_eq!(c.texts(), vec!["before", "after"]);
+        assert!(
+            c.logs()
+                .iter()
+                .any(|l| l == "Block type \"Teleport\" is not supported by this engine: skipped"),
+            "{:?}",
+            c.logs()
+        );
+        assert_eq!(c.out.status, TurnStatus::Completed);
+    }
+
+    #[tokio::test]
+    async fn an_http_request_without_network_logs_the_refusal_and_maps_the_status() {
+        let b = block(
+            "http",
+            "Webhook",
+            json!({
+            "webhook": {"url": "https://api.example.com/items", "method": "GET"},
+            "responseVariableMapping": [{"variableId": vid("Status"), "bodyPath": "statusCode"},
+                                        {"variableId": vid("Msg"), "bodyPath": "data.message"}]}),
+        );
+        let c = Chat::start(linear(
+            json!([b, text("t", "{{Status}}")]),
+            &["Status", "Msg"],
+        ))
+        .await;
+        assert_eq!(c.texts(), vec!["400"]);
+        assert!(
+            c.logs()
+                .iter()
+                .any(|l| l.starts_with("Security validation failed")),
+            "{:?}",
+            c.logs()
+        );
+        assert!(
+            c.var_str("Msg")
+                .is_some_and(|m| m.starts_with("Security validation failed"))
+        );
+    }
+
+    #[tokio::test]
+    async fn forge_and_email_blocks_without_credentials_are_skipped_with_a_log() {
+        let def = linear(
+            json!([
+                block(
+                    "ai",
+                    "openai",
+                    json!({"action": "Create chat completion", "responseMapping": [
+                    {"item": "Message content", "variableId": vid("Reply")}]})
+                ),
+                block(
+                    "mail",
+                    "Email",
+                    json!({"recipients": ["a@example.com"], "subject": "Hi"})
+                ),
+                block("cfg", "mistral", json!({})),
+                text("t", "after"),
+            ]),
+            &["Reply"],
+        );
+        let c = Chat::start(def.clone()).await;
+        assert_eq!(c.texts(), vec!["after"]);
+        assert_eq!(
+            c.logs(),
+            vec![
+                "Could not find credentials for block openai".to_string(),
+                "No credentials found, make sure to configure your SMTP provider properly"
+                    .to_string(),
+                "mistral is not configured".to_string(),
+            ]
+        );
+        // In preview, emails are skipped with an info log instead.
+        let c = Chat::start_with(
+            def,
+            StartParams {
+                preview: true,
+                ..StartParams::default()
+            },
+            &[],
+        )
+        .await;
+        assert!(
+            c.logs()
+                .iter()
+                .any(|l| l == "Emails are not sent in preview mode"),
+            "{:?}",
+            c.logs()
+        );
+    }
+
+    #[tokio::test]
+    async fn a_finished_session_cannot_be_resumed() {
+        let mut c = Chat::start(linear(json!([text("t", "only")]), &[])).await;
+        assert_eq!(c.out.status, TurnStatus::Completed);
+        assert_eq!(
+            c.send(Some(Message::text("hi"))).await,
+            Err(EngineError::Finished)
+        );
     }
 }

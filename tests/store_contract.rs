@@ -37,9 +37,9 @@ const MARKER: Duration = Duration::from_secs(1);
 
 fn memory_backend() -> Backend {
     Backend {
-        store: Arc::new(MemoryStore::new()),
+        store: Arc::new(MemoryStore::new().with_marker_durations(MARKER, MARKER)),
         flows: Arc::new(MemoryFlowStore::default()),
-        short_markers: false,
+        short_markers: true,
         redis: None,
     }
 }

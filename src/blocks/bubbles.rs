@@ -18,6 +18,7 @@ use crate::flow::{CBlock, VarValue};
 
 pub fn render(turn: &mut Turn<'_>, block: &CBlock, bubble: &Bubble) -> Next {
     match bubble {
+        Bubble::Empty => Next::Continue,
         Bubble::Text {
             rich_text,
             templated,

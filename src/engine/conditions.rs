@@ -92,7 +92,7 @@ fn compare_one(c: &Comparison, scope: &mut Scope<'_>) -> bool {
             (Some(a), Some(b)) => fold(a).ends_with(&fold(b)),
             _ => false,
         }),
-        "Matches regex" => cmp(&left, &right, AnyOf, |a, b| matches_regex(a, b)),
+        "Matches regex" => cmp(&left, &right, AnyOf, matches_regex),
         "Does not match regex" => cmp(&left, &right, All, |a, b| match (a, b) {
             (Some(_), Some(_)) => !matches_regex(a, b),
             _ => false,

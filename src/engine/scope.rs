@@ -102,10 +102,13 @@ fn typed_str(s: &str) -> JsValue {
     }
     let t = s.trim();
     let leading_zero = t.starts_with('0') && !t.starts_with("0.") && t.len() > 1;
-    if !t.is_empty() && !leading_zero && !t.starts_with('+') && is_js_numeric(t) {
-        if let Ok(f) = t.parse::<f64>() {
-            return JsValue::Value(number(f));
-        }
+    if !t.is_empty()
+        && !leading_zero
+        && !t.starts_with('+')
+        && is_js_numeric(t)
+        && let Ok(f) = t.parse::<f64>()
+    {
+        return JsValue::Value(number(f));
     }
     JsValue::Value(Value::String(s.to_string()))
 }

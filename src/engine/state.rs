@@ -129,6 +129,85 @@ impl SessionState {
     }
     /// Serialized size in bytes (what a store keeps).
     pub fn encoded_len(&self) -> usize {
-        serde_json::to_vec(self).map(|v| v.len()).unwrap_or(0)
+        self.encode().map(|v| v.len()).unwrap_or(0)
+    }
+
+    /// The bytes a store keeps: JSON, deflate-compressed (after a marker byte) when it is larger
+    /// than [`COMPRESS_ABOVE`]. Only conversations that accumulate text (transcripts, long
+    /// answers) get there; ordinary sessions stay plain JSON and pay nothing.
+    pub fn encode(&self) -> Result<Vec<u8>, serde_json::Error> {
+        let json = serde_json::to_vec(self)?;
+        if json.len() <= COMPRESS_ABOVE {
+            return Ok(json);
+        }
+        let mut out = vec![DEFLATE_MARKER];
+        out.extend(miniz_oxide::deflate::compress_to_vec(&json, 6));
+        Ok(out)
+    }
+
+    /// Reads what [`SessionState::encode`] wrote.
+    pub fn decode(bytes: &[u8]) -> Result<SessionState, String> {
+        match bytes.first() {
+            Some(&DEFLATE_MARKER) => {
+                let json = miniz_oxide::inflate::decompress_to_vec_with_limit(
+                    &bytes[1..],
+                    MAX_STATE_BYTES,
+                )
+                .map_err(|e| format!("corrupt compressed state: {e:?}"))?;
+                serde_json::from_slice(&json).map_err(|e| e.to_string())
+            }
+            _ => serde_json::from_slice(bytes).map_err(|e| e.to_string()),
+        }
+    }
+}
+
+/// States larger than this (in JSON bytes) are stored compressed.
+pub const COMPRESS_ABOVE: usize = 1024;
+/// First byte of a compressed state (JSON always starts with `{`).
+const DEFLATE_MARKER: u8 = 0x01;
+/// Upper bound of a decompressed state (defence against corrupt data).
+const MAX_STATE_BYTES: usize = 16 * 1024 * 1024;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn state_with(text: &str) -> SessionState {
+        SessionState {
+            v: STATE_FORMAT,
+            frames: vec![Frame {
+                flow: FlowRef {
+                    id: "f".into(),
+                    rev: "r".into(),
+                },
+                vars: BTreeMap::from([("v".to_string(), VarValue::Str(text.to_string()))]),
+                answers: Vec::new(),
+                result_id: None,
+                resume: None,
+                queued: Vec::new(),
+                merge: false,
+            }],
+            cur: Some("b".into()),
+            mark: None,
+            answered: None,
+            stream: false,
+            preview: false,
+            at: 0,
+            trail: None,
+            done: false,
+        }
+    }
+
+    #[test]
+    fn small_states_are_plain_json_and_large_ones_compressed() {
+        let small = state_with("hello");
+        let bytes = small.encode().map_err(|e| e.to_string());
+        assert_eq!(bytes.as_ref().map(|b| b[0]), Ok(b'{'));
+        let big = state_with(&"Assistant: \"What's your top skin concern?\"\n\n".repeat(60));
+        let bytes = big.encode().unwrap_or_default();
+        assert_eq!(bytes[0], DEFLATE_MARKER);
+        assert!(bytes.len() < 400, "compressed to {}", bytes.len());
+        assert_eq!(SessionState::decode(&bytes), Ok(big));
+        assert!(SessionState::decode(&[DEFLATE_MARKER, 1, 2, 3]).is_err());
     }
 }

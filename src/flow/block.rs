@@ -36,6 +36,8 @@ pub enum Bubble {
     Video(Value),
     Audio(Value),
     Embed(Value),
+    /// A bubble without `content`: skipped (its edge still counts).
+    Empty,
 }
 
 /// The input kinds, with their Typebot type strings.

@@ -27,6 +27,9 @@ pub fn type_block(b: &BlockDef, issues: &mut Vec<Issue>) -> BlockKind {
     if let Some(kind) = InputKind::from_type(t) {
         return BlockKind::Input(Box::new(type_input(b, kind)));
     }
+    if matches!(t, "text" | "image" | "video" | "audio" | "embed") && b.content.is_none() {
+        return BlockKind::Bubble(Bubble::Empty);
+    }
     match t {
         "start" => BlockKind::Start,
         "text" => {

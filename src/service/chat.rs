@@ -168,10 +168,12 @@ impl ChatService {
         let flows = vec![flow.clone()];
         let mut o = Map::new();
         o.insert("sessionId".into(), Value::String(session_id));
-        if waiting && !preview && !registering {
-            if let Some(r) = state.result_id() {
-                o.insert("resultId".into(), Value::String(r.to_string()));
-            }
+        if waiting
+            && !preview
+            && !registering
+            && let Some(r) = state.result_id()
+        {
+            o.insert("resultId".into(), Value::String(r.to_string()));
         }
         o.insert(
             key.as_str().into(),
@@ -239,7 +241,7 @@ impl ChatService {
         format: TextFormat,
         ctx: &RequestCtx,
     ) -> Result<Value, ApiError> {
-        let state: SessionState = serde_json::from_slice(&leased.data)
+        let state = SessionState::decode(&leased.data)
             .map_err(|e| ApiError::internal(format!("stored session could not be read: {e}")))?;
         let root = {
             let r = &state.root().flow;
@@ -281,7 +283,7 @@ impl ChatService {
             Loaded::Active(l) => l,
             _ => return Err(ApiError::session_not_found()),
         };
-        let state: Result<SessionState, _> = serde_json::from_slice(&leased.data);
+        let state = SessionState::decode(&leased.data);
         let _ = self.store.abort_turn(session_id, &leased).await;
         let state = state
             .map_err(|e| ApiError::internal(format!("stored session could not be read: {e}")))?;
@@ -422,7 +424,8 @@ impl ChatService {
 }
 
 fn encode(state: &SessionState) -> Result<Vec<u8>, ApiError> {
-    serde_json::to_vec(state)
+    state
+        .encode()
         .map_err(|e| ApiError::internal(format!("session could not be encoded: {e}")))
 }
 

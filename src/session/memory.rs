@@ -33,11 +33,24 @@ struct Inner {
 }
 
 /// Sessions, idempotency records and results in process memory.
-#[derive(Default)]
 pub struct MemoryStore {
     inner: Mutex<Inner>,
     writes: AtomicU64,
     leases: AtomicU64,
+    finished_marker: Duration,
+    expired_grace: Duration,
+}
+
+impl Default for MemoryStore {
+    fn default() -> Self {
+        Self {
+            inner: Mutex::default(),
+            writes: AtomicU64::new(0),
+            leases: AtomicU64::new(0),
+            finished_marker: secs(FINISHED_MARKER_SECS),
+            expired_grace: secs(EXPIRED_GRACE_SECS),
+        }
+    }
 }
 
 fn ready<T: Send + 'static>(v: T) -> BoxFuture<'static, T> {
@@ -53,6 +66,13 @@ impl MemoryStore {
         Self::default()
     }
 
+    /// How long the "finished" and "expired" markers are kept (short values for tests).
+    pub fn with_marker_durations(mut self, finished: Duration, expired_grace: Duration) -> Self {
+        self.finished_marker = finished;
+        self.expired_grace = expired_grace;
+        self
+    }
+
     fn with<T>(
         &self,
         f: impl FnOnce(&mut Inner, Instant) -> Result<T, StoreError>,
@@ -60,7 +80,11 @@ impl MemoryStore {
         let now = Instant::now();
         let mut g = self.inner.lock().map_err(poisoned)?;
         let out = f(&mut g, now);
-        if self.writes.fetch_add(1, Ordering::Relaxed) % 4096 == 0 {
+        if self
+            .writes
+            .fetch_add(1, Ordering::Relaxed)
+            .is_multiple_of(4096)
+        {
             sweep(&mut g, now);
         }
         out
@@ -132,7 +156,7 @@ impl Store for MemoryStore {
                     version: 1,
                     lease: None,
                     expires,
-                    forget: expires + secs(EXPIRED_GRACE_SECS),
+                    forget: expires + self.expired_grace,
                 },
             );
             Ok(())
@@ -144,7 +168,7 @@ impl Store for MemoryStore {
             g.sessions.insert(
                 id.to_string(),
                 Entry::Finished {
-                    forget: now + secs(FINISHED_MARKER_SECS),
+                    forget: now + self.finished_marker,
                 },
             );
             Ok(())
@@ -202,7 +226,7 @@ impl Store for MemoryStore {
                 version: leased.version + 1,
                 lease: None,
                 expires,
-                forget: expires + secs(EXPIRED_GRACE_SECS),
+                forget: expires + self.expired_grace,
             };
             Ok(())
         }))
@@ -212,7 +236,7 @@ impl Store for MemoryStore {
         ready(self.with(|g, now| {
             let entry = check_lease(g.sessions.get_mut(id), leased)?;
             *entry = Entry::Finished {
-                forget: now + secs(FINISHED_MARKER_SECS),
+                forget: now + self.finished_marker,
             };
             Ok(())
         }))

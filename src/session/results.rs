@@ -142,21 +142,6 @@ fn cell(v: &str) -> String {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn csv_cells_never_start_a_formula() {
-        assert_eq!(cell("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
-        assert_eq!(cell("+33"), "'+33");
-        assert_eq!(cell("-1"), "'-1");
-        assert_eq!(cell("@SUM"), "'@SUM");
-        assert_eq!(cell("plain"), "plain");
-        assert_eq!(cell("a,b"), "\"a,b\"");
-    }
-}
-
 /// Cuts a newest-first list into a page after `cursor` (the `createdAt|id` of the last item).
 pub fn paginate(all: Vec<ResultRecord>, cursor: Option<&str>, limit: usize) -> ResultsPage {
     let start = match cursor {
@@ -174,5 +159,20 @@ pub fn paginate(all: Vec<ResultRecord>, cursor: Option<&str>, limit: usize) -> R
     ResultsPage {
         results: page,
         next_cursor,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_cells_never_start_a_formula() {
+        assert_eq!(cell("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
+        assert_eq!(cell("+33"), "'+33");
+        assert_eq!(cell("-1"), "'-1");
+        assert_eq!(cell("@SUM"), "'@SUM");
+        assert_eq!(cell("plain"), "plain");
+        assert_eq!(cell("a,b"), "\"a,b\"");
     }
 }

@@ -72,6 +72,8 @@ const pageServer = http.createServer((req, res) => {
   } else if (req.url === '/') {
     res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
     res.end(pageHtml);
+  } else if (req.url === '/favicon.ico') {
+    res.writeHead(204); res.end();
   } else {
     res.writeHead(404); res.end();
   }
@@ -84,12 +86,16 @@ const browser = await chromium.launch({
   executablePath: chromiumPath,
   headless: true,
   args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    '--disable-background-networking', '--disable-component-update', '--disable-sync',
+    // No lookups beyond loopback (the player asks a font CDN for its default font; it falls back).
+    '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost'],
 });
 const page = await browser.newPage({ viewport: { width: 480, height: 860 } });
 const consoleLines = [];
 page.on('console', m => consoleLines.push(`[console.${m.type()}] ${m.text()}`));
 page.on('pageerror', e => consoleLines.push(`[pageerror] ${e.message}`));
+page.on('requestfailed', r => consoleLines.push(`[requestfailed] ${r.method()} ${r.url()}: ${r.failure()?.errorText}`));
+page.on('response', r => { if (r.status() >= 400) consoleLines.push(`[response ${r.status()}] ${r.request().method()} ${r.url()}`); });
 
 // What the page shows, as one string: the text of every rendered element (shadow roots
 // included) that is neither hidden nor transparent. An element being faded in counts at the

@@ -212,7 +212,8 @@ pub fn match_reply(
 fn match_multiple(kind: InputKind, items: &[Value], reply: &str) -> Option<ValidReply> {
     let mut rest = reply.to_lowercase();
     let mut matched = vec![false; items.len()];
-    let passes: [&dyn Fn(&Value) -> Option<String>; 3] = [
+    type Pass<'a> = &'a dyn Fn(&Value) -> Option<String>;
+    let passes: [Pass; 3] = [
         &|it| s(it, "id").map(str::to_string),
         &|it| {
             s(it, "value")
@@ -347,7 +348,7 @@ pub fn match_card(
             Some("Internal Value") => item.get("options").and_then(|o| s(o, "internalValue")),
             _ => None,
         };
-        set_vars.push((var.clone(), value.and_then(|v| VarValue::from_string(v))));
+        set_vars.push((var.clone(), value.and_then(VarValue::from_string)));
     }
     Some(ValidReply {
         new_format: (answer != reply).then(|| answer.clone()),

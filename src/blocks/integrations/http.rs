@@ -75,7 +75,6 @@ pub async fn execute(
         || raw_body.trim().is_empty()
         || raw_body.trim() == "{{state}}"
     {
-        drop(scope);
         Some(default_body(turn))
     } else {
         let single = raw_body.trim().starts_with("{{")

@@ -178,7 +178,7 @@ pub fn apply_mapping(turn: &mut Turn<'_>, mapping: Option<&Value>, response: &Va
         .get("data")
         .cloned()
         .unwrap_or_else(|| response.clone());
-    let limits = turn.engine.config.js.clone();
+    let limits = turn.engine.config.js;
     for m in items {
         let Some(var) = m.get("variableId").and_then(Value::as_str) else {
             continue;

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Load test: plays whole conversations against a running Tessera server with wrk and reports
+# turns/s and p50/p99 latency. Starts its own release server unless LOAD_URL is given.
+#
+#   scripts/load-test.sh                      # in-memory store
+#   LOAD_STORE=redis://127.0.0.1:6379 scripts/load-test.sh
+#   LOAD_DURATION=30s LOAD_CONNECTIONS=64 scripts/load-test.sh
+#
+# The bot is Typebot's lead-gen template from $TESSERA_TYPEBOT_CORPUS when present (to compare
+# with Typebot's own figures), else the bundled flows/lead-capture.json.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; exit 1; }
+
+DURATION="${LOAD_DURATION:-20s}"
+CONNECTIONS="${LOAD_CONNECTIONS:-64}"
+THREADS="${LOAD_THREADS:-1}"
+STORE="${LOAD_STORE:-memory}"
+WORKERS="${LOAD_WORKERS:-1}"
+CORPUS="${TESSERA_TYPEBOT_CORPUS:-$(cd .. && pwd)/shared/typebot-flows}"
+
+FLOWS=$(mktemp -d)
+if [ -f "$CORPUS/templates/lead-gen.json" ]; then
+  cp "$CORPUS/templates/lead-gen.json" "$FLOWS/lead-gen.json"
+  export LOAD_BOT=lead-gen LOAD_REPLIES="Hi!|John|john@example.com|Website dev|I need a new website"
+else
+  cp flows/lead-capture.json "$FLOWS/"
+  export LOAD_BOT=lead-capture LOAD_REPLIES="${LOAD_REPLIES:?set LOAD_REPLIES for lead-capture}"
+fi
+
+SERVER_PID=""
+cleanup() { [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null; rm -rf "$FLOWS"; }
+trap cleanup EXIT
+
+URL="${LOAD_URL:-}"
+if [ -z "$URL" ]; then
+  cargo build --release -q
+  PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  TESSERA_LOG=warn TESSERA_WORKERS="$WORKERS" target/release/tessera serve --host 127.0.0.1 --port "$PORT" --flows "$FLOWS" --store "$STORE" &
+  SERVER_PID=$!
+  URL="http://127.0.0.1:$PORT"
+  for _ in $(seq 50); do curl -sf "$URL/healthz" >/dev/null && break; sleep 0.1; done
+fi
+
+echo "load: $URL bot=$LOAD_BOT store=$STORE workers=$WORKERS wrk -t$THREADS -c$CONNECTIONS -d$DURATION"
+wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -s scripts/load/conversation.lua "$URL" | grep -E "^(turns|latency|errors)"

@@ -1,0 +1,64 @@
+-- wrk script: every connection plays whole conversations (startChat, then one continueChat per
+-- scripted reply) against a lead-generation bot. Sessions wait in a per-thread queue, long
+-- enough that a session's next turn is only sent after its previous one was answered.
+-- Env: LOAD_BOT (public id), LOAD_REPLIES (replies separated by '|').
+
+local bot = os.getenv("LOAD_BOT") or "lead-gen"
+local replies = {}
+for r in string.gmatch(os.getenv("LOAD_REPLIES") or "Hi!|John|john@example.com|Website dev|I need a new website", "[^|]+") do
+  table.insert(replies, r)
+end
+
+local threads = {}
+
+function setup(thread)
+  table.insert(threads, thread)
+end
+
+function init(args)
+  queue = {}          -- entries {session, step}
+  head, tail = 1, 0
+  min_queue = 64
+  starts, continues, errors, busy = 0, 0, 0, 0
+  start_req = wrk.format("POST", "/api/v1/typebots/" .. bot .. "/startChat", {["Content-Type"] = "application/json"}, "{}")
+end
+
+local function push(e)
+  tail = tail + 1
+  queue[tail] = e
+end
+
+function request()
+  if tail - head + 1 < min_queue then
+    starts = starts + 1
+    return start_req
+  end
+  local e = queue[head]
+  queue[head] = nil
+  head = head + 1
+  continues = continues + 1
+  local body = '{"message":"' .. replies[e[2]] .. '"}'
+  if e[2] < #replies then push({e[1], e[2] + 1}) end
+  return wrk.format("POST", "/api/v1/sessions/" .. e[1] .. "/continueChat", {["Content-Type"] = "application/json"}, body)
+end
+
+function response(status, headers, body)
+  if status == 409 then busy = busy + 1 return end
+  if status ~= 200 then errors = errors + 1 return end
+  local sid = string.match(body, '^{"sessionId":"([^"]+)"')
+  if sid then push({sid, 1}) end
+end
+
+function done(summary, latency, requests)
+  local s, c, e, b = 0, 0, 0, 0
+  for _, t in ipairs(threads) do
+    s = s + t:get("starts"); c = c + t:get("continues"); e = e + t:get("errors"); b = b + t:get("busy")
+  end
+  local secs = summary.duration / 1e6
+  io.write(string.format("turns: %d (%d startChat, %d continueChat) in %.1f s\n", summary.requests, s, c, secs))
+  io.write(string.format("turns/s: %.0f (continueChat/s: %.0f)\n", summary.requests / secs, c / secs))
+  io.write(string.format("latency p50: %.2f ms  p90: %.2f ms  p99: %.2f ms  max: %.2f ms\n",
+    latency:percentile(50) / 1000, latency:percentile(90) / 1000, latency:percentile(99) / 1000, latency.max / 1000))
+  io.write(string.format("errors: %d non-2xx, %d busy, %d socket\n", e, b,
+    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout))
+end
