@@ -67,6 +67,13 @@ impl ApiError {
             "This Idempotency-Key was already used with a different request body.",
         )
     }
+    pub fn request_in_progress() -> Self {
+        Self::new(
+            409,
+            "request_in_progress",
+            "A request with this Idempotency-Key is still being processed. Retry shortly to get its response.",
+        )
+    }
     pub fn route_not_found() -> Self {
         Self::new(404, "route_not_found", "Not found")
     }

@@ -120,7 +120,7 @@ fn run(mut args: Vec<String>) -> anyhow::Result<ExitCode> {
             tessera::telemetry::init(&config.log, &config.log_format);
             actix_web::rt::System::new().block_on(async move {
                 let app = tessera::server::Application::build(config.clone()).await?;
-                tracing::info!(port = app.port(), store = %config.store, "tessera listening on http://{}:{}", config.host, app.port());
+                tracing::info!(port = app.port(), store = %tessera::config::redact_url(&config.store), "tessera listening on http://{}:{}", config.host, app.port());
                 app.run().await?;
                 anyhow::Ok(())
             })?;

@@ -136,6 +136,16 @@ impl Registry {
         Ok(outcome)
     }
 
+    /// Stores an unpublished revision (an inline preview bot) so its sessions can continue on
+    /// any instance; nothing is published.
+    pub async fn stage(&self, text: &str, flow: Arc<CompiledFlow>) -> Result<(), StoreError> {
+        self.store
+            .put_revision(&flow.id, &flow.revision, text)
+            .await?;
+        self.insert(flow);
+        Ok(())
+    }
+
     fn insert(&self, f: Arc<CompiledFlow>) {
         if let Ok(mut g) = self.cache.write() {
             g.entry(f.id.clone())

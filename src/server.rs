@@ -41,6 +41,7 @@ pub async fn open_store(config: &Config) -> anyhow::Result<(Arc<dyn Store>, Arc<
 
 async fn open_redis(url: &str) -> anyhow::Result<(Arc<dyn Store>, Arc<dyn FlowStore>)> {
     let store = RedisStore::connect(url, RedisOptions::default()).await.map_err(|e| {
+        let url = crate::config::redact_url(url);
         anyhow::anyhow!("store {url}: {e} (use \"memory\", redis://host:port or redis+cluster://host:port,host:port)")
     })?;
     let store = Arc::new(store);
@@ -137,6 +138,12 @@ impl Application {
         let mut server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
+                .app_data(web::QueryConfig::default().error_handler(|e, _| {
+                    crate::error::ApiError::bad_request(format!("Invalid query string: {e}")).into()
+                }))
+                .app_data(web::PathConfig::default().error_handler(|e, _| {
+                    crate::error::ApiError::bad_request(format!("Invalid path: {e}")).into()
+                }))
                 .wrap(Compress::default())
                 .wrap(from_fn(cors))
                 .configure(api::configure)

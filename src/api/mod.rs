@@ -29,8 +29,8 @@ pub struct AppState {
 
 /// Registers every route.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    health::configure(cfg);
     chat::configure(cfg);
+    health::configure(cfg);
     flows::configure(cfg);
     results::configure(cfg);
 }

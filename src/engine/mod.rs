@@ -8,6 +8,7 @@
 pub mod conditions;
 pub mod flows;
 pub mod js;
+mod presentation;
 mod reply;
 pub mod richtext;
 pub mod scope;

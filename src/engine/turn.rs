@@ -101,6 +101,10 @@ pub struct TurnOutput {
     pub steps: u32,
     /// Variables before the first block ran (start turns only): the theme is shown with them.
     pub initial_vars: Option<std::collections::BTreeMap<String, crate::flow::VarValue>>,
+    /// Progress in percent, when the bot shows a progress bar.
+    pub progress: Option<f64>,
+    /// `{hostAvatarUrl, guestAvatarUrl, backgroundUrl}` when the theme uses variables.
+    pub dynamic_theme: Option<Value>,
 }
 
 impl Default for TurnOutput {
@@ -117,6 +121,8 @@ impl Default for TurnOutput {
             last_bubble: None,
             steps: 0,
             initial_vars: None,
+            progress: None,
+            dynamic_theme: None,
         }
     }
 }

@@ -23,6 +23,8 @@ pub struct Turn<'e> {
     pub format: TextFormat,
     pub js_runs: u32,
     pub now: chrono::DateTime<Utc>,
+    /// A registered-only start: nothing ran (progress then reads 100, like Typebot).
+    pub registering: bool,
 }
 
 /// How a group run ended.
@@ -77,6 +79,7 @@ impl<'e> Turn<'e> {
             format: p.format,
             js_runs: 0,
             now: Utc::now(),
+            registering: false,
         }
     }
 
@@ -109,6 +112,7 @@ impl<'e> Turn<'e> {
             format,
             js_runs: 0,
             now: Utc::now(),
+            registering: false,
         })
     }
 
@@ -152,6 +156,7 @@ impl<'e> Turn<'e> {
         if p.only_registering {
             // Nothing runs: the session waits for the first message, which starts the flow.
             self.out.status = TurnStatus::WaitingInput;
+            self.registering = true;
             return Ok(());
         }
         let flow = self.flow();
@@ -337,6 +342,9 @@ impl<'e> Turn<'e> {
         if self.out.status.is_finished() {
             self.state.done = true;
         }
+        self.out.progress =
+            super::presentation::progress(&self.flows, &self.state, &self.out, self.registering);
+        self.out.dynamic_theme = super::presentation::dynamic_theme(&self.flows, &mut self.state);
         (self.state, self.out)
     }
 

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use chrono::Utc;
 use serde_json::{Map, Value, json};
 
-use super::response::{self, bot_object, dynamic_theme, turn_fields};
+use super::response::{self, bot_object, turn_fields};
 use super::wire::{ClientLogsRequest, ContinueChatRequest, StartChatRequest, parse_body};
 use super::{BotKey, ChatService, Reply, RequestCtx};
 use crate::engine::{Message, SessionState, StartParams, TextFormat, TurnOutput};
@@ -23,45 +23,57 @@ impl ChatService {
         ctx: &RequestCtx,
         f: impl Future<Output = Result<Value, ApiError>>,
     ) -> Reply {
-        let key = ctx.idempotency_key.as_ref().map(|k| format!("{scope}:{k}"));
-        if let Some(key) = &key {
-            match self.store.idempotency_get(key).await {
-                Ok(Some(stored)) if stored.fingerprint == ctx.fingerprint => {
+        let Some(key) = ctx.idempotency_key.as_ref().map(|k| format!("{scope}:{k}")) else {
+            return to_reply(f.await);
+        };
+        // Claim the key before running, so concurrent retries cannot all run the request.
+        let pending = StoredResponse {
+            fingerprint: ctx.fingerprint.clone(),
+            status: PENDING,
+            body: String::new(),
+        };
+        let claim_ttl = (self.config.turn_lease_ms / 1000).max(60);
+        loop {
+            match self.store.idempotency_put(&key, &pending, claim_ttl).await {
+                Ok(true) => break,
+                Ok(false) => {}
+                Err(e) => return error_reply(&ApiError::from(e)),
+            }
+            match self.store.idempotency_get(&key).await {
+                Ok(Some(stored)) if stored.fingerprint != ctx.fingerprint => {
+                    return error_reply(&ApiError::idempotency_conflict());
+                }
+                Ok(Some(stored)) if stored.status == PENDING => {
+                    return error_reply(&ApiError::request_in_progress());
+                }
+                Ok(Some(stored)) => {
                     return Reply {
                         status: stored.status,
                         body: stored.body,
                     };
                 }
-                Ok(Some(_)) => return error_reply(&ApiError::idempotency_conflict()),
-                Ok(None) => {}
+                // Expired between the two calls: claim again.
+                Ok(None) => continue,
                 Err(e) => return error_reply(&ApiError::from(e)),
             }
         }
-        let reply = match f.await {
-            Ok(v) => Reply {
-                status: 200,
-                body: v.to_string(),
-            },
-            Err(e) => error_reply(&e),
-        };
+        let reply = to_reply(f.await);
         // Transient failures (busy, unavailable, server errors) are not remembered: a retry
         // must be able to succeed.
-        if let Some(key) = key
-            && reply.status != 409
-            && reply.status < 500
-        {
+        let outcome = if reply.status != 409 && reply.status < 500 {
             let stored = StoredResponse {
                 fingerprint: ctx.fingerprint.clone(),
                 status: reply.status,
                 body: reply.body.clone(),
             };
-            if let Err(e) = self
-                .store
-                .idempotency_put(&key, &stored, self.config.idempotency_ttl_secs)
+            self.store
+                .idempotency_replace(&key, &stored, self.config.idempotency_ttl_secs)
                 .await
-            {
-                tracing::warn!(error = %e, "could not store idempotent response");
-            }
+        } else {
+            self.store.idempotency_release(&key).await
+        };
+        if let Err(e) = outcome {
+            tracing::warn!(error = %e, "could not store idempotent response");
         }
         reply
     }
@@ -115,13 +127,16 @@ impl ChatService {
                     }
                     let text = inline.to_string();
                     let now = Utc::now().to_rfc3339();
-                    crate::flow::load_str(&text, &now).map_err(|e| match e {
+                    let flow = crate::flow::load_str(&text, &now).map_err(|e| match e {
                         crate::flow::LoadError::Parse(m) => ApiError::bad_request(m),
                         crate::flow::LoadError::Compile(c) => {
                             ApiError::new(422, "flow_invalid", "The bot has errors")
                                 .with_details(json!({"issues": c.issues}))
                         }
-                    })?
+                    })?;
+                    // Kept (unpublished) so the preview session can continue.
+                    self.registry.stage(&text, flow.clone()).await?;
+                    flow
                 }
                 None => self
                     .registry
@@ -131,10 +146,6 @@ impl ChatService {
             };
             let session_id = req.session_id.clone().filter(|s| is_plausible_id(s));
             let params = start_params(req, Map::new(), true)?;
-            let params = StartParams {
-                prefilled: params.prefilled,
-                ..params
-            };
             self.start_session(flow, params, new_id(), BotKey::Typebot, true, session_id)
                 .await
         })
@@ -151,7 +162,7 @@ impl ChatService {
         session_id: Option<String>,
     ) -> Result<Value, ApiError> {
         let registering = params.only_registering;
-        let (mut state, out) = self.engine.start(flow.clone(), params, result_id).await?;
+        let (state, out) = self.engine.start(flow.clone(), params, result_id).await?;
         let session_id = session_id.unwrap_or_else(new_id);
         let waiting = response::is_waiting(&out) || registering;
         if waiting {
@@ -163,9 +174,8 @@ impl ChatService {
             self.store.create_finished(&session_id).await?;
         }
         if !preview && !registering {
-            self.record(&flow, &state, &out).await;
+            self.record(&flow, &state, &out, true).await;
         }
-        let flows = vec![flow.clone()];
         let mut o = Map::new();
         o.insert("sessionId".into(), Value::String(session_id));
         if waiting
@@ -183,13 +193,6 @@ impl ChatService {
             o.insert("lastMessageNewFormat".into(), Value::String(f.clone()));
         }
         turn_fields(&mut o, &out, false, preview);
-        if let Some(dt) = dynamic_theme(&flows, &mut state) {
-            o.insert("dynamicTheme".into(), dt);
-        }
-        if let Some(p) = response::progress(&self.flows_of(&state).await, &state, &out, registering)
-        {
-            o.insert("progress".into(), json!(p));
-        }
         Ok(Value::Object(o))
     }
 
@@ -250,7 +253,9 @@ impl ChatService {
         .ok_or_else(|| ApiError::from(crate::engine::EngineError::FlowGone))?;
         self.check_origin(&root, ctx)?;
         let preview = state.preview;
-        let (mut state, out) = self.engine.resume(state, message, format).await?;
+        let vars_before = vars_digest(&state);
+        let (state, out) = self.engine.resume(state, message, format).await?;
+        let vars_changed = vars_digest(&state) != vars_before;
         if response::is_waiting(&out) {
             self.store
                 .commit_turn(session_id, encode(&state)?, leased, self.ttl(&root))
@@ -259,20 +264,13 @@ impl ChatService {
             self.store.finish_turn(session_id, leased).await?;
         }
         if !preview {
-            self.record(&root, &state, &out).await;
+            self.record(&root, &state, &out, vars_changed).await;
         }
-        let flows = self.flows_of(&state).await;
         let mut o = Map::new();
         if let Some(f) = &out.last_message_new_format {
             o.insert("lastMessageNewFormat".into(), Value::String(f.clone()));
         }
         turn_fields(&mut o, &out, out.walked, preview);
-        if let Some(dt) = dynamic_theme(&flows, &mut state) {
-            o.insert("dynamicTheme".into(), dt);
-        }
-        if let Some(p) = response::progress(&flows, &state, &out, false) {
-            o.insert("progress".into(), json!(p));
-        }
         Ok(Value::Object(o))
     }
 
@@ -316,17 +314,6 @@ impl ChatService {
             .record_result(&update, self.config.results_retention_secs)
             .await?;
         Ok(json!({"message": "Logs successfully saved."}))
-    }
-
-    async fn flows_of(&self, state: &SessionState) -> Vec<Arc<CompiledFlow>> {
-        let mut flows = Vec::with_capacity(state.frames.len());
-        for f in &state.frames {
-            match self.registry.revision(&f.flow.id, &f.flow.rev, "").await {
-                Ok(Some(flow)) => flows.push(flow),
-                _ => break,
-            }
-        }
-        flows
     }
 
     fn ttl(&self, flow: &CompiledFlow) -> u64 {
@@ -386,10 +373,21 @@ impl ChatService {
         Ok(new_id())
     }
 
-    async fn record(&self, flow: &CompiledFlow, state: &SessionState, out: &TurnOutput) {
+    async fn record(
+        &self,
+        flow: &CompiledFlow,
+        state: &SessionState,
+        out: &TurnOutput,
+        changed: bool,
+    ) {
         let Some(result_id) = state.result_id() else {
             return;
         };
+        // Turns that changed nothing a result holds write nothing.
+        let completed = !response::is_waiting(out);
+        if !changed && out.answers.is_empty() && out.logs.is_empty() && !completed {
+            return;
+        }
         let root = state.root();
         let mut variables = Map::new();
         for d in &flow.variables {
@@ -427,6 +425,27 @@ fn encode(state: &SessionState) -> Result<Vec<u8>, ApiError> {
     state
         .encode()
         .map_err(|e| ApiError::internal(format!("session could not be encoded: {e}")))
+}
+
+/// A cheap digest of the root frame's variables, to tell whether a turn changed any.
+fn vars_digest(state: &SessionState) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    state.root().vars.hash(&mut h);
+    h.finish()
+}
+
+/// Status of a claimed key whose request is still running.
+const PENDING: u16 = 0;
+
+fn to_reply(r: Result<Value, ApiError>) -> Reply {
+    match r {
+        Ok(v) => Reply {
+            status: 200,
+            body: v.to_string(),
+        },
+        Err(e) => error_reply(&e),
+    }
 }
 
 fn error_reply(e: &ApiError) -> Reply {

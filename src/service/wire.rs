@@ -209,6 +209,23 @@ pub struct ClientLog {
     pub context: Option<String>,
 }
 
+/// `result_id` -> `resultId`: validation errors name the JSON field, not the Rust one.
+fn camel_case(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut upper = false;
+    for c in s.chars() {
+        if c == '_' {
+            upper = true;
+        } else if upper {
+            out.extend(c.to_uppercase());
+            upper = false;
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// Parses a JSON body into `T`, naming the failing field, then runs its validation rules.
 pub fn parse_body<T: for<'de> Deserialize<'de> + Validate>(bytes: &[u8]) -> Result<T, ApiError> {
     let value: T = if bytes.iter().all(u8::is_ascii_whitespace) {
@@ -227,8 +244,20 @@ pub fn parse_body<T: for<'de> Deserialize<'de> + Validate>(bytes: &[u8]) -> Resu
         })?
     };
     value.validate().map_err(|e| {
-        let fields: Vec<String> = e.field_errors().keys().map(|k| k.to_string()).collect();
-        ApiError::bad_request(format!("Invalid field {}: {e}", fields.join(", ")))
+        let mut fields = Vec::new();
+        let mut problems = Vec::new();
+        for (field, errors) in e.field_errors() {
+            let name = camel_case(&field);
+            for err in errors {
+                let rule = match err.code.as_ref() {
+                    "length" => "has a length outside the accepted range".to_string(),
+                    other => other.replace('_', " "),
+                };
+                problems.push(format!("{name} {rule}"));
+            }
+            fields.push(name);
+        }
+        ApiError::bad_request(format!("Invalid field {}", problems.join("; ")))
             .with_details(serde_json::json!({"fields": fields}))
     })?;
     Ok(value)

@@ -268,14 +268,35 @@ impl Store for MemoryStore {
         key: &str,
         response: &StoredResponse,
         ttl_secs: u64,
-    ) -> BoxFuture<'_, Result<(), StoreError>> {
+    ) -> BoxFuture<'_, Result<bool, StoreError>> {
         let response = response.clone();
         ready(self.with(|g, now| {
-            let fresh = g.idempotency.get(key).is_none_or(|(_, exp)| *exp <= now);
+            let fresh = ttl_secs > 0 && g.idempotency.get(key).is_none_or(|(_, exp)| *exp <= now);
             if fresh {
                 g.idempotency
                     .insert(key.to_string(), (response, now + secs(ttl_secs)));
             }
+            Ok(fresh)
+        }))
+    }
+
+    fn idempotency_replace(
+        &self,
+        key: &str,
+        response: &StoredResponse,
+        ttl_secs: u64,
+    ) -> BoxFuture<'_, Result<(), StoreError>> {
+        let response = response.clone();
+        ready(self.with(|g, now| {
+            g.idempotency
+                .insert(key.to_string(), (response, now + secs(ttl_secs)));
+            Ok(())
+        }))
+    }
+
+    fn idempotency_release(&self, key: &str) -> BoxFuture<'_, Result<(), StoreError>> {
+        ready(self.with(|g, _| {
+            g.idempotency.remove(key);
             Ok(())
         }))
     }

@@ -97,13 +97,23 @@ pub trait Store: Send + Sync {
         &self,
         key: &str,
     ) -> BoxFuture<'_, Result<Option<StoredResponse>, StoreError>>;
-    /// Stores a response unless the key already exists (first writer wins).
+    /// Stores a response unless the key already exists (first writer wins). Returns whether
+    /// this call stored it (used to claim a key before running the request).
     fn idempotency_put(
         &self,
         key: &str,
         response: &StoredResponse,
         ttl_secs: u64,
+    ) -> BoxFuture<'_, Result<bool, StoreError>>;
+    /// Stores a response, replacing what the key holds (the final response of a claimed key).
+    fn idempotency_replace(
+        &self,
+        key: &str,
+        response: &StoredResponse,
+        ttl_secs: u64,
     ) -> BoxFuture<'_, Result<(), StoreError>>;
+    /// Forgets a key (a claimed request failed transiently: a retry must be able to run).
+    fn idempotency_release(&self, key: &str) -> BoxFuture<'_, Result<(), StoreError>>;
     /// Applies a result update (answers, variables, logs, completion).
     fn record_result(
         &self,

@@ -250,9 +250,25 @@ impl Store for RedisStore {
         let token = crate::ids::new_id();
         let mut inv = self.session_script(&scripts::BEGIN, id);
         inv.arg(&token).arg(lease_ms.max(1));
+        let [state_key, lease_key, _] = self.keys.session(id);
         Box::pin(async move {
-            let (code, version, data): (i64, u64, Vec<u8>) =
-                self.script("begin_turn", &inv).await?;
+            let answer = self.script::<(i64, u64, Vec<u8>)>("begin_turn", &inv).await;
+            if let Err(StoreError::Unavailable(_)) = &answer {
+                // The script was sent and may still run when a hung Redis answers again, taking
+                // a lease nobody will use: queue its release right behind it.
+                let mut con = self.conn.clone();
+                let release = ::redis::cmd("EVAL")
+                    .arg(scripts::RELEASE_SRC)
+                    .arg(2)
+                    .arg(state_key)
+                    .arg(lease_key)
+                    .arg(&token)
+                    .clone();
+                tokio::spawn(async move {
+                    let _ = release.query_async::<::redis::Value>(&mut con).await;
+                });
+            }
+            let (code, version, data) = answer?;
             match code {
                 3 => Ok(Loaded::Active(Leased {
                     data,
@@ -322,15 +338,15 @@ impl Store for RedisStore {
         key: &str,
         response: &StoredResponse,
         ttl_secs: u64,
-    ) -> BoxFuture<'_, Result<(), StoreError>> {
+    ) -> BoxFuture<'_, Result<bool, StoreError>> {
         let key = self.keys.idempotency(key);
         let json = serde_json::to_string(response);
         Box::pin(async move {
             if ttl_secs == 0 {
-                return Ok(()); // Would expire at once, as in the memory store.
+                return Ok(false); // Would expire at once, as in the memory store.
             }
             let json = json.map_err(|e| StoreError::Other(format!("idempotency_put: {e}")))?;
-            // First writer wins: SET NX leaves an existing record untouched.
+            // First writer wins: SET NX leaves an existing record untouched (and answers nil).
             let cmd = ::redis::cmd("SET")
                 .arg(key)
                 .arg(json)
@@ -338,7 +354,38 @@ impl Store for RedisStore {
                 .arg("EX")
                 .arg(ttl_secs)
                 .clone();
-            self.query::<Value>("idempotency_put", &cmd)
+            let answer = self.query::<Value>("idempotency_put", &cmd).await?;
+            Ok(!matches!(answer, Value::Nil))
+        })
+    }
+
+    fn idempotency_replace(
+        &self,
+        key: &str,
+        response: &StoredResponse,
+        ttl_secs: u64,
+    ) -> BoxFuture<'_, Result<(), StoreError>> {
+        let key = self.keys.idempotency(key);
+        let json = serde_json::to_string(response);
+        Box::pin(async move {
+            let json = json.map_err(|e| StoreError::Other(format!("idempotency_replace: {e}")))?;
+            let cmd = ::redis::cmd("SET")
+                .arg(key)
+                .arg(json)
+                .arg("EX")
+                .arg(ttl_secs.max(1))
+                .clone();
+            self.query::<Value>("idempotency_replace", &cmd)
+                .await
+                .map(|_| ())
+        })
+    }
+
+    fn idempotency_release(&self, key: &str) -> BoxFuture<'_, Result<(), StoreError>> {
+        let key = self.keys.idempotency(key);
+        Box::pin(async move {
+            let cmd = ::redis::cmd("DEL").arg(key).clone();
+            self.query::<Value>("idempotency_release", &cmd)
                 .await
                 .map(|_| ())
         })

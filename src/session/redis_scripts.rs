@@ -90,6 +90,17 @@ return 1
     )
 });
 
+/// `KEYS`: state, lease. `ARGV`: lease token. Releases a lease taken with this token, whatever
+/// the version: used when a `begin_turn` timed out but may still run once Redis answers again.
+/// Sent with plain EVAL (not EVALSHA): nobody waits for its answer, so there would be no
+/// NOSCRIPT retry.
+pub(super) const RELEASE_SRC: &str = r"
+if redis.call('GET', KEYS[2]) ~= ARGV[1] then return 0 end
+redis.call('DEL', KEYS[2])
+if redis.call('HGET', KEYS[1], 'l') == ARGV[1] then redis.call('HDEL', KEYS[1], 'l') end
+return 1
+";
+
 /// `KEYS`: state, lease. `ARGV`: lease token, version. Releases the lease if it is ours.
 pub(super) static ABORT: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
