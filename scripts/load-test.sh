@@ -44,3 +44,16 @@ fi
 
 echo "load: $URL bot=$LOAD_BOT store=$STORE workers=$WORKERS wrk -t$THREADS -c$CONNECTIONS -d$DURATION"
 wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -s scripts/load/conversation.lua "$URL" | grep -E "^(turns|latency|errors)"
+
+# With a Redis store, the same run against the baseline: a minimal actix-web endpoint doing one
+# Redis GET and one SET of a 1 KB value per request (examples/redis_baseline.rs).
+if [[ "$STORE" == redis://* ]] && [ -z "${LOAD_URL:-}" ]; then
+  kill "$SERVER_PID" 2>/dev/null; wait "$SERVER_PID" 2>/dev/null || true
+  cargo build --release -q --example redis_baseline
+  BPORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  TESSERA_WORKERS="$WORKERS" target/release/examples/redis_baseline "127.0.0.1:$BPORT" "$STORE" &
+  SERVER_PID=$!
+  sleep 1
+  echo "baseline: http://127.0.0.1:$BPORT (GET + SET of 1 KB per request) wrk -t$THREADS -c$CONNECTIONS -d$DURATION"
+  wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -s scripts/load/baseline.lua "http://127.0.0.1:$BPORT" | grep -E "^(turns|latency|errors)"
+fi

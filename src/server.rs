@@ -138,16 +138,9 @@ impl Application {
         let mut server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
-                .app_data(web::QueryConfig::default().error_handler(|e, _| {
-                    crate::error::ApiError::bad_request(format!("Invalid query string: {e}")).into()
-                }))
-                .app_data(web::PathConfig::default().error_handler(|e, _| {
-                    crate::error::ApiError::bad_request(format!("Invalid path: {e}")).into()
-                }))
                 .wrap(Compress::default())
                 .wrap(from_fn(cors))
-                .configure(api::configure)
-                .default_service(web::route().to(api::fallback))
+                .default_service(web::to(api::router::dispatch))
         })
         .listen(listener)?
         .shutdown_timeout(10);

@@ -7,33 +7,6 @@ use super::{AppState, auth, json_reply, read_body};
 use crate::error::ApiError;
 use crate::service::{BotKey, RequestCtx, fingerprint};
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route(
-        "/api/v1/typebots/{public_id}/startChat",
-        web::post().to(start_typebot),
-    )
-    .route(
-        "/api/v1/mozbots/{public_id}/startChat",
-        web::post().to(start_mozbot),
-    )
-    .route(
-        "/api/v1/typebots/{id}/preview/startChat",
-        web::post().to(preview_start),
-    )
-    .route(
-        "/api/v1/sessions/{session_id}/continueChat",
-        web::post().to(continue_chat),
-    )
-    .route(
-        "/api/v1/sessions/{session_id}/clientLogs",
-        web::post().to(client_logs),
-    )
-    .route(
-        "/api/v2/sessions/{session_id}/clientLogs",
-        web::post().to(client_logs),
-    );
-}
-
 fn header(req: &HttpRequest, name: &str) -> Option<String> {
     req.headers()
         .get(name)
@@ -57,85 +30,54 @@ fn ctx(req: &HttpRequest, body: &[u8]) -> Result<RequestCtx, ApiError> {
     })
 }
 
-async fn start(
-    req: HttpRequest,
+pub async fn start(
+    req: &HttpRequest,
     payload: web::Payload,
-    state: web::Data<AppState>,
+    state: &AppState,
+    public_id: &str,
     key: BotKey,
 ) -> Result<HttpResponse, ApiError> {
-    let body = read_body(payload, &req, state.max_body_bytes).await?;
-    let public_id = req
-        .match_info()
-        .get("public_id")
-        .unwrap_or_default()
-        .to_string();
+    let body = read_body(payload, req, state.max_body_bytes).await?;
     let reply = state
         .chat
-        .start_chat(&public_id, &body, &ctx(&req, &body)?, key)
+        .start_chat(public_id, &body, &ctx(req, &body)?, key)
         .await;
     Ok(json_reply(reply.status, reply.body))
 }
 
-async fn start_typebot(
-    req: HttpRequest,
+pub async fn preview_start(
+    req: &HttpRequest,
     payload: web::Payload,
-    state: web::Data<AppState>,
+    state: &AppState,
+    id: &str,
 ) -> Result<HttpResponse, ApiError> {
-    start(req, payload, state, BotKey::Typebot).await
+    auth::require_token(req, state.api_token.as_deref())?;
+    let body = read_body(payload, req, state.max_body_bytes).await?;
+    let reply = state.chat.preview_start(id, &body, &ctx(req, &body)?).await;
+    Ok(json_reply(reply.status, reply.body))
 }
 
-async fn start_mozbot(
-    req: HttpRequest,
+pub async fn continue_chat(
+    req: &HttpRequest,
     payload: web::Payload,
-    state: web::Data<AppState>,
+    state: &AppState,
+    session_id: &str,
 ) -> Result<HttpResponse, ApiError> {
-    start(req, payload, state, BotKey::Mozbot).await
-}
-
-async fn preview_start(
-    req: HttpRequest,
-    payload: web::Payload,
-    state: web::Data<AppState>,
-) -> Result<HttpResponse, ApiError> {
-    auth::require_token(&req, state.api_token.as_deref())?;
-    let body = read_body(payload, &req, state.max_body_bytes).await?;
-    let id = req.match_info().get("id").unwrap_or_default().to_string();
+    let body = read_body(payload, req, state.max_body_bytes).await?;
     let reply = state
         .chat
-        .preview_start(&id, &body, &ctx(&req, &body)?)
+        .continue_chat(session_id, &body, &ctx(req, &body)?)
         .await;
     Ok(json_reply(reply.status, reply.body))
 }
 
-async fn continue_chat(
-    req: HttpRequest,
+pub async fn client_logs(
+    req: &HttpRequest,
     payload: web::Payload,
-    state: web::Data<AppState>,
+    state: &AppState,
+    session_id: &str,
 ) -> Result<HttpResponse, ApiError> {
-    let body = read_body(payload, &req, state.max_body_bytes).await?;
-    let session_id = req
-        .match_info()
-        .get("session_id")
-        .unwrap_or_default()
-        .to_string();
-    let reply = state
-        .chat
-        .continue_chat(&session_id, &body, &ctx(&req, &body)?)
-        .await;
-    Ok(json_reply(reply.status, reply.body))
-}
-
-async fn client_logs(
-    req: HttpRequest,
-    payload: web::Payload,
-    state: web::Data<AppState>,
-) -> Result<HttpResponse, ApiError> {
-    let body = read_body(payload, &req, state.max_body_bytes).await?;
-    let session_id = req
-        .match_info()
-        .get("session_id")
-        .unwrap_or_default()
-        .to_string();
-    let v = state.chat.client_logs(&session_id, &body).await?;
+    let body = read_body(payload, req, state.max_body_bytes).await?;
+    let v = state.chat.client_logs(session_id, &body).await?;
     Ok(HttpResponse::Ok().json(v))
 }

@@ -7,27 +7,20 @@ use super::{AppState, auth, read_body};
 use crate::error::ApiError;
 use crate::registry::PublishError;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/api/v1/flows", web::get().to(list))
-        .route("/api/v1/flows/{id}", web::put().to(publish))
-        .route("/api/v1/flows/{id}", web::get().to(get_one))
-        .route("/api/v1/flows/{id}", web::delete().to(unpublish));
-}
-
-async fn publish(
-    req: HttpRequest,
+pub async fn publish(
+    req: &HttpRequest,
     payload: web::Payload,
-    state: web::Data<AppState>,
+    state: &AppState,
+    id: &str,
 ) -> Result<HttpResponse, ApiError> {
-    auth::require_token(&req, state.api_token.as_deref())?;
+    auth::require_token(req, state.api_token.as_deref())?;
     // Bots can be large: allow 16x the chat body limit for publishing.
-    let body = read_body(payload, &req, state.max_body_bytes.saturating_mul(16)).await?;
+    let body = read_body(payload, req, state.max_body_bytes.saturating_mul(16)).await?;
     let json: Value = serde_json::from_slice(&body)
         .map_err(|e| ApiError::bad_request(format!("Malformed JSON body: {e}")))?;
-    let id = req.match_info().get("id").unwrap_or_default().to_string();
     let outcome = state
         .registry
-        .publish(&json, Some(&id), None)
+        .publish(&json, Some(id), None)
         .await
         .map_err(|e| match e {
             PublishError::Parse(m) => ApiError::new(
@@ -52,15 +45,18 @@ async fn publish(
     Ok(HttpResponse::Ok().json(outcome))
 }
 
-async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    auth::require_token(&req, state.api_token.as_deref())?;
+pub async fn list(req: &HttpRequest, state: &AppState) -> Result<HttpResponse, ApiError> {
+    auth::require_token(req, state.api_token.as_deref())?;
     let flows = state.registry.list().await?;
     Ok(HttpResponse::Ok().json(json!({ "flows": flows })))
 }
 
-async fn get_one(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    auth::require_token(&req, state.api_token.as_deref())?;
-    let id = req.match_info().get("id").unwrap_or_default();
+pub async fn get_one(
+    req: &HttpRequest,
+    state: &AppState,
+    id: &str,
+) -> Result<HttpResponse, ApiError> {
+    auth::require_token(req, state.api_token.as_deref())?;
     let found = state
         .registry
         .list()
@@ -71,9 +67,12 @@ async fn get_one(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRes
     Ok(HttpResponse::Ok().json(found))
 }
 
-async fn unpublish(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    auth::require_token(&req, state.api_token.as_deref())?;
-    let id = req.match_info().get("id").unwrap_or_default();
+pub async fn unpublish(
+    req: &HttpRequest,
+    state: &AppState,
+    id: &str,
+) -> Result<HttpResponse, ApiError> {
+    auth::require_token(req, state.api_token.as_deref())?;
     match state.registry.unpublish(id).await? {
         Some(p) => Ok(HttpResponse::Ok().json(json!({ "unpublished": p }))),
         None => Err(ApiError::flow_not_found()),

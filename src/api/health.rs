@@ -1,24 +1,17 @@
 //! Liveness, readiness (store health) and the OpenAPI document.
 
-use actix_web::{HttpResponse, web};
+use actix_web::HttpResponse;
 use serde_json::json;
 
 use super::AppState;
 
 const OPENAPI: &str = include_str!("../../openapi.yaml");
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/healthz", web::get().to(healthz))
-        .route("/api/healthz", web::get().to(healthz))
-        .route("/readyz", web::get().to(readyz))
-        .route("/openapi.yaml", web::get().to(openapi));
-}
-
-async fn healthz() -> HttpResponse {
+pub fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(json!({"status": "ok"}))
 }
 
-async fn readyz(state: web::Data<AppState>) -> HttpResponse {
+pub async fn readyz(state: &AppState) -> HttpResponse {
     let kind = state.store.kind();
     match state.store.health().await {
         Ok(()) => HttpResponse::Ok().json(json!({"status": "ok", "store": kind})),
@@ -28,7 +21,7 @@ async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     }
 }
 
-async fn openapi() -> HttpResponse {
+pub fn openapi() -> HttpResponse {
     HttpResponse::Ok()
         .content_type("application/yaml")
         .body(OPENAPI)

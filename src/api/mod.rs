@@ -6,6 +6,7 @@ pub mod chat;
 pub mod flows;
 pub mod health;
 pub mod results;
+pub mod router;
 
 use std::sync::Arc;
 
@@ -25,14 +26,6 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     pub api_token: Option<String>,
     pub max_body_bytes: usize,
-}
-
-/// Registers every route.
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    chat::configure(cfg);
-    health::configure(cfg);
-    flows::configure(cfg);
-    results::configure(cfg);
 }
 
 /// Reads a request body with a size limit (413 as JSON when exceeded).
@@ -89,12 +82,4 @@ pub fn add_cors(headers: &mut HeaderMap) {
             headers.insert(name, HeaderValue::from_static(v));
         }
     }
-}
-
-/// Fallback: CORS preflights get 204, anything else a JSON 404.
-pub async fn fallback(req: HttpRequest) -> HttpResponse {
-    if req.method() == actix_web::http::Method::OPTIONS {
-        return HttpResponse::NoContent().finish();
-    }
-    actix_web::ResponseError::error_response(&ApiError::route_not_found())
 }

@@ -7,24 +7,16 @@ use super::{AppState, auth};
 use crate::error::ApiError;
 use crate::session::results::to_csv;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/api/v1/flows/{id}/results", web::get().to(list))
-        .route("/api/v1/flows/{id}/results.csv", web::get().to(csv));
-}
-
 #[derive(Debug, Deserialize)]
 struct Page {
     cursor: Option<String>,
     limit: Option<usize>,
 }
 
-async fn list(
-    req: HttpRequest,
-    q: web::Query<Page>,
-    state: web::Data<AppState>,
-) -> Result<HttpResponse, ApiError> {
-    auth::require_token(&req, state.api_token.as_deref())?;
-    let id = req.match_info().get("id").unwrap_or_default();
+pub async fn list(req: &HttpRequest, state: &AppState, id: &str) -> Result<HttpResponse, ApiError> {
+    auth::require_token(req, state.api_token.as_deref())?;
+    let q = web::Query::<Page>::from_query(req.query_string())
+        .map_err(|e| ApiError::bad_request(format!("Invalid query string: {e}")))?;
     let page = state
         .store
         .list_results(id, q.cursor.as_deref(), q.limit.unwrap_or(50))
@@ -32,15 +24,14 @@ async fn list(
     Ok(HttpResponse::Ok().json(page))
 }
 
-async fn csv(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    auth::require_token(&req, state.api_token.as_deref())?;
-    let id = req.match_info().get("id").unwrap_or_default().to_string();
+pub async fn csv(req: &HttpRequest, state: &AppState, id: &str) -> Result<HttpResponse, ApiError> {
+    auth::require_token(req, state.api_token.as_deref())?;
     let mut all = Vec::new();
     let mut cursor: Option<String> = None;
     loop {
         let page = state
             .store
-            .list_results(&id, cursor.as_deref(), 500)
+            .list_results(id, cursor.as_deref(), 500)
             .await?;
         all.extend(page.results);
         match page.next_cursor {

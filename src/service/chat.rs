@@ -192,7 +192,7 @@ impl ChatService {
         if let Some(f) = &out.last_message_new_format {
             o.insert("lastMessageNewFormat".into(), Value::String(f.clone()));
         }
-        turn_fields(&mut o, &out, false, preview);
+        turn_fields(&mut o, out, false, preview);
         Ok(Value::Object(o))
     }
 
@@ -256,21 +256,33 @@ impl ChatService {
         let vars_before = vars_digest(&state);
         let (state, out) = self.engine.resume(state, message, format).await?;
         let vars_changed = vars_digest(&state) != vars_before;
-        if response::is_waiting(&out) {
-            self.store
-                .commit_turn(session_id, encode(&state)?, leased, self.ttl(&root))
-                .await?;
+        let update = if preview {
+            None
         } else {
-            self.store.finish_turn(session_id, leased).await?;
-        }
-        if !preview {
-            self.record(&root, &state, &out, vars_changed).await;
-        }
+            result_update(&root, &state, &out, vars_changed)
+        };
+        let data = if response::is_waiting(&out) {
+            Some(encode(&state)?)
+        } else {
+            None
+        };
+        let retention = self.config.results_retention_secs;
+        // The session and its result are saved together (one round trip on single Redis).
+        self.store
+            .save_turn(
+                session_id,
+                data,
+                leased,
+                self.ttl(&root),
+                update.as_ref().map(|u| (u, retention)),
+            )
+            .await?;
         let mut o = Map::new();
         if let Some(f) = &out.last_message_new_format {
             o.insert("lastMessageNewFormat".into(), Value::String(f.clone()));
         }
-        turn_fields(&mut o, &out, out.walked, preview);
+        let walked = out.walked;
+        turn_fields(&mut o, out, walked, preview);
         Ok(Value::Object(o))
     }
 
@@ -380,45 +392,52 @@ impl ChatService {
         out: &TurnOutput,
         changed: bool,
     ) {
-        let Some(result_id) = state.result_id() else {
+        let Some(update) = result_update(flow, state, out, changed) else {
             return;
-        };
-        // Turns that changed nothing a result holds write nothing.
-        let completed = !response::is_waiting(out);
-        if !changed && out.answers.is_empty() && out.logs.is_empty() && !completed {
-            return;
-        }
-        let root = state.root();
-        let mut variables = Map::new();
-        for d in &flow.variables {
-            if d.is_session {
-                continue;
-            }
-            if let Some(v) = root.vars.get(&d.id) {
-                variables.insert(d.name.clone(), v.to_json());
-            }
-        }
-        let update = ResultUpdate {
-            flow_id: flow.id.clone(),
-            result_id: result_id.to_string(),
-            at: Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
-            answers: out.answers.clone(),
-            variables,
-            logs: out
-                .logs
-                .iter()
-                .filter_map(|l| serde_json::to_value(l).ok())
-                .collect(),
-            completed: !response::is_waiting(out),
         };
         if let Err(e) = self
             .store
             .record_result(&update, self.config.results_retention_secs)
             .await
         {
-            tracing::warn!(error = %e, result = %result_id, "could not record result");
+            tracing::warn!(error = %e, result = %update.result_id, "could not record result");
         }
     }
+}
+
+/// What a turn adds to the session's result; None when the turn changed nothing a result holds
+/// (no answer, no log, no variable change, not finished) or the session has no result.
+fn result_update(
+    flow: &CompiledFlow,
+    state: &SessionState,
+    out: &TurnOutput,
+    changed: bool,
+) -> Option<ResultUpdate> {
+    let result_id = state.result_id()?;
+    let completed = !response::is_waiting(out);
+    if !changed && out.answers.is_empty() && out.logs.is_empty() && !completed {
+        return None;
+    }
+    let root = state.root();
+    let mut variables = Map::new();
+    for d in flow.variables.iter().filter(|d| !d.is_session) {
+        if let Some(v) = root.vars.get(&d.id) {
+            variables.insert(d.name.clone(), v.to_json());
+        }
+    }
+    Some(ResultUpdate {
+        flow_id: flow.id.clone(),
+        result_id: result_id.to_string(),
+        at: Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        answers: out.answers.clone(),
+        variables,
+        logs: out
+            .logs
+            .iter()
+            .filter_map(|l| serde_json::to_value(l).ok())
+            .collect(),
+        completed,
+    })
 }
 
 fn encode(state: &SessionState) -> Result<Vec<u8>, ApiError> {

@@ -46,30 +46,27 @@ pub fn bot_object(flow: &CompiledFlow, out: &TurnOutput, with_published_at: bool
 /// The keys shared by start and continue responses.
 pub fn turn_fields(
     o: &mut Map<String, Value>,
-    out: &TurnOutput,
+    out: TurnOutput,
     always_actions: bool,
     preview: bool,
 ) {
-    o.insert("messages".into(), Value::Array(out.messages.clone()));
-    if let Some(i) = &out.input {
-        o.insert("input".into(), i.clone());
-    }
     let logs: Vec<Value> = out
         .visible_logs(preview)
         .into_iter()
         .filter_map(|l| serde_json::to_value(l).ok())
         .collect();
+    o.insert("messages".into(), Value::Array(out.messages));
+    if let Some(i) = out.input {
+        o.insert("input".into(), i);
+    }
     if always_actions || !out.actions.is_empty() {
-        o.insert(
-            "clientSideActions".into(),
-            Value::Array(out.actions.clone()),
-        );
+        o.insert("clientSideActions".into(), Value::Array(out.actions));
     }
     if always_actions || !logs.is_empty() {
         o.insert("logs".into(), Value::Array(logs));
     }
-    if let Some(dt) = &out.dynamic_theme {
-        o.insert("dynamicTheme".into(), dt.clone());
+    if let Some(dt) = out.dynamic_theme {
+        o.insert("dynamicTheme".into(), dt);
     }
     if let Some(p) = out.progress {
         o.insert("progress".into(), json!(p));

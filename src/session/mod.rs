@@ -90,6 +90,28 @@ pub trait Store: Send + Sync {
     ) -> BoxFuture<'_, Result<(), StoreError>>;
     /// Replaces the session by a "finished" marker (version-checked), releasing the lease.
     fn finish_turn(&self, id: &str, leased: &Leased) -> BoxFuture<'_, Result<(), StoreError>>;
+    /// Saves a turn and its result update: `data` Some commits the new state (as
+    /// `commit_turn`), None finishes the session (as `finish_turn`); then the result update is
+    /// recorded. Stores that can do both atomically in one round trip override this.
+    fn save_turn<'a>(
+        &'a self,
+        id: &'a str,
+        data: Option<Vec<u8>>,
+        leased: &'a Leased,
+        ttl_secs: u64,
+        result: Option<(&'a ResultUpdate, u64)>,
+    ) -> BoxFuture<'a, Result<(), StoreError>> {
+        Box::pin(async move {
+            match data {
+                Some(d) => self.commit_turn(id, d, leased, ttl_secs).await?,
+                None => self.finish_turn(id, leased).await?,
+            }
+            if let Some((update, retention)) = result {
+                self.record_result(update, retention).await?;
+            }
+            Ok(())
+        })
+    }
     /// Releases the lease without changing the session.
     fn abort_turn(&self, id: &str, leased: &Leased) -> BoxFuture<'_, Result<(), StoreError>>;
     /// Reads a stored response for an idempotency key (scoped by the caller).

@@ -94,9 +94,24 @@ impl RedisOptions {
 
 /// Sessions, idempotency records, results and published flows in Redis or Redis Cluster.
 pub struct RedisStore {
+    /// The connection of the thread that created the store (start-up probe, `kind`).
     conn: Conn,
+    /// What per-thread connections are opened from.
+    url: String,
+    /// Distinguishes stores in the per-thread connection table.
+    id: usize,
     keys: Keys,
     opts: RedisOptions,
+}
+
+static NEXT_STORE_ID: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+thread_local! {
+    /// One connection per store and thread. Connections are lazy: the first command sent from
+    /// a thread opens it there, so its I/O driver runs on that thread's runtime (an HTTP
+    /// worker), instead of every command crossing to the thread that created the store.
+    static CONNS: std::cell::RefCell<std::collections::HashMap<usize, Conn>> =
+        std::cell::RefCell::new(std::collections::HashMap::new());
 }
 
 impl std::fmt::Debug for RedisStore {
@@ -134,6 +149,8 @@ impl RedisStore {
         let conn = conn::open(url, &opts)?;
         let store = RedisStore {
             conn,
+            url: url.to_string(),
+            id: NEXT_STORE_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             keys: Keys {
                 prefix: opts.prefix.clone(),
             },
@@ -151,6 +168,22 @@ impl RedisStore {
             ),
         }
         Ok(store)
+    }
+
+    /// This thread's connection (opened lazily on first use).
+    fn con(&self) -> Conn {
+        CONNS
+            .try_with(|m| {
+                if let Some(c) = m.borrow().get(&self.id) {
+                    return c.clone();
+                }
+                // The URL was parsed when the store was created: opening cannot fail here, but
+                // fall back to the shared connection rather than erroring.
+                let c = conn::open(&self.url, &self.opts).unwrap_or_else(|_| self.conn.clone());
+                m.borrow_mut().insert(self.id, c.clone());
+                c
+            })
+            .unwrap_or_else(|_| self.conn.clone())
     }
 
     /// The options the store runs with.
@@ -175,7 +208,7 @@ impl RedisStore {
 
     /// Runs one command (one round trip).
     async fn query<T: FromRedisValue>(&self, what: &str, cmd: &Cmd) -> Result<T, StoreError> {
-        let mut con = self.conn.clone();
+        let mut con = self.con();
         self.bounded(what, cmd.query_async(&mut con)).await
     }
 
@@ -185,7 +218,7 @@ impl RedisStore {
         what: &str,
         invocation: &ScriptInvocation<'_>,
     ) -> Result<T, StoreError> {
-        let mut con = self.conn.clone();
+        let mut con = self.con();
         self.bounded(what, invocation.invoke_async(&mut con)).await
     }
 
@@ -256,7 +289,7 @@ impl Store for RedisStore {
             if let Err(StoreError::Unavailable(_)) = &answer {
                 // The script was sent and may still run when a hung Redis answers again, taking
                 // a lease nobody will use: queue its release right behind it.
-                let mut con = self.conn.clone();
+                let mut con = self.con();
                 let release = ::redis::cmd("EVAL")
                     .arg(scripts::RELEASE_SRC)
                     .arg(2)
@@ -308,6 +341,51 @@ impl Store for RedisStore {
             .arg(leased.version)
             .arg(ms(self.opts.finished_marker));
         Box::pin(async move { applied(self.script("finish_turn", &inv).await?) })
+    }
+
+    fn save_turn<'a>(
+        &'a self,
+        id: &'a str,
+        data: Option<Vec<u8>>,
+        leased: &'a Leased,
+        ttl_secs: u64,
+        result: Option<(&'a ResultUpdate, u64)>,
+    ) -> BoxFuture<'a, Result<(), StoreError>> {
+        // On a cluster the session and result keys live in different slots: two round trips.
+        let (Some((update, retention)), Conn::Single(_)) = (result, &self.conn) else {
+            return Box::pin(async move {
+                match data {
+                    Some(d) => self.commit_turn(id, d, leased, ttl_secs).await?,
+                    None => self.finish_turn(id, leased).await?,
+                }
+                if let Some((update, retention)) = result {
+                    self.record_result(update, retention).await?;
+                }
+                Ok(())
+            });
+        };
+        Box::pin(async move {
+            let mut inv = match &data {
+                Some(_) => self.session_script(&scripts::COMMIT_RECORD, id),
+                None => self.session_script(&scripts::FINISH_RECORD, id),
+            };
+            for k in self.result_keys(update) {
+                inv.key(k);
+            }
+            inv.arg(&leased.lease).arg(leased.version);
+            match data {
+                Some(d) => {
+                    inv.arg(d)
+                        .arg(secs_ms(ttl_secs))
+                        .arg(self.seen_ms(ttl_secs));
+                }
+                None => {
+                    inv.arg(ms(self.opts.finished_marker));
+                }
+            }
+            self.push_result_args(&mut inv, update, retention)?;
+            applied(self.script("save_turn", &inv).await?)
+        })
     }
 
     fn abort_turn(&self, id: &str, leased: &Leased) -> BoxFuture<'_, Result<(), StoreError>> {
@@ -397,7 +475,7 @@ impl Store for RedisStore {
         retention_secs: u64,
     ) -> BoxFuture<'_, Result<(), StoreError>> {
         let update = update.clone();
-        Box::pin(async move { self.record_result_cas(&update, retention_secs).await })
+        Box::pin(async move { self.record_result_fields(&update, retention_secs).await })
     }
 
     fn list_results(
@@ -418,8 +496,8 @@ impl Store for RedisStore {
         flow_id: &str,
         result_id: &str,
     ) -> BoxFuture<'_, Result<Option<ResultRecord>, StoreError>> {
-        let key = self.keys.result(flow_id, result_id);
-        Box::pin(async move { Ok(self.read_result(&key).await?.map(|(record, _)| record)) })
+        let (flow_id, result_id) = (flow_id.to_string(), result_id.to_string());
+        Box::pin(async move { self.read_result(&flow_id, &result_id).await })
     }
 
     fn health(&self) -> BoxFuture<'_, Result<(), StoreError>> {

@@ -1,18 +1,21 @@
-//! Results on Redis: one hash per result (`v` version, `j` the [`ResultRecord`] JSON) with the
-//! retention as TTL, plus two sorted sets per flow: `idx` (scored by creation time, for newest
-//! first listing and cursors) and `exp` (scored by expiry time, so index entries of expired
-//! results are trimmed on every write and the indexes never grow beyond the live results).
+//! Results on Redis: one hash per result, written field by field and never read back on the
+//! write path: `a:<key>` answers (with a sequence number for their order), `v:<name>`
+//! variables, `flow`, `created`, `updated`, `done`; a list of logs beside it (the last 200);
+//! both with the retention as TTL. Two sorted sets per flow index them: `idx` (scored by
+//! creation time, for newest-first listing and cursors) and `exp` (scored by expiry time, so
+//! index entries of expired results are trimmed on every write).
 //!
-//! Updates merge in Rust with [`ResultRecord::apply`] (the same semantics as the memory store)
-//! and are written with a version compare-and-set script; a writer that lost a race reads and
-//! merges again, so concurrent updates of one result never lose answers.
+//! One write is one script call (one round trip). Merge semantics match
+//! [`ResultRecord::apply`]: answers with the same key are replaced, variables merged, a result
+//! is completed once a completing update arrived and it has answers.
+
+use std::collections::HashMap;
+
+use serde_json::Value;
 
 use super::{RedisStore, corrupt, scripts, secs_ms};
+use crate::engine::turn::AnswerRecord;
 use crate::session::{ResultRecord, ResultUpdate, ResultsPage, StoreError};
-
-/// Compare-and-set attempts before giving up with `Busy`. Every round has a winner, so this
-/// bounds the number of concurrent writers of one result that always succeed.
-const MAX_ATTEMPTS: usize = 64;
 
 /// The index score of a result: its creation time in microseconds (exact in a double), or 0
 /// when `created_at` is not RFC 3339. Cursors use the same function, so paging stays stable.
@@ -22,57 +25,140 @@ fn created_score(created_at: &str) -> i64 {
         .unwrap_or(0)
 }
 
-impl RedisStore {
-    /// Reads a result and its version (one round trip).
-    pub(super) async fn read_result(
-        &self,
-        key: &str,
-    ) -> Result<Option<(ResultRecord, u64)>, StoreError> {
-        let cmd = ::redis::cmd("HMGET").arg(key).arg("v").arg("j").clone();
-        let (version, json): (Option<u64>, Option<String>) = self.query("get_result", &cmd).await?;
-        match json {
-            Some(json) => {
-                let record = serde_json::from_str(&json).map_err(|e| corrupt("get_result", e))?;
-                Ok(Some((record, version.unwrap_or(0))))
-            }
-            None => Ok(None),
+/// Rebuilds a record from its hash fields and logs (None when the hash is gone).
+fn parse_record(
+    id: &str,
+    fields: Vec<(String, String)>,
+    logs: Vec<String>,
+) -> Result<Option<ResultRecord>, StoreError> {
+    if fields.is_empty() {
+        return Ok(None);
+    }
+    let mut map: HashMap<String, String> = HashMap::with_capacity(fields.len());
+    let mut answers: Vec<(u64, AnswerRecord)> = Vec::new();
+    let mut variables = serde_json::Map::new();
+    for (k, v) in fields {
+        if let Some(_key) = k.strip_prefix("a:") {
+            let (seq, json) = v.split_once(' ').unwrap_or(("0", &v));
+            let answer: AnswerRecord =
+                serde_json::from_str(json).map_err(|e| corrupt("result answer", e))?;
+            answers.push((seq.parse().unwrap_or(0), answer));
+        } else if let Some(name) = k.strip_prefix("v:") {
+            variables.insert(
+                name.to_string(),
+                serde_json::from_str(&v).map_err(|e| corrupt("result variable", e))?,
+            );
+        } else {
+            map.insert(k, v);
         }
     }
+    answers.sort_by_key(|(seq, _)| *seq);
+    let answers: Vec<AnswerRecord> = answers.into_iter().map(|(_, a)| a).collect();
+    let logs = logs
+        .iter()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .collect();
+    let get = |k: &str| map.get(k).cloned().unwrap_or_default();
+    Ok(Some(ResultRecord {
+        id: id.to_string(),
+        flow_id: get("flow"),
+        created_at: get("created"),
+        updated_at: get("updated"),
+        is_completed: map.contains_key("done") && !answers.is_empty(),
+        has_started: !answers.is_empty(),
+        answers,
+        variables,
+        logs,
+    }))
+}
 
-    /// Applies an update with a read-merge-compare-and-set loop (two round trips when there is
-    /// no contention).
-    pub(super) async fn record_result_cas(
+impl RedisStore {
+    /// Reads records by id (one round trip for the batch).
+    async fn read_results(
+        &self,
+        flow_id: &str,
+        ids: &[&str],
+    ) -> Result<Vec<Option<ResultRecord>>, StoreError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut inv = scripts::GET_RESULTS.prepare_invoke();
+        for id in ids {
+            let key = self.keys.result(flow_id, id);
+            inv.key(&key).key(format!("{key}:logs"));
+        }
+        type Raw = Vec<(Vec<(String, String)>, Vec<String>)>;
+        let raw: Raw = self.script("get_results", &inv).await?;
+        raw.into_iter()
+            .zip(ids)
+            .map(|((fields, logs), id)| parse_record(id, fields, logs))
+            .collect()
+    }
+
+    /// One result, or None when it does not exist (or expired).
+    pub(super) async fn read_result(
+        &self,
+        flow_id: &str,
+        result_id: &str,
+    ) -> Result<Option<ResultRecord>, StoreError> {
+        Ok(self
+            .read_results(flow_id, &[result_id])
+            .await?
+            .pop()
+            .flatten())
+    }
+
+    /// The four keys a result update writes: record, its logs, the two indexes.
+    pub(super) fn result_keys(&self, update: &ResultUpdate) -> [String; 4] {
+        let key = self.keys.result(&update.flow_id, &update.result_id);
+        let [idx, exp] = self.keys.result_indexes(&update.flow_id);
+        [key.clone(), format!("{key}:logs"), idx, exp]
+    }
+
+    /// Appends the RECORD_RESULT arguments of an update to a script invocation.
+    pub(super) fn push_result_args(
+        &self,
+        inv: &mut ::redis::ScriptInvocation<'_>,
+        update: &ResultUpdate,
+        retention_secs: u64,
+    ) -> Result<(), StoreError> {
+        let json = |v: &dyn erased::Json| {
+            v.json()
+                .map_err(|e| StoreError::Other(format!("record_result: {e}")))
+        };
+        inv.arg(secs_ms(retention_secs))
+            .arg(created_score(&update.at))
+            .arg(&update.result_id)
+            .arg(&update.flow_id)
+            .arg(&update.at)
+            .arg(if update.completed { "1" } else { "0" });
+        inv.arg(update.answers.len());
+        for a in &update.answers {
+            inv.arg(format!("a:{}", a.key)).arg(json(a)?);
+        }
+        inv.arg(update.variables.len());
+        for (name, v) in &update.variables {
+            inv.arg(format!("v:{name}")).arg(json(v)?);
+        }
+        inv.arg(update.logs.len());
+        for l in &update.logs {
+            inv.arg(json(l)?);
+        }
+        Ok(())
+    }
+
+    /// Applies an update: one write-only script call.
+    pub(super) async fn record_result_fields(
         &self,
         update: &ResultUpdate,
         retention_secs: u64,
     ) -> Result<(), StoreError> {
-        let key = self.keys.result(&update.flow_id, &update.result_id);
-        let [idx, exp] = self.keys.result_indexes(&update.flow_id);
-        for _ in 0..MAX_ATTEMPTS {
-            let (record, version) = match self.read_result(&key).await? {
-                Some((mut record, version)) => {
-                    record.apply(update);
-                    (record, version)
-                }
-                None => (ResultRecord::new(update), 0),
-            };
-            let json = serde_json::to_string(&record)
-                .map_err(|e| StoreError::Other(format!("record_result: {e}")))?;
-            let mut inv = scripts::RECORD_RESULT.prepare_invoke();
-            inv.key(&key)
-                .key(&idx)
-                .key(&exp)
-                .arg(version)
-                .arg(json)
-                .arg(created_score(&record.created_at))
-                .arg(secs_ms(retention_secs))
-                .arg(&update.result_id);
-            if self.script::<i64>("record_result", &inv).await? == 1 {
-                return Ok(());
-            }
-            tokio::task::yield_now().await;
+        let mut inv = scripts::RECORD_RESULT.prepare_invoke();
+        for k in self.result_keys(update) {
+            inv.key(k);
         }
-        Err(StoreError::Busy)
+        self.push_result_args(&mut inv, update, retention_secs)?;
+        self.script::<i64>("record_result", &inv).await.map(|_| ())
     }
 
     /// One page of a flow's results, newest first. Reads the index in batches and skips entries
@@ -116,26 +202,24 @@ impl RedisStore {
                 .clone();
             let entries: Vec<(String, f64)> = self.query("list_results", &cmd).await?;
             offset += entries.len();
-            let ids: Vec<&String> = entries
+            let ids: Vec<&str> = entries
                 .iter()
                 .filter(|(id, score)| {
                     after
                         .as_ref()
                         .is_none_or(|(cs, cid)| *score < *cs || id < cid)
                 })
-                .map(|(id, _)| id)
+                .map(|(id, _)| id.as_str())
                 .collect();
-            if !ids.is_empty() {
-                let mut inv = scripts::GET_RESULTS.prepare_invoke();
-                for id in &ids {
-                    inv.key(self.keys.result(flow_id, id));
-                }
-                let found: Vec<String> = self.script("list_results", &inv).await?;
-                for json in found.iter().filter(|j| !j.is_empty()) {
-                    page.push(serde_json::from_str(json).map_err(|e| corrupt("list_results", e))?);
-                    if page.len() > limit {
-                        break 'scan;
-                    }
+            for record in self
+                .read_results(flow_id, &ids)
+                .await?
+                .into_iter()
+                .flatten()
+            {
+                page.push(record);
+                if page.len() > limit {
+                    break 'scan;
                 }
             }
             if entries.len() < batch {
@@ -152,6 +236,18 @@ impl RedisStore {
             results: page,
             next_cursor,
         })
+    }
+}
+
+/// JSON encoding of the heterogeneous values passed to the script.
+mod erased {
+    pub trait Json {
+        fn json(&self) -> Result<String, serde_json::Error>;
+    }
+    impl<T: serde::Serialize> Json for T {
+        fn json(&self) -> Result<String, serde_json::Error> {
+            serde_json::to_string(self)
+        }
     }
 }
 

@@ -114,42 +114,112 @@ return 1
     )
 });
 
-/// `KEYS`: record, created index, expiry index. `ARGV`: expected version (0 for a new
-/// record), record JSON, created score (µs), retention ms, result id.
-/// A compare-and-set: returns 0 if the record changed since it was read (the caller merges
-/// again), 1 when written. Also drops index entries whose records have expired and keeps both
-/// indexes alive as long as their longest-lived record.
-pub(super) static RECORD_RESULT: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(
-        r"
-local cur = redis.call('HGET', KEYS[1], 'v') or '0'
-if cur ~= ARGV[1] then return 0 end
-local ret = tonumber(ARGV[4])
-redis.call('HSET', KEYS[1], 'v', string.format('%d', tonumber(ARGV[1]) + 1), 'j', ARGV[2])
-redis.call('PEXPIRE', KEYS[1], ret)
+/// `KEYS`: record hash, its log list, created index, expiry index. `ARGV`: retention ms,
+/// created score, result id, flow id, time (RFC 3339), completed (0/1), then `n` and `n`
+/// answer (field, JSON) pairs, then `m` and `m` variable (field, JSON) pairs, then `l` and `l`
+/// log JSONs. Write-only: answers and variables are hash fields (`a:<key>`, `v:<name>`), so an
+/// update never reads or rewrites the whole result, and concurrent updates cannot lose one
+/// another's answers. Each answer gets a sequence number, so they list in answer order.
+pub(super) static RECORD_RESULT: LazyLock<Script> =
+    LazyLock::new(|| Script::new(&format!("{RECORD_FN}\nreturn record(KEYS, ARGV)\n")));
+
+/// The result update as a Lua function over (keys, args) tables, shared by the standalone
+/// script and the combined save scripts.
+const RECORD_FN: &str = r"
+local function record(K, A)
+local ret = tonumber(A[1])
+redis.call('HSETNX', K[1], 'flow', A[4])
+redis.call('HSETNX', K[1], 'created', A[5])
+redis.call('HSET', K[1], 'updated', A[5])
+if A[6] == '1' then redis.call('HSET', K[1], 'done', '1') end
+local i = 7
+local n = tonumber(A[i]); i = i + 1
+for _ = 1, n do
+  local seq = redis.call('HINCRBY', K[1], 'seq', 1)
+  redis.call('HSET', K[1], A[i], string.format('%d', seq) .. ' ' .. A[i + 1])
+  i = i + 2
+end
+local m = tonumber(A[i]); i = i + 1
+for _ = 1, m do
+  redis.call('HSET', K[1], A[i], A[i + 1])
+  i = i + 2
+end
+local l = tonumber(A[i]); i = i + 1
+if l > 0 then
+  for k = 1, l do redis.call('RPUSH', K[2], A[i + k - 1]) end
+  redis.call('LTRIM', K[2], -200, -1)
+  redis.call('PEXPIRE', K[2], ret)
+end
+redis.call('PEXPIRE', K[1], ret)
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
-redis.call('ZADD', KEYS[2], ARGV[3], ARGV[5])
-redis.call('ZADD', KEYS[3], string.format('%d', now + ret * 1000), ARGV[5])
-local gone = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', string.format('%d', now), 'LIMIT', 0, 256)
-if #gone > 0 then
-  redis.call('ZREM', KEYS[2], unpack(gone))
-  redis.call('ZREM', KEYS[3], unpack(gone))
-end
-for i = 2, 3 do
-  if redis.call('PTTL', KEYS[i]) < ret then redis.call('PEXPIRE', KEYS[i], ret) end
+redis.call('ZADD', K[3], 'NX', A[2], A[3])
+redis.call('ZADD', K[4], string.format('%d', now + ret * 1000), A[3])
+-- Housekeeping on about one write in 16 (cheap enough per turn): trim index entries of
+-- expired results, keep the indexes alive as long as their newest result.
+if now % 16 == 0 or redis.call('PTTL', K[3]) < ret / 2 then
+  local gone = redis.call('ZRANGEBYSCORE', K[4], '-inf', string.format('%d', now), 'LIMIT', 0, 256)
+  if #gone > 0 then
+    redis.call('ZREM', K[3], unpack(gone))
+    redis.call('ZREM', K[4], unpack(gone))
+  end
+  for k = 3, 4 do
+    if redis.call('PTTL', K[k]) < ret then redis.call('PEXPIRE', K[k], ret) end
+  end
 end
 return 1
-",
-    )
+end
+";
+
+/// `KEYS`: state, lease, seen, then the four result keys. `ARGV`: the five COMMIT arguments,
+/// then the RECORD_RESULT arguments. Saves the session and its result update atomically, in
+/// one round trip (single Redis only: the keys of a session and of a result live in different
+/// cluster slots). Returns 0, writing nothing, when the version or the lease does not match.
+pub(super) static COMMIT_RECORD: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(&format!(
+        r"{RECORD_FN}
+local s = redis.call('HMGET', KEYS[1], 'v', 'l')
+if s[1] ~= ARGV[2] or s[2] ~= ARGV[1] then return 0 end
+redis.call('DEL', KEYS[1], KEYS[2])
+redis.call('HSET', KEYS[1], 'v', string.format('%d', tonumber(ARGV[2]) + 1), 'd', ARGV[3])
+redis.call('PEXPIRE', KEYS[1], ARGV[4])
+redis.call('SET', KEYS[3], '1', 'PX', ARGV[5])
+local A = {{}}
+for i = 6, #ARGV do A[#A + 1] = ARGV[i] end
+record({{KEYS[4], KEYS[5], KEYS[6], KEYS[7]}}, A)
+return 1
+"
+    ))
 });
 
-/// `KEYS`: result records (one slot). Returns their JSON, '' for the ones that expired.
+/// `KEYS`: as COMMIT_RECORD. `ARGV`: the three FINISH arguments, then the RECORD_RESULT
+/// arguments. Finishes the session and records its result atomically (single Redis only).
+pub(super) static FINISH_RECORD: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(&format!(
+        r"{RECORD_FN}
+local s = redis.call('HMGET', KEYS[1], 'v', 'l')
+if s[1] ~= ARGV[2] or s[2] ~= ARGV[1] then return 0 end
+redis.call('DEL', KEYS[1], KEYS[2], KEYS[3])
+redis.call('HSET', KEYS[1], 'fin', '1')
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+local A = {{}}
+for i = 4, #ARGV do A[#A + 1] = ARGV[i] end
+record({{KEYS[4], KEYS[5], KEYS[6], KEYS[7]}}, A)
+return 1
+"
+    ))
+});
+
+/// `KEYS`: pairs of (record hash, log list), one slot. Returns, per pair, the hash's fields
+/// (flat) and the logs; an empty field list for results that expired.
 pub(super) static GET_RESULTS: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r"
 local out = {}
-for i, k in ipairs(KEYS) do out[i] = redis.call('HGET', k, 'j') or '' end
+for i = 1, #KEYS, 2 do
+  out[#out + 1] = redis.call('HGETALL', KEYS[i])
+  out[#out + 1] = redis.call('LRANGE', KEYS[i + 1], 0, -1)
+end
 return out
 ",
     )

@@ -1,0 +1,185 @@
+//! The route table and its matcher. Every route of the server is declared once, in [`ROUTES`];
+//! paths are matched segment by segment (`{name}` matches one segment), which is cheaper than a
+//! regex router on the chat API's hot path. CORS preflights answer 204; unknown routes, 404.
+
+use actix_web::{HttpRequest, HttpResponse, web};
+
+use super::{AppState, chat, flows, health, results};
+use crate::error::ApiError;
+
+/// Which handler a route runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Handler {
+    ContinueChat,
+    StartTypebot,
+    StartMozbot,
+    PreviewStart,
+    ClientLogs,
+    ListFlows,
+    PublishFlow,
+    GetFlow,
+    UnpublishFlow,
+    Results,
+    ResultsCsv,
+    Health,
+    Ready,
+    OpenApi,
+}
+
+/// Every route: method, path pattern, handler. The hottest route comes first.
+pub const ROUTES: &[(&str, &str, Handler)] = &[
+    (
+        "POST",
+        "/api/v1/sessions/{sessionId}/continueChat",
+        Handler::ContinueChat,
+    ),
+    (
+        "POST",
+        "/api/v1/typebots/{publicId}/startChat",
+        Handler::StartTypebot,
+    ),
+    (
+        "POST",
+        "/api/v1/mozbots/{publicId}/startChat",
+        Handler::StartMozbot,
+    ),
+    (
+        "POST",
+        "/api/v1/typebots/{id}/preview/startChat",
+        Handler::PreviewStart,
+    ),
+    (
+        "POST",
+        "/api/v1/sessions/{sessionId}/clientLogs",
+        Handler::ClientLogs,
+    ),
+    (
+        "POST",
+        "/api/v2/sessions/{sessionId}/clientLogs",
+        Handler::ClientLogs,
+    ),
+    ("GET", "/api/v1/flows", Handler::ListFlows),
+    ("PUT", "/api/v1/flows/{id}", Handler::PublishFlow),
+    ("GET", "/api/v1/flows/{id}", Handler::GetFlow),
+    ("DELETE", "/api/v1/flows/{id}", Handler::UnpublishFlow),
+    ("GET", "/api/v1/flows/{id}/results", Handler::Results),
+    ("GET", "/api/v1/flows/{id}/results.csv", Handler::ResultsCsv),
+    ("GET", "/healthz", Handler::Health),
+    ("GET", "/api/healthz", Handler::Health),
+    ("GET", "/readyz", Handler::Ready),
+    ("GET", "/openapi.yaml", Handler::OpenApi),
+];
+
+/// Matches a request path; returns the handler and the path parameters (percent-decoded).
+pub fn find(method: &str, path: &str) -> Option<(Handler, Vec<String>)> {
+    let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    'routes: for (m, pattern, handler) in ROUTES {
+        if *m != method {
+            continue;
+        }
+        let pat = pattern.trim_start_matches('/');
+        if pat.split('/').count() != segments.len() {
+            continue;
+        }
+        let mut params = Vec::new();
+        for (p, s) in pat.split('/').zip(&segments) {
+            if p.starts_with('{') {
+                if s.is_empty() {
+                    continue 'routes;
+                }
+                params.push(percent_decode(s));
+            } else if p != *s {
+                continue 'routes;
+            }
+        }
+        return Some((*handler, params));
+    }
+    None
+}
+
+fn percent_decode(s: &str) -> String {
+    if !s.contains('%') {
+        return s.to_string();
+    }
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%'
+            && i + 2 < b.len()
+            && let Ok(v) = u8::from_str_radix(&s[i + 1..i + 3], 16)
+        {
+            out.push(v);
+            i += 3;
+            continue;
+        }
+        out.push(b[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// The one service behind every path.
+pub async fn dispatch(
+    req: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+) -> HttpResponse {
+    let method = req.method().as_str().to_string();
+    let Some((handler, params)) = find(&method, req.path()) else {
+        if method == "OPTIONS" {
+            return HttpResponse::NoContent().finish();
+        }
+        return actix_web::ResponseError::error_response(&ApiError::route_not_found());
+    };
+    let p = params.into_iter().next().unwrap_or_default();
+    let result = match handler {
+        Handler::ContinueChat => chat::continue_chat(&req, payload, &state, &p).await,
+        Handler::StartTypebot => {
+            chat::start(&req, payload, &state, &p, crate::service::BotKey::Typebot).await
+        }
+        Handler::StartMozbot => {
+            chat::start(&req, payload, &state, &p, crate::service::BotKey::Mozbot).await
+        }
+        Handler::PreviewStart => chat::preview_start(&req, payload, &state, &p).await,
+        Handler::ClientLogs => chat::client_logs(&req, payload, &state, &p).await,
+        Handler::ListFlows => flows::list(&req, &state).await,
+        Handler::PublishFlow => flows::publish(&req, payload, &state, &p).await,
+        Handler::GetFlow => flows::get_one(&req, &state, &p).await,
+        Handler::UnpublishFlow => flows::unpublish(&req, &state, &p).await,
+        Handler::Results => results::list(&req, &state, &p).await,
+        Handler::ResultsCsv => results::csv(&req, &state, &p).await,
+        Handler::Health => Ok(health::healthz()),
+        Handler::Ready => Ok(health::readyz(&state).await),
+        Handler::OpenApi => Ok(health::openapi()),
+    };
+    result.unwrap_or_else(|e| actix_web::ResponseError::error_response(&e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn routes_match_by_segment() {
+        assert_eq!(
+            find("POST", "/api/v1/sessions/abc/continueChat"),
+            Some((Handler::ContinueChat, vec!["abc".into()]))
+        );
+        assert_eq!(
+            find("GET", "/api/v1/flows/x/results.csv"),
+            Some((Handler::ResultsCsv, vec!["x".into()]))
+        );
+        assert_eq!(
+            find("GET", "/api/v1/flows"),
+            Some((Handler::ListFlows, vec![]))
+        );
+        assert_eq!(find("POST", "/api/v1/sessions//continueChat"), None);
+        assert_eq!(find("GET", "/api/v1/sessions/abc/continueChat"), None);
+        assert_eq!(find("GET", "/nope"), None);
+        assert_eq!(
+            find("PUT", "/api/v1/flows/a%20b"),
+            Some((Handler::PublishFlow, vec!["a b".into()]))
+        );
+    }
+}
