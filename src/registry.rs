@@ -64,12 +64,13 @@ impl Registry {
     }
 
     /// Validates, compiles and publishes a bot. `id`, when given, must match (or fill in) the
-    /// bot's own id; the public id is the bot's `publicId`, else `fallback_public_id`, else id.
+    /// bot's own id; a bot without an id takes `fallback_name` (its file name). The public id
+    /// is the bot's `publicId`, else its id.
     pub async fn publish(
         &self,
         json: &Value,
         id: Option<&str>,
-        fallback_public_id: Option<&str>,
+        fallback_name: Option<&str>,
     ) -> Result<PublishOutcome, PublishError> {
         let mut json = json.clone();
         let obj = json
@@ -88,15 +89,19 @@ impl Registry {
             }
             (Some(p), _) => p.to_string(),
             (None, Some(o)) => o,
-            (None, None) => return Err(PublishError::BadId("the bot has no id".into())),
+            (None, None) => match fallback_name {
+                Some(name) => name.to_string(),
+                None => return Err(PublishError::BadId("the bot has no id".into())),
+            },
         };
         obj.insert("id".into(), Value::String(flow_id.clone()));
+        // Public id: the bot's own, else its id (which, for a file without an id, is the file
+        // name).
         let public_id = obj
             .get("publicId")
             .and_then(Value::as_str)
             .filter(|s| !s.is_empty())
             .map(str::to_string)
-            .or_else(|| fallback_public_id.map(str::to_string))
             .unwrap_or_else(|| flow_id.clone());
         obj.insert("publicId".into(), Value::String(public_id.clone()));
         if !valid_id(&flow_id) || !valid_id(&public_id) {

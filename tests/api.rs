@@ -2143,3 +2143,103 @@ async fn progress_and_dynamic_theme_follow_the_theme_and_the_variables() {
     let (_, s) = start(&app, "plain-theme", json!({})).await;
     assert!(s.get("progress").is_none() && s.get("dynamicTheme").is_none());
 }
+
+// ------------------------------------------------------------------------------------------
+// Start props, public ids of bundled bots, client logs during a turn
+// ------------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn live_starts_ask_the_page_to_inject_the_bots_trackers_first() {
+    let app = spawn_app().await;
+    let mut b = bot(
+        "tracked",
+        json!([
+            {"id": "ga", "type": "Google Analytics", "options": {"trackingId": "G-TEST123", "action": "start"}},
+            {"id": "px", "type": "Pixel", "options": {"pixelId": "42", "eventType": "Lead"}},
+            input("q", "text input", "v-a")
+        ]),
+        json!([var("v-a", "A")]),
+    );
+    b["settings"] = json!({"metadata": {"googleTagManagerId": "GTM-XYZ", "customHeadCode": "<meta name=\"x\" content=\"y\">"}});
+    publish(&app, &b).await;
+    let (status, body) = start(&app, "tracked", json!({})).await;
+    assert_eq!(status, 200, "{body}");
+    let actions = body["clientSideActions"].as_array().expect("actions");
+    assert_eq!(actions[0]["type"], "startPropsToInject", "{body}");
+    assert_eq!(
+        actions[0]["startPropsToInject"],
+        json!({"googleAnalyticsId": "G-TEST123", "pixelIds": ["42"], "gtmId": "GTM-XYZ",
+               "customHeadCode": "<meta name=\"x\" content=\"y\">"})
+    );
+    assert_eq!(actions[1]["type"], "googleAnalytics");
+    assert_eq!(actions[2]["type"], "pixel");
+    // Previews never inject anything.
+    let (status, body) = preview(&app, "tracked", Some(common::TOKEN), json!({})).await;
+    assert_eq!(status, 200, "{body}");
+    let none = body["clientSideActions"]
+        .as_array()
+        .is_none_or(|a| a.iter().all(|x| x["type"] != "startPropsToInject"));
+    assert!(none, "{body}");
+}
+
+#[tokio::test]
+async fn bundled_bots_are_reached_by_public_id_then_id_then_file_name() {
+    let dir = std::env::temp_dir().join(format!("tessera-flows-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let mut with_public = greeter("id-one");
+    with_public["publicId"] = json!("public-one");
+    let without_public = greeter("id-two");
+    let mut without_id = greeter("ignored");
+    without_id.as_object_mut().expect("object").remove("id");
+    for (name, b) in [
+        ("one.json", &with_public),
+        ("two.json", &without_public),
+        ("three.json", &without_id),
+    ] {
+        std::fs::write(dir.join(name), b.to_string()).expect("write");
+    }
+    let app = spawn_app_with(|c| c.flows = Some(dir.clone())).await;
+    for public_id in ["public-one", "id-two", "three"] {
+        let (status, body) = start(&app, public_id, json!({})).await;
+        assert_eq!(status, 200, "{public_id}: {body}");
+    }
+    let (status, _) = start(&app, "one", json!({})).await;
+    assert_eq!(
+        status, 404,
+        "a bot with a public id is not reached by its file name"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[tokio::test]
+async fn client_logs_are_accepted_while_a_turn_of_the_session_runs() {
+    let slow = slow_server(Duration::from_millis(800)).await;
+    let app = spawn_app_with(|c| c.http_allowed_hosts = vec!["127.0.0.1".into()]).await;
+    let b = bot(
+        "logs-busy",
+        json!([
+            input("q1", "text input", "v-a"),
+            {"id": "http", "type": "Webhook", "options": {"webhook": {"url": slow, "method": "GET"}}},
+            input("q2", "text input", "v-b")
+        ]),
+        json!([var("v-a", "A"), var("v-b", "B")]),
+    );
+    publish(&app, &b).await;
+    let (_, body) = start(&app, "logs-busy", json!({})).await;
+    let sid = session_id(&body);
+    let turn = {
+        let client = app.client.clone();
+        let url = format!("{}/api/v1/sessions/{sid}/continueChat", app.base);
+        tokio::spawn(async move { client.post(url).json(&json!({"message": "a"})).send().await })
+    };
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let (status, body) = app
+        .post(
+            &format!("/api/v2/sessions/{sid}/clientLogs"),
+            &json!({"clientLogs": [{"status": "info", "description": "during the turn"}]}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let r = turn.await.expect("task").expect("turn");
+    assert_eq!(r.status().as_u16(), 200);
+}

@@ -276,6 +276,69 @@ mod cases {
         assert_eq!(s.begin_turn(&id(), 1000).await.unwrap(), Loaded::Missing);
     }
 
+    pub async fn peek_reads_active_sessions_without_taking_the_lease(b: &Backend) {
+        let s = &*b.store;
+        let sid = id();
+        assert_eq!(s.peek(&sid).await.unwrap(), None);
+        s.create(&sid, b"x".to_vec(), 60).await.unwrap();
+        assert_eq!(s.peek(&sid).await.unwrap(), Some(b"x".to_vec()));
+        let l = active(s, &sid).await;
+        // A running turn does not hide the session, and peeking does not disturb the turn.
+        assert_eq!(s.peek(&sid).await.unwrap(), Some(b"x".to_vec()));
+        s.finish_turn(&sid, &l).await.unwrap();
+        assert_eq!(s.peek(&sid).await.unwrap(), None);
+    }
+
+    pub async fn saving_a_turn_records_its_result_only_when_the_save_applies(b: &Backend) {
+        let s = &*b.store;
+        let (sid, flow, rid) = (id(), id(), id());
+        s.create(&sid, b"v1".to_vec(), 60).await.unwrap();
+        let l = active(s, &sid).await;
+        let u1 = update(
+            &flow,
+            &rid,
+            "2024-05-01T10:00:00Z",
+            &[("q1", "a")],
+            &[("x", "1")],
+            false,
+        );
+        s.save_turn(&sid, Some(b"v2".to_vec()), &l, 60, Some((&u1, 3600)))
+            .await
+            .unwrap();
+        assert_eq!(
+            s.get_result(&flow, &rid).await.unwrap(),
+            Some(ResultRecord::new(&u1))
+        );
+        // A stale save (the lease it held is gone) changes neither the session nor the result.
+        let u2 = update(
+            &flow,
+            &rid,
+            "2024-05-01T10:01:00Z",
+            &[("q2", "b")],
+            &[],
+            true,
+        );
+        assert_eq!(
+            s.save_turn(&sid, Some(b"late".to_vec()), &l, 60, Some((&u2, 3600)))
+                .await,
+            Err(StoreError::Busy)
+        );
+        assert_eq!(
+            s.get_result(&flow, &rid).await.unwrap(),
+            Some(ResultRecord::new(&u1))
+        );
+        let l2 = active(s, &sid).await;
+        assert_eq!(l2.data, b"v2");
+        // Finishing saves the last result update with it.
+        s.save_turn(&sid, None, &l2, 60, Some((&u2, 3600)))
+            .await
+            .unwrap();
+        assert_eq!(s.begin_turn(&sid, 1000).await.unwrap(), Loaded::Finished);
+        let mut expected = ResultRecord::new(&u1);
+        expected.apply(&u2);
+        assert_eq!(s.get_result(&flow, &rid).await.unwrap(), Some(expected));
+    }
+
     pub async fn a_leased_session_is_busy_until_released_or_the_lease_ends(b: &Backend) {
         let s = &*b.store;
         let sid = id();
@@ -664,6 +727,8 @@ macro_rules! contract_suite {
 
 contract_suite!(
     a_turn_round_trip_saves_bumps_the_version_and_refreshes_the_ttl,
+    peek_reads_active_sessions_without_taking_the_lease,
+    saving_a_turn_records_its_result_only_when_the_save_applies,
     a_leased_session_is_busy_until_released_or_the_lease_ends,
     stale_or_foreign_commits_are_busy_and_change_nothing,
     racing_turns_have_exactly_one_winner,

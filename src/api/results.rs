@@ -29,10 +29,7 @@ pub async fn csv(req: &HttpRequest, state: &AppState, id: &str) -> Result<HttpRe
     let mut all = Vec::new();
     let mut cursor: Option<String> = None;
     loop {
-        let page = state
-            .store
-            .list_results(id, cursor.as_deref(), 500)
-            .await?;
+        let page = state.store.list_results(id, cursor.as_deref(), 500).await?;
         all.extend(page.results);
         match page.next_cursor {
             Some(c) if all.len() < 100_000 => cursor = Some(c),

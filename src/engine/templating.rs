@@ -172,8 +172,9 @@ fn json_inner(value: &VarValue) -> String {
     }
 }
 
-/// Runs inline code; on failure returns the code with its variables substituted.
-fn eval_inline(code: &str, scope: &mut Scope<'_>, opts: Opts) -> String {
+/// Bot code as a sandbox function body: variables referenced by id, and `return` prepended
+/// unless the code already returns.
+pub fn function_body(code: &str, scope: &mut Scope<'_>) -> String {
     let with_ids = parse(
         code,
         scope,
@@ -182,11 +183,16 @@ fn eval_inline(code: &str, scope: &mut Scope<'_>, opts: Opts) -> String {
             take_latest: false,
         },
     );
-    let body = if with_ids.contains("return ") {
+    if with_ids.contains("return ") {
         with_ids
     } else {
         format!("return {with_ids}")
-    };
+    }
+}
+
+/// Runs inline code; on failure returns the code with its variables substituted.
+fn eval_inline(code: &str, scope: &mut Scope<'_>, opts: Opts) -> String {
+    let body = function_body(code, scope);
     match scope.run_js(&body) {
         Ok(out) => js_display(&out.value),
         Err(_) => parse(

@@ -17,11 +17,30 @@ pub enum TurnStatus {
     Completed,
     /// The turn was cut short (step budget exhausted, a target missing...).
     Failed,
+    /// Ended from outside (an execution cancelled through an API); the engine itself never
+    /// produces it.
+    Aborted,
 }
 
 impl TurnStatus {
     pub fn is_finished(self) -> bool {
-        matches!(self, TurnStatus::Completed | TurnStatus::Failed)
+        matches!(
+            self,
+            TurnStatus::Completed | TurnStatus::Failed | TurnStatus::Aborted
+        )
+    }
+
+    /// The execution status of the engine trigger API (`waiting_input`, `waiting_time`,
+    /// `completed`, `failed`, `aborted`): waiting for a client action counts as waiting for
+    /// input, since the next call to resume carries it.
+    pub fn execution_status(self) -> &'static str {
+        match self {
+            TurnStatus::WaitingInput | TurnStatus::WaitingAction => "waiting_input",
+            TurnStatus::WaitingTime => "waiting_time",
+            TurnStatus::Completed => "completed",
+            TurnStatus::Failed => "failed",
+            TurnStatus::Aborted => "aborted",
+        }
     }
 }
 

@@ -181,3 +181,24 @@ pub const FORGE_TYPES: &[&str] = &[
 pub fn lenient<T: for<'de> Deserialize<'de> + Default>(v: Option<&Value>) -> T {
     v.and_then(|v| T::deserialize(v).ok()).unwrap_or_default()
 }
+
+/// The `paths` of an input item (cards: one per button, each with its `outgoingEdgeId`); none
+/// for items without paths.
+pub fn item_paths(item: &Value) -> impl Iterator<Item = &Value> {
+    item.get("paths")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+}
+
+/// The string at `key` of an options object, when there is one.
+pub fn str_opt(v: Option<&Value>, key: &str) -> Option<String> {
+    v.and_then(|o| o.get(key))
+        .and_then(Value::as_str)
+        .map(str::to_string)
+}
+
+/// The boolean at `key` of an options object, when there is one.
+pub fn bool_opt(v: Option<&Value>, key: &str) -> Option<bool> {
+    v.and_then(|o| o.get(key)).and_then(Value::as_bool)
+}

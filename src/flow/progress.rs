@@ -40,7 +40,7 @@ use std::sync::OnceLock;
 
 use serde_json::Value;
 
-use super::block::{BlockKind, Logic};
+use super::block::{BlockKind, Logic, item_paths};
 use super::compile::{CompiledFlow, Target};
 
 /// What the progress walk finds from one block, within its own flow.
@@ -158,12 +158,7 @@ pub fn edge_ids(flow: &CompiledFlow, ix: u32) -> Vec<&str> {
         BlockKind::Input(input) => {
             for item in &input.items {
                 out.extend(item.get("outgoingEdgeId").and_then(Value::as_str));
-                for p in item
-                    .get("paths")
-                    .and_then(Value::as_array)
-                    .into_iter()
-                    .flatten()
-                {
+                for p in item_paths(item) {
                     out.extend(p.get("outgoingEdgeId").and_then(Value::as_str));
                 }
             }

@@ -46,6 +46,16 @@ fn string_at(v: &Value, path: &[&str]) -> Option<String> {
     at(v, path).and_then(Value::as_str).map(str::to_string)
 }
 
+/// The strings of the array at `path` (other items skipped); None when there is no array.
+fn strings_at(v: &Value, path: &[&str]) -> Option<Vec<String>> {
+    at(v, path).and_then(Value::as_array).map(|a| {
+        a.iter()
+            .filter_map(Value::as_str)
+            .map(str::to_string)
+            .collect()
+    })
+}
+
 impl FlowSettings {
     pub fn from_json(settings: &Value, theme: &Value) -> Self {
         let general = at(settings, &["general"]);
@@ -88,27 +98,13 @@ impl FlowSettings {
             progress_enabled: at(theme, &["general", "progressBar", "isEnabled"])
                 .and_then(Value::as_bool)
                 == Some(true),
-            allowed_origins: at(settings, &["security", "allowedOrigins"])
-                .and_then(Value::as_array)
-                .map(|a| {
-                    a.iter()
-                        .filter_map(Value::as_str)
-                        .map(str::to_string)
-                        .collect()
-                })
+            allowed_origins: strings_at(settings, &["security", "allowedOrigins"])
                 .unwrap_or_default(),
             remember_user,
             dynamic_theme,
             session_ttl_seconds: at(settings, &["tessera", "sessionTtlSeconds"])
                 .and_then(Value::as_u64),
-            prefillable: at(settings, &["tessera", "prefillableVariables"])
-                .and_then(Value::as_array)
-                .map(|a| {
-                    a.iter()
-                        .filter_map(Value::as_str)
-                        .map(str::to_string)
-                        .collect()
-                }),
+            prefillable: strings_at(settings, &["tessera", "prefillableVariables"]),
             wire: Value::Object(wire),
         }
     }

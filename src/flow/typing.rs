@@ -3,22 +3,15 @@
 
 use serde_json::{Map, Value};
 
-use super::block::{BlockKind, Bubble, FORGE_TYPES, Input, InputKind, Integration, Logic, lenient};
+use super::block::{
+    BlockKind, Bubble, FORGE_TYPES, Input, InputKind, Integration, Logic, bool_opt, lenient,
+    str_opt,
+};
 use super::compile::{EventKind, FlowEvent, ReplyEventVars};
 use super::issues::{Issue, Location};
 use super::model::{BlockDef, EventDef};
 use super::options::{AbTestOptions, Condition, ConditionItem};
 use super::wire;
-
-fn str_opt(v: Option<&Value>, key: &str) -> Option<String> {
-    v.and_then(|o| o.get(key))
-        .and_then(Value::as_str)
-        .map(str::to_string)
-}
-
-fn bool_opt(v: Option<&Value>, key: &str) -> Option<bool> {
-    v.and_then(|o| o.get(key)).and_then(Value::as_bool)
-}
 
 /// Types one block, pushing warnings for what cannot run.
 pub fn type_block(b: &BlockDef, issues: &mut Vec<Issue>) -> BlockKind {

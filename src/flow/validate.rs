@@ -5,7 +5,7 @@ use std::collections::HashSet;
 
 use serde_json::Value;
 
-use super::block::{BlockKind, InputKind, Integration, Logic};
+use super::block::{BlockKind, InputKind, Integration, Logic, item_paths};
 use super::compile::CompiledFlow;
 use super::issues::{Issue, Location};
 
@@ -40,12 +40,7 @@ pub fn check(flow: &CompiledFlow, issues: &mut Vec<Issue>) {
                             .map(str::to_string),
                         issues,
                     );
-                    for path in item
-                        .get("paths")
-                        .and_then(Value::as_array)
-                        .into_iter()
-                        .flatten()
-                    {
+                    for path in item_paths(item) {
                         check_edge(
                             here(),
                             &path

@@ -1,4 +1,6 @@
-//! startChat, preview startChat, continueChat and clientLogs.
+//! startChat, preview startChat and continueChat: resolve the bot, check the origin, run the
+//! turn, save the session. Idempotency (`idempotency.rs`) wraps each call; what a turn writes to
+//! its result, and clientLogs, live in `results.rs`.
 
 use std::sync::Arc;
 
@@ -6,78 +8,16 @@ use chrono::Utc;
 use serde_json::{Map, Value, json};
 
 use super::response::{self, bot_object, turn_fields};
-use super::wire::{ClientLogsRequest, ContinueChatRequest, StartChatRequest, parse_body};
+use super::results::{result_update, vars_digest};
+use super::wire::{ContinueChatRequest, StartChatRequest, parse_body};
 use super::{BotKey, ChatService, Reply, RequestCtx};
-use crate::engine::{Message, SessionState, StartParams, TextFormat, TurnOutput};
+use crate::engine::{Message, SessionState, StartParams, TextFormat};
 use crate::error::ApiError;
 use crate::flow::CompiledFlow;
 use crate::ids::{is_plausible_id, new_id};
-use crate::session::{Loaded, ResultUpdate, StoredResponse};
+use crate::session::Loaded;
 
 impl ChatService {
-    /// Runs `f` once per Idempotency-Key: a retry with the same key and body gets the stored
-    /// response; the same key with another body gets 409 `idempotency_conflict`.
-    async fn idempotent(
-        &self,
-        scope: &str,
-        ctx: &RequestCtx,
-        f: impl Future<Output = Result<Value, ApiError>>,
-    ) -> Reply {
-        let Some(key) = ctx.idempotency_key.as_ref().map(|k| format!("{scope}:{k}")) else {
-            return to_reply(f.await);
-        };
-        // Claim the key before running, so concurrent retries cannot all run the request.
-        let pending = StoredResponse {
-            fingerprint: ctx.fingerprint.clone(),
-            status: PENDING,
-            body: String::new(),
-        };
-        let claim_ttl = (self.config.turn_lease_ms / 1000).max(60);
-        loop {
-            match self.store.idempotency_put(&key, &pending, claim_ttl).await {
-                Ok(true) => break,
-                Ok(false) => {}
-                Err(e) => return error_reply(&ApiError::from(e)),
-            }
-            match self.store.idempotency_get(&key).await {
-                Ok(Some(stored)) if stored.fingerprint != ctx.fingerprint => {
-                    return error_reply(&ApiError::idempotency_conflict());
-                }
-                Ok(Some(stored)) if stored.status == PENDING => {
-                    return error_reply(&ApiError::request_in_progress());
-                }
-                Ok(Some(stored)) => {
-                    return Reply {
-                        status: stored.status,
-                        body: stored.body,
-                    };
-                }
-                // Expired between the two calls: claim again.
-                Ok(None) => continue,
-                Err(e) => return error_reply(&ApiError::from(e)),
-            }
-        }
-        let reply = to_reply(f.await);
-        // Transient failures (busy, unavailable, server errors) are not remembered: a retry
-        // must be able to succeed.
-        let outcome = if reply.status != 409 && reply.status < 500 {
-            let stored = StoredResponse {
-                fingerprint: ctx.fingerprint.clone(),
-                status: reply.status,
-                body: reply.body.clone(),
-            };
-            self.store
-                .idempotency_replace(&key, &stored, self.config.idempotency_ttl_secs)
-                .await
-        } else {
-            self.store.idempotency_release(&key).await
-        };
-        if let Err(e) = outcome {
-            tracing::warn!(error = %e, "could not store idempotent response");
-        }
-        reply
-    }
-
     pub async fn start_chat(
         &self,
         public_id: &str,
@@ -162,7 +102,18 @@ impl ChatService {
         session_id: Option<String>,
     ) -> Result<Value, ApiError> {
         let registering = params.only_registering;
-        let (state, out) = self.engine.start(flow.clone(), params, result_id).await?;
+        let (state, mut out) = self.engine.start(flow.clone(), params, result_id).await?;
+        // Live starts first ask the embedding page to load the bot's trackers and head code.
+        if let Some(props) = flow
+            .start_props
+            .as_ref()
+            .filter(|_| !preview && !registering)
+        {
+            out.actions.insert(
+                0,
+                json!({"type": "startPropsToInject", "startPropsToInject": props}),
+            );
+        }
         let session_id = session_id.unwrap_or_else(new_id);
         let waiting = response::is_waiting(&out) || registering;
         if waiting {
@@ -286,48 +237,6 @@ impl ChatService {
         Ok(Value::Object(o))
     }
 
-    /// Saves client-side logs on the session's result.
-    pub async fn client_logs(&self, session_id: &str, body: &[u8]) -> Result<Value, ApiError> {
-        let req: ClientLogsRequest = parse_body(body)?;
-        let leased = match self.store.begin_turn(session_id, 2_000).await? {
-            Loaded::Active(l) => l,
-            _ => return Err(ApiError::session_not_found()),
-        };
-        let state = SessionState::decode(&leased.data);
-        let _ = self.store.abort_turn(session_id, &leased).await;
-        let state = state
-            .map_err(|e| ApiError::internal(format!("stored session could not be read: {e}")))?;
-        let Some(result_id) = state.result_id() else {
-            return Err(ApiError::new(404, "result_not_found", "Result not found."));
-        };
-        let logs: Vec<Value> = req
-            .client_logs
-            .iter()
-            .map(|l| {
-                let mut v = serde_json::to_value(l).unwrap_or(Value::Null);
-                if let Some(d) = v.get_mut("details")
-                    && d.to_string().len() > 4096
-                {
-                    *d = Value::String(d.to_string().chars().take(4096).collect());
-                }
-                v
-            })
-            .collect();
-        let update = ResultUpdate {
-            flow_id: state.root().flow.id.clone(),
-            result_id: result_id.to_string(),
-            at: Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
-            answers: Vec::new(),
-            variables: Map::new(),
-            logs,
-            completed: false,
-        };
-        self.store
-            .record_result(&update, self.config.results_retention_secs)
-            .await?;
-        Ok(json!({"message": "Logs successfully saved."}))
-    }
-
     fn ttl(&self, flow: &CompiledFlow) -> u64 {
         flow.settings
             .session_ttl_seconds
@@ -365,113 +274,12 @@ impl ChatService {
             Err(ApiError::origin_not_allowed())
         }
     }
-
-    /// Remember-user: reuse an existing result of this bot (its variables prefill the new
-    /// session); otherwise a fresh result id. A result of another bot is never reused.
-    async fn resolve_result(
-        &self,
-        flow: &CompiledFlow,
-        requested: Option<&str>,
-        prefilled: &mut Map<String, Value>,
-    ) -> Result<String, ApiError> {
-        if let Some(rid) = requested.filter(|_| flow.settings.remember_user)
-            && let Some(existing) = self.store.get_result(&flow.id, rid).await?
-        {
-            for (k, v) in existing.variables {
-                prefilled.entry(k).or_insert(v);
-            }
-            return Ok(existing.id);
-        }
-        Ok(new_id())
-    }
-
-    async fn record(
-        &self,
-        flow: &CompiledFlow,
-        state: &SessionState,
-        out: &TurnOutput,
-        changed: bool,
-    ) {
-        let Some(update) = result_update(flow, state, out, changed) else {
-            return;
-        };
-        if let Err(e) = self
-            .store
-            .record_result(&update, self.config.results_retention_secs)
-            .await
-        {
-            tracing::warn!(error = %e, result = %update.result_id, "could not record result");
-        }
-    }
-}
-
-/// What a turn adds to the session's result; None when the turn changed nothing a result holds
-/// (no answer, no log, no variable change, not finished) or the session has no result.
-fn result_update(
-    flow: &CompiledFlow,
-    state: &SessionState,
-    out: &TurnOutput,
-    changed: bool,
-) -> Option<ResultUpdate> {
-    let result_id = state.result_id()?;
-    let completed = !response::is_waiting(out);
-    if !changed && out.answers.is_empty() && out.logs.is_empty() && !completed {
-        return None;
-    }
-    let root = state.root();
-    let mut variables = Map::new();
-    for d in flow.variables.iter().filter(|d| !d.is_session) {
-        if let Some(v) = root.vars.get(&d.id) {
-            variables.insert(d.name.clone(), v.to_json());
-        }
-    }
-    Some(ResultUpdate {
-        flow_id: flow.id.clone(),
-        result_id: result_id.to_string(),
-        at: Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
-        answers: out.answers.clone(),
-        variables,
-        logs: out
-            .logs
-            .iter()
-            .filter_map(|l| serde_json::to_value(l).ok())
-            .collect(),
-        completed,
-    })
 }
 
 fn encode(state: &SessionState) -> Result<Vec<u8>, ApiError> {
     state
         .encode()
         .map_err(|e| ApiError::internal(format!("session could not be encoded: {e}")))
-}
-
-/// A cheap digest of the root frame's variables, to tell whether a turn changed any.
-fn vars_digest(state: &SessionState) -> u64 {
-    use std::hash::{Hash, Hasher};
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    state.root().vars.hash(&mut h);
-    h.finish()
-}
-
-/// Status of a claimed key whose request is still running.
-const PENDING: u16 = 0;
-
-fn to_reply(r: Result<Value, ApiError>) -> Reply {
-    match r {
-        Ok(v) => Reply {
-            status: 200,
-            body: v.to_string(),
-        },
-        Err(e) => error_reply(&e),
-    }
-}
-
-fn error_reply(e: &ApiError) -> Reply {
-    Reply {
-        status: e.status,
-        body: e.body().to_string(),
-    }
 }
 
 fn start_params(

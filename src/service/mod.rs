@@ -3,7 +3,9 @@
 //! Handlers only translate HTTP to these calls and back.
 
 mod chat;
+mod idempotency;
 pub mod response;
+mod results;
 pub mod wire;
 
 use std::sync::Arc;

@@ -5,7 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{BoxFuture, StoreError};
+use super::{BoxFuture, StoreError, ready};
 
 /// The published pointer of one flow.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -52,10 +52,6 @@ pub struct MemoryFlowStore {
 struct MemInner {
     revisions: std::collections::HashMap<(String, String), String>,
     by_flow: std::collections::HashMap<String, Published>,
-}
-
-fn ready<T: Send + 'static>(v: T) -> BoxFuture<'static, T> {
-    Box::pin(std::future::ready(v))
 }
 
 impl MemoryFlowStore {

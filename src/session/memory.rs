@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use super::{
     BoxFuture, EXPIRED_GRACE_SECS, FINISHED_MARKER_SECS, Leased, Loaded, ResultRecord,
-    ResultUpdate, ResultsPage, Store, StoreError, StoredResponse,
+    ResultUpdate, ResultsPage, Store, StoreError, StoredResponse, ready,
 };
 
 enum Entry {
@@ -51,10 +51,6 @@ impl Default for MemoryStore {
             expired_grace: secs(EXPIRED_GRACE_SECS),
         }
     }
-}
-
-fn ready<T: Send + 'static>(v: T) -> BoxFuture<'static, T> {
-    Box::pin(std::future::ready(v))
 }
 
 fn poisoned<T>(_: T) -> StoreError {
@@ -239,6 +235,15 @@ impl Store for MemoryStore {
                 forget: now + self.finished_marker,
             };
             Ok(())
+        }))
+    }
+
+    fn peek(&self, id: &str) -> BoxFuture<'_, Result<Option<Vec<u8>>, StoreError>> {
+        ready(self.with(|g, now| {
+            Ok(match g.sessions.get(id) {
+                Some(Entry::Active { data, expires, .. }) if *expires > now => Some(data.clone()),
+                _ => None,
+            })
         }))
     }
 

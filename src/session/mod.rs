@@ -24,6 +24,11 @@ pub use results::{ResultRecord, ResultUpdate, ResultsPage};
 
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
+/// An already completed future: how the in-memory stores answer.
+fn ready<T: Send + 'static>(v: T) -> BoxFuture<'static, T> {
+    Box::pin(std::future::ready(v))
+}
+
 /// How long the "finished" marker of a completed session is kept.
 pub const FINISHED_MARKER_SECS: u64 = 3600;
 /// How long after expiry a session is still reported as "expired" rather than unknown.
@@ -101,17 +106,11 @@ pub trait Store: Send + Sync {
         ttl_secs: u64,
         result: Option<(&'a ResultUpdate, u64)>,
     ) -> BoxFuture<'a, Result<(), StoreError>> {
-        Box::pin(async move {
-            match data {
-                Some(d) => self.commit_turn(id, d, leased, ttl_secs).await?,
-                None => self.finish_turn(id, leased).await?,
-            }
-            if let Some((update, retention)) = result {
-                self.record_result(update, retention).await?;
-            }
-            Ok(())
-        })
+        save_turn_in_steps(self, id, data, leased, ttl_secs, result)
     }
+    /// Reads an active session without taking its lease (None when it is not active): for
+    /// side requests like client logs that must not collide with a running turn.
+    fn peek(&self, id: &str) -> BoxFuture<'_, Result<Option<Vec<u8>>, StoreError>>;
     /// Releases the lease without changing the session.
     fn abort_turn(&self, id: &str, leased: &Leased) -> BoxFuture<'_, Result<(), StoreError>>;
     /// Reads a stored response for an idempotency key (scoped by the caller).
@@ -159,4 +158,27 @@ pub trait Store: Send + Sync {
     fn health(&self) -> BoxFuture<'_, Result<(), StoreError>>;
     /// A short name for logs and /readyz ("memory", "redis", "redis-cluster").
     fn kind(&self) -> &'static str;
+}
+
+/// [`Store::save_turn`] as separate calls: `commit_turn` or `finish_turn`, then
+/// `record_result`. The default implementation, and the fallback of stores that can only do it
+/// atomically in some configurations.
+fn save_turn_in_steps<'a, S: Store + ?Sized>(
+    store: &'a S,
+    id: &'a str,
+    data: Option<Vec<u8>>,
+    leased: &'a Leased,
+    ttl_secs: u64,
+    result: Option<(&'a ResultUpdate, u64)>,
+) -> BoxFuture<'a, Result<(), StoreError>> {
+    Box::pin(async move {
+        match data {
+            Some(d) => store.commit_turn(id, d, leased, ttl_secs).await?,
+            None => store.finish_turn(id, leased).await?,
+        }
+        if let Some((update, retention)) = result {
+            store.record_result(update, retention).await?;
+        }
+        Ok(())
+    })
 }

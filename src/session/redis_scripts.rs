@@ -61,34 +61,33 @@ return {3, s[1], s[2]}
 /// `KEYS`: state, lease, seen. `ARGV`: lease token, version, data, ttl ms, seen ms.
 /// Returns 1 when saved (version + 1, lease released, TTLs refreshed), 0 when the version or
 /// the lease does not match (nothing written).
-pub(super) static COMMIT: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(
-        r"
+pub(super) static COMMIT: LazyLock<Script> =
+    LazyLock::new(|| Script::new(&format!("{COMMIT_STEPS}return 1\n")));
+
+/// The body of COMMIT (before its `return 1`), shared with COMMIT_RECORD: returns 0 from the
+/// script on a version or lease mismatch, else saves.
+const COMMIT_STEPS: &str = r"
 local s = redis.call('HMGET', KEYS[1], 'v', 'l')
 if s[1] ~= ARGV[2] or s[2] ~= ARGV[1] then return 0 end
 redis.call('DEL', KEYS[1], KEYS[2])
 redis.call('HSET', KEYS[1], 'v', string.format('%d', tonumber(ARGV[2]) + 1), 'd', ARGV[3])
 redis.call('PEXPIRE', KEYS[1], ARGV[4])
 redis.call('SET', KEYS[3], '1', 'PX', ARGV[5])
-return 1
-",
-    )
-});
+";
 
 /// `KEYS`: state, lease, seen. `ARGV`: lease token, version, finished-marker ms.
 /// Returns 1 when the session was replaced by the finished marker, 0 on a mismatch.
-pub(super) static FINISH: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(
-        r"
+pub(super) static FINISH: LazyLock<Script> =
+    LazyLock::new(|| Script::new(&format!("{FINISH_STEPS}return 1\n")));
+
+/// The body of FINISH (before its `return 1`), shared with FINISH_RECORD.
+const FINISH_STEPS: &str = r"
 local s = redis.call('HMGET', KEYS[1], 'v', 'l')
 if s[1] ~= ARGV[2] or s[2] ~= ARGV[1] then return 0 end
 redis.call('DEL', KEYS[1], KEYS[2], KEYS[3])
 redis.call('HSET', KEYS[1], 'fin', '1')
 redis.call('PEXPIRE', KEYS[1], ARGV[3])
-return 1
-",
-    )
-});
+";
 
 /// `KEYS`: state, lease. `ARGV`: lease token. Releases a lease taken with this token, whatever
 /// the version: used when a `begin_turn` timed out but may still run once Redis answers again.
@@ -175,40 +174,25 @@ end
 /// then the RECORD_RESULT arguments. Saves the session and its result update atomically, in
 /// one round trip (single Redis only: the keys of a session and of a result live in different
 /// cluster slots). Returns 0, writing nothing, when the version or the lease does not match.
-pub(super) static COMMIT_RECORD: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(&format!(
-        r"{RECORD_FN}
-local s = redis.call('HMGET', KEYS[1], 'v', 'l')
-if s[1] ~= ARGV[2] or s[2] ~= ARGV[1] then return 0 end
-redis.call('DEL', KEYS[1], KEYS[2])
-redis.call('HSET', KEYS[1], 'v', string.format('%d', tonumber(ARGV[2]) + 1), 'd', ARGV[3])
-redis.call('PEXPIRE', KEYS[1], ARGV[4])
-redis.call('SET', KEYS[3], '1', 'PX', ARGV[5])
-local A = {{}}
-for i = 6, #ARGV do A[#A + 1] = ARGV[i] end
-record({{KEYS[4], KEYS[5], KEYS[6], KEYS[7]}}, A)
-return 1
-"
-    ))
-});
+pub(super) static COMMIT_RECORD: LazyLock<Script> =
+    LazyLock::new(|| Script::new(&then_record(COMMIT_STEPS, 6)));
 
 /// `KEYS`: as COMMIT_RECORD. `ARGV`: the three FINISH arguments, then the RECORD_RESULT
 /// arguments. Finishes the session and records its result atomically (single Redis only).
-pub(super) static FINISH_RECORD: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(&format!(
-        r"{RECORD_FN}
-local s = redis.call('HMGET', KEYS[1], 'v', 'l')
-if s[1] ~= ARGV[2] or s[2] ~= ARGV[1] then return 0 end
-redis.call('DEL', KEYS[1], KEYS[2], KEYS[3])
-redis.call('HSET', KEYS[1], 'fin', '1')
-redis.call('PEXPIRE', KEYS[1], ARGV[3])
-local A = {{}}
-for i = 4, #ARGV do A[#A + 1] = ARGV[i] end
+pub(super) static FINISH_RECORD: LazyLock<Script> =
+    LazyLock::new(|| Script::new(&then_record(FINISH_STEPS, 4)));
+
+/// A combined save script: the session `steps`, then the result update over `KEYS[4..7]` with
+/// the arguments from `ARGV[first_arg]` on.
+fn then_record(steps: &str, first_arg: usize) -> String {
+    format!(
+        r"{RECORD_FN}{steps}local A = {{}}
+for i = {first_arg}, #ARGV do A[#A + 1] = ARGV[i] end
 record({{KEYS[4], KEYS[5], KEYS[6], KEYS[7]}}, A)
 return 1
 "
-    ))
-});
+    )
+}
 
 /// `KEYS`: pairs of (record hash, log list), one slot. Returns, per pair, the hash's fields
 /// (flat) and the logs; an empty field list for results that expired.

@@ -1,16 +1,15 @@
-//! Choice-like inputs (buttons, picture choice, cards) and file replies: which items are shown
-//! (static items filtered by display conditions, or items generated from list variables), and
-//! how a reply is matched against them (§2.2.1).
+//! Choice-like inputs (buttons, picture choice, cards): which items are shown (static items
+//! filtered by display conditions, or items generated from list variables), and how a reply is
+//! matched against them (§2.2.1).
 
 use serde_json::{Map, Value, json};
 
 use super::ValidReply;
-use super::parse;
 use crate::blocks::substitute_value;
 use crate::engine::conditions;
 use crate::engine::scope::Scope;
 use crate::flow::VarValue;
-use crate::flow::block::{Input, InputKind, lenient};
+use crate::flow::block::{Input, InputKind, item_paths, lenient};
 use crate::flow::options::Condition;
 
 fn s<'a>(v: &'a Value, k: &str) -> Option<&'a str> {
@@ -306,12 +305,7 @@ pub fn match_card(
     let wanted = reply_id.unwrap_or(reply);
     let mut found: Option<(&Value, Option<&Value>)> = None;
     'outer: for it in items {
-        for p in it
-            .get("paths")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
+        for p in item_paths(it) {
             if s(p, "id") == Some(wanted) || s(p, "id") == Some(reply) {
                 found = Some((it, Some(p)));
                 break 'outer;
@@ -323,14 +317,7 @@ pub fn match_card(
         found = items
             .iter()
             .find(|it| s(it, "title").is_some_and(|x| x.trim().to_lowercase() == t))
-            .map(|it| {
-                (
-                    it,
-                    it.get("paths")
-                        .and_then(Value::as_array)
-                        .and_then(|a| a.first()),
-                )
-            });
+            .map(|it| (it, item_paths(it).next()));
     }
     let (item, path) = found?;
     let answer = s(item, "title")
@@ -359,43 +346,6 @@ pub fn match_card(
         set_vars,
         ..Default::default()
     })
-}
-
-/// File replies: URLs joined by ", "; at least one http(s) URL, allowed extensions only.
-pub fn parse_files(input: &Input, reply: &str) -> Option<String> {
-    let reply = if input.options.is_multiple_allowed == Some(true) {
-        reply.to_string()
-    } else {
-        reply.split(',').next().unwrap_or_default().to_string()
-    };
-    let urls: Vec<&str> = reply
-        .split(", ")
-        .map(str::trim)
-        .filter(|u| !u.is_empty())
-        .collect();
-    if !urls.iter().any(|u| parse::is_http_url_lenient(u)) {
-        return None;
-    }
-    let ft = &input.options.allowed_file_types;
-    if ft.is_enabled == Some(true) && !ft.types.is_empty() {
-        let allowed: Vec<String> = ft
-            .types
-            .iter()
-            .map(|t| t.trim_start_matches('.').to_lowercase())
-            .collect();
-        let ok = urls.iter().all(|u| {
-            let path = u.split(['?', '#']).next().unwrap_or(u);
-            let ext = path
-                .rsplit_once('.')
-                .map(|(_, e)| e.to_lowercase())
-                .unwrap_or_default();
-            allowed.iter().any(|a| a == &ext || a == "*")
-        });
-        if !ok {
-            return None;
-        }
-    }
-    Some(reply)
 }
 
 #[cfg(test)]

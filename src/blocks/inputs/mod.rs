@@ -2,6 +2,7 @@
 //! validating the reply to it, with Typebot's retry messages.
 
 pub mod choice;
+pub mod files;
 pub mod parse;
 
 use serde_json::{Map, Value};
@@ -11,7 +12,7 @@ use crate::engine::turn::TurnStatus;
 use crate::engine::walker::Turn;
 use crate::engine::{EngineError, Message};
 use crate::flow::VarValue;
-use crate::flow::block::{BlockKind, Input, InputKind};
+use crate::flow::block::{BlockKind, Input, InputKind, str_opt};
 use crate::flow::settings::DEFAULT_INVALID_MESSAGE;
 
 const EMAIL_RETRY: &str = "This email doesn't seem to be valid. Can you type it again?";
@@ -170,14 +171,9 @@ pub fn parse_reply(turn: &mut Turn<'_>, ix: u32, msg: Option<&Message>) -> Parse
         }
         InputKind::Date => {
             let raw = input.wire.get("options");
-            let get = |k: &str| {
-                raw.and_then(|r| r.get(k))
-                    .and_then(Value::as_str)
-                    .map(str::to_string)
-            };
             let (min, max) = (
-                get("min").map(|m| parse_text(&m, &mut turn.scope())),
-                get("max").map(|m| parse_text(&m, &mut turn.scope())),
+                str_opt(raw, "min").map(|m| parse_text(&m, &mut turn.scope())),
+                str_opt(raw, "max").map(|m| parse_text(&m, &mut turn.scope())),
             );
             let separator = o.labels.separator.clone().unwrap_or_else(|| "to".into());
             let opts = parse::DateOpts {
@@ -216,7 +212,7 @@ pub fn parse_reply(turn: &mut Turn<'_>, ix: u32, msg: Option<&Message>) -> Parse
                 _ => Parsed::Invalid,
             }
         }
-        InputKind::File => choice::parse_files(&input, &text).map_or(Parsed::Invalid, valid),
+        InputKind::File => files::parse_files(&input, &text).map_or(Parsed::Invalid, valid),
         InputKind::Payment => {
             if text == "fail" {
                 Parsed::Invalid

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use serde_json::{Map, Value, json};
 
-use super::apply_mapping;
+use super::{apply_mapping, mapping_json};
 use crate::blocks::Next;
 use crate::engine::templating::{self, Mode, Opts};
 use crate::engine::turn::{Log, TurnStatus};
@@ -182,13 +182,7 @@ pub async fn execute(
             json!({"statusCode": 500, "data": e.to_string()})
         }
     };
-    let mapping = serde_json::to_value(
-        o.response_variable_mapping
-            .iter()
-            .map(|m| json!({"variableId": m.variable_id, "bodyPath": m.body_path}))
-            .collect::<Vec<_>>(),
-    )
-    .unwrap_or(Value::Null);
+    let mapping = mapping_json(&o.response_variable_mapping);
     apply_mapping(turn, Some(&mapping), &synthetic);
     Next::Continue
 }

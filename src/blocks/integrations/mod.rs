@@ -15,6 +15,7 @@ use crate::engine::turn::{Log, TurnStatus};
 use crate::engine::walker::Turn;
 use crate::flow::VarValue;
 use crate::flow::block::{BlockKind, Bubble, Integration};
+use crate::flow::options::ResponseMapping;
 
 pub async fn execute(turn: &mut Turn<'_>, ix: u32, i: &Integration) -> Result<Next, EngineError> {
     Ok(match i {
@@ -97,20 +98,7 @@ fn forge(turn: &mut Turn<'_>, ix: u32, block_type: &str, options: &Value) -> Nex
 /// True when the next block is a text bubble whose first leaf is exactly `{{<message var>}}`.
 fn next_bubble_streams(turn: &Turn<'_>, ix: u32, options: &Value) -> bool {
     let flow = &turn.flows[turn.flows.len() - 1];
-    let Some(var) = options
-        .get("responseMapping")
-        .and_then(Value::as_array)
-        .and_then(|m| {
-            m.iter().find(|r| {
-                r.get("item")
-                    .and_then(Value::as_str)
-                    .is_none_or(|i| i == "Message content")
-            })
-        })
-        .and_then(|r| r.get("variableId"))
-        .and_then(Value::as_str)
-        .and_then(|id| flow.variable(id))
-    else {
+    let Some(var) = message_content_variable(options).and_then(|id| flow.variable(id)) else {
         return false;
     };
     let Some(next) = turn.after_block(ix) else {
@@ -134,30 +122,11 @@ pub fn resume(turn: &mut Turn<'_>, i: &Integration, text: &str) -> Result<(), En
         Integration::HttpRequest { options, .. } => {
             let body: Value =
                 serde_json::from_str(text).map_err(|_| EngineError::InvalidClientResponse)?;
-            let mapping = serde_json::to_value(
-                options
-                    .response_variable_mapping
-                    .iter()
-                    .map(|m| json!({"variableId": m.variable_id, "bodyPath": m.body_path}))
-                    .collect::<Vec<_>>(),
-            )
-            .unwrap_or(Value::Null);
+            let mapping = mapping_json(&options.response_variable_mapping);
             apply_mapping(turn, Some(&mapping), &body);
         }
         Integration::Forge { options, .. } | Integration::OpenAi(options) => {
-            let var = options
-                .get("responseMapping")
-                .and_then(Value::as_array)
-                .and_then(|m| {
-                    m.iter().find(|r| {
-                        r.get("item")
-                            .and_then(Value::as_str)
-                            .is_none_or(|i| i == "Message content")
-                    })
-                })
-                .and_then(|r| r.get("variableId"))
-                .and_then(Value::as_str)
-                .map(str::to_string);
+            let var = message_content_variable(options).map(str::to_string);
             if let Some(var) = var {
                 turn.scope().set(&var, VarValue::from_string(text));
             }
@@ -165,6 +134,35 @@ pub fn resume(turn: &mut Turn<'_>, i: &Integration, text: &str) -> Result<(), En
         _ => {}
     }
     Ok(())
+}
+
+/// The variable id an AI block saves the message content in: the first `responseMapping`
+/// entry whose `item` is "Message content" (or unset).
+fn message_content_variable(options: &Value) -> Option<&str> {
+    options
+        .get("responseMapping")
+        .and_then(Value::as_array)
+        .and_then(|m| {
+            m.iter().find(|r| {
+                r.get("item")
+                    .and_then(Value::as_str)
+                    .is_none_or(|i| i == "Message content")
+            })
+        })
+        .and_then(|r| r.get("variableId"))
+        .and_then(Value::as_str)
+}
+
+/// The HTTP block's response mapping in the `[{variableId, bodyPath}]` shape [`apply_mapping`]
+/// reads.
+fn mapping_json(mapping: &[ResponseMapping]) -> Value {
+    serde_json::to_value(
+        mapping
+            .iter()
+            .map(|m| json!({"variableId": m.variable_id, "bodyPath": m.body_path}))
+            .collect::<Vec<_>>(),
+    )
+    .unwrap_or(Value::Null)
 }
 
 /// Maps a `{statusCode, data}` response into variables: each `bodyPath` is a JS expression

@@ -145,19 +145,7 @@ pub fn evaluate(expr: &str, scope: &mut Scope<'_>) -> Result<Option<VarValue>, S
     if is_literal_with_leading_zero(t) {
         return Ok(VarValue::from_string(t));
     }
-    let body = templating::parse(
-        expr,
-        scope,
-        Opts {
-            mode: Mode::Id,
-            take_latest: false,
-        },
-    );
-    let body = if body.contains("return ") {
-        body
-    } else {
-        format!("return {body}")
-    };
+    let body = templating::function_body(expr, scope);
     let out = scope.run_js(&body).map_err(|e| e.to_string())?;
     for (name, v) in &out.set_variables {
         scope.set_by_name(name, js_to_var(v));

@@ -1,0 +1,354 @@
+//! Markdown → Plate nodes, matching `@udecode/plate-markdown`'s
+//! `deserializeMd(…, { splitLineBreaks: true })`: the mdast-like tree built by `mdast.rs` is
+//! converted with plate-markdown's rules (keys in the order Plate emits them: alphabetical).
+
+use serde_json::{Map, Value, json};
+
+use super::mdast::{K, Md, parse_blocks};
+use super::{children, kind};
+
+/// Parses Markdown into Plate nodes (p, a{url}, ol/ul/li/lic, leaves with bold/italic/underline... matching what Typebot produces for variable values).
+pub fn markdown_to_nodes(markdown: &str) -> Vec<Value> {
+    let data = markdown.replace("<br>", "<br />");
+    let blocks = parse_blocks(&data);
+    let last_line = data.matches('\n').count() + 1;
+    let mut out = Vec::new();
+    let mut prev_end: Option<usize> = None;
+    // Each blank source line between (or around) blocks becomes an empty paragraph.
+    let blank_lines = |n: usize, out: &mut Vec<Value>| {
+        out.extend((0..n).map(|_| element(vec![json!({"text": ""})], "p")))
+    };
+    for (i, (md, start, end)) in blocks.iter().enumerate() {
+        blank_lines(
+            start.saturating_sub(prev_end.map_or(1, |p| p + 1)),
+            &mut out,
+        );
+        for node in block_nodes(md) {
+            out.push(if node.get("text").is_some() {
+                element(vec![node], "p")
+            } else {
+                node
+            });
+        }
+        if i + 1 == blocks.len() {
+            blank_lines(last_line.saturating_sub(end + 1), &mut out);
+        }
+        prev_end = Some(*end);
+    }
+    out
+}
+
+fn element(children: Vec<Value>, kind: &str) -> Value {
+    json!({"children": children, "type": kind})
+}
+
+fn leaf(deco: &Map<String, Value>, text: &str) -> Value {
+    let mut obj = deco.clone();
+    obj.insert("text".into(), json!(text));
+    Value::Object(obj)
+}
+
+/// plate's convertChildrenDeserialize: no source children → one empty leaf.
+fn inline_or_empty(kids: &[Md], deco: &Map<String, Value>) -> Vec<Value> {
+    if kids.is_empty() {
+        vec![json!({"text": ""})]
+    } else {
+        inline_nodes(kids, deco)
+    }
+}
+
+fn inline_nodes(kids: &[Md], deco: &Map<String, Value>) -> Vec<Value> {
+    let mut out = Vec::new();
+    for md in kids {
+        let mark = |name: &str| {
+            let mut inner = deco.clone();
+            inner.insert(name.into(), Value::Bool(true));
+            inner
+        };
+        match &md.k {
+            K::Text => out.push(leaf(deco, md.text.strip_prefix('\n').unwrap_or(&md.text))),
+            K::Mark(name) => out.extend(inline_nodes(&md.kids, &mark(name))),
+            K::InlineCode => out.push(leaf(&mark("code"), &md.text)),
+            K::Break => out.push(json!({"text": "\n"})),
+            K::Html => out.push(json!({"text": md.text.replace("<br />", "\n")})),
+            K::Link(url) => out.push(json!({"children": inline_or_empty(&md.kids, deco), "type": "a", "url": url})),
+            K::Image(url) => out.push(
+                json!({"caption": [{"text": md.plain()}], "children": [{"text": ""}], "type": "img", "url": url}),
+            ),
+            _ => out.extend(block_nodes(md)),
+        }
+    }
+    out
+}
+
+fn block_nodes(md: &Md) -> Vec<Value> {
+    let none = Map::new();
+    match &md.k {
+        K::Para => split_paragraph(inline_nodes(&md.kids, &none)),
+        K::Heading(n) => vec![element(inline_or_empty(&md.kids, &none), &format!("h{n}"))],
+        K::Quote => vec![quote(&md.kids)],
+        K::Code(lang) => {
+            let lines: Vec<Value> = md
+                .text
+                .split('\n')
+                .map(|l| element(vec![json!({"text": l})], "code_line"))
+                .collect();
+            match lang {
+                Some(lang) => vec![json!({"children": lines, "lang": lang, "type": "code_block"})],
+                None => vec![element(lines, "code_block")],
+            }
+        }
+        K::Rule => vec![element(vec![json!({"text": ""})], "hr")],
+        K::List(ordered) => {
+            let items = md
+                .kids
+                .iter()
+                .filter(|it| it.k == K::Item)
+                .map(|it| list_item(&it.kids));
+            vec![element(items.collect(), if *ordered { "ol" } else { "ul" })]
+        }
+        K::Item => vec![list_item(&md.kids)],
+        _ => inline_nodes(std::slice::from_ref(md), &none),
+    }
+}
+
+/// `li` children: paragraphs (or a tight item's inline run) become `lic`; other blocks their first node.
+fn list_item(kids: &[Md]) -> Value {
+    let mut out = Vec::new();
+    let mut run: Vec<Value> = Vec::new();
+    for md in kids {
+        if !md.is_block() {
+            run.extend(inline_nodes(std::slice::from_ref(md), &Map::new()));
+            continue;
+        }
+        if !run.is_empty() {
+            out.push(element(std::mem::take(&mut run), "lic"));
+        }
+        match md.k {
+            K::Para => out.push(element(inline_or_empty(&md.kids, &Map::new()), "lic")),
+            _ => out.extend(block_nodes(md).into_iter().take(1)),
+        }
+    }
+    if !run.is_empty() {
+        out.push(element(run, "lic"));
+    }
+    element(out, "li")
+}
+
+/// plate's blockquote rule: the paragraphs' inline content, separated by two "\n" leaves.
+fn quote(kids: &[Md]) -> Value {
+    let none = Map::new();
+    let mut out = Vec::new();
+    for (i, md) in kids.iter().enumerate() {
+        match md.k {
+            K::Para | K::Heading(_) => out.extend(inline_or_empty(&md.kids, &none)),
+            K::Quote => out.extend(children(&quote(&md.kids)).iter().cloned()),
+            K::Code(_) | K::Html | K::Rule => out.push(json!({"text": ""})),
+            _ => {}
+        }
+        if md.k == K::Para && i + 1 < kids.len() {
+            out.extend([json!({"text": "\n"}), json!({"text": "\n"})]);
+        }
+    }
+    if kids.is_empty() {
+        out.push(json!({"text": ""}));
+    }
+    element(out, "blockquote")
+}
+
+/// plate's paragraph rule with `splitLineBreaks`: every "\n" in a leaf starts a new paragraph
+/// and images are lifted out as blocks.
+fn split_paragraph(kids: Vec<Value>) -> Vec<Value> {
+    let mut out = Vec::new();
+    let mut inline: Vec<Value> = Vec::new();
+    let flush = |inline: &mut Vec<Value>, out: &mut Vec<Value>| {
+        if !inline.is_empty() {
+            out.push(element(std::mem::take(inline), "p"));
+        }
+    };
+    for child in kids {
+        let text = child
+            .get("text")
+            .and_then(Value::as_str)
+            .map(str::to_string);
+        match (kind(&child), text, child.as_object()) {
+            ("img", ..) => {
+                flush(&mut inline, &mut out);
+                out.push(child);
+            }
+            (_, Some(text), _) if text == "\n" && inline.is_empty() => {
+                out.push(element(vec![json!({"text": ""})], "p"));
+            }
+            (_, Some(text), Some(obj)) => {
+                for (i, part) in text.split('\n').enumerate() {
+                    if i > 0 {
+                        flush(&mut inline, &mut out);
+                    }
+                    if !part.is_empty() {
+                        let mut piece = obj.clone();
+                        piece.insert("text".into(), json!(part));
+                        inline.push(Value::Object(piece));
+                    }
+                }
+            }
+            _ => inline.push(child),
+        }
+    }
+    flush(&mut inline, &mut out);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::richtext::tests::parse;
+
+    /// Outputs of `@udecode/plate-markdown` 49 `deserializeMd(md, { splitLineBreaks: true })`.
+    const PLATE: &[(&str, &str)] = &[
+        ("", "[]"),
+        ("\n", "[]"),
+        (
+            "a\nb",
+            r#"[{"children":[{"text":"a"}],"type":"p"},{"children":[{"text":"b"}],"type":"p"}]"#,
+        ),
+        (
+            "a  \nb",
+            r#"[{"children":[{"text":"a"}],"type":"p"},{"children":[{"text":"b"}],"type":"p"}]"#,
+        ),
+        (
+            "a<br>b",
+            r#"[{"children":[{"text":"a"}],"type":"p"},{"children":[{"text":"b"}],"type":"p"}]"#,
+        ),
+        (
+            "\n\nHello\n\n",
+            r#"[{"children":[{"text":""}],"type":"p"},{"children":[{"text":""}],"type":"p"},
+            {"children":[{"text":"Hello"}],"type":"p"},{"children":[{"text":""}],"type":"p"}]"#,
+        ),
+        (
+            "a\n\n\nb",
+            r#"[{"children":[{"text":"a"}],"type":"p"},{"children":[{"text":""}],"type":"p"},
+            {"children":[{"text":""}],"type":"p"},{"children":[{"text":"b"}],"type":"p"}]"#,
+        ),
+        (
+            "***x*** **a _b_ c**",
+            r#"[{"children":[{"italic":true,"bold":true,"text":"x"},{"text":" "},
+            {"bold":true,"text":"a "},{"bold":true,"italic":true,"text":"b"},{"bold":true,"text":" c"}],"type":"p"}]"#,
+        ),
+        (
+            "**a**\nb",
+            r#"[{"children":[{"bold":true,"text":"a"},{"text":"b"}],"type":"p"}]"#,
+        ),
+        (
+            "5*3*2 a_b_c",
+            r#"[{"children":[{"text":"5"},{"italic":true,"text":"3"},{"text":"2 a_b_c"}],"type":"p"}]"#,
+        ),
+        (
+            "john@example.com www.x.com",
+            r#"[{"children":[{"text":"john@example.com www.x.com"}],"type":"p"}]"#,
+        ),
+        (
+            "**`c` d**",
+            r#"[{"children":[{"bold":true,"code":true,"text":"c"},{"bold":true,"text":" d"}],"type":"p"}]"#,
+        ),
+        (
+            "**[a](u) z**",
+            r#"[{"children":[{"children":[{"bold":true,"text":"a"}],"type":"a","url":"u"},
+            {"bold":true,"text":" z"}],"type":"p"}]"#,
+        ),
+        (
+            "<http://x.y>",
+            r#"[{"children":[{"children":[{"text":"http://x.y"}],"type":"a","url":"http://x.y"}],"type":"p"}]"#,
+        ),
+        (
+            "x ![a](u) y",
+            r#"[{"children":[{"text":"x "}],"type":"p"},
+            {"caption":[{"text":"a"}],"children":[{"text":""}],"type":"img","url":"u"},{"children":[{"text":" y"}],"type":"p"}]"#,
+        ),
+        (
+            "- a\n  - b\n- c",
+            r#"[{"children":[{"children":[{"children":[{"text":"a"}],"type":"lic"},
+            {"children":[{"children":[{"children":[{"text":"b"}],"type":"lic"}],"type":"li"}],"type":"ul"}],"type":"li"},
+            {"children":[{"children":[{"text":"c"}],"type":"lic"}],"type":"li"}],"type":"ul"}]"#,
+        ),
+        (
+            "- a\n\n  second\n- b",
+            r#"[{"children":[{"children":[{"children":[{"text":"a"}],"type":"lic"},
+            {"children":[{"text":"second"}],"type":"lic"}],"type":"li"},{"children":[{"children":[{"text":"b"}],"type":"lic"}],"type":"li"}],"type":"ul"}]"#,
+        ),
+        (
+            "- a\n  b",
+            r#"[{"children":[{"children":[{"children":[{"text":"a\nb"}],"type":"lic"}],"type":"li"}],"type":"ul"}]"#,
+        ),
+        (
+            "- \n- b",
+            r#"[{"children":[{"children":[],"type":"li"},{"children":[{"children":[{"text":"b"}],"type":"lic"}],"type":"li"}],"type":"ul"}]"#,
+        ),
+        (
+            "3. a",
+            r#"[{"children":[{"children":[{"children":[{"text":"a"}],"type":"lic"}],"type":"li"}],"type":"ol"}]"#,
+        ),
+        (
+            "- a\n- b\n\n\npara",
+            r#"[{"children":[{"children":[{"children":[{"text":"a"}],"type":"lic"}],"type":"li"},
+            {"children":[{"children":[{"text":"b"}],"type":"lic"}],"type":"li"}],"type":"ul"},
+            {"children":[{"text":""}],"type":"p"},{"children":[{"text":""}],"type":"p"},{"children":[{"text":"para"}],"type":"p"}]"#,
+        ),
+        (
+            "## T *e*\n===",
+            r#"[{"children":[{"text":"T "},{"italic":true,"text":"e"}],"type":"h2"},{"children":[{"text":"==="}],"type":"p"}]"#,
+        ),
+        (
+            "> a\n>\n> b",
+            r#"[{"children":[{"text":"a"},{"text":"\n"},{"text":"\n"},{"text":"b"}],"type":"blockquote"}]"#,
+        ),
+        (
+            "> **a** b\n> c",
+            r#"[{"children":[{"bold":true,"text":"a"},{"text":" b\nc"}],"type":"blockquote"}]"#,
+        ),
+        (
+            "```js\ncode\nline2\n```",
+            r#"[{"children":[{"children":[{"text":"code"}],"type":"code_line"},
+            {"children":[{"text":"line2"}],"type":"code_line"}],"lang":"js","type":"code_block"}]"#,
+        ),
+        (
+            "a\n\n---\n\nb",
+            r#"[{"children":[{"text":"a"}],"type":"p"},{"children":[{"text":""}],"type":"p"},
+            {"children":[{"text":""}],"type":"hr"},{"children":[{"text":""}],"type":"p"},{"children":[{"text":"b"}],"type":"p"}]"#,
+        ),
+        (
+            "<b>x</b> y",
+            r#"[{"children":[{"text":"<b>"},{"text":"x"},{"text":"</b>"},{"text":" y"}],"type":"p"}]"#,
+        ),
+        (
+            "<div>\nhi\n</div>",
+            r#"[{"children":[{"text":"<div>\nhi\n</div>"}],"type":"p"}]"#,
+        ),
+        (
+            "\\*x\\* &amp; &copy;",
+            r#"[{"children":[{"text":"*x* & ©"}],"type":"p"}]"#,
+        ),
+        (
+            "| a |\n|---|\n- [ ] t",
+            r#"[{"children":[{"text":"| a |"}],"type":"p"},{"children":[{"text":"|---|"}],"type":"p"},
+            {"children":[{"children":[{"children":[{"text":"[ ] t"}],"type":"lic"}],"type":"li"}],"type":"ul"}]"#,
+        ),
+    ];
+
+    #[test]
+    fn markdown_is_parsed_like_plate_markdown() {
+        for (md, want) in PLATE {
+            assert_eq!(
+                Value::Array(markdown_to_nodes(md)),
+                parse(want),
+                "markdown {md:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn plate_key_order_is_kept() {
+        let got = serde_json::to_string(&markdown_to_nodes("**a** [b](u)")).expect("json");
+        let want = r#"[{"children":[{"bold":true,"text":"a"},{"text":" "},{"children":[{"text":"b"}],"type":"a","url":"u"}],"type":"p"}]"#;
+        assert_eq!(got, want);
+    }
+}

@@ -1,0 +1,139 @@
+//! What chat turns write to results: the update a turn adds to its session's result, the
+//! remember-user lookup at start, and clientLogs. The results API reads them back through the
+//! store; nothing here answers HTTP.
+
+use chrono::Utc;
+use serde_json::{Map, Value, json};
+
+use super::ChatService;
+use super::response;
+use super::wire::{ClientLogsRequest, parse_body};
+use crate::engine::{SessionState, TurnOutput};
+use crate::error::ApiError;
+use crate::flow::CompiledFlow;
+use crate::ids::new_id;
+use crate::session::ResultUpdate;
+
+impl ChatService {
+    /// Saves client-side logs on the session's result.
+    pub async fn client_logs(&self, session_id: &str, body: &[u8]) -> Result<Value, ApiError> {
+        let req: ClientLogsRequest = parse_body(body)?;
+        // Read without the turn lease: logs may arrive while a turn of the session runs.
+        let Some(data) = self.store.peek(session_id).await? else {
+            return Err(ApiError::session_not_found());
+        };
+        let state = SessionState::decode(&data)
+            .map_err(|e| ApiError::internal(format!("stored session could not be read: {e}")))?;
+        let Some(result_id) = state.result_id() else {
+            return Err(ApiError::new(404, "result_not_found", "Result not found."));
+        };
+        let logs: Vec<Value> = req
+            .client_logs
+            .iter()
+            .map(|l| {
+                let mut v = serde_json::to_value(l).unwrap_or(Value::Null);
+                if let Some(d) = v.get_mut("details")
+                    && d.to_string().len() > 4096
+                {
+                    *d = Value::String(d.to_string().chars().take(4096).collect());
+                }
+                v
+            })
+            .collect();
+        let update = ResultUpdate {
+            flow_id: state.root().flow.id.clone(),
+            result_id: result_id.to_string(),
+            at: Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+            answers: Vec::new(),
+            variables: Map::new(),
+            logs,
+            completed: false,
+        };
+        self.store
+            .record_result(&update, self.config.results_retention_secs)
+            .await?;
+        Ok(json!({"message": "Logs successfully saved."}))
+    }
+
+    /// Remember-user: reuse an existing result of this bot (its variables prefill the new
+    /// session); otherwise a fresh result id. A result of another bot is never reused.
+    pub(super) async fn resolve_result(
+        &self,
+        flow: &CompiledFlow,
+        requested: Option<&str>,
+        prefilled: &mut Map<String, Value>,
+    ) -> Result<String, ApiError> {
+        if let Some(rid) = requested.filter(|_| flow.settings.remember_user)
+            && let Some(existing) = self.store.get_result(&flow.id, rid).await?
+        {
+            for (k, v) in existing.variables {
+                prefilled.entry(k).or_insert(v);
+            }
+            return Ok(existing.id);
+        }
+        Ok(new_id())
+    }
+
+    /// Records what a turn adds to its result; a failure is logged, not returned.
+    pub(super) async fn record(
+        &self,
+        flow: &CompiledFlow,
+        state: &SessionState,
+        out: &TurnOutput,
+        changed: bool,
+    ) {
+        let Some(update) = result_update(flow, state, out, changed) else {
+            return;
+        };
+        if let Err(e) = self
+            .store
+            .record_result(&update, self.config.results_retention_secs)
+            .await
+        {
+            tracing::warn!(error = %e, result = %update.result_id, "could not record result");
+        }
+    }
+}
+
+/// What a turn adds to the session's result; None when the turn changed nothing a result holds
+/// (no answer, no log, no variable change, not finished) or the session has no result.
+pub(super) fn result_update(
+    flow: &CompiledFlow,
+    state: &SessionState,
+    out: &TurnOutput,
+    changed: bool,
+) -> Option<ResultUpdate> {
+    let result_id = state.result_id()?;
+    let completed = !response::is_waiting(out);
+    if !changed && out.answers.is_empty() && out.logs.is_empty() && !completed {
+        return None;
+    }
+    let root = state.root();
+    let mut variables = Map::new();
+    for d in flow.variables.iter().filter(|d| !d.is_session) {
+        if let Some(v) = root.vars.get(&d.id) {
+            variables.insert(d.name.clone(), v.to_json());
+        }
+    }
+    Some(ResultUpdate {
+        flow_id: flow.id.clone(),
+        result_id: result_id.to_string(),
+        at: Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        answers: out.answers.clone(),
+        variables,
+        logs: out
+            .logs
+            .iter()
+            .filter_map(|l| serde_json::to_value(l).ok())
+            .collect(),
+        completed,
+    })
+}
+
+/// A cheap digest of the root frame's variables, to tell whether a turn changed any.
+pub(super) fn vars_digest(state: &SessionState) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    state.root().vars.hash(&mut h);
+    h.finish()
+}
