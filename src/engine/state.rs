@@ -145,8 +145,17 @@ impl SessionState {
         Ok(out)
     }
 
-    /// Reads what [`SessionState::encode`] wrote.
+    /// Reads what [`SessionState::encode`] wrote. A state without a frame is refused (every
+    /// accessor relies on the root frame).
     pub fn decode(bytes: &[u8]) -> Result<SessionState, String> {
+        let state = Self::decode_any(bytes)?;
+        if state.frames.is_empty() {
+            return Err("session state has no frame".into());
+        }
+        Ok(state)
+    }
+
+    fn decode_any(bytes: &[u8]) -> Result<SessionState, String> {
         match bytes.first() {
             Some(&DEFLATE_MARKER) => {
                 let json = miniz_oxide::inflate::decompress_to_vec_with_limit(
@@ -209,5 +218,9 @@ mod tests {
         assert!(bytes.len() < 400, "compressed to {}", bytes.len());
         assert_eq!(SessionState::decode(&bytes), Ok(big));
         assert!(SessionState::decode(&[DEFLATE_MARKER, 1, 2, 3]).is_err());
+        let mut empty = state_with("x");
+        empty.frames.clear();
+        let bytes = serde_json::to_vec(&empty).unwrap_or_default();
+        assert!(SessionState::decode(&bytes).is_err());
     }
 }
