@@ -65,7 +65,7 @@ impl Registry {
 
     /// Validates, compiles and publishes a bot. `id`, when given, must match (or fill in) the
     /// bot's own id; a bot without an id takes `fallback_name` (its file name). The public id
-    /// is the bot's `publicId`, else its id.
+    /// is the bot's `publicId`, else `fallback_name`, else its id.
     pub async fn publish(
         &self,
         json: &Value,
@@ -95,13 +95,14 @@ impl Registry {
             },
         };
         obj.insert("id".into(), Value::String(flow_id.clone()));
-        // Public id: the bot's own, else its id (which, for a file without an id, is the file
-        // name).
+        // Public id: the bot's own, else (for a bundled file) its file name, else its id. A
+        // bot is also always reachable by its id (see `resolve`).
         let public_id = obj
             .get("publicId")
             .and_then(Value::as_str)
             .filter(|s| !s.is_empty())
             .map(str::to_string)
+            .or_else(|| fallback_name.map(str::to_string))
             .unwrap_or_else(|| flow_id.clone());
         obj.insert("publicId".into(), Value::String(public_id.clone()));
         if !valid_id(&flow_id) || !valid_id(&public_id) {

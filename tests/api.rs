@@ -2183,7 +2183,7 @@ async fn live_starts_ask_the_page_to_inject_the_bots_trackers_first() {
 }
 
 #[tokio::test]
-async fn bundled_bots_are_reached_by_public_id_then_id_then_file_name() {
+async fn bundled_bots_are_reached_by_public_id_by_id_and_else_by_file_name() {
     let dir = std::env::temp_dir().join(format!("tessera-flows-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("dir");
     let mut with_public = greeter("id-one");
@@ -2199,7 +2199,8 @@ async fn bundled_bots_are_reached_by_public_id_then_id_then_file_name() {
         std::fs::write(dir.join(name), b.to_string()).expect("write");
     }
     let app = spawn_app_with(|c| c.flows = Some(dir.clone())).await;
-    for public_id in ["public-one", "id-two", "three"] {
+    // By public id; by id (always); by file name when the bot has no public id.
+    for public_id in ["public-one", "id-one", "two", "id-two", "three"] {
         let (status, body) = start(&app, public_id, json!({})).await;
         assert_eq!(status, 200, "{public_id}: {body}");
     }

@@ -127,8 +127,8 @@ pub(super) static RECORD_RESULT: LazyLock<Script> =
 const RECORD_FN: &str = r"
 local function record(K, A)
 local ret = tonumber(A[1])
-redis.call('HSETNX', K[1], 'flow', A[4])
-redis.call('HSETNX', K[1], 'created', A[5])
+local new = redis.call('HSETNX', K[1], 'created', A[5]) == 1
+if new then redis.call('HSET', K[1], 'flow', A[4]) end
 redis.call('HSET', K[1], 'updated', A[5])
 if A[6] == '1' then redis.call('HSET', K[1], 'done', '1') end
 local i = 7
@@ -152,12 +152,21 @@ end
 redis.call('PEXPIRE', K[1], ret)
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
-redis.call('ZADD', K[3], 'NX', A[2], A[3])
-redis.call('ZADD', K[4], string.format('%d', now + ret * 1000), A[3])
--- Housekeeping on about one write in 16 (cheap enough per turn): trim index entries of
--- expired results, keep the indexes alive as long as their newest result.
-if now % 16 == 0 or redis.call('PTTL', K[3]) < ret / 2 then
-  local gone = redis.call('ZRANGEBYSCORE', K[4], '-inf', string.format('%d', now), 'LIMIT', 0, 256)
+local expiry = now + ret * 1000
+-- The expiry index lags at most an hour behind a record's real expiry (it is moved only
+-- when further behind), so trimming below keeps an hour of slack: it never drops a live
+-- result; listing skips records that are already gone.
+local slack = 3600000000
+if new then
+  redis.call('ZADD', K[3], A[2], A[3])
+  redis.call('ZADD', K[4], string.format('%d', expiry), A[3])
+elseif expiry - tonumber(redis.call('ZSCORE', K[4], A[3]) or '0') > slack then
+  redis.call('ZADD', K[4], string.format('%d', expiry), A[3])
+end
+-- Housekeeping on new results and about one write in 16: trim index entries of expired
+-- results, keep the indexes alive as long as their newest result.
+if new or now % 16 == 0 then
+  local gone = redis.call('ZRANGEBYSCORE', K[4], '-inf', string.format('%d', now - slack), 'LIMIT', 0, 256)
   if #gone > 0 then
     redis.call('ZREM', K[3], unpack(gone))
     redis.call('ZREM', K[4], unpack(gone))
