@@ -164,7 +164,8 @@ impl Registry {
         self.cache.read().ok()?.get(id)?.get(rev).cloned()
     }
 
-    /// A compiled revision, from the cache or compiled from the store.
+    /// A compiled revision, from the cache or compiled from the store. `published_at` is only
+    /// used when it has to be compiled; callers that show it use [`Registry::published`].
     pub async fn revision(
         &self,
         id: &str,
@@ -174,6 +175,15 @@ impl Registry {
         if let Some(f) = self.cached(id, rev) {
             return Ok(Some(f));
         }
+        self.compile_stored(id, rev, published_at).await
+    }
+
+    async fn compile_stored(
+        &self,
+        id: &str,
+        rev: &str,
+        published_at: &str,
+    ) -> Result<Option<Arc<CompiledFlow>>, StoreError> {
         let Some(text) = self.store.get_revision(id, rev).await? else {
             return Ok(None);
         };
@@ -188,16 +198,28 @@ impl Registry {
         }
     }
 
+    /// The flow a published pointer names, carrying the pointer's publication time (a revision
+    /// first compiled for a running session on another instance is recompiled once with it).
+    async fn published(&self, p: Published) -> Result<Option<Arc<CompiledFlow>>, StoreError> {
+        match self
+            .revision(&p.flow_id, &p.revision, &p.published_at)
+            .await?
+        {
+            Some(f) if f.published_at != p.published_at => {
+                self.compile_stored(&p.flow_id, &p.revision, &p.published_at)
+                    .await
+            }
+            other => Ok(other),
+        }
+    }
+
     /// The published flow with this public id.
     pub async fn by_public_id(
         &self,
         public_id: &str,
     ) -> Result<Option<Arc<CompiledFlow>>, StoreError> {
         match self.store.by_public_id(public_id).await? {
-            Some(p) => {
-                self.revision(&p.flow_id, &p.revision, &p.published_at)
-                    .await
-            }
+            Some(p) => self.published(p).await,
             None => Ok(None),
         }
     }
@@ -205,10 +227,7 @@ impl Registry {
     /// The published flow with this id.
     pub async fn by_id(&self, id: &str) -> Result<Option<Arc<CompiledFlow>>, StoreError> {
         match self.store.by_flow_id(id).await? {
-            Some(p) => {
-                self.revision(&p.flow_id, &p.revision, &p.published_at)
-                    .await
-            }
+            Some(p) => self.published(p).await,
             None => Ok(None),
         }
     }

@@ -23,6 +23,9 @@ use crate::session::flows::{FlowStore, MemoryFlowStore};
 use crate::session::memory::MemoryStore;
 use crate::session::redis::{RedisOptions, RedisStore};
 
+/// Upper bound of configured TTLs (seconds): no arithmetic on them can overflow.
+const YEAR: u64 = 365 * 86_400;
+
 pub struct Application {
     port: u16,
     server: Server,
@@ -77,9 +80,9 @@ pub async fn build_state(config: &Config) -> anyhow::Result<AppState> {
         registry: registry.clone(),
         store: store.clone(),
         config: ServiceConfig {
-            session_ttl_secs: config.session_ttl_secs.max(1),
-            idempotency_ttl_secs: config.idempotency_ttl_secs.max(1),
-            results_retention_secs: config.results_retention_days.max(1) * 86_400,
+            session_ttl_secs: config.session_ttl_secs.clamp(1, YEAR),
+            idempotency_ttl_secs: config.idempotency_ttl_secs.clamp(1, YEAR),
+            results_retention_secs: config.results_retention_days.clamp(1, 36_500) * 86_400,
             turn_lease_ms: config.turn_lease_ms.max(100),
             viewer_urls: config.viewer_urls.clone(),
         },

@@ -2244,3 +2244,148 @@ async fn client_logs_are_accepted_while_a_turn_of_the_session_runs() {
     let r = turn.await.expect("task").expect("turn");
     assert_eq!(r.status().as_u16(), 200);
 }
+
+// ------------------------------------------------------------------------------------------
+// Hardening found in review
+// ------------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn deeply_nested_markdown_in_variables_cannot_crash_the_server() {
+    let app = spawn_app().await;
+    publish(&app, &greeter("deep")).await;
+    let nested = "- ".repeat(3000) + "x";
+    let (status, body) = start(
+        &app,
+        "deep",
+        json!({"prefilledVariables": {"Name": nested}}),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let sid = session_id(&body);
+    let (status, body) = cont(&app, &sid, json!({"message": "> ".repeat(20_000)})).await;
+    assert_eq!(status, 200, "{body}");
+    let (status, _) = app
+        .post("/api/v1/typebots/deep/startChat", &json!({}))
+        .await;
+    assert_eq!(status, 200, "the server is still up");
+}
+
+#[tokio::test]
+async fn an_absurd_session_ttl_setting_is_clamped_and_breaks_nothing() {
+    let app = spawn_app().await;
+    let mut b = greeter("ttl-huge");
+    b["settings"] = json!({"tessera": {"sessionTtlSeconds": u64::MAX}});
+    publish(&app, &b).await;
+    publish(&app, &greeter("ttl-other")).await;
+    let (status, body) = start(&app, "ttl-huge", json!({})).await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = start(&app, "ttl-other", json!({})).await;
+    assert_eq!(status, 200, "{body}");
+}
+
+#[tokio::test]
+async fn answers_given_in_a_linked_bot_without_merging_go_to_its_own_result() {
+    let app = spawn_app().await;
+    let child = bot(
+        "child-bot",
+        json!([
+            input("cin", "text input", "v-secret"),
+            text("c-bye", "Child done")
+        ]),
+        json!([var("v-secret", "Secret")]),
+    );
+    let parent = bot(
+        "parent-bot",
+        json!([
+            input("pin", "text input", "v-name"),
+            {"id": "link", "type": "Typebot link", "options": {"typebotId": "child-bot", "mergeResults": false}},
+            text("p-bye", "Parent done")
+        ]),
+        json!([var("v-name", "Name")]),
+    );
+    publish(&app, &child).await;
+    publish(&app, &parent).await;
+    let (_, body) = start(&app, "parent-bot", json!({})).await;
+    let sid = session_id(&body);
+    cont(&app, &sid, json!({"message": "Ada"})).await;
+    let (status, body) = cont(&app, &sid, json!({"message": "hunter2"})).await;
+    assert_eq!(status, 200, "{body}");
+    let parent_results = results(&app, "parent-bot").await;
+    let parent_answers = parent_results["results"][0]["answers"].to_string();
+    assert!(
+        parent_answers.contains("Ada") && !parent_answers.contains("hunter2"),
+        "{parent_results}"
+    );
+    let child_results = results(&app, "child-bot").await;
+    assert!(
+        child_results["results"][0]["answers"]
+            .to_string()
+            .contains("hunter2"),
+        "{child_results}"
+    );
+}
+
+#[tokio::test]
+async fn closed_bots_answer_their_closed_message_and_archived_ones_are_not_found() {
+    let app = spawn_app().await;
+    let mut closed = greeter("closed-bot");
+    closed["isClosed"] = json!(true);
+    closed["settings"] = json!({"general": {"systemMessages": {"botClosed": "Back on Monday"}}});
+    let mut archived = greeter("archived-bot");
+    archived["isArchived"] = json!(true);
+    publish(&app, &closed).await;
+    publish(&app, &archived).await;
+    let got = start(&app, "closed-bot", json!({})).await;
+    assert_error(&got, 400, "bot_closed");
+    assert_eq!(got.1["message"], "Back on Monday");
+    assert_error(
+        &start(&app, "archived-bot", json!({})).await,
+        404,
+        "flow_not_found",
+    );
+}
+
+#[tokio::test]
+async fn an_idempotency_key_reused_from_another_origin_is_a_conflict_not_a_replay() {
+    let app = spawn_app().await;
+    publish(&app, &greeter("idem-origin")).await;
+    let send = |origin: &'static str| {
+        let client = app.client.clone();
+        let url = format!("{}/api/v1/typebots/idem-origin/startChat", app.base);
+        async move {
+            let r = client
+                .post(url)
+                .header("content-type", "application/json")
+                .header("idempotency-key", "same-key")
+                .header("origin", origin)
+                .body("{}")
+                .send()
+                .await
+                .expect("request");
+            into_json(r).await
+        }
+    };
+    let (status, _) = send("https://good.example").await;
+    assert_eq!(status, 200);
+    let got = send("https://evil.example").await;
+    assert_error(&got, 409, "idempotency_conflict");
+}
+
+#[tokio::test]
+async fn client_logs_from_a_disallowed_origin_are_refused() {
+    let app = spawn_app().await;
+    let mut b = greeter("logs-origin");
+    b["settings"] = json!({"security": {"allowedOrigins": ["https://good.example"]}});
+    publish(&app, &b).await;
+    let (_, body) = start(&app, "logs-origin", json!({})).await;
+    let sid = session_id(&body);
+    let r = app
+        .client
+        .post(format!("{}/api/v2/sessions/{sid}/clientLogs", app.base))
+        .header("origin", "https://evil.example")
+        .json(&json!({"clientLogs": [{"description": "x"}]}))
+        .send()
+        .await
+        .expect("request");
+    assert_error(&into_json(r).await, 403, "origin_not_allowed");
+}

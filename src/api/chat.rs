@@ -26,7 +26,17 @@ fn ctx(req: &HttpRequest, body: &[u8]) -> Result<RequestCtx, ApiError> {
         origin: header(req, "origin"),
         iframe_referrer_origin: header(req, "x-typebot-iframe-referrer-origin"),
         idempotency_key: key,
-        fingerprint: fingerprint(req.method().as_str(), req.path(), body),
+        // The Origin is part of the request: a key reused from another origin is a conflict,
+        // never a replay of someone else's session.
+        fingerprint: fingerprint(
+            req.method().as_str(),
+            &format!(
+                "{}\n{}",
+                req.path(),
+                header(req, "origin").unwrap_or_default()
+            ),
+            body,
+        ),
     })
 }
 
@@ -78,6 +88,9 @@ pub async fn client_logs(
     session_id: &str,
 ) -> Result<HttpResponse, ApiError> {
     let body = read_body(payload, req, state.max_body_bytes).await?;
-    let v = state.chat.client_logs(session_id, &body).await?;
+    let v = state
+        .chat
+        .client_logs(session_id, &body, &ctx(req, &body)?)
+        .await?;
     Ok(HttpResponse::Ok().json(v))
 }

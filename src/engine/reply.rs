@@ -247,6 +247,13 @@ impl Turn<'_> {
         if let Some(trail) = self.state.trail.as_mut() {
             trail.push(TrailEntry::User(v.answer.clone()));
         }
+        let own_result = match (&self.state.top().result_id, self.state.result_id()) {
+            (Some(frame), Some(root)) if frame != root => {
+                Some((self.state.top().flow.id.clone(), frame.clone()))
+            }
+            _ => None,
+        };
+        self.out.answer_results.push(own_result);
         self.out.answers.push(AnswerRecord {
             block_id: block.id.clone(),
             key,

@@ -115,6 +115,9 @@ pub struct TurnOutput {
     /// True when the walker ran (continueChat then always carries `clientSideActions`/`logs`).
     pub walked: bool,
     pub answers: Vec<AnswerRecord>,
+    /// For each answer, the (flow id, result id) of the linked bot that asked it when that bot
+    /// keeps its own result (a link with merging off); None for the session's own result.
+    pub answer_results: Vec<Option<(String, String)>>,
     pub last_bubble: Option<String>,
     /// Blocks executed this turn (for telemetry and the step budget).
     pub steps: u32,
@@ -137,6 +140,7 @@ impl Default for TurnOutput {
             status: TurnStatus::Completed,
             walked: false,
             answers: Vec::new(),
+            answer_results: Vec::new(),
             last_bubble: None,
             steps: 0,
             initial_vars: None,

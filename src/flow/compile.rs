@@ -105,6 +105,8 @@ pub struct CompiledFlow {
     pub progress: progress::ProgressTable,
     /// `startPropsToInject` of live starts (tracking ids, head code), when the bot has any.
     pub start_props: Option<Value>,
+    pub is_closed: bool,
+    pub is_archived: bool,
     block_ix: HashMap<String, u32>,
     group_ix: HashMap<String, u32>,
     group_by_title: HashMap<String, u32>,
@@ -287,6 +289,8 @@ pub fn compile(
         warnings: Vec::new(),
         progress: progress::ProgressTable::default(),
         start_props: None,
+        is_closed: def.is_closed == Some(true),
+        is_archived: def.is_archived == Some(true),
         block_ix,
         group_ix,
         group_by_title,

@@ -27,14 +27,14 @@ pub fn load_str(text: &str, published_at: &str) -> Result<Arc<CompiledFlow>, Loa
     Ok(Arc::new(compile(&def, &revision, published_at)?))
 }
 
-/// A short stable content hash (FNV-1a 64, hex) naming a published revision.
+/// The content hash naming a published revision: SHA-256 (first 128 bits, hex), so that no
+/// crafted bot can collide with a revision sessions run on.
 pub fn revision_of(text: &str) -> String {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in text.as_bytes() {
-        h ^= u64::from(*b);
-        h = h.wrapping_mul(0x0100_0000_01b3);
-    }
-    format!("{h:016x}")
+    let digest = ring::digest::digest(&ring::digest::SHA256, text.as_bytes());
+    digest.as_ref()[..16]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 #[derive(Debug, thiserror::Error)]

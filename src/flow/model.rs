@@ -38,6 +38,12 @@ pub struct FlowDef {
     pub settings: Value,
     #[serde(default)]
     pub updated_at: Option<String>,
+    /// A closed bot answers startChat with its "bot closed" message.
+    #[serde(default)]
+    pub is_closed: Option<bool>,
+    /// An archived bot is not served.
+    #[serde(default)]
+    pub is_archived: Option<bool>,
 }
 
 impl FlowDef {

@@ -102,8 +102,10 @@ impl FlowSettings {
                 .unwrap_or_default(),
             remember_user,
             dynamic_theme,
+            // Clamped to a year: a bot setting must not be able to overflow store arithmetic.
             session_ttl_seconds: at(settings, &["tessera", "sessionTtlSeconds"])
-                .and_then(Value::as_u64),
+                .and_then(Value::as_u64)
+                .map(|s| s.clamp(1, 365 * 86_400)),
             prefillable: strings_at(settings, &["tessera", "prefillableVariables"]),
             wire: Value::Object(wire),
         }

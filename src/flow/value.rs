@@ -68,9 +68,9 @@ fn item_string(v: &Value) -> Option<String> {
         Value::Number(n) => {
             // JSON numbers coming from JS are shown like JS does: 42, not 42.0.
             match n.as_f64() {
-                Some(f) if f.fract() == 0.0 && f.abs() < 1e21 && n.is_f64() => {
-                    format!("{}", f as i64)
-                }
+                // Integral doubles below 1e21 print all their digits, like JS (no `as i64`,
+                // which would saturate above 2^63).
+                Some(f) if f.fract() == 0.0 && f.abs() < 1e21 && n.is_f64() => format!("{f:.0}"),
                 _ => n.to_string(),
             }
         }
@@ -105,6 +105,14 @@ mod tests {
         assert_eq!(
             VarValue::from_json(&json!(1.5)),
             Some(VarValue::Str("1.5".into()))
+        );
+        assert_eq!(
+            VarValue::from_json(&json!(1e20)),
+            Some(VarValue::Str("100000000000000000000".into()))
+        );
+        assert_eq!(
+            VarValue::from_json(&json!(-3e19)),
+            Some(VarValue::Str("-30000000000000000000".into()))
         );
         assert_eq!(
             VarValue::from_json(&json!(true)),

@@ -8,12 +8,13 @@ use chrono::Utc;
 use serde_json::{Map, Value, json};
 
 use super::response::{self, bot_object, turn_fields};
-use super::results::{result_update, vars_digest};
+use super::results::{linked_result_updates, result_update, vars_digest};
 use super::wire::{ContinueChatRequest, StartChatRequest, parse_body};
 use super::{BotKey, ChatService, Reply, RequestCtx};
 use crate::engine::{Message, SessionState, StartParams, TextFormat};
 use crate::error::ApiError;
 use crate::flow::CompiledFlow;
+use crate::flow::settings::DEFAULT_BOT_CLOSED;
 use crate::ids::{is_plausible_id, new_id};
 use crate::session::Loaded;
 
@@ -42,7 +43,16 @@ impl ChatService {
             .registry
             .resolve(public_id)
             .await?
+            .filter(|f| !f.is_archived)
             .ok_or_else(ApiError::flow_not_found)?;
+        if flow.is_closed {
+            let message = flow.settings.bot_closed_message.clone();
+            return Err(ApiError::new(
+                400,
+                "bot_closed",
+                message.unwrap_or_else(|| DEFAULT_BOT_CLOSED.into()),
+            ));
+        }
         self.check_origin(&flow, ctx)?;
         let mut prefilled = req.prefilled_variables.clone().unwrap_or_default();
         let result_id = self
@@ -228,6 +238,10 @@ impl ChatService {
                 update.as_ref().map(|u| (u, retention)),
             )
             .await?;
+        if !preview {
+            self.record_all(linked_result_updates(&out).into_iter())
+                .await;
+        }
         let mut o = Map::new();
         if let Some(f) = &out.last_message_new_format {
             o.insert("lastMessageNewFormat".into(), Value::String(f.clone()));
@@ -246,7 +260,11 @@ impl ChatService {
 
     /// `allowedOrigins`: requests with an Origin header must come from an allowed origin (or
     /// from this server's own pages, embedded by an allowed origin). No Origin: server-to-server.
-    fn check_origin(&self, flow: &CompiledFlow, ctx: &RequestCtx) -> Result<(), ApiError> {
+    pub(super) fn check_origin(
+        &self,
+        flow: &CompiledFlow,
+        ctx: &RequestCtx,
+    ) -> Result<(), ApiError> {
         let allowed = &flow.settings.allowed_origins;
         let Some(origin) = &ctx.origin else {
             return Ok(());

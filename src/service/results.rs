@@ -5,9 +5,9 @@
 use chrono::Utc;
 use serde_json::{Map, Value, json};
 
-use super::ChatService;
 use super::response;
 use super::wire::{ClientLogsRequest, parse_body};
+use super::{ChatService, RequestCtx};
 use crate::engine::{SessionState, TurnOutput};
 use crate::error::ApiError;
 use crate::flow::CompiledFlow;
@@ -16,7 +16,12 @@ use crate::session::ResultUpdate;
 
 impl ChatService {
     /// Saves client-side logs on the session's result.
-    pub async fn client_logs(&self, session_id: &str, body: &[u8]) -> Result<Value, ApiError> {
+    pub async fn client_logs(
+        &self,
+        session_id: &str,
+        body: &[u8],
+        ctx: &RequestCtx,
+    ) -> Result<Value, ApiError> {
         let req: ClientLogsRequest = parse_body(body)?;
         // Read without the turn lease: logs may arrive while a turn of the session runs.
         let Some(data) = self.store.peek(session_id).await? else {
@@ -24,6 +29,11 @@ impl ChatService {
         };
         let state = SessionState::decode(&data)
             .map_err(|e| ApiError::internal(format!("stored session could not be read: {e}")))?;
+        // The bot's allowed origins apply to logs too.
+        let root = &state.root().flow;
+        if let Some(flow) = self.registry.revision(&root.id, &root.rev, "").await? {
+            self.check_origin(&flow, ctx)?;
+        }
         let Some(result_id) = state.result_id() else {
             return Err(ApiError::new(404, "result_not_found", "Result not found."));
         };
@@ -82,15 +92,21 @@ impl ChatService {
         out: &TurnOutput,
         changed: bool,
     ) {
-        let Some(update) = result_update(flow, state, out, changed) else {
-            return;
-        };
-        if let Err(e) = self
-            .store
-            .record_result(&update, self.config.results_retention_secs)
-            .await
-        {
-            tracing::warn!(error = %e, result = %update.result_id, "could not record result");
+        let updates = result_update(flow, state, out, changed).into_iter();
+        self.record_all(updates.chain(linked_result_updates(out)))
+            .await;
+    }
+
+    /// Records result updates; failures are logged (the turn itself already happened).
+    pub(super) async fn record_all(&self, updates: impl Iterator<Item = ResultUpdate>) {
+        for update in updates {
+            if let Err(e) = self
+                .store
+                .record_result(&update, self.config.results_retention_secs)
+                .await
+            {
+                tracing::warn!(error = %e, result = %update.result_id, "could not record result");
+            }
         }
     }
 }
@@ -105,7 +121,14 @@ pub(super) fn result_update(
 ) -> Option<ResultUpdate> {
     let result_id = state.result_id()?;
     let completed = !response::is_waiting(out);
-    if !changed && out.answers.is_empty() && out.logs.is_empty() && !completed {
+    let own: Vec<_> = out
+        .answers
+        .iter()
+        .zip(&out.answer_results)
+        .filter(|(_, r)| r.is_none())
+        .map(|(a, _)| a.clone())
+        .collect();
+    if !changed && own.is_empty() && out.logs.is_empty() && !completed {
         return None;
     }
     let root = state.root();
@@ -118,8 +141,8 @@ pub(super) fn result_update(
     Some(ResultUpdate {
         flow_id: flow.id.clone(),
         result_id: result_id.to_string(),
-        at: Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
-        answers: out.answers.clone(),
+        at: now(),
+        answers: own,
         variables,
         logs: out
             .logs
@@ -128,6 +151,34 @@ pub(super) fn result_update(
             .collect(),
         completed,
     })
+}
+
+/// Answers given to linked bots that keep their own result (links with merging off), one
+/// update per such result.
+pub(super) fn linked_result_updates(out: &TurnOutput) -> Vec<ResultUpdate> {
+    let mut updates: Vec<ResultUpdate> = Vec::new();
+    for (answer, target) in out.answers.iter().zip(&out.answer_results) {
+        let Some((flow_id, result_id)) = target else {
+            continue;
+        };
+        match updates.iter_mut().find(|u| &u.result_id == result_id) {
+            Some(u) => u.answers.push(answer.clone()),
+            None => updates.push(ResultUpdate {
+                flow_id: flow_id.clone(),
+                result_id: result_id.clone(),
+                at: now(),
+                answers: vec![answer.clone()],
+                variables: Map::new(),
+                logs: Vec::new(),
+                completed: false,
+            }),
+        }
+    }
+    updates
+}
+
+fn now() -> String {
+    Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
 /// A cheap digest of the root frame's variables, to tell whether a turn changed any.

@@ -53,10 +53,6 @@ impl Default for MemoryStore {
     }
 }
 
-fn poisoned<T>(_: T) -> StoreError {
-    StoreError::Other("memory store lock poisoned".into())
-}
-
 impl MemoryStore {
     pub fn new() -> Self {
         Self::default()
@@ -74,7 +70,12 @@ impl MemoryStore {
         f: impl FnOnce(&mut Inner, Instant) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
         let now = Instant::now();
-        let mut g = self.inner.lock().map_err(poisoned)?;
+        // A panic while the lock was held cannot leave the maps inconsistent (every update is a
+        // single insert or remove), so a poisoned lock is recovered rather than failing forever.
+        let mut g = self
+            .inner
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let out = f(&mut g, now);
         if self
             .writes
@@ -111,7 +112,12 @@ fn sweep(g: &mut Inner, now: Instant) {
     g.results.retain(|_, r| !r.is_empty());
 }
 
+/// Longest duration the store keeps anything (ten years): larger TTLs are clamped, so adding
+/// them to `Instant::now()` can never overflow.
+const MAX_SECS: u64 = 10 * 365 * 86_400;
+
 fn secs(s: u64) -> Duration {
+    let s = s.min(MAX_SECS);
     Duration::from_secs(s)
 }
 

@@ -176,8 +176,12 @@ fn save_turn_in_steps<'a, S: Store + ?Sized>(
             Some(d) => store.commit_turn(id, d, leased, ttl_secs).await?,
             None => store.finish_turn(id, leased).await?,
         }
-        if let Some((update, retention)) = result {
-            store.record_result(update, retention).await?;
+        // The turn is saved: failing now would make the client retry a turn that happened.
+        // A lost result update is logged instead.
+        if let Some((update, retention)) = result
+            && let Err(e) = store.record_result(update, retention).await
+        {
+            tracing::warn!(error = %e, result = %update.result_id, "turn saved but its result update failed");
         }
         Ok(())
     })

@@ -58,7 +58,8 @@ enum Target {
 
 fn parse_url(url: &str) -> Result<Target, StoreError> {
     let url = url.trim();
-    let bad = |why: &str| StoreError::Other(format!("invalid Redis URL {url:?}: {why}"));
+    let shown = crate::config::redact_url(url);
+    let bad = |why: &str| StoreError::Other(format!("invalid Redis URL {shown:?}: {why}"));
     if url.starts_with("rediss://") || url.starts_with("rediss+cluster://") {
         return Err(StoreError::Other(
             "rediss:// (TLS) is not compiled into this build: use redis:// on a private network or a TLS-terminating proxy"

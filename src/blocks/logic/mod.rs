@@ -44,7 +44,8 @@ pub async fn execute(turn: &mut Turn<'_>, ix: u32, logic: &Logic) -> Result<Next
                 Some(Value::String(s)) => parse_text(s, &mut turn.scope()),
                 _ => String::new(),
             };
-            let Ok(seconds) = raw.trim().parse::<f64>() else {
+            // Like Typebot's parseFloat: "2s" waits 2 seconds.
+            let Some(seconds) = leading_number(&raw) else {
                 return Ok(Next::Continue);
             };
             let pause = o.should_pause == Some(true);
@@ -134,5 +135,35 @@ fn run_server_script(turn: &mut Turn<'_>, content: &str) {
             .out
             .logs
             .push(Log::error("Script block failed").with_details(json!(e.to_string()))),
+    }
+}
+
+/// JS `parseFloat`: the longest leading decimal number of a text (after spaces), if any.
+fn leading_number(text: &str) -> Option<f64> {
+    let t = text.trim_start();
+    let mut end = 0;
+    let mut seen_dot = false;
+    for (i, c) in t.char_indices() {
+        match c {
+            '0'..='9' => end = i + 1,
+            '.' if !seen_dot => seen_dot = true,
+            '-' | '+' if i == 0 => {}
+            _ => break,
+        }
+    }
+    t[..end].parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::leading_number;
+
+    #[test]
+    fn wait_seconds_are_read_like_parse_float() {
+        assert_eq!(leading_number("2s"), Some(2.0));
+        assert_eq!(leading_number(" 1.5 seconds"), Some(1.5));
+        assert_eq!(leading_number("-3"), Some(-3.0));
+        assert_eq!(leading_number("soon"), None);
+        assert_eq!(leading_number(""), None);
     }
 }

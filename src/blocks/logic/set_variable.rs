@@ -60,9 +60,12 @@ pub fn execute(turn: &mut Turn<'_>, o: &SetVariableOptions) -> Next {
         "Environment name" => VarValue::from_string("web"),
         "Transcript" => transcript(turn),
         "User ID" | "Result ID" => {
+            // The running bot's result: a linked bot that keeps its own result has its own id.
             let id = turn
                 .state
-                .result_id()
+                .top()
+                .result_id
+                .as_deref()
                 .map(str::to_string)
                 .unwrap_or_else(crate::ids::new_id);
             VarValue::from_string(id)

@@ -53,6 +53,9 @@ impl Md {
     }
 }
 
+/// Deepest container nesting kept (lists in lists, quotes in quotes, marks in marks).
+const MAX_DEPTH: usize = 32;
+
 /// Top-level blocks with their first and last source line (1-based), like mdast positions.
 pub(super) fn parse_blocks(data: &str) -> Vec<(Md, usize, usize)> {
     let newlines: Vec<usize> = data.match_indices('\n').map(|(i, _)| i).collect();
@@ -65,6 +68,11 @@ pub(super) fn parse_blocks(data: &str) -> Vec<(Md, usize, usize)> {
     for (event, range) in Parser::new_ext(data, Options::empty()).into_offset_iter() {
         let mut finished = None;
         match event {
+            Event::Start(_) if stack.len() >= MAX_DEPTH => {
+                // Deeper nesting is flattened into the container at the limit: the later
+                // conversion recurses on this tree, and its input comes from users.
+                stack.push((Md::new(K::Other, ""), range.start));
+            }
             Event::Start(tag) => {
                 let k = match tag {
                     Tag::Paragraph => K::Para,
@@ -126,4 +134,26 @@ pub(super) fn parse_blocks(data: &str) -> Vec<(Md, usize, usize)> {
         }
     }
     top
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn depth(md: &Md) -> usize {
+        1 + md.kids.iter().map(depth).max().unwrap_or(0)
+    }
+
+    #[test]
+    fn deep_nesting_from_users_is_flattened_not_recursed_into() {
+        for input in [
+            "- ".repeat(30_000),
+            "> ".repeat(30_000),
+            format!("{}x{}", "*".repeat(30_000), "*".repeat(30_000)),
+        ] {
+            let blocks = parse_blocks(&input);
+            let deepest = blocks.iter().map(|(md, _, _)| depth(md)).max().unwrap_or(0);
+            assert!(deepest <= MAX_DEPTH + 2, "depth {deepest}");
+        }
+    }
 }
