@@ -13,6 +13,8 @@ COPY Cargo.toml Cargo.lock openapi.yaml ./
 COPY src ./src
 COPY benches ./benches
 COPY schemas ./schemas
+# The example bots are compiled into the binary too (src/bundled.rs).
+COPY flows ./flows
 # The cache mounts keep the registry and compiled dependencies between builds.
 RUN --mount=type=cache,target=/usr/local/cargo/registry \
     --mount=type=cache,target=/src/target \

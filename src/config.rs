@@ -50,6 +50,10 @@ pub struct Config {
     pub log: String,
     /// Log format: `text` or `json`.
     pub log_format: String,
+    /// Publish the example bots compiled into the binary (set by `tessera serve` when no
+    /// flows directory is configured or found).
+    #[serde(skip)]
+    pub bundled_flows: bool,
 }
 
 impl Default for Config {
@@ -74,6 +78,7 @@ impl Default for Config {
             workers: None,
             log: "info".into(),
             log_format: "text".into(),
+            bundled_flows: false,
         }
     }
 }

@@ -11,6 +11,7 @@
 
 pub mod api;
 pub mod blocks;
+pub mod bundled;
 pub mod cli;
 pub mod config;
 pub mod engine;

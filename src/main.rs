@@ -115,6 +115,8 @@ fn run(mut args: Vec<String>) -> anyhow::Result<ExitCode> {
                 None if config.flows.is_none() && std::path::Path::new("flows").is_dir() => {
                     config.flows = Some(PathBuf::from("flows"))
                 }
+                // No flows directory at all: serve the example bots built into the binary.
+                None if config.flows.is_none() => config.bundled_flows = true,
                 None => {}
             }
             tessera::telemetry::init(&config.log, &config.log_format);

@@ -57,6 +57,18 @@ pub async fn build_state(config: &Config) -> anyhow::Result<AppState> {
     let registry = Arc::new(Registry::new(flow_store));
     if let Some(dir) = &config.flows {
         load_flows_dir(&registry, dir).await?;
+    } else if config.bundled_flows {
+        for (name, text) in crate::bundled::BUNDLED {
+            let json: serde_json::Value = serde_json::from_str(text)?;
+            registry
+                .publish(&json, None, Some(name))
+                .await
+                .map_err(|e| anyhow::anyhow!("bundled bot {name}: {e}"))?;
+        }
+        tracing::info!(
+            bots = crate::bundled::BUNDLED.len(),
+            "published the bundled example bots"
+        );
     }
     let http = SafeClient::new(OutboundPolicy {
         allowed_hosts: config.http_allowed_hosts.clone(),
