@@ -8,6 +8,7 @@ pub mod model;
 pub mod options;
 pub mod progress;
 pub mod settings;
+pub mod start_props;
 pub mod typing;
 pub mod validate;
 pub mod value;
