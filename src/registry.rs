@@ -244,6 +244,11 @@ impl Registry {
         self.store.list().await
     }
 
+    /// The publication record of a flow id (no revision is loaded or compiled).
+    pub async fn publication(&self, id: &str) -> Result<Option<Published>, StoreError> {
+        self.store.by_flow_id(id).await
+    }
+
     pub async fn unpublish(&self, id: &str) -> Result<Option<Published>, StoreError> {
         self.store.unpublish(id).await
     }

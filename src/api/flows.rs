@@ -59,10 +59,8 @@ pub async fn get_one(
     auth::require_token(req, state.api_token.as_deref())?;
     let found = state
         .registry
-        .list()
+        .publication(id)
         .await?
-        .into_iter()
-        .find(|p| p.flow_id == id)
         .ok_or_else(ApiError::flow_not_found)?;
     Ok(HttpResponse::Ok().json(found))
 }
