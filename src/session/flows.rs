@@ -52,6 +52,8 @@ pub struct MemoryFlowStore {
 struct MemInner {
     revisions: std::collections::HashMap<(String, String), String>,
     by_flow: std::collections::HashMap<String, Published>,
+    /// public id -> flow id, kept in step with `by_flow` (the Redis store's `public` hash).
+    by_public: std::collections::HashMap<String, String>,
 }
 
 impl MemoryFlowStore {
@@ -96,22 +98,32 @@ impl FlowStore for MemoryFlowStore {
     fn publish(&self, entry: &Published) -> BoxFuture<'_, Result<(), StoreError>> {
         let entry = entry.clone();
         ready(self.with(|g| {
-            if let Some(other) = g
-                .by_flow
-                .values()
-                .find(|p| p.public_id == entry.public_id && p.flow_id != entry.flow_id)
+            if let Some(other) = g.by_public.get(&entry.public_id)
+                && *other != entry.flow_id
             {
                 return Err(StoreError::Other(format!(
-                    "public id {} is used by flow {}",
-                    entry.public_id, other.flow_id
+                    "public id {} is used by flow {other}",
+                    entry.public_id
                 )));
             }
-            g.by_flow.insert(entry.flow_id.clone(), entry);
+            let (public_id, flow_id) = (entry.public_id.clone(), entry.flow_id.clone());
+            if let Some(old) = g.by_flow.insert(flow_id.clone(), entry)
+                && old.public_id != public_id
+            {
+                g.by_public.remove(&old.public_id);
+            }
+            g.by_public.insert(public_id, flow_id);
             Ok(())
         }))
     }
     fn unpublish(&self, flow_id: &str) -> BoxFuture<'_, Result<Option<Published>, StoreError>> {
-        ready(self.with(|g| Ok(g.by_flow.remove(flow_id))))
+        ready(self.with(|g| {
+            let removed = g.by_flow.remove(flow_id);
+            if let Some(p) = &removed {
+                g.by_public.remove(&p.public_id);
+            }
+            Ok(removed)
+        }))
     }
     fn by_flow_id(&self, flow_id: &str) -> BoxFuture<'_, Result<Option<Published>, StoreError>> {
         ready(self.with(|g| Ok(g.by_flow.get(flow_id).cloned())))
@@ -121,9 +133,9 @@ impl FlowStore for MemoryFlowStore {
         public_id: &str,
     ) -> BoxFuture<'_, Result<Option<Published>, StoreError>> {
         ready(self.with(|g| {
-            Ok(g.by_flow
-                .values()
-                .find(|p| p.public_id == public_id)
+            Ok(g.by_public
+                .get(public_id)
+                .and_then(|flow_id| g.by_flow.get(flow_id))
                 .cloned())
         }))
     }
