@@ -22,21 +22,19 @@ fn ctx(req: &HttpRequest, body: &[u8]) -> Result<RequestCtx, ApiError> {
             "Idempotency-Key: at most 255 characters",
         ));
     }
+    let origin = header(req, "origin");
+    // The Origin is part of the request: a key reused from another origin is a conflict,
+    // never a replay of someone else's session.
+    let fingerprint = fingerprint(
+        req.method().as_str(),
+        &format!("{}\n{}", req.path(), origin.as_deref().unwrap_or_default()),
+        body,
+    );
     Ok(RequestCtx {
-        origin: header(req, "origin"),
+        origin,
         iframe_referrer_origin: header(req, "x-typebot-iframe-referrer-origin"),
         idempotency_key: key,
-        // The Origin is part of the request: a key reused from another origin is a conflict,
-        // never a replay of someone else's session.
-        fingerprint: fingerprint(
-            req.method().as_str(),
-            &format!(
-                "{}\n{}",
-                req.path(),
-                header(req, "origin").unwrap_or_default()
-            ),
-            body,
-        ),
+        fingerprint,
     })
 }
 
