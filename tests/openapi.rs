@@ -16,9 +16,9 @@ use std::collections::BTreeSet;
 use std::sync::Mutex;
 use std::time::Duration;
 
+use common::http_stub::slow_server;
 use common::{TOKEN, TestApp};
 use serde_json::{Value, json};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use yaml_rust2::{Yaml, YamlLoader};
 
 const SPEC_TEXT: &str = include_str!("../openapi.yaml");
@@ -838,37 +838,6 @@ fn broken_bot() -> Value {
     );
     b["events"][0]["outgoingEdgeId"] = json!("missing-edge");
     b
-}
-
-/// An HTTP server on 127.0.0.1 that answers `{"ok":true}` after `delay`: it keeps a turn busy
-/// without blocking the server's threads.
-async fn slow_server(delay: Duration) -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    tokio::spawn(async move {
-        while let Ok((mut sock, _)) = listener.accept().await {
-            tokio::spawn(async move {
-                let mut buf = Vec::new();
-                let mut chunk = [0u8; 4096];
-                while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
-                    match sock.read(&mut chunk).await {
-                        Ok(0) | Err(_) => return,
-                        Ok(n) => buf.extend_from_slice(&chunk[..n]),
-                    }
-                }
-                tokio::time::sleep(delay).await;
-                let body = r#"{"ok":true}"#;
-                let reply = format!(
-                    "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
-                    body.len()
-                );
-                let _ = sock.write_all(reply.as_bytes()).await;
-            });
-        }
-    });
-    format!("http://{addr}/slow")
 }
 
 // ------------------------------------------------------------------------------------------

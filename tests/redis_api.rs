@@ -33,16 +33,18 @@
 //! `redis-server`) FAILS the tests; on a developer machine without them they skip, saying so on
 //! stderr. Every child process (tessera, redis-server) is killed by a drop guard, panics included.
 
+mod common;
+
 use std::io::{BufRead, BufReader, Read};
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex, mpsc};
 use std::time::{Duration, Instant};
 
+use common::http_stub::slow_server_counting as slow_server;
+use common::redis_server::{PrivateRedis, raw_connect};
 use serde_json::{Value, json};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// The bearer token of the servers under test.
 const TOKEN: &str = "redis-api-test-token";
@@ -74,13 +76,6 @@ fn with_db(url: &str) -> String {
     } else {
         format!("{scheme}://{rest}/{TEST_DB}")
     }
-}
-
-fn raw_connect(url: &str) -> redis::RedisResult<redis::Connection> {
-    let mut con = redis::Client::open(url)?.get_connection_with_timeout(Duration::from_secs(2))?;
-    con.set_read_timeout(Some(Duration::from_secs(5)))?;
-    redis::cmd("PING").query::<String>(&mut con)?;
-    Ok(con)
 }
 
 fn scan(con: &mut redis::Connection, pattern: &str) -> Vec<String> {
@@ -223,147 +218,6 @@ impl Drop for SharedRedis {
 // ------------------------------------------------------------------------------------------
 // A private redis-server (fault tests)
 // ------------------------------------------------------------------------------------------
-
-/// A redis-server on a free loopback port in 7200-7999 with an append-only file (fsync always)
-/// in its own temp dir; killed and removed on drop.
-struct PrivateRedis {
-    port: u16,
-    dir: PathBuf,
-    child: Option<Child>,
-    /// `requirepass`, if any.
-    password: Option<String>,
-}
-
-impl PrivateRedis {
-    /// Starts one (with `requirepass` when `password` is given). `None` (skip) only when
-    /// redis-server is missing on a developer machine.
-    fn start(password: Option<&str>) -> Option<PrivateRedis> {
-        if Command::new("redis-server")
-            .arg("--version")
-            .output()
-            .is_err()
-        {
-            assert!(
-                !required(),
-                "redis-server is not installed: Redis tests never skip in CI"
-            );
-            eprintln!("skipping: redis-server is not installed");
-            return None;
-        }
-        let seed = id()
-            .bytes()
-            .fold(0u32, |a, b| a.wrapping_mul(31).wrapping_add(u32::from(b)));
-        // Another test may take a port between the check and redis-server's bind: try again.
-        for attempt in 0..10u32 {
-            let Some(port) = (0..800)
-                .map(|i| 7200 + ((seed + attempt * 97 + i) % 800) as u16)
-                .find(|p| TcpListener::bind(("127.0.0.1", *p)).is_ok())
-            else {
-                break;
-            };
-            let dir = std::env::temp_dir().join(format!("tessera-redis-api-{port}-{}", id()));
-            std::fs::create_dir_all(&dir).expect("temp dir");
-            let mut redis = PrivateRedis {
-                port,
-                dir,
-                child: None,
-                password: password.map(str::to_string),
-            };
-            if redis.launch() {
-                return Some(redis);
-            }
-        }
-        panic!("could not start a redis-server on a free port in 7200-7999");
-    }
-
-    fn url(&self) -> String {
-        match &self.password {
-            Some(p) => format!("redis://:{p}@127.0.0.1:{}", self.port),
-            None => format!("redis://127.0.0.1:{}", self.port),
-        }
-    }
-
-    /// Starts the process and waits until it answers; false when it exited (port taken).
-    fn launch(&mut self) -> bool {
-        let dir = self.dir.to_str().expect("utf-8 temp dir");
-        let mut cmd = Command::new("redis-server");
-        cmd.args(["--port", &self.port.to_string(), "--bind", "127.0.0.1"])
-            .args(["--dir", dir, "--save", ""])
-            .args(["--appendonly", "yes", "--appendfsync", "always"]);
-        if let Some(p) = &self.password {
-            cmd.args(["--requirepass", p]);
-        }
-        let child = cmd
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("spawn redis-server");
-        self.child = Some(child);
-        let deadline = Instant::now() + Duration::from_secs(10);
-        loop {
-            if raw_connect(&self.url()).is_ok() {
-                return true;
-            }
-            let exited = self
-                .child
-                .as_mut()
-                .and_then(|c| c.try_wait().ok().flatten())
-                .is_some();
-            if exited {
-                self.child = None;
-                return false;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "redis-server on {} did not start",
-                self.port
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-
-    /// Starts it again on the same port and directory (the append-only file is replayed).
-    fn restart(&mut self) {
-        assert!(
-            self.launch(),
-            "redis-server did not restart on {}",
-            self.port
-        );
-    }
-
-    /// SHUTDOWN (flushes the append-only file), then waits for the process to exit.
-    fn shutdown(&mut self) {
-        if let Ok(mut con) = raw_connect(&self.url()) {
-            let _: redis::RedisResult<()> = redis::cmd("SHUTDOWN").query(&mut con);
-        }
-        if let Some(mut child) = self.child.take() {
-            let _ = child.wait();
-        }
-        assert!(raw_connect(&self.url()).is_err(), "Redis is still up");
-    }
-
-    fn signal(&self, sig: &str) {
-        let pid = self.child.as_ref().expect("running").id().to_string();
-        let ok = Command::new("kill")
-            .args([sig, &pid])
-            .status()
-            .expect("kill")
-            .success();
-        assert!(ok, "kill {sig} {pid}");
-    }
-}
-
-impl Drop for PrivateRedis {
-    fn drop(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            // SIGKILL also ends a stopped (SIGSTOP) process.
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
 
 // ------------------------------------------------------------------------------------------
 // Server processes
@@ -772,41 +626,6 @@ fn three_questions(id: &str, public_id: &str) -> Value {
 fn ids(tag: &str) -> (String, String) {
     let n = id();
     (format!("rapi-{tag}-{n}"), format!("rapi-{tag}-pub-{n}"))
-}
-
-/// An HTTP server answering every request after `delay`, counting the requests: a turn that
-/// calls it holds its session lease at least that long, and the count says how many turns ran.
-async fn slow_server(delay: Duration) -> (String, Arc<AtomicUsize>) {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    let hits = Arc::new(AtomicUsize::new(0));
-    let counter = hits.clone();
-    tokio::spawn(async move {
-        while let Ok((mut sock, _)) = listener.accept().await {
-            let counter = counter.clone();
-            tokio::spawn(async move {
-                let mut buf = Vec::new();
-                let mut chunk = [0u8; 4096];
-                while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
-                    match sock.read(&mut chunk).await {
-                        Ok(0) | Err(_) => return,
-                        Ok(n) => buf.extend_from_slice(&chunk[..n]),
-                    }
-                }
-                counter.fetch_add(1, Ordering::SeqCst);
-                tokio::time::sleep(delay).await;
-                let body = r#"{"ok":true}"#;
-                let reply = format!(
-                    "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
-                    body.len()
-                );
-                let _ = sock.write_all(reply.as_bytes()).await;
-            });
-        }
-    });
-    (format!("http://{addr}/slow"), hits)
 }
 
 // ------------------------------------------------------------------------------------------
@@ -1238,7 +1057,7 @@ struct Outage {
 const FAULT_FLOW: &str = "fault-bot";
 
 async fn outage_setup(env: Env<'_>) -> Option<Outage> {
-    let redis = PrivateRedis::start(None)?;
+    let redis = PrivateRedis::start(None, required())?;
     let server = Server::bare("fault", &redis.url(), env);
     let c = client();
     publish(&c, &server, &three_questions(FAULT_FLOW, "fault")).await;
@@ -1352,7 +1171,7 @@ async fn a_redis_restart_fails_fast_and_the_conversation_resumes_where_it_was() 
     let t0 = Instant::now();
     o.redis.shutdown();
     o.assert_unavailable("shutdown").await;
-    o.redis.restart();
+    o.redis.boot();
     o.wait_ready("shutdown").await;
     // The first turn after the restart applies at once: nothing was half-done.
     o.finish_where_it_was("shutdown", Duration::ZERO).await;
@@ -1557,7 +1376,7 @@ async fn results_of_a_finished_conversation_are_listed_with_the_bearer_token() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_redis_password_in_the_store_url_is_not_logged() {
     const PASSWORD: &str = "s3cret-redis-api-password";
-    let Some(redis) = PrivateRedis::start(Some(PASSWORD)) else {
+    let Some(redis) = PrivateRedis::start(Some(PASSWORD), required()) else {
         return;
     };
     let server = Server::bare("auth", &redis.url(), &[]);

@@ -9,6 +9,8 @@
 //! Only on a developer machine without the variables do they skip, saying so on stderr.
 //! Every Redis test uses its own random key prefix and deletes its keys when it ends.
 
+mod common;
+
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -835,143 +837,24 @@ async fn tls_urls_are_refused_with_a_clear_error() {
 /// Fault tests on a private redis-server (loopback port 7200-7999, append-only file in a temp
 /// dir so data survives a restart), stopped and removed when the test ends.
 mod faults {
-    use std::net::TcpListener;
-    use std::path::PathBuf;
-    use std::process::{Child, Command, Stdio};
+    use super::common::redis_server::PrivateRedis;
 
     use super::*;
 
-    struct PrivateRedis {
-        port: u16,
-        dir: PathBuf,
-        child: Option<Child>,
-    }
-
-    impl PrivateRedis {
-        /// A server on a free port, not started yet. `None` (skip) only when redis-server is
-        /// missing on a developer machine; in CI that is a failure.
-        fn new() -> Option<PrivateRedis> {
-            if Command::new("redis-server")
-                .arg("--version")
-                .output()
-                .is_err()
-            {
-                assert!(
-                    !required(),
-                    "redis-server is not installed: Redis tests never skip in CI"
-                );
-                eprintln!("skipping: redis-server is not installed");
-                return None;
-            }
-            let seed = id()
-                .bytes()
-                .fold(0u32, |a, b| a.wrapping_mul(31).wrapping_add(u32::from(b)));
-            let port = (0..800)
-                .map(|i| 7200 + ((seed + i) % 800) as u16)
-                .find(|p| TcpListener::bind(("127.0.0.1", *p)).is_ok())
-                .expect("a free port in 7200-7999");
-            let dir = std::env::temp_dir().join(format!("tessera-fault-{port}-{}", id()));
-            std::fs::create_dir_all(&dir).expect("temp dir");
-            Some(PrivateRedis {
-                port,
-                dir,
-                child: None,
-            })
-        }
-
-        fn url(&self) -> String {
-            format!("redis://127.0.0.1:{}", self.port)
-        }
-
-        fn start(&mut self) {
-            let dir = self.dir.to_str().expect("utf-8 temp dir");
-            let child = Command::new("redis-server")
-                .args([
-                    "--port",
-                    &self.port.to_string(),
-                    "--bind",
-                    "127.0.0.1",
-                    "--dir",
-                    dir,
-                ])
-                .args([
-                    "--appendonly",
-                    "yes",
-                    "--appendfsync",
-                    "always",
-                    "--save",
-                    "",
-                ])
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .expect("spawn redis-server");
-            self.child = Some(child);
-            let deadline = Instant::now() + Duration::from_secs(10);
-            while self.raw().is_none() {
-                assert!(
-                    Instant::now() < deadline,
-                    "redis-server on {} did not start",
-                    self.port
-                );
-                std::thread::sleep(Duration::from_millis(50));
-            }
-        }
-
-        fn raw(&self) -> Option<redis::Connection> {
-            let mut con = redis::Client::open(self.url())
-                .ok()?
-                .get_connection()
-                .ok()?;
-            redis::cmd("PING").query::<String>(&mut con).ok()?;
-            Some(con)
-        }
-
-        /// Calls of the commands a client can use to run scripts (EVALSHA, EVAL, SCRIPT LOAD),
-        /// read over `con`. Commands run inside scripts are counted by Redis too, which is why
-        /// `total_commands_processed` cannot measure round trips.
-        fn script_calls(con: &mut redis::Connection) -> [u64; 3] {
-            let info: String = redis::cmd("INFO")
-                .arg("commandstats")
-                .query(con)
-                .expect("INFO");
-            ["evalsha", "eval", "script|load"].map(|name| {
-                info.lines()
-                    .find_map(|l| l.strip_prefix(&format!("cmdstat_{name}:calls=")))
-                    .and_then(|rest| rest.split(',').next()?.parse().ok())
-                    .unwrap_or(0)
-            })
-        }
-
-        fn signal(&self, sig: &str) {
-            let pid = self.child.as_ref().expect("running").id().to_string();
-            let ok = Command::new("kill")
-                .args([sig, &pid])
-                .status()
-                .expect("kill")
-                .success();
-            assert!(ok, "kill {sig} {pid}");
-        }
-
-        /// SHUTDOWN (the append-only file is flushed), then waits for the process to exit.
-        fn shutdown(&mut self) {
-            let _ = Command::new("redis-cli")
-                .args(["-p", &self.port.to_string(), "shutdown"])
-                .output();
-            if let Some(mut child) = self.child.take() {
-                let _ = child.wait();
-            }
-        }
-    }
-
-    impl Drop for PrivateRedis {
-        fn drop(&mut self) {
-            if let Some(mut child) = self.child.take() {
-                let _ = child.kill();
-                let _ = child.wait();
-            }
-            let _ = std::fs::remove_dir_all(&self.dir);
-        }
+    /// Calls of the commands a client can use to run scripts (EVALSHA, EVAL, SCRIPT LOAD),
+    /// read over `con`. Commands run inside scripts are counted by Redis too, which is why
+    /// `total_commands_processed` cannot measure round trips.
+    fn script_calls(con: &mut redis::Connection) -> [u64; 3] {
+        let info: String = redis::cmd("INFO")
+            .arg("commandstats")
+            .query(con)
+            .expect("INFO");
+        ["evalsha", "eval", "script|load"].map(|name| {
+            info.lines()
+                .find_map(|l| l.strip_prefix(&format!("cmdstat_{name}:calls=")))
+                .and_then(|rest| rest.split(',').next()?.parse().ok())
+                .unwrap_or(0)
+        })
     }
 
     fn fast_options() -> RedisOptions {
@@ -1016,10 +899,10 @@ mod faults {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn an_outage_fails_fast_and_the_conversation_resumes_where_it_was() {
-        let Some(mut server) = PrivateRedis::new() else {
+        let Some(mut server) = PrivateRedis::new(None, required()) else {
             return;
         };
-        server.start();
+        server.boot();
         let store = RedisStore::connect(&server.url(), fast_options())
             .await
             .unwrap();
@@ -1034,13 +917,13 @@ mod faults {
 
         // Scripts are loaded now: a turn is one round trip to load and one to save.
         let mut raw = server.raw().expect("raw connection");
-        let before = PrivateRedis::script_calls(&mut raw);
+        let before = script_calls(&mut raw);
         let l = active(&store, &sid).await;
         store
             .commit_turn(&sid, b"turn 2".to_vec(), &l, 600)
             .await
             .unwrap();
-        let after = PrivateRedis::script_calls(&mut raw);
+        let after = script_calls(&mut raw);
         let calls: Vec<u64> = after.iter().zip(before).map(|(a, b)| a - b).collect();
         assert_eq!(
             calls,
@@ -1065,7 +948,7 @@ mod faults {
         fails_fast(store.create(&id(), b"x".to_vec(), 60)).await;
 
         // Back again: the same store (no restart) continues the conversation where it was.
-        server.start();
+        server.boot();
         let l = active_again(&store, &sid).await;
         assert_eq!((l.data.as_slice(), l.version), (&b"turn 2"[..], 3));
         store
@@ -1078,7 +961,7 @@ mod faults {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_store_started_while_redis_is_down_recovers_by_itself() {
-        let Some(mut server) = PrivateRedis::new() else {
+        let Some(mut server) = PrivateRedis::new(None, required()) else {
             return;
         };
         let started = Instant::now();
@@ -1093,7 +976,7 @@ mod faults {
         fails_fast(store.health()).await;
         fails_fast(store.create(&id(), b"x".to_vec(), 60)).await;
 
-        server.start();
+        server.boot();
         let deadline = Instant::now() + Duration::from_secs(15);
         while store.health().await.is_err() {
             assert!(Instant::now() < deadline, "the store never reconnected");

@@ -1,6 +1,9 @@
 //! Shared helpers for the API tests: spawn the real server on port 0, talk to it over HTTP.
 #![allow(dead_code)]
 
+pub mod http_stub;
+pub mod redis_server;
+
 use std::path::PathBuf;
 
 use serde_json::Value;
