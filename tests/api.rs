@@ -5,6 +5,7 @@ mod common;
 
 use std::time::Duration;
 
+use common::bots::{bot, input, text, var};
 use common::http_stub::slow_server;
 use common::{TOKEN, TestApp, spawn_app, spawn_app_with};
 use serde_json::{Value, json};
@@ -12,31 +13,6 @@ use serde_json::{Value, json};
 // ------------------------------------------------------------------------------------------
 // Bots
 // ------------------------------------------------------------------------------------------
-
-fn text(id: &str, s: &str) -> Value {
-    json!({"id": id, "type": "text", "content": {"richText": [{"type": "p", "children": [{"text": s}]}]}})
-}
-
-fn input(id: &str, kind: &str, var: &str) -> Value {
-    json!({"id": id, "type": kind, "options": {"variableId": var}})
-}
-
-fn var(id: &str, name: &str) -> Value {
-    json!({"id": id, "name": name})
-}
-
-/// A v6 bot: the start event leads to one group ("Main", id `g-main`) holding `blocks`.
-fn bot(id: &str, blocks: Value, variables: Value) -> Value {
-    json!({
-        "version": "6.1", "id": id, "name": format!("Bot {id}"),
-        "events": [{"id": "ev-start", "type": "start", "outgoingEdgeId": "e-start",
-                    "graphCoordinates": {"x": 0, "y": 0}}],
-        "groups": [{"id": "g-main", "title": "Main", "graphCoordinates": {"x": 0, "y": 0},
-                    "blocks": blocks}],
-        "edges": [{"id": "e-start", "from": {"eventId": "ev-start"}, "to": {"groupId": "g-main"}}],
-        "variables": variables, "theme": {}, "settings": {}
-    })
-}
 
 /// Says hello, asks a name, says it, asks an email, says bye.
 fn greeter(id: &str) -> Value {

@@ -16,6 +16,7 @@ use std::collections::BTreeSet;
 use std::sync::Mutex;
 use std::time::Duration;
 
+use common::bots::{bot, input, text};
 use common::http_stub::slow_server;
 use common::{TOKEN, TestApp};
 use serde_json::{Value, json};
@@ -724,27 +725,6 @@ impl Checker {
 // ------------------------------------------------------------------------------------------
 // Bots
 // ------------------------------------------------------------------------------------------
-
-fn text(id: &str, s: &str) -> Value {
-    json!({"id": id, "type": "text", "content": {"richText": [{"type": "p", "children": [{"text": s}]}]}})
-}
-
-fn input(id: &str, kind: &str, var: &str) -> Value {
-    json!({"id": id, "type": kind, "options": {"variableId": var}})
-}
-
-/// A v6 bot: the start event leads to one group holding `blocks`.
-fn bot(id: &str, blocks: Value, variables: Value) -> Value {
-    json!({
-        "version": "6.1", "id": id, "name": format!("Bot {id}"),
-        "events": [{"id": "ev-start", "type": "start", "outgoingEdgeId": "e-start",
-                    "graphCoordinates": {"x": 0, "y": 0}}],
-        "groups": [{"id": "g-main", "title": "Main", "graphCoordinates": {"x": 0, "y": 0},
-                    "blocks": blocks}],
-        "edges": [{"id": "e-start", "from": {"eventId": "ev-start"}, "to": {"groupId": "g-main"}}],
-        "variables": variables, "theme": {}, "settings": {}
-    })
-}
 
 /// Asks a name and an email; allowed origins, progress bar, dynamic avatar, remember user, and
 /// a `help` command.

@@ -42,6 +42,7 @@ use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex, mpsc};
 use std::time::{Duration, Instant};
 
+use common::bots::{self, text};
 use common::http_stub::slow_server_counting as slow_server;
 use common::redis_server::{PrivateRedis, raw_connect};
 use serde_json::{Value, json};
@@ -577,34 +578,26 @@ fn result_id(body: &Value) -> String {
 // Bots
 // ------------------------------------------------------------------------------------------
 
-fn text(id: &str, s: &str) -> Value {
-    json!({"id": id, "type": "text", "content": {"richText": [{"type": "p", "children": [{"text": s}]}]}})
-}
-
-fn input(id: &str, var: &str) -> Value {
-    json!({"id": id, "type": "text input", "options": {"variableId": var}})
-}
-
 /// An HTTP request block calling `url` (GET).
 fn webhook(id: &str, url: &str) -> Value {
     json!({"id": id, "type": "Webhook", "options": {"webhook": {"url": url, "method": "GET"}}})
 }
 
-/// A v6 bot: the start event leads to one group holding `blocks`; variables `v-<name>`.
+/// A text input saving its answer in `var`.
+fn input(id: &str, var: &str) -> Value {
+    bots::input(id, "text input", var)
+}
+
+/// A v6 bot published under `public_id`: the start event leads to one group holding `blocks`;
+/// variables `v-<name>`.
 fn bot(id: &str, public_id: &str, blocks: Value, vars: &[&str]) -> Value {
     let variables: Vec<Value> = vars
         .iter()
-        .map(|v| json!({"id": format!("v-{v}"), "name": v}))
+        .map(|v| bots::var(&format!("v-{v}"), v))
         .collect();
-    json!({
-        "version": "6.1", "id": id, "publicId": public_id, "name": format!("Bot {id}"),
-        "events": [{"id": "ev-start", "type": "start", "outgoingEdgeId": "e-start",
-                    "graphCoordinates": {"x": 0, "y": 0}}],
-        "groups": [{"id": "g-main", "title": "Main", "graphCoordinates": {"x": 0, "y": 0},
-                    "blocks": blocks}],
-        "edges": [{"id": "e-start", "from": {"eventId": "ev-start"}, "to": {"groupId": "g-main"}}],
-        "variables": variables, "theme": {}, "settings": {}
-    })
+    let mut bot = bots::bot(id, blocks, Value::Array(variables));
+    bot["publicId"] = json!(public_id);
+    bot
 }
 
 /// Questions A, B, C (inputs q1-q3), then "Done".

@@ -1,6 +1,7 @@
 //! Shared helpers for the API tests: spawn the real server on port 0, talk to it over HTTP.
 #![allow(dead_code)]
 
+pub mod bots;
 pub mod http_stub;
 pub mod redis_server;
 
