@@ -6,11 +6,6 @@ use std::process::ExitCode;
 
 use tessera::config::Config;
 
-// mimalloc instead of glibc malloc: under load the server spent about a quarter of its time
-// in glibc malloc/free (docs/PERFORMANCE.md).
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 const USAGE: &str = "\
 tessera — run Typebot-format bots
 
