@@ -24,12 +24,16 @@ fn ctx(req: &HttpRequest, body: &[u8]) -> Result<RequestCtx, ApiError> {
     }
     let origin = header(req, "origin");
     // The Origin is part of the request: a key reused from another origin is a conflict,
-    // never a replay of someone else's session.
-    let fingerprint = fingerprint(
-        req.method().as_str(),
-        &format!("{}\n{}", req.path(), origin.as_deref().unwrap_or_default()),
-        body,
-    );
+    // never a replay of someone else's session. Only idempotent requests need it.
+    let fingerprint = if key.is_some() {
+        fingerprint(
+            req.method().as_str(),
+            &format!("{}\n{}", req.path(), origin.as_deref().unwrap_or_default()),
+            body,
+        )
+    } else {
+        String::new()
+    };
     Ok(RequestCtx {
         origin,
         iframe_referrer_origin: header(req, "x-typebot-iframe-referrer-origin"),
