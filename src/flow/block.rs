@@ -16,7 +16,7 @@ pub enum BlockKind {
     /// A V5 start block (only the entry edge matters).
     Start,
     Bubble(Bubble),
-    Input(Box<Input>),
+    Input(std::sync::Arc<Input>),
     Logic(Logic),
     Integration(Box<Integration>),
     /// A block type this engine does not know: skipped with a log naming it.

@@ -18,7 +18,7 @@ pub fn type_block(b: &BlockDef, issues: &mut Vec<Issue>) -> BlockKind {
     let opts = b.options.as_ref();
     let t = b.block_type.as_str();
     if let Some(kind) = InputKind::from_type(t) {
-        return BlockKind::Input(Box::new(type_input(b, kind)));
+        return BlockKind::Input(std::sync::Arc::new(type_input(b, kind)));
     }
     if matches!(t, "text" | "image" | "video" | "audio" | "embed") && b.content.is_none() {
         return BlockKind::Bubble(Bubble::Empty);

@@ -40,9 +40,9 @@ pub enum Parsed {
     Skip,
 }
 
-fn input_of(turn: &Turn<'_>, ix: u32) -> Option<Input> {
+fn input_of(turn: &Turn<'_>, ix: u32) -> Option<std::sync::Arc<Input>> {
     match &turn.flows[turn.flows.len() - 1].block(ix).kind {
-        BlockKind::Input(i) => Some((**i).clone()),
+        BlockKind::Input(i) => Some(i.clone()),
         _ => None,
     }
 }
