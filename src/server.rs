@@ -157,6 +157,8 @@ impl Application {
                 .wrap(from_fn(cors))
                 .default_service(web::to(api::router::dispatch))
         })
+        // Responses leave at once (no Nagle delay): the usual setting for request/response APIs.
+        .tcp_nodelay(true)
         .listen(listener)?
         .shutdown_timeout(10);
         if let Some(w) = config.workers {
