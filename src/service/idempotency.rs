@@ -82,7 +82,9 @@ fn to_reply(r: Result<Value, ApiError>) -> Reply {
         // much under load).
         Ok(v) => match serde_json::to_string(&v) {
             Ok(body) => Reply { status: 200, body },
-            Err(e) => error_reply(&ApiError::internal(format!("response could not be encoded: {e}"))),
+            Err(e) => error_reply(&ApiError::internal(format!(
+                "response could not be encoded: {e}"
+            ))),
         },
         Err(e) => error_reply(&e),
     }

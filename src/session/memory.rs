@@ -499,7 +499,8 @@ mod tests {
         let mut g = Inner::default();
         for i in 0..1000 {
             let forget = if i % 3 == 0 { later } else { past };
-            g.sessions.insert(format!("s{i}"), Entry::Finished { forget });
+            g.sessions
+                .insert(format!("s{i}"), Entry::Finished { forget });
             let exp = if i % 4 == 0 { later } else { past };
             g.idempotency.insert(
                 format!("k{i}"),
@@ -521,7 +522,11 @@ mod tests {
             sweep(&mut g, now, 32);
         }
         assert_eq!(g.sessions.len(), 334);
-        assert!(g.sessions.keys().all(|k| k[1..].parse::<u32>().unwrap() % 3 == 0));
+        assert!(
+            g.sessions
+                .keys()
+                .all(|k| k[1..].parse::<u32>().unwrap() % 3 == 0)
+        );
         assert_eq!(g.idempotency.len(), 250);
         let results: usize = g.results.values().map(BTreeMap::len).sum();
         assert_eq!(results, 200);
