@@ -50,7 +50,8 @@ pub struct RequestCtx {
     pub origin: Option<String>,
     pub iframe_referrer_origin: Option<String>,
     pub idempotency_key: Option<String>,
-    /// Hash of method, path and body, to detect an Idempotency-Key reused with another body.
+    /// Hash of method, path, Origin and body, to detect an Idempotency-Key reused with another
+    /// request. Computed only when an Idempotency-Key was sent (empty otherwise, and unused).
     pub fingerprint: String,
 }
 

@@ -1,8 +1,8 @@
 //! The embedded in-memory store: the default for `tessera serve` and the reference
 //! implementation of the [`Store`] contract. Expired entries are purged lazily on access and by
 //! an incremental sweep: every few calls look at a few more entries, round and round, so
-//! nothing accumulates without bound and no call pays for a scan of the whole store (a full
-//! scan every few thousand writes made the slowest 1% of turns twice as slow under load).
+//! nothing accumulates without bound and no call pays for a scan of the whole store (whose
+//! cost grew with the number of sessions and results kept).
 
 use std::collections::BTreeMap;
 use std::ops::Bound;
