@@ -100,7 +100,7 @@ fn scan(con: &mut redis::Connection, pattern: &str) -> Vec<String> {
 }
 
 fn session_keys(sid: &str) -> [String; 3] {
-    ["state", "lease", "seen"].map(|k| format!("{PREFIX}:{{s:{sid}}}:{k}"))
+    ["st", "lease", "seen"].map(|k| format!("{PREFIX}:{{s:{sid}}}:{k}"))
 }
 
 /// The shared Redis (`TESSERA_TEST_REDIS_URL`, database [`TEST_DB`]) and what a test created

@@ -82,6 +82,26 @@ impl RawRedis {
         }
         out
     }
+
+    /// Deletes this test's keys whose name ends with `suffix` (as if they had expired).
+    fn delete_ending_with(&self, suffix: &str) {
+        let doomed: Vec<String> = self
+            .keys_with_pttl()
+            .into_iter()
+            .map(|(k, _)| k)
+            .filter(|k| k.ends_with(suffix))
+            .collect();
+        assert!(!doomed.is_empty(), "no key ends with {suffix}");
+        for node in &self.nodes {
+            let mut con = redis::Client::open(node.as_str())
+                .and_then(|c| c.get_connection())
+                .expect("raw connection");
+            for key in &doomed {
+                // On a cluster only the node owning the key's slot has it; others answer MOVED.
+                let _: redis::RedisResult<i64> = redis::cmd("DEL").arg(key).query(&mut con);
+            }
+        }
+    }
 }
 
 impl Drop for RawRedis {
@@ -367,6 +387,21 @@ mod cases {
             s.create(&sid, b"new".to_vec(), 60).await,
             Err(StoreError::Busy)
         );
+    }
+
+    pub async fn a_lease_that_ran_out_untouched_still_saves(b: &Backend) {
+        let s = &*b.store;
+        let sid = id();
+        s.create(&sid, b"v1".to_vec(), 60).await.unwrap();
+        let l = match s.begin_turn(&sid, 100).await.unwrap() {
+            Loaded::Active(l) => l,
+            other => panic!("{other:?}"),
+        };
+        // A slow turn: its lease ends, but nobody took the session meanwhile.
+        tokio::time::sleep(Duration::from_millis(250)).await;
+        s.commit_turn(&sid, b"v2".to_vec(), &l, 60).await.unwrap();
+        let after = active(s, &sid).await;
+        assert_eq!((after.data.as_slice(), after.version), (&b"v2"[..], 2));
     }
 
     pub async fn stale_or_foreign_commits_are_busy_and_change_nothing(b: &Backend) {
@@ -729,6 +764,7 @@ macro_rules! contract_suite {
 
 contract_suite!(
     a_turn_round_trip_saves_bumps_the_version_and_refreshes_the_ttl,
+    a_lease_that_ran_out_untouched_still_saves,
     peek_reads_active_sessions_without_taking_the_lease,
     saving_a_turn_records_its_result_only_when_the_save_applies,
     a_leased_session_is_busy_until_released_or_the_lease_ends,
@@ -781,12 +817,35 @@ async fn every_key_but_flows_expires(b: &Backend) {
     )
     .await
     .unwrap();
+    // Turns that save their result: the first one creates the record; the second finds it gone
+    // (its retention ended while the session lived on) and must not leave it without a TTL,
+    // although its session only refreshes the record's TTL once in a while.
+    let redis = b.redis.as_ref().expect("a Redis backend");
+    let chat = id();
+    s.create(&chat, b"x".to_vec(), 600).await.unwrap();
+    for (n, at) in ["2024-05-01T10:00:00Z", "2024-05-01T10:01:00Z"]
+        .into_iter()
+        .enumerate()
+    {
+        if n == 1 {
+            redis.delete_ending_with(":res:r2");
+        }
+        let l = active(s, &chat).await;
+        let u = update("flow", "r2", at, &[("q", "a")], &[], false);
+        s.save_turn(&chat, Some(b"y".to_vec()), &l, 600, Some((&u, 600)))
+            .await
+            .unwrap();
+    }
     b.flows.put_revision("flow", "rev", "{}").await.unwrap();
     b.flows
         .publish(&published("flow", "pub", "rev"))
         .await
         .unwrap();
-    let keys = b.redis.as_ref().expect("a Redis backend").keys_with_pttl();
+    let keys = redis.keys_with_pttl();
+    assert!(
+        keys.iter().any(|(k, _)| k.ends_with(":res:r2")),
+        "the second turn recreated the record: {keys:?}"
+    );
     assert!(keys.len() >= 12, "{keys:?}");
     for (key, pttl) in keys {
         let persistent = key.contains(":{flows}:") || key.contains(":{rev:");
@@ -915,7 +974,8 @@ mod faults {
             .await
             .unwrap();
 
-        // Scripts are loaded now: a turn is one round trip to load and one to save.
+        // Scripts are loaded now: a turn is one round trip to load (plain commands) and one
+        // script to save.
         let mut raw = server.raw().expect("raw connection");
         let before = script_calls(&mut raw);
         let l = active(&store, &sid).await;
@@ -927,7 +987,7 @@ mod faults {
         let calls: Vec<u64> = after.iter().zip(before).map(|(a, b)| a - b).collect();
         assert_eq!(
             calls,
-            [2, 0, 0],
+            [1, 0, 0],
             "EVALSHA, EVAL, SCRIPT LOAD for begin_turn + commit_turn"
         );
 

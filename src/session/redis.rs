@@ -9,12 +9,15 @@
 //! implemented beside it: [`Store`] in `redis_sessions.rs` (with results in `redis_results.rs`),
 //! [`FlowStore`](super::flows::FlowStore) in `redis_flows.rs`.
 //!
-//! - **One round trip per step.** `begin_turn`, `commit_turn`, `finish_turn`, `abort_turn`,
-//!   `create` and `create_finished` are one Lua script each (`redis_scripts.rs`); every key
-//!   a script touches is hash-tagged by session (`{s:<id>}`), so the scripts work on a cluster.
+//! - **One round trip per step.** `begin_turn` (take the lease, read the state), `create` and
+//!   `create_finished` are pipelines of plain commands; `commit_turn`, `finish_turn`,
+//!   `abort_turn` and the combined `save_turn` are one Lua script each (`redis_scripts.rs`);
+//!   every key of a session is hash-tagged by session (`{s:<id>}`), so it all works on a
+//!   cluster.
 //! - **Fail fast.** Every command is bounded by [`RedisOptions::command_timeout`]; connection,
 //!   I/O, cluster-down and timeout errors become [`StoreError::Unavailable`]. Scripts are
-//!   atomic, so a failed call has written either everything or nothing.
+//!   atomic, so a failed save has written either everything or nothing; the plain-command
+//!   steps only write what is harmless alone (a lease, a marker).
 //! - **Recovers by itself.** The connection manager (and the cluster connection) reconnect in
 //!   the background after Redis comes back; no restart is needed.
 //! - **Lazy start.** [`RedisStore::connect`] does not fail when Redis is down at start-up: it
@@ -112,8 +115,9 @@ thread_local! {
     /// One connection per store and thread. Connections are lazy: the first command sent from
     /// a thread opens it there, so its I/O driver runs on that thread's runtime (an HTTP
     /// worker), instead of every command crossing to the thread that created the store.
-    static CONNS: std::cell::RefCell<std::collections::HashMap<usize, Conn>> =
-        std::cell::RefCell::new(std::collections::HashMap::new());
+    /// A list, not a map: a process has one or two stores, and this runs on every call.
+    static CONNS: std::cell::RefCell<Vec<(usize, Conn)>> =
+        const { std::cell::RefCell::new(Vec::new()) };
 }
 
 impl std::fmt::Debug for RedisStore {
@@ -176,13 +180,13 @@ impl RedisStore {
     fn con(&self) -> Conn {
         CONNS
             .try_with(|m| {
-                if let Some(c) = m.borrow().get(&self.id) {
+                if let Some((_, c)) = m.borrow().iter().find(|(id, _)| *id == self.id) {
                     return c.clone();
                 }
                 // The URL was parsed when the store was created: opening cannot fail here, but
                 // fall back to the shared connection rather than erroring.
                 let c = conn::open(&self.url, &self.opts).unwrap_or_else(|_| self.conn.clone());
-                m.borrow_mut().insert(self.id, c.clone());
+                m.borrow_mut().push((self.id, c.clone()));
                 c
             })
             .unwrap_or_else(|_| self.conn.clone())
@@ -212,6 +216,16 @@ impl RedisStore {
     async fn query<T: FromRedisValue>(&self, what: &str, cmd: &Cmd) -> Result<T, StoreError> {
         let mut con = self.con();
         self.bounded(what, cmd.query_async(&mut con)).await
+    }
+
+    /// Runs a pipeline of plain commands (one round trip, not a transaction).
+    async fn pipeline<T: FromRedisValue>(
+        &self,
+        what: &str,
+        pipe: &::redis::Pipeline,
+    ) -> Result<T, StoreError> {
+        let mut con = self.con();
+        self.bounded(what, pipe.query_async(&mut con)).await
     }
 
     /// Runs one script (one EVALSHA round trip once the script is loaded).

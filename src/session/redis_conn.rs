@@ -114,7 +114,9 @@ pub(super) fn open(url: &str, opts: &RedisOptions) -> Result<Conn, StoreError> {
             let client = ::redis::Client::open(url.as_str()).map_err(config_err)?;
             let config = ConnectionManagerConfig::new()
                 .set_connection_timeout(Some(opts.connect_timeout))
-                .set_response_timeout(Some(opts.command_timeout))
+                // No response timeout here: every store call is already bounded by
+                // `command_timeout` (`RedisStore::bounded`), and a second timer per call costs.
+                .set_response_timeout(None)
                 // Few, quick reconnection attempts: every later call starts a new attempt
                 // anyway, and callers must not queue behind a long back-off.
                 .set_number_of_retries(1)

@@ -7,14 +7,32 @@ pub(super) struct Keys {
 }
 
 impl Keys {
-    /// State, lease and seen keys of a session.
+    /// `<prefix>:{<tag>}` followed by `rest`, built without the formatting machinery (these
+    /// names are built on every store call).
+    fn tagged(&self, tag: &str, id: &str, rest: &str) -> String {
+        let mut k =
+            String::with_capacity(self.prefix.len() + tag.len() + id.len() + rest.len() + 4);
+        k.push_str(&self.prefix);
+        k.push_str(":{");
+        k.push_str(tag);
+        k.push_str(id);
+        k.push('}');
+        k.push_str(rest);
+        k
+    }
+
+    /// State, lease and seen keys of a session. The state key is `st` (a string); the
+    /// earlier layout's `state` (a hash) is never read, so sessions saved by an older version
+    /// are reported expired instead of failing on a wrong type.
     pub(super) fn session(&self, id: &str) -> [String; 3] {
-        let base = format!("{}:{{s:{id}}}", self.prefix);
-        [
-            format!("{base}:state"),
-            format!("{base}:lease"),
-            format!("{base}:seen"),
-        ]
+        let base = self.tagged("s:", id, ":");
+        let key = |name: &str| {
+            let mut k = String::with_capacity(base.len() + name.len());
+            k.push_str(&base);
+            k.push_str(name);
+            k
+        };
+        [key("st"), key("lease"), key("seen")]
     }
 
     /// A stored `Idempotency-Key` response (the caller scopes the key).
@@ -24,13 +42,27 @@ impl Keys {
 
     /// The record of one result.
     pub(super) fn result(&self, flow_id: &str, result_id: &str) -> String {
-        format!("{}:{{r:{flow_id}}}:res:{result_id}", self.prefix)
+        let mut k = self.tagged("r:", flow_id, ":res:");
+        k.push_str(result_id);
+        k
+    }
+
+    /// The four keys a result update writes: record, its logs, the created and expiry indexes.
+    pub(super) fn result_update(&self, flow_id: &str, result_id: &str) -> [String; 4] {
+        let record = self.result(flow_id, result_id);
+        let mut logs = String::with_capacity(record.len() + 5);
+        logs.push_str(&record);
+        logs.push_str(":logs");
+        let [idx, exp] = self.result_indexes(flow_id);
+        [record, logs, idx, exp]
     }
 
     /// The created-time index and the expiry index of a flow's results.
     pub(super) fn result_indexes(&self, flow_id: &str) -> [String; 2] {
-        let base = format!("{}:{{r:{flow_id}}}", self.prefix);
-        [format!("{base}:idx"), format!("{base}:exp")]
+        [
+            self.tagged("r:", flow_id, ":idx"),
+            self.tagged("r:", flow_id, ":exp"),
+        ]
     }
 
     /// The published-pointer hash and the public-id hash.
@@ -57,12 +89,21 @@ mod tests {
         assert_eq!(
             keys.session("abc"),
             [
-                "t:{s:abc}:state".to_string(),
+                "t:{s:abc}:st".to_string(),
                 "t:{s:abc}:lease".into(),
                 "t:{s:abc}:seen".into()
             ]
         );
         assert_eq!(keys.result("f", "r"), "t:{r:f}:res:r");
+        assert_eq!(
+            keys.result_update("f", "r"),
+            [
+                "t:{r:f}:res:r".to_string(),
+                "t:{r:f}:res:r:logs".into(),
+                "t:{r:f}:idx".into(),
+                "t:{r:f}:exp".into()
+            ]
+        );
         assert_eq!(keys.flows()[1], "t:{flows}:public");
         assert_eq!(keys.revision("f", "9"), "t:{rev:f}:9");
     }

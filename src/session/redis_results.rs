@@ -1,13 +1,14 @@
 //! Results on Redis: one hash per result, written field by field and never read back on the
 //! write path: `a:<key>` answers (with a sequence number for their order), `v:<name>`
 //! variables, `flow`, `created`, `updated`, `done`; a list of logs beside it (the last 200);
-//! both with the retention as TTL. Two sorted sets per flow index them: `idx` (scored by
-//! creation time, for newest-first listing and cursors) and `exp` (scored by expiry time, so
-//! index entries of expired results are trimmed on every write).
+//! both with the retention (plus up to an hour) as TTL. Two sorted sets per flow index them:
+//! `idx` (scored by creation time, for newest-first listing and cursors) and `exp` (scored by
+//! expiry time, so index entries of expired results are trimmed).
 //!
-//! One write is one script call (one round trip). Merge semantics match
-//! [`ResultRecord::apply`]: answers with the same key are replaced, variables merged, a result
-//! is completed once a completing update arrived and it has answers.
+//! One write is one script call (one round trip); inside, a turn's update is one `HSET`, the
+//! TTL and index entries being refreshed about once an hour per conversation.
+//! Merge semantics match [`ResultRecord::apply`]: answers with the same key are replaced,
+//! variables merged, a result is completed once a completing update arrived and it has answers.
 
 use std::collections::HashMap;
 
@@ -23,6 +24,51 @@ fn created_score(created_at: &str) -> i64 {
     chrono::DateTime::parse_from_rfc3339(created_at)
         .map(|d| d.timestamp_micros())
         .unwrap_or(0)
+}
+
+/// The TTL (ms) a record gets: the retention plus a slack of 1/32 of it, at most an hour. The
+/// TTL is refreshed at most once per slack period while a conversation goes on, not on every
+/// turn.
+pub(super) fn record_ttl_ms(retention_secs: u64) -> u64 {
+    let retention = secs_ms(retention_secs);
+    retention.saturating_add((retention / 32).min(3_600_000))
+}
+
+/// Sequence numbers of answers, which order them in a result: the high 32 bits are a time in
+/// seconds (a session's creation, or the write's time for writes outside a turn), the next 24
+/// the microseconds of a write outside a turn (below 2^20) or 2^20 + a session's version, the
+/// low 8 the answer's index in its update. So a session's answers keep their order whatever
+/// the clocks of the instances that wrote them, follow those its start turn wrote, and a
+/// later session continuing a result (remember-user) lists its answers after the earlier ones.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Seq(u64);
+
+impl Seq {
+    /// For the turn that saves `version` of a session created at `created_s`.
+    pub(super) fn session(created_s: u64, version: u64) -> Seq {
+        Seq::new(created_s, (1 << 20) + version.min((1 << 23) - 1))
+    }
+
+    /// For a write outside a session turn (start turns, client logs, linked results).
+    pub(super) fn now() -> Seq {
+        let now = now_micros();
+        Seq::new(now / 1_000_000, now % 1_000_000)
+    }
+
+    pub(super) fn new(secs: u64, middle: u64) -> Seq {
+        Seq(((secs & 0xffff_ffff) << 32) | ((middle & 0xff_ffff) << 8))
+    }
+
+    pub(super) fn nth(self, i: usize) -> u64 {
+        self.0 | (i.min(255) as u64)
+    }
+}
+
+/// Microseconds since the epoch on this machine's clock (the scripts' notion of "now").
+fn now_micros() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_micros()).unwrap_or(u64::MAX))
 }
 
 /// Rebuilds a record from its hash fields and logs (None when the hash is gone).
@@ -110,54 +156,65 @@ impl RedisStore {
 
     /// The four keys a result update writes: record, its logs, the two indexes.
     pub(super) fn result_keys(&self, update: &ResultUpdate) -> [String; 4] {
-        let key = self.keys.result(&update.flow_id, &update.result_id);
-        let [idx, exp] = self.keys.result_indexes(&update.flow_id);
-        [key.clone(), format!("{key}:logs"), idx, exp]
+        self.keys.result_update(&update.flow_id, &update.result_id)
     }
 
-    /// Appends the RECORD_RESULT arguments of an update to a script invocation.
+    /// Appends the record arguments of an update (see `RECORD_FN`) to a script invocation.
+    /// `ensure`: refresh the record's TTL and its index entries now. `seq_base`: the high bits
+    /// of its answers' sequence numbers (their order in the result), see [`Seq`].
     pub(super) fn push_result_args(
         &self,
         inv: &mut ::redis::ScriptInvocation<'_>,
         update: &ResultUpdate,
         retention_secs: u64,
+        ensure: bool,
+        seq: Seq,
     ) -> Result<(), StoreError> {
         let json = |v: &dyn erased::Json| {
             v.json()
                 .map_err(|e| StoreError::Other(format!("record_result: {e}")))
         };
-        inv.arg(secs_ms(retention_secs))
+        let ret_ms = record_ttl_ms(retention_secs);
+        inv.arg(ret_ms)
+            .arg(if ensure { "1" } else { "0" })
+            .arg(&update.at)
+            .arg(&update.flow_id)
             .arg(created_score(&update.at))
             .arg(&update.result_id)
-            .arg(&update.flow_id)
-            .arg(&update.at)
-            .arg(if update.completed { "1" } else { "0" });
-        inv.arg(update.answers.len());
-        for a in &update.answers {
-            inv.arg(format!("a:{}", a.key)).arg(json(a)?);
-        }
-        inv.arg(update.variables.len());
-        for (name, v) in &update.variables {
-            inv.arg(format!("v:{name}")).arg(json(v)?);
-        }
+            .arg(now_micros().saturating_add(ret_ms.saturating_mul(1000)));
         inv.arg(update.logs.len());
         for l in &update.logs {
             inv.arg(json(l)?);
         }
+        inv.arg("updated").arg(&update.at);
+        if update.completed {
+            inv.arg("done").arg("1");
+        }
+        for (i, a) in update.answers.iter().enumerate() {
+            let mut value = seq.nth(i).to_string();
+            value.push(' ');
+            value.push_str(&json(a)?);
+            inv.arg(format!("a:{}", a.key)).arg(value);
+        }
+        for (name, v) in &update.variables {
+            inv.arg(format!("v:{name}")).arg(json(v)?);
+        }
         Ok(())
     }
 
-    /// Applies an update: one write-only script call.
+    /// Applies an update on its own: one write-only script call that also refreshes the TTL
+    /// and the indexes.
     pub(super) async fn record_result_fields(
         &self,
         update: &ResultUpdate,
         retention_secs: u64,
+        seq: Seq,
     ) -> Result<(), StoreError> {
         let mut inv = scripts::RECORD_RESULT.prepare_invoke();
         for k in self.result_keys(update) {
             inv.key(k);
         }
-        self.push_result_args(&mut inv, update, retention_secs)?;
+        self.push_result_args(&mut inv, update, retention_secs, true, seq)?;
         self.script::<i64>("record_result", &inv).await.map(|_| ())
     }
 

@@ -1,10 +1,12 @@
-//! The [`Store`] contract on Redis: sessions through the Lua scripts of `redis_scripts.rs` (one
-//! round trip per step), idempotency records as plain keys (`SET NX EX`: the first writer
-//! wins), results handed to `redis_results.rs`.
+//! The [`Store`] contract on Redis: sessions as one string each (a small header, then the
+//! opaque bytes; see `redis_scripts.rs`), loaded and leased with plain commands and saved with
+//! one script; idempotency records as plain keys (`SET NX EX`: the first writer wins); results
+//! handed to `redis_results.rs`.
 
 use ::redis::Value;
 
 use super::conn::Conn;
+use super::results::{self, Seq};
 use super::{RedisStore, corrupt, ms, scripts, secs_ms};
 use crate::session::{
     BoxFuture, Leased, Loaded, ResultRecord, ResultUpdate, ResultsPage, Store, StoreError,
@@ -20,6 +22,172 @@ fn applied(n: i64) -> Result<(), StoreError> {
     }
 }
 
+/// Milliseconds since the epoch on this machine's clock.
+fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+}
+
+/// What the store keeps about a session beside its bytes, in the state value's header
+/// (`<version> <seen until> <created> <record until>\n`) and, while a turn runs, in the lease
+/// string the caller holds (`<token>.<seen until>.<created>.<record until>`; the lease key
+/// itself holds only the token).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+struct Header {
+    version: u64,
+    /// Until when (ms since the epoch) the `seen` marker lasts.
+    seen_until_ms: u64,
+    /// When the session was created (s since the epoch): orders its answers ([`Seq`]).
+    created_s: u64,
+    /// Until when (ms) the session's result record is known to live without a refresh.
+    record_until_ms: u64,
+}
+
+impl Header {
+    fn value(&self, data: &[u8]) -> Vec<u8> {
+        let h = format!(
+            "{} {} {} {}\n",
+            self.version, self.seen_until_ms, self.created_s, self.record_until_ms
+        );
+        let mut v = Vec::with_capacity(h.len() + data.len());
+        v.extend_from_slice(h.as_bytes());
+        v.extend_from_slice(data);
+        v
+    }
+
+    fn lease(&self, token: &str) -> String {
+        format!(
+            "{token}.{}.{}.{}",
+            self.seen_until_ms, self.created_s, self.record_until_ms
+        )
+    }
+
+    /// The token and header of a lease string (unknown parts read as 0: "refresh everything").
+    fn from_lease(leased: &Leased) -> (&str, Header) {
+        let mut parts = leased.lease.split('.');
+        let token = parts.next().unwrap_or_default();
+        let mut n = || parts.next().and_then(|p| p.parse().ok()).unwrap_or(0);
+        let header = Header {
+            version: leased.version,
+            seen_until_ms: n(),
+            created_s: n(),
+            record_until_ms: n(),
+        };
+        (token, header)
+    }
+}
+
+/// What a state key holds.
+#[derive(Debug, PartialEq, Eq)]
+enum State {
+    Active(Header, Vec<u8>),
+    Finished,
+}
+
+fn parse_state(mut raw: Vec<u8>) -> Result<State, StoreError> {
+    if raw == scripts::FINISHED.as_bytes() {
+        return Ok(State::Finished);
+    }
+    let bad = || corrupt("session", "no state header");
+    let end = raw.iter().position(|&b| b == b'\n').ok_or_else(bad)?;
+    let header = std::str::from_utf8(&raw[..end]).map_err(|_| bad())?;
+    let mut n = header.split(' ').map(str::parse::<u64>);
+    let mut next = || n.next().and_then(Result::ok).ok_or_else(bad);
+    let header = Header {
+        version: next()?,
+        seen_until_ms: next()?,
+        created_s: next()?,
+        record_until_ms: next()?,
+    };
+    raw.drain(..=end);
+    Ok(State::Active(header, raw))
+}
+
+impl RedisStore {
+    /// The `seen` argument of a save, and the header's new `seen_until_ms`: 0 when the marker
+    /// still lasts long enough (at least the TTL and three quarters of the grace period from
+    /// now), else its new lifetime in ms. So the marker is written about once per quarter grace
+    /// period, not on every turn, and an expired session is reported as such for between 3/4
+    /// of the grace period and all of it.
+    fn seen_refresh(&self, header: &mut Header, now_ms: u64, ttl_secs: u64) -> u64 {
+        let grace = ms(self.opts.expired_grace);
+        let needed = now_ms
+            .saturating_add(secs_ms(ttl_secs))
+            .saturating_add(grace / 4 * 3);
+        if header.seen_until_ms >= needed {
+            return 0;
+        }
+        let seen_ms = self.seen_ms(ttl_secs);
+        header.seen_until_ms = now_ms.saturating_add(seen_ms);
+        seen_ms
+    }
+
+    /// Whether a save must refresh its result record's TTL and index entries (the record would
+    /// otherwise end before the retention from now), updating the header if so.
+    fn record_refresh(header: &mut Header, now_ms: u64, retention_secs: u64) -> bool {
+        if header.record_until_ms >= now_ms.saturating_add(secs_ms(retention_secs)) {
+            return false;
+        }
+        header.record_until_ms = now_ms.saturating_add(results::record_ttl_ms(retention_secs));
+        true
+    }
+
+    /// The five COMMIT arguments: lease token, version, new state value, TTL, `seen` refresh.
+    fn push_commit_args(
+        &self,
+        inv: &mut ::redis::ScriptInvocation<'_>,
+        token: &str,
+        header: &Header,
+        data: &[u8],
+        ttl_secs: u64,
+        now: u64,
+    ) {
+        let mut next = Header {
+            version: header.version + 1,
+            ..*header
+        };
+        let refresh = self.seen_refresh(&mut next, now, ttl_secs);
+        inv.arg(token)
+            .arg(header.version)
+            .arg(next.value(data))
+            .arg(secs_ms(ttl_secs))
+            .arg(refresh);
+    }
+
+    /// The three FINISH arguments: lease token, version, finished-marker TTL.
+    fn push_finish_args(&self, inv: &mut ::redis::ScriptInvocation<'_>, leased: &Leased) {
+        inv.arg(Header::from_lease(leased).0)
+            .arg(leased.version)
+            .arg(ms(self.opts.finished_marker));
+    }
+
+    /// The rare outcomes of `begin_turn` (no active state): gives back the lease it took and
+    /// tells missing from expired by the `seen` marker.
+    async fn begin_without_state(
+        &self,
+        id: &str,
+        took_lease: bool,
+        finished: bool,
+    ) -> Result<Loaded, StoreError> {
+        let [_, lease, seen] = self.keys.session(id);
+        let mut pipe = ::redis::pipe();
+        if took_lease {
+            // Nothing to protect: without an active state no turn can save.
+            pipe.cmd("DEL").arg(&lease).ignore();
+        }
+        pipe.cmd("EXISTS").arg(&seen);
+        let (seen,): (bool,) = self.pipeline("begin_turn", &pipe).await?;
+        Ok(if finished {
+            Loaded::Finished
+        } else if seen {
+            Loaded::Expired
+        } else {
+            Loaded::Missing
+        })
+    }
+}
+
 impl Store for RedisStore {
     fn create(
         &self,
@@ -27,59 +195,112 @@ impl Store for RedisStore {
         data: Vec<u8>,
         ttl_secs: u64,
     ) -> BoxFuture<'_, Result<(), StoreError>> {
-        let mut inv = self.session_script(&scripts::CREATE, id);
-        inv.arg(data)
-            .arg(secs_ms(ttl_secs))
-            .arg(self.seen_ms(ttl_secs));
-        Box::pin(async move { applied(self.script("create", &inv).await?) })
+        let [state, lease, seen] = self.keys.session(id);
+        let now = now_ms();
+        let (ttl, seen_ms) = (secs_ms(ttl_secs), self.seen_ms(ttl_secs));
+        let value = Header {
+            version: 1,
+            seen_until_ms: now.saturating_add(seen_ms),
+            created_s: now / 1000,
+            record_until_ms: 0,
+        }
+        .value(&data);
+        Box::pin(async move {
+            // Fast path, plain commands: a new id has no state key yet.
+            let mut pipe = ::redis::pipe();
+            pipe.cmd("SET")
+                .arg(&state)
+                .arg(&value)
+                .arg("NX")
+                .arg("PX")
+                .arg(ttl);
+            pipe.cmd("SET")
+                .arg(&seen)
+                .arg("1")
+                .arg("PX")
+                .arg(seen_ms)
+                .ignore();
+            let (created,): (Option<String>,) = self.pipeline("create", &pipe).await?;
+            if created.is_some() {
+                return Ok(());
+            }
+            // The key exists: busy when active, replaced when finished.
+            let mut inv = scripts::CREATE.prepare_invoke();
+            inv.key(state).key(lease).key(seen);
+            inv.arg(value).arg(ttl).arg(seen_ms);
+            applied(self.script("create", &inv).await?)
+        })
     }
 
     fn create_finished(&self, id: &str) -> BoxFuture<'_, Result<(), StoreError>> {
-        let mut inv = self.session_script(&scripts::CREATE_FINISHED, id);
-        inv.arg(ms(self.opts.finished_marker));
+        let [state, lease, seen] = self.keys.session(id);
+        let marker = ms(self.opts.finished_marker);
         Box::pin(async move {
-            self.script::<i64>("create_finished", &inv)
-                .await
-                .map(|_| ())
+            // Both commands are idempotent: no transaction needed.
+            let mut pipe = ::redis::pipe();
+            pipe.cmd("DEL").arg(&lease).arg(&seen).ignore();
+            pipe.cmd("SET")
+                .arg(&state)
+                .arg(scripts::FINISHED)
+                .arg("PX")
+                .arg(marker)
+                .ignore();
+            self.pipeline::<()>("create_finished", &pipe).await
         })
     }
 
     fn begin_turn(&self, id: &str, lease_ms: u64) -> BoxFuture<'_, Result<Loaded, StoreError>> {
         let token = crate::ids::new_id();
-        let mut inv = self.session_script(&scripts::BEGIN, id);
-        inv.arg(&token).arg(lease_ms.max(1));
         let [state_key, lease_key, _] = self.keys.session(id);
+        let id = id.to_string();
         Box::pin(async move {
-            let answer = self.script::<(i64, u64, Vec<u8>)>("begin_turn", &inv).await;
+            // One round trip of two plain commands: take the lease, read the state.
+            let mut pipe = ::redis::pipe();
+            pipe.cmd("SET")
+                .arg(&lease_key)
+                .arg(&token)
+                .arg("NX")
+                .arg("PX")
+                .arg(lease_ms.max(1));
+            pipe.cmd("GET").arg(&state_key);
+            let answer = self
+                .pipeline::<(Option<String>, Option<Vec<u8>>)>("begin_turn", &pipe)
+                .await;
             if let Err(StoreError::Unavailable(_)) = &answer {
-                // The script was sent and may still run when a hung Redis answers again, taking
-                // a lease nobody will use: queue its release right behind it.
+                // The commands were sent and may still run when a hung Redis answers again,
+                // taking a lease nobody will use: queue its release right behind them.
                 let mut con = self.con();
                 let release = ::redis::cmd("EVAL")
                     .arg(scripts::RELEASE_SRC)
                     .arg(2)
-                    .arg(state_key)
-                    .arg(lease_key)
+                    .arg(&state_key)
+                    .arg(&lease_key)
                     .arg(&token)
                     .clone();
                 tokio::spawn(async move {
                     let _ = release.query_async::<::redis::Value>(&mut con).await;
                 });
             }
-            let (code, version, data) = answer?;
-            match code {
-                3 => Ok(Loaded::Active(Leased {
+            let (took, raw) = answer?;
+            let took = took.is_some();
+            let Some(raw) = raw else {
+                return self.begin_without_state(&id, took, false).await;
+            };
+            match parse_state(raw) {
+                Ok(State::Active(header, data)) if took => Ok(Loaded::Active(Leased {
                     data,
-                    version,
-                    lease: token,
+                    version: header.version,
+                    lease: header.lease(&token),
                 })),
-                2 => Ok(Loaded::Finished),
-                1 => Ok(Loaded::Expired),
-                0 => Ok(Loaded::Missing),
-                -1 => Err(StoreError::Busy),
-                other => Err(StoreError::Other(format!(
-                    "redis begin_turn: unexpected answer {other}"
-                ))),
+                Ok(State::Active(..)) => Err(StoreError::Busy),
+                Ok(State::Finished) => self.begin_without_state(&id, took, true).await,
+                Err(e) => {
+                    if took {
+                        let lease = ::redis::cmd("DEL").arg(&lease_key).clone();
+                        let _ = self.query::<Value>("begin_turn", &lease).await;
+                    }
+                    Err(e)
+                }
             }
         })
     }
@@ -92,19 +313,14 @@ impl Store for RedisStore {
         ttl_secs: u64,
     ) -> BoxFuture<'_, Result<(), StoreError>> {
         let mut inv = self.session_script(&scripts::COMMIT, id);
-        inv.arg(&leased.lease)
-            .arg(leased.version)
-            .arg(data)
-            .arg(secs_ms(ttl_secs))
-            .arg(self.seen_ms(ttl_secs));
+        let (token, header) = Header::from_lease(leased);
+        self.push_commit_args(&mut inv, token, &header, &data, ttl_secs, now_ms());
         Box::pin(async move { applied(self.script("commit_turn", &inv).await?) })
     }
 
     fn finish_turn(&self, id: &str, leased: &Leased) -> BoxFuture<'_, Result<(), StoreError>> {
         let mut inv = self.session_script(&scripts::FINISH, id);
-        inv.arg(&leased.lease)
-            .arg(leased.version)
-            .arg(ms(self.opts.finished_marker));
+        self.push_finish_args(&mut inv, leased);
         Box::pin(async move { applied(self.script("finish_turn", &inv).await?) })
     }
 
@@ -116,41 +332,56 @@ impl Store for RedisStore {
         ttl_secs: u64,
         result: Option<(&'a ResultUpdate, u64)>,
     ) -> BoxFuture<'a, Result<(), StoreError>> {
-        // On a cluster the session and result keys live in different slots: two round trips.
-        let (Some((update, retention)), Conn::Single(_)) = (result, &self.conn) else {
-            return save_turn_in_steps(self, id, data, leased, ttl_secs, result);
+        let Some((update, retention)) = result else {
+            return save_turn_in_steps(self, id, data, leased, ttl_secs, None);
         };
         Box::pin(async move {
-            let mut inv = match &data {
-                Some(_) => self.session_script(&scripts::COMMIT_RECORD, id),
-                None => self.session_script(&scripts::FINISH_RECORD, id),
+            let now = now_ms();
+            let (token, mut header) = Header::from_lease(leased);
+            // The result refresh is decided first: the saved header records it.
+            let ensure = Self::record_refresh(&mut header, now, retention);
+            let seq = Seq::session(header.created_s, header.version + 1);
+            let single = matches!(self.conn, Conn::Single(_));
+            // On a cluster the session and result keys live in different slots: two scripts.
+            let script = match (&data, single) {
+                (Some(_), true) => &scripts::COMMIT_RECORD,
+                (None, true) => &scripts::FINISH_RECORD,
+                (Some(_), false) => &scripts::COMMIT,
+                (None, false) => &scripts::FINISH,
             };
-            for k in self.result_keys(update) {
-                inv.key(k);
-            }
-            inv.arg(&leased.lease).arg(leased.version);
-            match data {
-                Some(d) => {
-                    inv.arg(d)
-                        .arg(secs_ms(ttl_secs))
-                        .arg(self.seen_ms(ttl_secs));
-                }
-                None => {
-                    inv.arg(ms(self.opts.finished_marker));
+            let mut inv = self.session_script(script, id);
+            if single {
+                for k in self.result_keys(update) {
+                    inv.key(k);
                 }
             }
-            self.push_result_args(&mut inv, update, retention)?;
-            applied(self.script("save_turn", &inv).await?)
+            match &data {
+                Some(d) => self.push_commit_args(&mut inv, token, &header, d, ttl_secs, now),
+                None => self.push_finish_args(&mut inv, leased),
+            }
+            if single {
+                self.push_result_args(&mut inv, update, retention, ensure, seq)?;
+                return applied(self.script("save_turn", &inv).await?);
+            }
+            applied(self.script("save_turn", &inv).await?)?;
+            // The turn is saved: failing now would make the client retry a turn that
+            // happened. A lost result update is logged instead.
+            if let Err(e) = self.record_result_fields(update, retention, seq).await {
+                tracing::warn!(error = %e, result = %update.result_id, "turn saved but its result update failed");
+            }
+            Ok(())
         })
     }
 
     fn peek(&self, id: &str) -> BoxFuture<'_, Result<Option<Vec<u8>>, StoreError>> {
         let [state, _, _] = self.keys.session(id);
         Box::pin(async move {
-            // A finished marker has no `v`: only a versioned state is an active session.
-            let cmd = ::redis::cmd("HMGET").arg(state).arg("v").arg("d").clone();
-            let (version, data): (Option<u64>, Option<Vec<u8>>) = self.query("peek", &cmd).await?;
-            Ok(version.and(data))
+            let cmd = ::redis::cmd("GET").arg(state).clone();
+            let raw: Option<Vec<u8>> = self.query("peek", &cmd).await?;
+            match raw.map(parse_state).transpose()? {
+                Some(State::Active(_, data)) => Ok(Some(data)),
+                Some(State::Finished) | None => Ok(None),
+            }
         })
     }
 
@@ -159,7 +390,7 @@ impl Store for RedisStore {
         let mut inv = scripts::ABORT.prepare_invoke();
         inv.key(state)
             .key(lease)
-            .arg(&leased.lease)
+            .arg(Header::from_lease(leased).0)
             .arg(leased.version);
         // Like the memory store, releasing a lease that is no longer ours is not an error.
         Box::pin(async move { self.script::<i64>("abort_turn", &inv).await.map(|_| ()) })
@@ -241,7 +472,10 @@ impl Store for RedisStore {
         retention_secs: u64,
     ) -> BoxFuture<'_, Result<(), StoreError>> {
         let update = update.clone();
-        Box::pin(async move { self.record_result_fields(&update, retention_secs).await })
+        Box::pin(async move {
+            self.record_result_fields(&update, retention_secs, Seq::now())
+                .await
+        })
     }
 
     fn list_results(
@@ -275,5 +509,83 @@ impl Store for RedisStore {
             Conn::Single(_) => "redis",
             Conn::Cluster(_) => "redis-cluster",
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn state_values_round_trip_and_finished_is_not_a_session() {
+        let h = Header {
+            version: 7,
+            seen_until_ms: 1_800_000_000_000,
+            created_s: 1_790_000_000,
+            record_until_ms: 42,
+        };
+        let value = h.value(b"{\"a\":\"b\nc\"}");
+        assert!(value.starts_with(b"7 1800000000000 1790000000 42\n"));
+        assert_eq!(
+            parse_state(value).unwrap(),
+            State::Active(h, b"{\"a\":\"b\nc\"}".to_vec())
+        );
+        assert_eq!(parse_state(b"fin".to_vec()).unwrap(), State::Finished);
+        for bad in [&b"{}"[..], b"1 2\n{}", b"x 1 2 3\n"] {
+            assert!(parse_state(bad.to_vec()).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn the_lease_string_carries_the_header_but_not_the_version() {
+        let h = Header {
+            version: 3,
+            seen_until_ms: 5,
+            created_s: 6,
+            record_until_ms: 8,
+        };
+        let leased = Leased {
+            data: Vec::new(),
+            version: 3,
+            lease: h.lease("tok"),
+        };
+        assert_eq!(Header::from_lease(&leased), ("tok", h));
+        // A foreign lease string: its token is compared (and fails); the rest reads as 0.
+        let foreign = Leased {
+            lease: "not-the-lease".into(),
+            ..leased
+        };
+        assert_eq!(
+            Header::from_lease(&foreign),
+            (
+                "not-the-lease",
+                Header {
+                    version: 3,
+                    ..Header::default()
+                }
+            )
+        );
+    }
+
+    #[test]
+    fn record_ttls_are_refreshed_only_when_they_would_end_within_the_retention() {
+        let mut h = Header::default();
+        let now = 1_000_000;
+        assert!(RedisStore::record_refresh(&mut h, now, 3600));
+        // The TTL set now: retention + slack (1/32, at most an hour).
+        assert_eq!(h.record_until_ms, now + 3_600_000 + 112_500);
+        // Within the slack: no refresh; past it: refresh.
+        assert!(!RedisStore::record_refresh(&mut h, now + 100_000, 3600));
+        assert!(RedisStore::record_refresh(&mut h, now + 113_000, 3600));
+    }
+
+    #[test]
+    fn answer_sequences_order_turns_after_start_writes_and_later_sessions_last() {
+        let start_write = Seq::new(100, 999_999).nth(3);
+        let turn2 = Seq::session(100, 2).nth(0);
+        let turn3 = Seq::session(100, 3).nth(0);
+        let later_session = Seq::now().nth(0);
+        assert!(start_write < turn2 && turn2 < turn3 && turn3 < later_session);
+        assert!(Seq::session(100, 2).nth(0) < Seq::session(100, 2).nth(1));
     }
 }
