@@ -8,6 +8,10 @@ use actix_web::{App, HttpResponse, HttpServer, web};
 use redis::AsyncCommands;
 use redis::aio::ConnectionManager;
 
+// The same allocator as the tessera binary, so the comparison is of the request paths only.
+#[global_allocator]
+static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 const VALUE: [u8; 1024] = [b'x'; 1024];
 
 async fn turn(path: web::Path<String>, con: web::Data<ConnectionManager>) -> HttpResponse {
