@@ -42,8 +42,35 @@ if [ -z "$URL" ]; then
   for _ in $(seq 50); do curl -sf "$URL/healthz" >/dev/null && break; sleep 0.1; done
 fi
 
+# CPU time (ticks) of a process, for the per-turn CPU line.
+ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
+# Runs wrk and prints its summary, then the CPU each process spent per request (server and
+# redis-server from /proc before and after; wrk's own sampled until it exits).
+run_wrk() {
+  local script=$1 url=$2 server=$3 out redis r0 s0 w=0 n hz
+  out=$(mktemp)
+  redis=$(pgrep -x redis-server | head -1 || true)
+  s0=$(ticks "$server"); r0=$( [ -n "$redis" ] && ticks "$redis" || echo 0)
+  wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -s "$script" "$url" > "$out" &
+  local wpid=$!
+  while kill -0 "$wpid" 2>/dev/null; do w=$(ticks "$wpid"); sleep 0.2; done
+  wait "$wpid"
+  grep -E "^(turns|latency|errors)" "$out"
+  n=$(grep -oE '^turns/s: [0-9]+' "$out" | awk '{print $2}')
+  hz=$(getconf CLK_TCK)
+  if [ -n "$n" ] && [ -n "$server" ]; then
+    local ds=$(( $(ticks "$server") - s0 )) dr=0
+    [ -n "$redis" ] && dr=$(( $(ticks "$redis") - r0 ))
+    python3 -c "
+n = $n * float('${DURATION%s}'); hz = $hz
+per = lambda t: f'{t / hz / n * 1e6:.1f} us'
+print(f'cpu per request: server {per($ds)}, redis-server {per($dr)}, wrk {per($w)}')"
+  fi
+  rm -f "$out"
+}
+
 echo "load: $URL bot=$LOAD_BOT store=$STORE workers=$WORKERS wrk -t$THREADS -c$CONNECTIONS -d$DURATION"
-wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -s scripts/load/conversation.lua "$URL" | grep -E "^(turns|latency|errors)"
+run_wrk scripts/load/conversation.lua "$URL" "$SERVER_PID"
 
 # With a Redis store, the same run against the baseline: a minimal actix-web endpoint doing one
 # Redis GET and one SET of a 1 KB value per request (examples/redis_baseline.rs).
@@ -55,5 +82,5 @@ if [[ "$STORE" == redis://* ]] && [ -z "${LOAD_URL:-}" ]; then
   SERVER_PID=$!
   sleep 1
   echo "baseline: http://127.0.0.1:$BPORT (GET + SET of 1 KB per request) wrk -t$THREADS -c$CONNECTIONS -d$DURATION"
-  wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -s scripts/load/baseline.lua "http://127.0.0.1:$BPORT" | grep -E "^(turns|latency|errors)"
+  run_wrk scripts/load/baseline.lua "http://127.0.0.1:$BPORT" "$SERVER_PID"
 fi
