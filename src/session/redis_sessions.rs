@@ -125,8 +125,17 @@ impl RedisStore {
 
     /// Whether a save must refresh its result record's TTL and index entries (the record would
     /// otherwise end before the retention from now), updating the header if so.
+    /// A header's 0 means "as the start turn left it": the start turn's result update (written
+    /// on its own, refreshing the TTL) ran after the session was created, so the record lasts
+    /// at least its TTL from the creation second. If that update did not happen, the first
+    /// turn's `HSET` creates the record and the script refreshes it anyway.
     fn record_refresh(header: &mut Header, now_ms: u64, retention_secs: u64) -> bool {
-        if header.record_until_ms >= now_ms.saturating_add(secs_ms(retention_secs)) {
+        let until = match header.record_until_ms {
+            0 => (header.created_s.saturating_mul(1000))
+                .saturating_add(results::record_ttl_ms(retention_secs)),
+            until => until,
+        };
+        if until >= now_ms.saturating_add(secs_ms(retention_secs)) {
             return false;
         }
         header.record_until_ms = now_ms.saturating_add(results::record_ttl_ms(retention_secs));
@@ -569,6 +578,17 @@ mod tests {
 
     #[test]
     fn record_ttls_are_refreshed_only_when_they_would_end_within_the_retention() {
+        // Fresh from `create`: the start turn's update refreshed the record at creation.
+        let mut h = Header {
+            created_s: 1000,
+            ..Header::default()
+        };
+        assert!(!RedisStore::record_refresh(&mut h, 1_050_000, 3600));
+        assert!(RedisStore::record_refresh(
+            &mut h,
+            1_000_000 + 113_000,
+            3600
+        ));
         let mut h = Header::default();
         let now = 1_000_000;
         assert!(RedisStore::record_refresh(&mut h, now, 3600));
