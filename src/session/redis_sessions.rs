@@ -179,6 +179,9 @@ impl RedisStore {
         took_lease: bool,
         finished: bool,
     ) -> Result<Loaded, StoreError> {
+        if finished && !took_lease {
+            return Ok(Loaded::Finished);
+        }
         let [_, lease, seen] = self.keys.session(id);
         let mut pipe = ::redis::pipe();
         if took_lease {
