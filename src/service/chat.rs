@@ -8,7 +8,7 @@ use chrono::Utc;
 use serde_json::{Map, Value, json};
 
 use super::response::{self, bot_object, turn_fields};
-use super::results::{linked_result_updates, result_update, vars_digest};
+use super::results::{linked_result_updates, result_update};
 use super::wire::{ContinueChatRequest, StartChatRequest, parse_body};
 use super::{BotKey, ChatService, Reply, RequestCtx};
 use crate::engine::{Message, SessionState, StartParams, TextFormat};
@@ -135,7 +135,7 @@ impl ChatService {
             self.store.create_finished(&session_id).await?;
         }
         if !preview && !registering {
-            self.record(&flow, &state, &out, true).await;
+            self.record(&flow, &state, &out).await;
         }
         let mut o = Map::new();
         o.insert("sessionId".into(), Value::String(session_id));
@@ -214,13 +214,13 @@ impl ChatService {
         .ok_or_else(|| ApiError::from(crate::engine::EngineError::FlowGone))?;
         self.check_origin(&root, ctx)?;
         let preview = state.preview;
-        let vars_before = vars_digest(&state);
+        // Only the variables a turn changes go to the result (it merges them).
+        let vars_before = (!preview).then(|| state.root().vars.clone());
         let (state, out) = self.engine.resume(state, message, format).await?;
-        let vars_changed = vars_digest(&state) != vars_before;
         let update = if preview {
             None
         } else {
-            result_update(&root, &state, &out, vars_changed)
+            result_update(&root, &state, &out, vars_before.as_ref())
         };
         let data = if response::is_waiting(&out) {
             Some(encode(&state)?)

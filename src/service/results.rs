@@ -2,6 +2,8 @@
 //! remember-user lookup at start, and clientLogs. The results API reads them back through the
 //! store; nothing here answers HTTP.
 
+use std::collections::BTreeMap;
+
 use chrono::Utc;
 use serde_json::{Map, Value, json};
 
@@ -10,7 +12,7 @@ use super::wire::{ClientLogsRequest, parse_body};
 use super::{ChatService, RequestCtx};
 use crate::engine::{SessionState, TurnOutput};
 use crate::error::ApiError;
-use crate::flow::CompiledFlow;
+use crate::flow::{CompiledFlow, VarValue};
 use crate::ids::new_id;
 use crate::session::ResultUpdate;
 
@@ -85,14 +87,8 @@ impl ChatService {
     }
 
     /// Records what a turn adds to its result; a failure is logged, not returned.
-    pub(super) async fn record(
-        &self,
-        flow: &CompiledFlow,
-        state: &SessionState,
-        out: &TurnOutput,
-        changed: bool,
-    ) {
-        let updates = result_update(flow, state, out, changed).into_iter();
+    pub(super) async fn record(&self, flow: &CompiledFlow, state: &SessionState, out: &TurnOutput) {
+        let updates = result_update(flow, state, out, None).into_iter();
         self.record_all(updates.chain(linked_result_updates(out)))
             .await;
     }
@@ -113,11 +109,13 @@ impl ChatService {
 
 /// What a turn adds to the session's result; None when the turn changed nothing a result holds
 /// (no answer, no log, no variable change, not finished) or the session has no result.
+/// `before`: the root frame's variables before the turn, so only the ones it changed are sent
+/// (results merge variables); None sends every variable with a value (a start turn).
 pub(super) fn result_update(
     flow: &CompiledFlow,
     state: &SessionState,
     out: &TurnOutput,
-    changed: bool,
+    before: Option<&BTreeMap<String, VarValue>>,
 ) -> Option<ResultUpdate> {
     let result_id = state.result_id()?;
     let completed = !response::is_waiting(out);
@@ -128,15 +126,18 @@ pub(super) fn result_update(
         .filter(|(_, r)| r.is_none())
         .map(|(a, _)| a.clone())
         .collect();
-    if !changed && own.is_empty() && out.logs.is_empty() && !completed {
-        return None;
-    }
     let root = state.root();
     let mut variables = Map::new();
     for d in flow.variables.iter().filter(|d| !d.is_session) {
-        if let Some(v) = root.vars.get(&d.id) {
+        if let Some(v) = root.vars.get(&d.id)
+            && before.is_none_or(|b| b.get(&d.id) != Some(v))
+        {
             variables.insert(d.name.clone(), v.to_json());
         }
+    }
+    let changed = before.is_none() || !variables.is_empty();
+    if !changed && own.is_empty() && out.logs.is_empty() && !completed {
+        return None;
     }
     Some(ResultUpdate {
         flow_id: flow.id.clone(),
@@ -179,12 +180,4 @@ pub(super) fn linked_result_updates(out: &TurnOutput) -> Vec<ResultUpdate> {
 
 fn now() -> String {
     Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
-}
-
-/// A cheap digest of the root frame's variables, to tell whether a turn changed any.
-pub(super) fn vars_digest(state: &SessionState) -> u64 {
-    use std::hash::{Hash, Hasher};
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    state.root().vars.hash(&mut h);
-    h.finish()
 }
