@@ -160,7 +160,7 @@ impl RedisStore {
     }
 
     /// Appends the record arguments of an update (see `RECORD_FN`) to a script invocation.
-    /// `ensure`: refresh the record's TTL and its index entries now. `seq_base`: the high bits
+    /// `ensure`: refresh the record's TTL and its index entries now. `seq`: the high bits
     /// of its answers' sequence numbers (their order in the result), see [`Seq`].
     pub(super) fn push_result_args(
         &self,

@@ -7,7 +7,8 @@
 //! them only where a compare-and-set is needed: loading a session and taking its lease are
 //! plain commands (`redis_sessions.rs`); saving a turn is one script.
 //!
-//! Session state is a string: a header `<version> <seen until, ms since the epoch>\n`, then the
+//! Session state is a string: a header line (the version first, then when the `seen` marker
+//! and the result record need refreshing; see `Header` in `redis_sessions.rs`), then the
 //! opaque session bytes; a finished session is the same key holding `fin`. The lease key holds
 //! the token of the running turn (`SET NX PX`); a save proves it still owns the turn by that
 //! token and by the version in the header. The `seen` key outlives the state by the expiry
