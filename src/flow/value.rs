@@ -4,11 +4,42 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 /// A set variable's value. "No value" is represented by absence, never by an empty string.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 #[serde(untagged)]
 pub enum VarValue {
     Str(String),
     List(Vec<Option<String>>),
+}
+
+/// Read straight from the string or the array, instead of through `#[serde(untagged)]`, which
+/// buffers every value and tries each variant (a third of decoding a session was spent there).
+impl<'de> Deserialize<'de> for VarValue {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = VarValue;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a string or a list of strings and nulls")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<VarValue, E> {
+                Ok(VarValue::Str(v.to_string()))
+            }
+            fn visit_string<E: serde::de::Error>(self, v: String) -> Result<VarValue, E> {
+                Ok(VarValue::Str(v))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut a: A,
+            ) -> Result<VarValue, A::Error> {
+                let mut items = Vec::with_capacity(a.size_hint().unwrap_or(0).min(1024));
+                while let Some(item) = a.next_element::<Option<String>>()? {
+                    items.push(item);
+                }
+                Ok(VarValue::List(items))
+            }
+        }
+        d.deserialize_any(Visitor)
+    }
 }
 
 impl VarValue {
@@ -91,6 +122,21 @@ fn list_json(items: &[Option<String>]) -> String {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn values_round_trip_through_json_and_other_json_is_refused() {
+        for v in [
+            VarValue::Str("a \"b\"".into()),
+            VarValue::List(vec![Some("x".into()), None]),
+            VarValue::List(Vec::new()),
+        ] {
+            let text = serde_json::to_string(&v).unwrap();
+            assert_eq!(serde_json::from_str::<VarValue>(&text).unwrap(), v, "{text}");
+        }
+        for bad in ["1", "null", "{}", "[1]", "true"] {
+            assert!(serde_json::from_str::<VarValue>(bad).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn safe_stringify_matches_typebot() {
