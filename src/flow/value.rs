@@ -131,7 +131,11 @@ mod tests {
             VarValue::List(Vec::new()),
         ] {
             let text = serde_json::to_string(&v).unwrap();
-            assert_eq!(serde_json::from_str::<VarValue>(&text).unwrap(), v, "{text}");
+            assert_eq!(
+                serde_json::from_str::<VarValue>(&text).unwrap(),
+                v,
+                "{text}"
+            );
         }
         for bad in ["1", "null", "{}", "[1]", "true"] {
             assert!(serde_json::from_str::<VarValue>(bad).is_err(), "{bad}");
