@@ -55,7 +55,7 @@ impl ChatService {
         let update = ResultUpdate {
             flow_id: state.root().flow.id.clone(),
             result_id: result_id.to_string(),
-            at: Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+            at: now(),
             answers: Vec::new(),
             variables: Map::new(),
             logs,

@@ -176,13 +176,17 @@ fn save_turn_in_steps<'a, S: Store + ?Sized>(
             Some(d) => store.commit_turn(id, d, leased, ttl_secs).await?,
             None => store.finish_turn(id, leased).await?,
         }
-        // The turn is saved: failing now would make the client retry a turn that happened.
-        // A lost result update is logged instead.
-        if let Some((update, retention)) = result
-            && let Err(e) = store.record_result(update, retention).await
-        {
-            tracing::warn!(error = %e, result = %update.result_id, "turn saved but its result update failed");
+        if let Some((update, retention)) = result {
+            log_lost_result(store.record_result(update, retention).await, update);
         }
         Ok(())
     })
+}
+
+/// The result update that follows a saved turn: failing now would make the client retry a
+/// turn that happened, so a lost update is logged instead of returned.
+fn log_lost_result(recorded: Result<(), StoreError>, update: &ResultUpdate) {
+    if let Err(e) = recorded {
+        tracing::warn!(error = %e, result = %update.result_id, "turn saved but its result update failed");
+    }
 }

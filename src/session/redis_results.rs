@@ -65,7 +65,7 @@ impl Seq {
 }
 
 /// Microseconds since the epoch on this machine's clock (the scripts' notion of "now").
-fn now_micros() -> u64 {
+pub(super) fn now_micros() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| u64::try_from(d.as_micros()).unwrap_or(u64::MAX))

@@ -38,17 +38,27 @@ return 1
     )
 });
 
+/// Returns 0 from a script unless the state's header starts with version `ARGV[2]`.
+macro_rules! same_version {
+    () => {
+        r"
+local p = ARGV[2] .. ' '
+if redis.call('GETRANGE', KEYS[1], 0, #p - 1) ~= p then return 0 end
+"
+    };
+}
+
 /// The ownership check that starts COMMIT and FINISH (`ARGV[1]` lease token, `ARGV[2]`
 /// version): returns 0 from the script unless the stored version is the one this turn loaded
 /// and the lease is this turn's, or gone (it ran out and nobody took the session since: as in
 /// the memory store, the turn may still save; anyone who took it would hold the lease or
 /// have saved a new version).
-const OWNED: &str = r"
+const OWNED: &str = concat!(
+    r"
 local l = redis.call('GET', KEYS[2])
-if l and l ~= ARGV[1] then return 0 end
-local p = ARGV[2] .. ' '
-if redis.call('GETRANGE', KEYS[1], 0, #p - 1) ~= p then return 0 end
-";
+if l and l ~= ARGV[1] then return 0 end",
+    same_version!()
+);
 
 /// `KEYS`: state, lease, seen. `ARGV`: lease token, version, new state value, ttl ms, seen ms
 /// (0: `seen` lasts long enough, leave it).
@@ -93,15 +103,12 @@ return 1
 
 /// `KEYS`: state, lease. `ARGV`: lease token, version. Releases the lease if it is ours.
 pub(super) static ABORT: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(
+    Script::new(concat!(
         r"
-if redis.call('GET', KEYS[2]) ~= ARGV[1] then return 0 end
-local p = ARGV[2] .. ' '
-if redis.call('GETRANGE', KEYS[1], 0, #p - 1) ~= p then return 0 end
-redis.call('DEL', KEYS[2])
-return 1
-",
-    )
+if redis.call('GET', KEYS[2]) ~= ARGV[1] then return 0 end",
+        same_version!(),
+        "redis.call('DEL', KEYS[2])\nreturn 1\n"
+    ))
 });
 
 /// `KEYS`: record hash, its log list, created index, expiry index. `ARGV`: the record

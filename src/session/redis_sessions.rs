@@ -10,7 +10,7 @@ use super::results::{self, Seq};
 use super::{RedisStore, corrupt, ms, scripts, secs_ms};
 use crate::session::{
     BoxFuture, Leased, Loaded, ResultRecord, ResultUpdate, ResultsPage, Store, StoreError,
-    StoredResponse, save_turn_in_steps,
+    StoredResponse, log_lost_result, save_turn_in_steps,
 };
 
 /// Maps a "did the compare-and-set apply" script answer.
@@ -24,9 +24,7 @@ fn applied(n: i64) -> Result<(), StoreError> {
 
 /// Milliseconds since the epoch on this machine's clock.
 fn now_ms() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+    results::now_micros() / 1000
 }
 
 /// What the store keeps about a session beside its bytes, in the state value's header
@@ -376,11 +374,8 @@ impl Store for RedisStore {
                 return applied(self.script("save_turn", &inv).await?);
             }
             applied(self.script("save_turn", &inv).await?)?;
-            // The turn is saved: failing now would make the client retry a turn that
-            // happened. A lost result update is logged instead.
-            if let Err(e) = self.record_result_fields(update, retention, seq).await {
-                tracing::warn!(error = %e, result = %update.result_id, "turn saved but its result update failed");
-            }
+            let recorded = self.record_result_fields(update, retention, seq).await;
+            log_lost_result(recorded, update);
             Ok(())
         })
     }
