@@ -72,23 +72,24 @@ pub const ROUTES: &[(&str, &str, Handler)] = &[
 
 /// Matches a request path; returns the handler and the path parameters (percent-decoded).
 pub fn find(method: &str, path: &str) -> Option<(Handler, Vec<String>)> {
-    let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    let path = path.trim_start_matches('/');
+    let depth = path.bytes().filter(|&b| b == b'/').count();
     'routes: for (m, pattern, handler) in ROUTES {
         if *m != method {
             continue;
         }
         let pat = pattern.trim_start_matches('/');
-        if pat.split('/').count() != segments.len() {
+        if pat.bytes().filter(|&b| b == b'/').count() != depth {
             continue;
         }
         let mut params = Vec::new();
-        for (p, s) in pat.split('/').zip(&segments) {
+        for (p, s) in pat.split('/').zip(path.split('/')) {
             if p.starts_with('{') {
                 if s.is_empty() {
                     continue 'routes;
                 }
                 params.push(percent_decode(s));
-            } else if p != *s {
+            } else if p != s {
                 continue 'routes;
             }
         }
@@ -125,8 +126,8 @@ pub async fn dispatch(
     payload: web::Payload,
     state: web::Data<AppState>,
 ) -> HttpResponse {
-    let method = req.method().as_str().to_string();
-    let Some((handler, params)) = find(&method, req.path()) else {
+    let method = req.method().as_str();
+    let Some((handler, params)) = find(method, req.path()) else {
         if method == "OPTIONS" {
             return HttpResponse::NoContent().finish();
         }

@@ -11,7 +11,7 @@ use crate::engine::TextFormat;
 use crate::engine::richtext;
 use crate::engine::state::TrailEntry;
 use crate::engine::templating;
-use crate::engine::turn::TurnStatus;
+use crate::engine::turn::{TurnStatus, object};
 use crate::engine::walker::Turn;
 use crate::flow::block::Bubble;
 use crate::flow::{CBlock, VarValue};
@@ -81,10 +81,14 @@ fn push_media(turn: &mut Turn<'_>, block: &CBlock, content: Value) {
 /// The content of a text message in the requested format.
 pub fn text_content(nodes: Vec<Value>, format: TextFormat) -> Value {
     match format {
-        TextFormat::RichText => json!({"type": "richText", "richText": nodes}),
-        TextFormat::Markdown => {
-            json!({"type": "markdown", "markdown": richtext::to_markdown(&nodes)})
-        }
+        TextFormat::RichText => object([
+            ("type", Value::String("richText".into())),
+            ("richText", Value::Array(nodes)),
+        ]),
+        TextFormat::Markdown => object([
+            ("type", Value::String("markdown".into())),
+            ("markdown", Value::String(richtext::to_markdown(&nodes))),
+        ]),
     }
 }
 

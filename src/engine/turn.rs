@@ -2,7 +2,7 @@
 //! do, what was logged, and what must be recorded in results.
 
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
 /// Where a conversation stands after a turn. Maps to the trigger API's execution statuses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -169,8 +169,11 @@ impl TurnOutput {
 
     /// Appends a message bubble and remembers it for action placement.
     pub fn push_message(&mut self, id: &str, kind: &str, content: Value) {
-        self.messages
-            .push(json!({"id": id, "type": kind, "content": content}));
+        self.messages.push(object([
+            ("id", Value::String(id.to_string())),
+            ("type", Value::String(kind.to_string())),
+            ("content", content),
+        ]));
         self.last_bubble = Some(id.to_string());
     }
 
@@ -188,4 +191,13 @@ impl TurnOutput {
             .iter()
             .any(|a| a.get("expectsDedicatedReply") == Some(&Value::Bool(true)))
     }
+}
+
+/// A JSON object of owned values (`json!` would deep-copy every interpolated value).
+pub fn object<const N: usize>(fields: [(&str, Value); N]) -> Value {
+    let mut o = Map::with_capacity(N);
+    for (k, v) in fields {
+        o.insert(k.to_string(), v);
+    }
+    Value::Object(o)
 }

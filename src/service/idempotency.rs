@@ -80,12 +80,19 @@ fn to_reply(r: Result<Value, ApiError>) -> Reply {
     match r {
         // serde_json's writer, not `Display` (which goes through `fmt` and cost about twice as
         // much under load).
-        Ok(v) => match serde_json::to_string(&v) {
-            Ok(body) => Reply { status: 200, body },
-            Err(e) => error_reply(&ApiError::internal(format!(
-                "response could not be encoded: {e}"
-            ))),
-        },
+        Ok(v) => {
+            // Written into a buffer sized for a typical turn, not grown from empty.
+            let mut buf = Vec::with_capacity(2048);
+            let body = serde_json::to_writer(&mut buf, &v)
+                .map_err(|e| e.to_string())
+                .and_then(|()| String::from_utf8(buf).map_err(|e| e.to_string()));
+            match body {
+                Ok(body) => Reply { status: 200, body },
+                Err(e) => error_reply(&ApiError::internal(format!(
+                    "response could not be encoded: {e}"
+                ))),
+            }
+        }
         Err(e) => error_reply(&e),
     }
 }

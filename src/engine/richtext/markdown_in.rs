@@ -9,6 +9,36 @@ use super::{children, kind};
 
 /// Parses Markdown into Plate nodes (p, a{url}, ol/ul/li/lic, leaves with bold/italic/underline... matching what Typebot produces for variable values).
 pub fn markdown_to_nodes(markdown: &str) -> Vec<Value> {
+    // Most variable values (names, e-mails, short answers) hold no Markdown at all: one
+    // paragraph of one leaf, without running the parser.
+    if is_plain(markdown) {
+        return vec![element(vec![json!({"text": markdown})], "p")];
+    }
+    parse_markdown(markdown)
+}
+
+/// Text that Markdown leaves as it is: starts with a letter, then letters, digits, single
+/// spaces and a few punctuation marks that mean nothing there (no emphasis, code, link, HTML,
+/// entity, escape, list or heading marker can appear), without a line break or a trailing space.
+fn is_plain(text: &str) -> bool {
+    let mut chars = text.chars();
+    if !chars.next().is_some_and(char::is_alphabetic) || text.ends_with(' ') {
+        return false;
+    }
+    let mut prev_space = false;
+    for c in chars {
+        let space = c == ' ';
+        if !(c.is_alphanumeric() || matches!(c, '@' | '.' | ',' | '\'' | '-' | '?') || space)
+            || (space && prev_space)
+        {
+            return false;
+        }
+        prev_space = space;
+    }
+    true
+}
+
+fn parse_markdown(markdown: &str) -> Vec<Value> {
     let data = markdown.replace("<br>", "<br />");
     let blocks = parse_blocks(&data);
     let last_line = data.matches('\n').count() + 1;
@@ -202,6 +232,52 @@ fn split_paragraph(kids: Vec<Value>) -> Vec<Value> {
 mod tests {
     use super::*;
     use crate::engine::richtext::tests::parse;
+
+    #[test]
+    fn plain_values_skip_the_parser_with_the_same_nodes() {
+        let plain = [
+            "John",
+            "john@example.com",
+            "Website dev",
+            "I need a new website",
+            "José Ñandú",
+            "O'Brien-Smith",
+            "Hello, world.",
+            "Is it ok?",
+            "x1",
+            "Straße 12b",
+        ];
+        for text in plain {
+            assert!(is_plain(text), "{text}");
+            assert_eq!(markdown_to_nodes(text), parse_markdown(text), "{text}");
+        }
+        let not_plain = [
+            "",
+            " John",
+            "John ",
+            "a  b",
+            "1. one",
+            "- item",
+            "# title",
+            "*bold*",
+            "a_b_",
+            "`c`",
+            "[l](u)",
+            "<b>x</b>",
+            "a&amp;b",
+            "a\\*b",
+            "line\nbreak",
+            "http://x.y",
+            "a|b",
+            "~~s~~",
+            "a=b",
+            "+ x",
+            "!x",
+        ];
+        for text in not_plain {
+            assert!(!is_plain(text), "{text}");
+        }
+    }
 
     /// Outputs of `@udecode/plate-markdown` 49 `deserializeMd(md, { splitLineBreaks: true })`.
     const PLATE: &[(&str, &str)] = &[
