@@ -361,6 +361,56 @@ mod cases {
         assert_eq!(s.get_result(&flow, &rid).await.unwrap(), Some(expected));
     }
 
+    pub async fn a_start_turn_creates_its_session_and_records_its_result(b: &Backend) {
+        let s = &*b.store;
+        let (sid, flow, rid) = (id(), id(), id());
+        let u = update(
+            &flow,
+            &rid,
+            "2024-05-01T10:00:00Z",
+            &[("q1", "a")],
+            &[("x", "1")],
+            false,
+        );
+        s.create_with_result(&sid, b"v1".to_vec(), 60, Some((&u, 3600)))
+            .await
+            .unwrap();
+        let l = active(s, &sid).await;
+        assert_eq!((l.data.as_slice(), l.version), (&b"v1"[..], 1));
+        assert_eq!(
+            s.get_result(&flow, &rid).await.unwrap(),
+            Some(ResultRecord::new(&u))
+        );
+        let listed = s.list_results(&flow, None, 10).await.unwrap().results;
+        assert_eq!(
+            listed.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(),
+            [rid.as_str()]
+        );
+        // An id that is taken: busy, and nothing recorded.
+        let other = update(
+            &flow,
+            &id(),
+            "2024-05-01T10:01:00Z",
+            &[("q1", "b")],
+            &[],
+            false,
+        );
+        assert_eq!(
+            s.create_with_result(&sid, b"again".to_vec(), 60, Some((&other, 3600)))
+                .await,
+            Err(StoreError::Busy)
+        );
+        assert_eq!(s.get_result(&flow, &other.result_id).await.unwrap(), None);
+        s.abort_turn(&sid, &l).await.unwrap();
+        assert_eq!(active(s, &sid).await.data, b"v1");
+        // Without an update it is a plain create.
+        let plain = id();
+        s.create_with_result(&plain, b"p".to_vec(), 60, None)
+            .await
+            .unwrap();
+        assert_eq!(active(s, &plain).await.data, b"p");
+    }
+
     pub async fn a_leased_session_is_busy_until_released_or_the_lease_ends(b: &Backend) {
         let s = &*b.store;
         let sid = id();
@@ -404,6 +454,20 @@ mod cases {
         assert_eq!((after.data.as_slice(), after.version), (&b"v2"[..], 2));
     }
 
+    pub async fn a_session_that_expired_during_its_turn_is_not_brought_back(b: &Backend) {
+        let s = &*b.store;
+        let sid = id();
+        s.create(&sid, b"v1".to_vec(), 1).await.unwrap();
+        let l = active(s, &sid).await;
+        tokio::time::sleep(Duration::from_millis(1300)).await;
+        assert_eq!(
+            s.commit_turn(&sid, b"v2".to_vec(), &l, 60).await,
+            Err(StoreError::Busy)
+        );
+        assert_eq!(s.finish_turn(&sid, &l).await, Err(StoreError::Busy));
+        assert_eq!(s.peek(&sid).await.unwrap(), None);
+    }
+
     pub async fn stale_or_foreign_commits_are_busy_and_change_nothing(b: &Backend) {
         let s = &*b.store;
         let sid = id();
@@ -417,11 +481,7 @@ mod cases {
             lease: "not-the-lease".into(),
             ..current.clone()
         };
-        let stale_version = Leased {
-            version: 1,
-            ..current.clone()
-        };
-        for bad in [&first, &wrong_lease, &stale_version] {
+        for bad in [&first, &wrong_lease] {
             assert_eq!(
                 s.commit_turn(&sid, b"bad".to_vec(), bad, 60).await,
                 Err(StoreError::Busy)
@@ -435,6 +495,20 @@ mod cases {
             "foreign aborts must not release"
         );
         s.abort_turn(&sid, &current).await.unwrap();
+        // A lease that ran out with a version this turn did not load: someone saved since.
+        let stale_version = Leased {
+            version: 1,
+            ..current.clone()
+        };
+        assert_eq!(
+            s.commit_turn(&sid, b"bad".to_vec(), &stale_version, 60)
+                .await,
+            Err(StoreError::Busy)
+        );
+        assert_eq!(
+            s.finish_turn(&sid, &stale_version).await,
+            Err(StoreError::Busy)
+        );
         let after = active(s, &sid).await;
         assert_eq!((after.data.as_slice(), after.version), (&b"v2"[..], 2));
         assert_eq!(
@@ -767,8 +841,10 @@ contract_suite!(
     a_lease_that_ran_out_untouched_still_saves,
     peek_reads_active_sessions_without_taking_the_lease,
     saving_a_turn_records_its_result_only_when_the_save_applies,
+    a_start_turn_creates_its_session_and_records_its_result,
     a_leased_session_is_busy_until_released_or_the_lease_ends,
     stale_or_foreign_commits_are_busy_and_change_nothing,
+    a_session_that_expired_during_its_turn_is_not_brought_back,
     racing_turns_have_exactly_one_winner,
     finished_sessions_answer_finished_until_the_marker_ends,
     inactive_sessions_expire_then_are_forgotten,
@@ -841,6 +917,9 @@ async fn every_key_but_flows_expires(b: &Backend) {
         .publish(&published("flow", "pub", "rev"))
         .await
         .unwrap();
+    // The recreated record is listed again.
+    let listed = s.list_results("flow", None, 10).await.unwrap().results;
+    assert!(listed.iter().any(|r| r.id == "r2"), "{listed:?}");
     let keys = redis.keys_with_pttl();
     assert!(
         keys.iter().any(|(k, _)| k.ends_with(":res:r2")),
@@ -857,19 +936,100 @@ async fn every_key_but_flows_expires(b: &Backend) {
     }
 }
 
-#[tokio::test]
-async fn single_redis_keys_expire_except_flows() {
-    if let Some(b) = single_backend().await {
-        every_key_but_flows_expires(&b).await;
-    }
+/// A save that finds another turn's lease takes it away only to give it back unchanged: same
+/// holder, same expiry (its value carries when it ends).
+async fn a_foreign_lease_is_given_back_with_its_own_expiry(b: &Backend) {
+    let (s, redis) = (&*b.store, b.redis.as_ref().expect("a Redis backend"));
+    let sid = id();
+    s.create(&sid, b"v1".to_vec(), 60).await.unwrap();
+    let holder = match s.begin_turn(&sid, 5_000).await.unwrap() {
+        Loaded::Active(l) => l,
+        other => panic!("{other:?}"),
+    };
+    let lease_pttl = || {
+        redis
+            .keys_with_pttl()
+            .into_iter()
+            .find(|(k, _)| k.ends_with(&format!("{{s:{sid}}}:lease")))
+            .map(|(_, pttl)| pttl)
+    };
+    let before = lease_pttl().expect("the lease key");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let intruder = Leased {
+        lease: "someone-else 99999999999999".into(),
+        ..holder.clone()
+    };
+    assert_eq!(
+        s.commit_turn(&sid, b"bad".to_vec(), &intruder, 60).await,
+        Err(StoreError::Busy)
+    );
+    let after = lease_pttl().expect("the lease is back");
+    assert!(after > 0 && after <= before - 200, "{before} -> {after}");
+    s.commit_turn(&sid, b"v2".to_vec(), &holder, 60)
+        .await
+        .unwrap();
+    assert_eq!(lease_pttl(), None, "released by its own save");
 }
 
-#[tokio::test]
-async fn redis_cluster_keys_expire_except_flows() {
-    if let Some(b) = cluster_backend().await {
-        every_key_but_flows_expires(&b).await;
+/// Pointers published before the `bypublic` hash existed are still found by public id (by
+/// the fallback script, which copies them there).
+async fn flows_published_by_an_older_version_resolve(b: &Backend) {
+    let redis = b.redis.as_ref().expect("a Redis backend");
+    b.flows
+        .publish(&published("old", "legacy", "rev"))
+        .await
+        .unwrap();
+    redis.delete_ending_with(":bypublic");
+    assert!(
+        !redis
+            .keys_with_pttl()
+            .iter()
+            .any(|(k, _)| k.ends_with(":bypublic"))
+    );
+    for _ in 0..2 {
+        assert_eq!(
+            b.flows.by_public_id("legacy").await.unwrap(),
+            Some(published("old", "legacy", "rev"))
+        );
+        assert!(
+            redis
+                .keys_with_pttl()
+                .iter()
+                .any(|(k, _)| k.ends_with(":bypublic")),
+            "copied on the first lookup"
+        );
     }
+    assert_eq!(b.flows.by_public_id("unknown").await.unwrap(), None);
 }
+
+/// Runs checks that need a Redis backend (they look at keys directly) on single Redis and on
+/// the cluster.
+macro_rules! redis_suite {
+    ($($check:ident),* $(,)?) => {
+        mod redis_only_single {
+            $(#[tokio::test]
+            async fn $check() {
+                if let Some(b) = super::single_backend().await {
+                    super::$check(&b).await;
+                }
+            })*
+        }
+        mod redis_only_cluster {
+            $(#[tokio::test]
+            async fn $check() {
+                if let Some(b) = super::cluster_backend().await {
+                    super::$check(&b).await;
+                }
+            })*
+        }
+    };
+}
+
+redis_suite!(
+    a_foreign_lease_is_given_back_with_its_own_expiry,
+    flows_published_by_an_older_version_resolve,
+    every_key_but_flows_expires,
+);
 
 #[tokio::test]
 async fn stores_report_their_kind() {

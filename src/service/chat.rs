@@ -27,8 +27,10 @@ impl ChatService {
         key: BotKey,
     ) -> Reply {
         let scope = format!("start:{public_id}");
-        self.idempotent(&scope, ctx, self.start_live(public_id, body, ctx, key))
-            .await
+        // Boxed: the turn's future is large, and `idempotent` would otherwise hold it inline
+        // (several times over) in every future up to the HTTP handler's, each moved on creation.
+        let live = Box::pin(self.start_live(public_id, body, ctx, key));
+        self.idempotent(&scope, ctx, live).await
     }
 
     async fn start_live(
@@ -66,39 +68,43 @@ impl ChatService {
     /// Preview: a published bot by id, or an inline unpublished bot in the body; no results.
     pub async fn preview_start(&self, typebot_id: &str, body: &[u8], ctx: &RequestCtx) -> Reply {
         let scope = format!("preview:{typebot_id}");
-        self.idempotent(&scope, ctx, async {
-            let req: StartChatRequest = parse_body(body)?;
-            let flow = match &req.typebot {
-                Some(inline) => {
-                    let mut inline = inline.clone();
-                    if let Some(o) = inline.as_object_mut() {
-                        o.entry("id")
-                            .or_insert_with(|| Value::String(typebot_id.to_string()));
-                    }
-                    let text = inline.to_string();
-                    let now = Utc::now().to_rfc3339();
-                    let flow = crate::flow::load_str(&text, &now).map_err(|e| match e {
-                        crate::flow::LoadError::Parse(m) => ApiError::bad_request(m),
-                        crate::flow::LoadError::Compile(c) => {
-                            ApiError::new(422, "flow_invalid", "The bot has errors")
-                                .with_details(json!({"issues": c.issues}))
+        self.idempotent(
+            &scope,
+            ctx,
+            Box::pin(async {
+                let req: StartChatRequest = parse_body(body)?;
+                let flow = match &req.typebot {
+                    Some(inline) => {
+                        let mut inline = inline.clone();
+                        if let Some(o) = inline.as_object_mut() {
+                            o.entry("id")
+                                .or_insert_with(|| Value::String(typebot_id.to_string()));
                         }
-                    })?;
-                    // Kept (unpublished) so the preview session can continue.
-                    self.registry.stage(&text, flow.clone()).await?;
-                    flow
-                }
-                None => self
-                    .registry
-                    .by_id(typebot_id)
-                    .await?
-                    .ok_or_else(ApiError::flow_not_found)?,
-            };
-            let session_id = req.session_id.clone().filter(|s| is_plausible_id(s));
-            let params = start_params(req, Map::new(), true)?;
-            self.start_session(flow, params, new_id(), BotKey::Typebot, true, session_id)
-                .await
-        })
+                        let text = inline.to_string();
+                        let now = Utc::now().to_rfc3339();
+                        let flow = crate::flow::load_str(&text, &now).map_err(|e| match e {
+                            crate::flow::LoadError::Parse(m) => ApiError::bad_request(m),
+                            crate::flow::LoadError::Compile(c) => {
+                                ApiError::new(422, "flow_invalid", "The bot has errors")
+                                    .with_details(json!({"issues": c.issues}))
+                            }
+                        })?;
+                        // Kept (unpublished) so the preview session can continue.
+                        self.registry.stage(&text, flow.clone()).await?;
+                        flow
+                    }
+                    None => self
+                        .registry
+                        .by_id(typebot_id)
+                        .await?
+                        .ok_or_else(ApiError::flow_not_found)?,
+                };
+                let session_id = req.session_id.clone().filter(|s| is_plausible_id(s));
+                let params = start_params(req, Map::new(), true)?;
+                self.start_session(flow, params, new_id(), BotKey::Typebot, true, session_id)
+                    .await
+            }),
+        )
         .await
     }
 
@@ -126,30 +132,40 @@ impl ChatService {
         }
         let session_id = session_id.unwrap_or_else(new_id);
         let waiting = response::is_waiting(&out) || registering;
+        let live = !preview && !registering;
+        let update = live
+            .then(|| result_update(&flow, &state, &out, None))
+            .flatten();
         if waiting {
             let bytes = encode(&state)?;
+            // The session and its result's first update are written together (one round trip
+            // on single Redis).
+            let retention = self.config.results_retention_secs;
             self.store
-                .create(&session_id, bytes, self.ttl(&flow))
+                .create_with_result(
+                    &session_id,
+                    bytes,
+                    self.ttl(&flow),
+                    update.as_ref().map(|u| (u, retention)),
+                )
                 .await?;
         } else {
             self.store.create_finished(&session_id).await?;
+            self.record_all(update.into_iter()).await;
         }
-        if !preview && !registering {
-            self.record(&flow, &state, &out).await;
+        if live {
+            self.record_all(linked_result_updates(&out).into_iter())
+                .await;
         }
         let mut o = Map::new();
         o.insert("sessionId".into(), Value::String(session_id));
         if waiting
-            && !preview
-            && !registering
+            && live
             && let Some(r) = state.result_id()
         {
             o.insert("resultId".into(), Value::String(r.to_string()));
         }
-        o.insert(
-            key.as_str().into(),
-            bot_object(&flow, &out, !preview && !registering),
-        );
+        o.insert(key.as_str().into(), bot_object(&flow, &out, live));
         if let Some(f) = &out.last_message_new_format {
             o.insert("lastMessageNewFormat".into(), Value::String(f.clone()));
         }
@@ -159,8 +175,8 @@ impl ChatService {
 
     pub async fn continue_chat(&self, session_id: &str, body: &[u8], ctx: &RequestCtx) -> Reply {
         let scope = format!("continue:{session_id}");
-        self.idempotent(&scope, ctx, self.continue_inner(session_id, body, ctx))
-            .await
+        let live = Box::pin(self.continue_inner(session_id, body, ctx));
+        self.idempotent(&scope, ctx, live).await
     }
 
     async fn continue_inner(

@@ -86,13 +86,6 @@ impl ChatService {
         Ok(new_id())
     }
 
-    /// Records what a turn adds to its result; a failure is logged, not returned.
-    pub(super) async fn record(&self, flow: &CompiledFlow, state: &SessionState, out: &TurnOutput) {
-        let updates = result_update(flow, state, out, None).into_iter();
-        self.record_all(updates.chain(linked_result_updates(out)))
-            .await;
-    }
-
     /// Records result updates; failures are logged (the turn itself already happened).
     pub(super) async fn record_all(&self, updates: impl Iterator<Item = ResultUpdate>) {
         for update in updates {

@@ -215,22 +215,21 @@ fn secs(s: u64) -> Duration {
     Duration::from_secs(s)
 }
 
+/// The entry a turn may save: still active (a session that expired during its turn is not
+/// brought back), at the version the turn loaded, under its lease.
 fn check_lease<'a>(
     entry: Option<&'a mut Entry>,
     leased: &Leased,
+    now: Instant,
 ) -> Result<&'a mut Entry, StoreError> {
-    match entry {
-        Some(e @ Entry::Active { .. }) => {
-            if let Entry::Active { version, lease, .. } = &*e
-                && (*version != leased.version
-                    || lease.as_ref().map(|(l, _)| l.as_str()) != Some(leased.lease.as_str()))
-            {
-                return Err(StoreError::Busy);
-            }
-            Ok(e)
-        }
-        _ => Err(StoreError::Busy),
-    }
+    let Some(e) = entry else {
+        return Err(StoreError::Busy);
+    };
+    let ok = matches!(&*e, Entry::Active { version, lease, expires, .. }
+        if *expires > now
+            && *version == leased.version
+            && lease.as_ref().map(|(l, _)| l.as_str()) == Some(leased.lease.as_str()));
+    if ok { Ok(e) } else { Err(StoreError::Busy) }
 }
 
 impl Store for MemoryStore {
@@ -315,7 +314,7 @@ impl Store for MemoryStore {
         ttl_secs: u64,
     ) -> BoxFuture<'_, Result<(), StoreError>> {
         ready(self.with(|g, now| {
-            let entry = check_lease(g.sessions.get_mut(id), leased)?;
+            let entry = check_lease(g.sessions.get_mut(id), leased, now)?;
             let expires = now + secs(ttl_secs);
             *entry = Entry::Active {
                 data,
@@ -330,7 +329,7 @@ impl Store for MemoryStore {
 
     fn finish_turn(&self, id: &str, leased: &Leased) -> BoxFuture<'_, Result<(), StoreError>> {
         ready(self.with(|g, now| {
-            let entry = check_lease(g.sessions.get_mut(id), leased)?;
+            let entry = check_lease(g.sessions.get_mut(id), leased, now)?;
             *entry = Entry::Finished {
                 forget: now + self.finished_marker,
             };
@@ -348,8 +347,10 @@ impl Store for MemoryStore {
     }
 
     fn abort_turn(&self, id: &str, leased: &Leased) -> BoxFuture<'_, Result<(), StoreError>> {
-        ready(self.with(|g, _| {
-            if let Ok(Entry::Active { lease, .. }) = check_lease(g.sessions.get_mut(id), leased) {
+        ready(self.with(|g, now| {
+            if let Ok(Entry::Active { lease, .. }) =
+                check_lease(g.sessions.get_mut(id), leased, now)
+            {
                 *lease = None;
             }
             Ok(())

@@ -81,6 +81,19 @@ pub trait Store: Send + Sync {
         data: Vec<u8>,
         ttl_secs: u64,
     ) -> BoxFuture<'_, Result<(), StoreError>>;
+    /// Creates a session (as `create`), then records the result update of the turn that
+    /// created it (as `record_result`; a failure of that is logged, since the session exists).
+    /// Nothing is recorded when the session could not be created. Stores that can do both in
+    /// one round trip override this.
+    fn create_with_result<'a>(
+        &'a self,
+        id: &'a str,
+        data: Vec<u8>,
+        ttl_secs: u64,
+        result: Option<(&'a ResultUpdate, u64)>,
+    ) -> BoxFuture<'a, Result<(), StoreError>> {
+        create_in_steps(self, id, data, ttl_secs, result)
+    }
     /// Records a session that finished in the very turn that created it.
     fn create_finished(&self, id: &str) -> BoxFuture<'_, Result<(), StoreError>>;
     /// Loads a session and takes its turn lease for `lease_ms`. `Err(Busy)` if leased.
@@ -176,6 +189,23 @@ fn save_turn_in_steps<'a, S: Store + ?Sized>(
             Some(d) => store.commit_turn(id, d, leased, ttl_secs).await?,
             None => store.finish_turn(id, leased).await?,
         }
+        if let Some((update, retention)) = result {
+            log_lost_result(store.record_result(update, retention).await, update);
+        }
+        Ok(())
+    })
+}
+
+/// [`Store::create_with_result`] as separate calls: `create`, then `record_result`.
+fn create_in_steps<'a, S: Store + ?Sized>(
+    store: &'a S,
+    id: &'a str,
+    data: Vec<u8>,
+    ttl_secs: u64,
+    result: Option<(&'a ResultUpdate, u64)>,
+) -> BoxFuture<'a, Result<(), StoreError>> {
+    Box::pin(async move {
+        store.create(id, data, ttl_secs).await?;
         if let Some((update, retention)) = result {
             log_lost_result(store.record_result(update, retention).await, update);
         }

@@ -1,5 +1,6 @@
-//! Published flows on Redis. Two hashes under the `{flows}` hash tag hold the pointers
-//! (`pub`: flow id -> [`Published`] JSON, `public`: public id -> flow id) and are changed
+//! Published flows on Redis. Three hashes under the `{flows}` hash tag hold the pointers
+//! (`pub`: flow id -> [`Published`] JSON, `public`: public id -> flow id, `bypublic`: public
+//! id -> the same JSON, so a startChat resolves its bot with one plain `HGET`) and are changed
 //! together by one script, so a public id never points at two flows. Revisions are plain
 //! strings without TTL: sessions may keep running on an old revision for as long as they live.
 
@@ -41,10 +42,11 @@ impl FlowStore for RedisStore {
         let entry = entry.clone();
         Box::pin(async move {
             let json = json.map_err(|e| StoreError::Other(format!("publish: {e}")))?;
-            let [published, public] = self.keys.flows();
+            let [published, public, by_public] = self.keys.flows();
             let mut inv = scripts::PUBLISH.prepare_invoke();
             inv.key(published)
                 .key(public)
+                .key(by_public)
                 .arg(&entry.flow_id)
                 .arg(&entry.public_id)
                 .arg(json);
@@ -61,9 +63,9 @@ impl FlowStore for RedisStore {
     }
 
     fn unpublish(&self, flow_id: &str) -> BoxFuture<'_, Result<Option<Published>, StoreError>> {
-        let [published, public] = self.keys.flows();
+        let [published, public, by_public] = self.keys.flows();
         let mut inv = scripts::UNPUBLISH.prepare_invoke();
-        inv.key(published).key(public).arg(flow_id);
+        inv.key(published).key(public).key(by_public).arg(flow_id);
         Box::pin(async move {
             let old: String = self.script("unpublish", &inv).await?;
             if old.is_empty() {
@@ -75,7 +77,7 @@ impl FlowStore for RedisStore {
     }
 
     fn by_flow_id(&self, flow_id: &str) -> BoxFuture<'_, Result<Option<Published>, StoreError>> {
-        let [published, _] = self.keys.flows();
+        let [published, _, _] = self.keys.flows();
         let cmd = ::redis::cmd("HGET").arg(published).arg(flow_id).clone();
         Box::pin(async move {
             let json: Option<String> = self.query("by_flow_id", &cmd).await?;
@@ -87,22 +89,32 @@ impl FlowStore for RedisStore {
         &self,
         public_id: &str,
     ) -> BoxFuture<'_, Result<Option<Published>, StoreError>> {
-        let [published, public] = self.keys.flows();
-        let mut inv = scripts::BY_PUBLIC_ID.prepare_invoke();
-        inv.key(published).key(public).arg(public_id);
         let public_id = public_id.to_string();
         Box::pin(async move {
-            let json: String = self.script("by_public_id", &inv).await?;
+            let [published, public, by_public] = self.keys.flows();
+            let get = ::redis::cmd("HGET").arg(&by_public).arg(&public_id).clone();
+            let json = match self.query::<Option<String>>("by_public_id", &get).await? {
+                Some(json) => json,
+                // Not there: unknown, or published by an older version (the script copies it).
+                None => {
+                    let mut inv = scripts::BY_PUBLIC_ID.prepare_invoke();
+                    inv.key(published)
+                        .key(public)
+                        .key(by_public)
+                        .arg(&public_id);
+                    self.script("by_public_id", &inv).await?
+                }
+            };
             if json.is_empty() {
                 return Ok(None);
             }
-            // The script keeps both hashes in step; the check only guards against a stale pointer.
+            // The scripts keep the hashes in step; the check only guards against a stale pointer.
             Ok(Some(parse("by_public_id", &json)?).filter(|p| p.public_id == public_id))
         })
     }
 
     fn list(&self) -> BoxFuture<'_, Result<Vec<Published>, StoreError>> {
-        let [published, _] = self.keys.flows();
+        let [published, _, _] = self.keys.flows();
         let cmd = ::redis::cmd("HVALS").arg(published).clone();
         Box::pin(async move {
             let all: Vec<String> = self.query("list_flows", &cmd).await?;

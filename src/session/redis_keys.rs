@@ -65,11 +65,12 @@ impl Keys {
         ]
     }
 
-    /// The published-pointer hash and the public-id hash.
-    pub(super) fn flows(&self) -> [String; 2] {
+    /// The published-pointer hash, the public-id hash and the pointers by public id.
+    pub(super) fn flows(&self) -> [String; 3] {
         [
             format!("{}:{{flows}}:pub", self.prefix),
             format!("{}:{{flows}}:public", self.prefix),
+            format!("{}:{{flows}}:bypublic", self.prefix),
         ]
     }
 
@@ -105,6 +106,7 @@ mod tests {
             ]
         );
         assert_eq!(keys.flows()[1], "t:{flows}:public");
+        assert_eq!(keys.flows()[2], "t:{flows}:bypublic");
         assert_eq!(keys.revision("f", "9"), "t:{rev:f}:9");
     }
 }

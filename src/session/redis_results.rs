@@ -170,10 +170,6 @@ impl RedisStore {
         ensure: bool,
         seq: Seq,
     ) -> Result<(), StoreError> {
-        let json = |v: &dyn erased::Json| {
-            v.json()
-                .map_err(|e| StoreError::Other(format!("record_result: {e}")))
-        };
         let ret_ms = record_ttl_ms(retention_secs);
         inv.arg(ret_ms)
             .arg(if ensure { "1" } else { "0" })
@@ -186,20 +182,7 @@ impl RedisStore {
         for l in &update.logs {
             inv.arg(json(l)?);
         }
-        inv.arg("updated").arg(&update.at);
-        if update.completed {
-            inv.arg("done").arg("1");
-        }
-        for (i, a) in update.answers.iter().enumerate() {
-            let mut value = seq.nth(i).to_string();
-            value.push(' ');
-            value.push_str(&json(a)?);
-            inv.arg(format!("a:{}", a.key)).arg(value);
-        }
-        for (name, v) in &update.variables {
-            inv.arg(format!("v:{name}")).arg(json(v)?);
-        }
-        Ok(())
+        push_fields(inv, update, seq)
     }
 
     /// Applies an update on its own: one write-only script call that also refreshes the TTL
@@ -294,6 +277,41 @@ impl RedisStore {
             next_cursor,
         })
     }
+}
+
+/// Appends the field/value pairs of an update's `HSET`: `updated` first, `done`, answers (the
+/// last one per key: a key appears once, so an `HSET` that adds every field proves the record
+/// is new), variables.
+pub(super) fn push_fields(
+    inv: &mut ::redis::ScriptInvocation<'_>,
+    update: &ResultUpdate,
+    seq: Seq,
+) -> Result<(), StoreError> {
+    inv.arg("updated").arg(&update.at);
+    if update.completed {
+        inv.arg("done").arg("1");
+    }
+    for (i, a) in update.answers.iter().enumerate() {
+        if update.answers[i + 1..]
+            .iter()
+            .any(|later| later.key == a.key)
+        {
+            continue;
+        }
+        let mut value = seq.nth(i).to_string();
+        value.push(' ');
+        value.push_str(&json(a)?);
+        inv.arg(format!("a:{}", a.key)).arg(value);
+    }
+    for (name, v) in &update.variables {
+        inv.arg(format!("v:{name}")).arg(json(v)?);
+    }
+    Ok(())
+}
+
+fn json(v: &dyn erased::Json) -> Result<String, StoreError> {
+    v.json()
+        .map_err(|e| StoreError::Other(format!("record_result: {e}")))
 }
 
 /// JSON encoding of the heterogeneous values passed to the script.

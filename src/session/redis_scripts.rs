@@ -10,10 +10,11 @@
 //! Session state is a string: a header line (the version first, then when the `seen` marker
 //! and the result record need refreshing; see `Header` in `redis_sessions.rs`), then the
 //! opaque session bytes; a finished session is the same key holding `fin`. The lease key holds
-//! the token of the running turn (`SET NX PX`); a save proves it still owns the turn by that
-//! token and by the version in the header. The `seen` key outlives the state by the expiry
-//! grace period so an expired session can be told apart from an unknown one; the header says
-//! until when, so a save refreshes it only when it would otherwise end too early.
+//! the token of the running turn and when its lease ends (`SET NX PX`); a save proves it
+//! still owns the turn by that value, or, once the lease is gone, by the version in the
+//! header. The `seen` key outlives the state by the expiry grace period so an expired session
+//! can be told apart from an unknown one; the header says until when, so a save refreshes it
+//! only when it would otherwise end too early.
 
 use std::sync::LazyLock;
 
@@ -48,19 +49,31 @@ if redis.call('GETRANGE', KEYS[1], 0, #p - 1) ~= p then return 0 end
     };
 }
 
-/// The ownership check that starts COMMIT and FINISH (`ARGV[1]` lease token, `ARGV[2]`
-/// version): returns 0 from the script unless the stored version is the one this turn loaded
-/// and the lease is this turn's, or gone (it ran out and nobody took the session since: as in
-/// the memory store, the turn may still save; anyone who took it would hold the lease or
-/// have saved a new version).
+/// The ownership check that starts COMMIT and FINISH (`ARGV[1]` the lease value, `ARGV[2]`
+/// version): takes the lease away (`GETDEL`) and returns 0 from the script unless it was this
+/// turn's, or gone and the stored version is the one this turn loaded (it ran out and nobody
+/// took the session since: as in the memory store, the turn may still save; anyone who took
+/// it would hold the lease or have saved a new version). Another turn's lease is given back
+/// with its own expiry, which its value carries (`<token> <expires at ms>`; a lease taken by
+/// an older version, a bare token, gets 30 s). While the lease is this turn's nobody else can
+/// have saved (a save needs the lease, and `begin_turn` read the state after taking it), so
+/// the version is only read when the lease is gone. The save that follows uses `SET … XX`: a
+/// session that expired during the turn is not brought back.
 const OWNED: &str = concat!(
     r"
-local l = redis.call('GET', KEYS[2])
-if l and l ~= ARGV[1] then return 0 end",
-    same_version!()
+local l = redis.call('GETDEL', KEYS[2])
+if l ~= ARGV[1] then
+  if l then
+    local at = string.match(l, ' (%d+)$')
+    if at then redis.call('SET', KEYS[2], l, 'PXAT', at)
+    else redis.call('SET', KEYS[2], l, 'PX', 30000) end
+    return 0
+  end",
+    same_version!(),
+    "end\n"
 );
 
-/// `KEYS`: state, lease, seen. `ARGV`: lease token, version, new state value, ttl ms, seen ms
+/// `KEYS`: state, lease, seen. `ARGV`: lease value, version, new state value, ttl ms, seen ms
 /// (0: `seen` lasts long enough, leave it).
 /// Returns 1 when saved (lease released, TTLs refreshed), 0 when the version or the lease does
 /// not match (nothing written).
@@ -70,14 +83,13 @@ pub(super) static COMMIT: LazyLock<Script> =
 /// The body of COMMIT (before its `return 1`), shared with COMMIT_RECORD.
 fn commit_steps() -> String {
     format!(
-        r"{OWNED}redis.call('SET', KEYS[1], ARGV[3], 'PX', ARGV[4])
+        r"{OWNED}if not redis.call('SET', KEYS[1], ARGV[3], 'XX', 'PX', ARGV[4]) then return 0 end
 if ARGV[5] ~= '0' then redis.call('SET', KEYS[3], '1', 'PX', ARGV[5]) end
-redis.call('DEL', KEYS[2])
 "
     )
 }
 
-/// `KEYS`: state, lease, seen. `ARGV`: lease token, version, finished-marker ms.
+/// `KEYS`: state, lease, seen. `ARGV`: lease value, version, finished-marker ms.
 /// Returns 1 when the session was replaced by the finished marker, 0 on a mismatch.
 pub(super) static FINISH: LazyLock<Script> =
     LazyLock::new(|| Script::new(&format!("{}return 1\n", finish_steps())));
@@ -85,13 +97,13 @@ pub(super) static FINISH: LazyLock<Script> =
 /// The body of FINISH (before its `return 1`), shared with FINISH_RECORD.
 fn finish_steps() -> String {
     format!(
-        r"{OWNED}redis.call('SET', KEYS[1], 'fin', 'PX', ARGV[3])
-redis.call('DEL', KEYS[2], KEYS[3])
+        r"{OWNED}if not redis.call('SET', KEYS[1], 'fin', 'XX', 'PX', ARGV[3]) then return 0 end
+redis.call('DEL', KEYS[3])
 "
     )
 }
 
-/// `KEYS`: state, lease. `ARGV`: lease token. Releases a lease taken with this token, whatever
+/// `KEYS`: state, lease. `ARGV`: lease value. Releases a lease taken with this value, whatever
 /// the version: used when a `begin_turn` timed out but may still run once Redis answers again.
 /// Sent with plain EVAL (not EVALSHA): nobody waits for its answer, so there would be no
 /// NOSCRIPT retry.
@@ -101,7 +113,7 @@ redis.call('DEL', KEYS[2])
 return 1
 ";
 
-/// `KEYS`: state, lease. `ARGV`: lease token, version. Releases the lease if it is ours.
+/// `KEYS`: state, lease. `ARGV`: lease value, version. Releases the lease if it is ours.
 pub(super) static ABORT: LazyLock<Script> = LazyLock::new(|| {
     Script::new(concat!(
         r"
@@ -121,46 +133,60 @@ pub(super) static RECORD_RESULT: LazyLock<Script> =
 /// The result update as a Lua function `record(K, o)` over the four result keys `K` and the
 /// arguments from `ARGV[o]` on: retention ms (the record's TTL), ensure (1: refresh the TTL and
 /// the indexes now), created time (RFC 3339), flow id, created-index score, result id,
-/// expiry-index score (µs), `l` and `l` log JSONs, then the field/value pairs of the `HSET`
-/// (`updated` first) up to the end of `ARGV`.
+/// expiry-index score (µs), the number of logs `n` and the `n` log JSONs, then the
+/// field/value pairs of the `HSET` (`updated` first) up to the end of `ARGV`.
 ///
 /// A turn costs one `HSET`. The TTL and the indexes are written when the caller asks (at most
-/// once an hour for a session, the TTL holding that slack: `record_ttl_ms`) or when the `HSET` created
-/// the record (every field was new): so no record ever lives without a TTL.
+/// once an hour for a session, the TTL holding that slack: `record_ttl_ms`) or when the `HSET`
+/// created the record (every field was new): so no record ever lives without a TTL.
+/// The indexes get a TTL one slack period longer than the newest record's, so their `PTTL`
+/// check rarely leads to a `PEXPIRE`; index entries of expired results are trimmed on about
+/// one new record in eight (chosen by the result id's last character: ids are random).
 const RECORD_FN: &str = r"
 local function record(K, o)
 local ret = ARGV[o]
 local nl = tonumber(ARGV[o + 7])
 local first = o + 8 + nl
 local ensure = ARGV[o + 1] == '1'
+local fresh = false
 for c = first, #ARGV, 2000 do
   local last = math.min(c + 1999, #ARGV)
   local added = redis.call('HSET', K[1], unpack(ARGV, c, last))
   -- `updated` leads the pairs and every record has it: all fields new means a new record.
-  if c == first and added * 2 == last - c + 1 then ensure = true end
+  if c == first and added * 2 == last - c + 1 then fresh = true end
 end
 if nl > 0 then
   for k = o + 8, first - 1 do redis.call('RPUSH', K[2], ARGV[k]) end
   redis.call('LTRIM', K[2], -200, -1)
   redis.call('PEXPIRE', K[2], ret)
 end
-if not ensure then return end
-if redis.call('HSETNX', K[1], 'created', ARGV[o + 2]) == 1 then
+if not (ensure or fresh) then return end
+local rid = ARGV[o + 5]
+if fresh then
+  redis.call('HSET', K[1], 'created', ARGV[o + 2], 'flow', ARGV[o + 3])
+  redis.call('ZADD', K[3], ARGV[o + 4], rid)
+elseif redis.call('HSETNX', K[1], 'created', ARGV[o + 2]) == 1 then
   redis.call('HSET', K[1], 'flow', ARGV[o + 3])
-  redis.call('ZADD', K[3], ARGV[o + 4], ARGV[o + 5])
+  redis.call('ZADD', K[3], ARGV[o + 4], rid)
 end
 redis.call('PEXPIRE', K[1], ret)
-redis.call('ZADD', K[4], ARGV[o + 6], ARGV[o + 5])
+redis.call('ZADD', K[4], ARGV[o + 6], rid)
 -- Trim index entries of expired results (an hour of slack for the callers' clocks; listing
--- skips records already gone), keep the indexes alive as long as their newest result.
-local cut = string.format('%d', tonumber(ARGV[o + 6]) - tonumber(ret) * 1000 - 3600000000)
-local gone = redis.call('ZRANGEBYSCORE', K[4], '-inf', cut, 'LIMIT', 0, 256)
-if #gone > 0 then
-  redis.call('ZREM', K[3], unpack(gone))
-  redis.call('ZREM', K[4], unpack(gone))
+-- skips records already gone).
+if string.byte(rid, -1) % 8 == 0 then
+  local cut = string.format('%d', tonumber(ARGV[o + 6]) - tonumber(ret) * 1000 - 3600000000)
+  local gone = redis.call('ZRANGEBYSCORE', K[4], '-inf', cut, 'LIMIT', 0, 256)
+  if #gone > 0 then
+    redis.call('ZREM', K[3], unpack(gone))
+    redis.call('ZREM', K[4], unpack(gone))
+  end
 end
+-- The indexes outlive their newest result.
+local r = tonumber(ret)
 for k = 3, 4 do
-  if redis.call('PTTL', K[k]) < tonumber(ret) then redis.call('PEXPIRE', K[k], ret) end
+  if redis.call('PTTL', K[k]) < r then
+    redis.call('PEXPIRE', K[k], r + math.min(r, 3600000))
+  end
 end
 end
 ";
@@ -171,6 +197,40 @@ end
 /// cluster slots). Returns 0, writing nothing, when the version or the lease does not match.
 pub(super) static COMMIT_RECORD: LazyLock<Script> =
     LazyLock::new(|| Script::new(&then_record(&commit_steps(), 6)));
+
+/// `KEYS`: state, lease, seen, result record. `ARGV`: the five COMMIT arguments, the record's
+/// TTL (ms), then the field/value pairs of the result's `HSET` (`updated` first). The common
+/// turn (single Redis): saves the session and adds the turn's fields to a result that needs
+/// no TTL or index refresh. Returns 0 (nothing written) on a mismatch, 1 when saved, 2 when
+/// the `HSET` created the record (it expired meanwhile): it then got its TTL here, and the
+/// caller indexes it with a full record update.
+pub(super) static COMMIT_FIELDS: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(&format!(
+        r"{}local n = redis.call('HSET', KEYS[4], unpack(ARGV, 7))
+if n * 2 == #ARGV - 6 then
+  redis.call('PEXPIRE', KEYS[4], ARGV[6])
+  return 2
+end
+return 1
+",
+        commit_steps()
+    ))
+});
+
+/// `KEYS`: state, lease, seen, then the four result keys. `ARGV`: state value, ttl ms, seen
+/// ms, then the record arguments. A live start turn in one round trip (single Redis): creates
+/// the session unless its key exists (returns 0, writing nothing: the caller takes the slow
+/// path of `create`), then records the turn's result update. Returns 1 when done.
+pub(super) static CREATE_RECORD: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(&format!(
+        r"{RECORD_FN}
+if not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return 0 end
+redis.call('SET', KEYS[3], '1', 'PX', ARGV[3])
+record({{KEYS[4], KEYS[5], KEYS[6], KEYS[7]}}, 4)
+return 1
+"
+    ))
+});
 
 /// `KEYS`: as COMMIT_RECORD. `ARGV`: the three FINISH arguments, then the record arguments.
 /// Finishes the session and records its result atomically (single Redis only).
@@ -200,8 +260,9 @@ return out
     )
 });
 
-/// `KEYS`: published hash, public-id hash. `ARGV`: flow id, public id, Published JSON.
-/// Returns '' when published, or the id of the flow that already owns the public id.
+/// `KEYS`: published hash, public-id hash, pointers by public id. `ARGV`: flow id, public id,
+/// Published JSON. Returns '' when published, or the id of the flow that already owns the
+/// public id.
 pub(super) static PUBLISH: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r"
@@ -215,16 +276,18 @@ if old then
   local oldp = cjson.decode(old).publicId
   if oldp ~= ARGV[2] and redis.call('HGET', KEYS[2], oldp) == ARGV[1] then
     redis.call('HDEL', KEYS[2], oldp)
+    redis.call('HDEL', KEYS[3], oldp)
   end
 end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
 redis.call('HSET', KEYS[2], ARGV[2], ARGV[1])
+redis.call('HSET', KEYS[3], ARGV[2], ARGV[3])
 return ''
 ",
     )
 });
 
-/// `KEYS`: published hash, public-id hash. `ARGV`: flow id. Returns the removed JSON or ''.
+/// `KEYS`: as PUBLISH. `ARGV`: flow id. Returns the removed JSON or ''.
 pub(super) static UNPUBLISH: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r"
@@ -232,19 +295,27 @@ local old = redis.call('HGET', KEYS[1], ARGV[1])
 if not old then return '' end
 redis.call('HDEL', KEYS[1], ARGV[1])
 local p = cjson.decode(old).publicId
-if redis.call('HGET', KEYS[2], p) == ARGV[1] then redis.call('HDEL', KEYS[2], p) end
+if redis.call('HGET', KEYS[2], p) == ARGV[1] then
+  redis.call('HDEL', KEYS[2], p)
+  redis.call('HDEL', KEYS[3], p)
+end
 return old
 ",
     )
 });
 
-/// `KEYS`: published hash, public-id hash. `ARGV`: public id. Returns the Published JSON or ''.
+/// `KEYS`: as PUBLISH. `ARGV`: public id. Returns the Published JSON or ''. Only for pointers
+/// published before the `bypublic` hash existed (a plain `HGET` of it answers every other
+/// lookup): copies the pointer there, so the next lookup is plain too.
 pub(super) static BY_PUBLIC_ID: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r"
 local f = redis.call('HGET', KEYS[2], ARGV[1])
 if not f then return '' end
-return redis.call('HGET', KEYS[1], f) or ''
+local json = redis.call('HGET', KEYS[1], f)
+if not json then return '' end
+redis.call('HSET', KEYS[3], ARGV[1], json)
+return json
 ",
     )
 });

@@ -10,7 +10,7 @@ use super::results::{self, Seq};
 use super::{RedisStore, corrupt, ms, scripts, secs_ms};
 use crate::session::{
     BoxFuture, Leased, Loaded, ResultRecord, ResultUpdate, ResultsPage, Store, StoreError,
-    StoredResponse, log_lost_result, save_turn_in_steps,
+    StoredResponse, create_in_steps, log_lost_result, save_turn_in_steps,
 };
 
 /// Maps a "did the compare-and-set apply" script answer.
@@ -29,8 +29,8 @@ fn now_ms() -> u64 {
 
 /// What the store keeps about a session beside its bytes, in the state value's header
 /// (`<version> <seen until> <created> <record until>\n`) and, while a turn runs, in the lease
-/// string the caller holds (`<token>.<seen until>.<created>.<record until>`; the lease key
-/// itself holds only the token).
+/// string the caller holds (`<lease value>.<seen until>.<created>.<record until>`, where the
+/// lease value, all the lease key holds, is `<token> <lease ends at ms>`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 struct Header {
     version: u64,
@@ -140,7 +140,7 @@ impl RedisStore {
         true
     }
 
-    /// The five COMMIT arguments: lease token, version, new state value, TTL, `seen` refresh.
+    /// The five COMMIT arguments: lease value, version, new state value, TTL, `seen` refresh.
     fn push_commit_args(
         &self,
         inv: &mut ::redis::ScriptInvocation<'_>,
@@ -162,11 +162,26 @@ impl RedisStore {
             .arg(refresh);
     }
 
-    /// The three FINISH arguments: lease token, version, finished-marker TTL.
+    /// The three FINISH arguments: lease value, version, finished-marker TTL.
     fn push_finish_args(&self, inv: &mut ::redis::ScriptInvocation<'_>, leased: &Leased) {
         inv.arg(Header::from_lease(leased).0)
             .arg(leased.version)
             .arg(ms(self.opts.finished_marker));
+    }
+
+    /// A new session's state value (version 1), its TTL and its `seen` marker's lifetime (ms).
+    /// The record refresh time is 0: the start turn's result update refreshes the record.
+    fn new_state(&self, data: &[u8], ttl_secs: u64) -> (Vec<u8>, u64, u64) {
+        let now = now_ms();
+        let (ttl, seen_ms) = (secs_ms(ttl_secs), self.seen_ms(ttl_secs));
+        let value = Header {
+            version: 1,
+            seen_until_ms: now.saturating_add(seen_ms),
+            created_s: now / 1000,
+            record_until_ms: 0,
+        }
+        .value(data);
+        (value, ttl, seen_ms)
     }
 
     /// The rare outcomes of `begin_turn` (no active state): gives back the lease it took and
@@ -206,15 +221,7 @@ impl Store for RedisStore {
         ttl_secs: u64,
     ) -> BoxFuture<'_, Result<(), StoreError>> {
         let [state, lease, seen] = self.keys.session(id);
-        let now = now_ms();
-        let (ttl, seen_ms) = (secs_ms(ttl_secs), self.seen_ms(ttl_secs));
-        let value = Header {
-            version: 1,
-            seen_until_ms: now.saturating_add(seen_ms),
-            created_s: now / 1000,
-            record_until_ms: 0,
-        }
-        .value(&data);
+        let (value, ttl, seen_ms) = self.new_state(&data, ttl_secs);
         Box::pin(async move {
             // Fast path, plain commands: a new id has no state key yet.
             let mut pipe = ::redis::pipe();
@@ -242,6 +249,36 @@ impl Store for RedisStore {
         })
     }
 
+    fn create_with_result<'a>(
+        &'a self,
+        id: &'a str,
+        data: Vec<u8>,
+        ttl_secs: u64,
+        result: Option<(&'a ResultUpdate, u64)>,
+    ) -> BoxFuture<'a, Result<(), StoreError>> {
+        // On a cluster the session and result keys live in different slots: two calls.
+        let Some((update, retention)) = result.filter(|_| matches!(self.conn, Conn::Single(_)))
+        else {
+            return create_in_steps(self, id, data, ttl_secs, result);
+        };
+        Box::pin(async move {
+            let [state, lease, seen] = self.keys.session(id);
+            let (value, ttl, seen_ms) = self.new_state(&data, ttl_secs);
+            let mut inv = scripts::CREATE_RECORD.prepare_invoke();
+            inv.key(state).key(lease).key(seen);
+            for k in self.result_keys(update) {
+                inv.key(k);
+            }
+            inv.arg(value).arg(ttl).arg(seen_ms);
+            self.push_result_args(&mut inv, update, retention, true, Seq::now())?;
+            if self.script::<i64>("create", &inv).await? == 1 {
+                return Ok(());
+            }
+            // The key exists (a reused preview id, say): `create`'s slow path decides.
+            create_in_steps(self, id, data, ttl_secs, result).await
+        })
+    }
+
     fn create_finished(&self, id: &str) -> BoxFuture<'_, Result<(), StoreError>> {
         let [state, lease, seen] = self.keys.session(id);
         let marker = ms(self.opts.finished_marker);
@@ -260,7 +297,12 @@ impl Store for RedisStore {
     }
 
     fn begin_turn(&self, id: &str, lease_ms: u64) -> BoxFuture<'_, Result<Loaded, StoreError>> {
-        let token = crate::ids::new_id();
+        let lease_ms = lease_ms.max(1);
+        // The lease key's value: a fresh token and when the lease ends (a save that finds
+        // another turn's lease gives it back with that expiry).
+        let mut token = crate::ids::new_id();
+        token.push(' ');
+        token.push_str(&now_ms().saturating_add(lease_ms).to_string());
         let [state_key, lease_key, _] = self.keys.session(id);
         let id = id.to_string();
         Box::pin(async move {
@@ -271,7 +313,7 @@ impl Store for RedisStore {
                 .arg(&token)
                 .arg("NX")
                 .arg("PX")
-                .arg(lease_ms.max(1));
+                .arg(lease_ms);
             pipe.cmd("GET").arg(&state_key);
             let answer = self
                 .pipeline::<(Option<String>, Option<Vec<u8>>)>("begin_turn", &pipe)
@@ -352,6 +394,26 @@ impl Store for RedisStore {
             let ensure = Self::record_refresh(&mut header, now, retention);
             let seq = Seq::session(header.created_s, header.version + 1);
             let single = matches!(self.conn, Conn::Single(_));
+            if let Some(d) = &data
+                && single
+                && !ensure
+                && update.logs.is_empty()
+            {
+                // The common turn: the session and the turn's result fields, nothing else.
+                let mut inv = self.session_script(&scripts::COMMIT_FIELDS, id);
+                inv.key(&self.result_keys(update)[0]);
+                self.push_commit_args(&mut inv, token, &header, d, ttl_secs, now);
+                inv.arg(results::record_ttl_ms(retention));
+                results::push_fields(&mut inv, update, seq)?;
+                let saved: i64 = self.script("save_turn", &inv).await?;
+                if saved == 2 {
+                    // The record had expired and was created anew: index it.
+                    let indexed = self.record_result_fields(update, retention, seq).await;
+                    log_lost_result(indexed, update);
+                    return Ok(());
+                }
+                return applied(saved);
+            }
             // On a cluster the session and result keys live in different slots: two scripts.
             let script = match (&data, single) {
                 (Some(_), true) => &scripts::COMMIT_RECORD,
