@@ -1179,6 +1179,40 @@ mod faults {
         store.health().await.unwrap();
     }
 
+    /// Once Redis accepts connections again, the very first call succeeds: the connection's
+    /// last reconnection attempt, refused during the outage, is not the answer to it. (One
+    /// thread, so every call goes through the same connection.)
+    #[tokio::test(flavor = "current_thread")]
+    async fn the_first_call_after_a_restart_succeeds() {
+        let Some(mut server) = PrivateRedis::new(None, required()) else {
+            return;
+        };
+        server.boot();
+        let store = RedisStore::connect(&server.url(), fast_options())
+            .await
+            .unwrap();
+        let sid = id();
+        store.create(&sid, b"kept".to_vec(), 600).await.unwrap();
+
+        server.shutdown();
+        // The first call finds the connection dropped, the next ones get refused attempts.
+        for _ in 0..3 {
+            fails_fast(store.health()).await;
+        }
+        // Each failed call starts a new reconnection attempt in the background: let the last
+        // one be refused too, as it is when Redis stays down a while.
+        tokio::time::sleep(Duration::from_millis(700)).await;
+        server.boot(); // returns once Redis accepts connections
+
+        store
+            .health()
+            .await
+            .expect("the first call after the restart");
+        let l = active(&store, &sid).await;
+        assert_eq!(l.data, b"kept");
+        store.abort_turn(&sid, &l).await.unwrap();
+    }
+
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_store_started_while_redis_is_down_recovers_by_itself() {
         let Some(mut server) = PrivateRedis::new(None, required()) else {

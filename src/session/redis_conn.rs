@@ -15,6 +15,12 @@ use crate::session::StoreError;
 /// The one connection type: a single server or a cluster. Both are cheap to clone (handles
 /// to a multiplexed connection) and both implement [`ConnectionLike`], so every command and
 /// script is written once.
+///
+/// A single-server call refused at connection time is tried once more. The connection
+/// manager hands every caller the outcome of its last reconnection attempt, then starts a new
+/// one: without the second try, the first call after Redis is back, on each thread whose last
+/// attempt was refused, would fail although Redis answers. A refused connection never carried
+/// the command, so the second try cannot apply it twice.
 #[derive(Clone)]
 pub(super) enum Conn {
     Single(ConnectionManager),
@@ -24,7 +30,12 @@ pub(super) enum Conn {
 impl ConnectionLike for Conn {
     fn req_packed_command<'a>(&'a mut self, cmd: &'a Cmd) -> RedisFuture<'a, Value> {
         match self {
-            Conn::Single(c) => c.req_packed_command(cmd),
+            Conn::Single(c) => Box::pin(async move {
+                match c.send_packed_command(cmd).await {
+                    Err(e) if e.is_connection_refusal() => c.send_packed_command(cmd).await,
+                    r => r,
+                }
+            }),
             Conn::Cluster(c) => c.req_packed_command(cmd),
         }
     }
@@ -36,7 +47,14 @@ impl ConnectionLike for Conn {
         count: usize,
     ) -> RedisFuture<'a, Vec<Value>> {
         match self {
-            Conn::Single(c) => c.req_packed_commands(pipeline, offset, count),
+            Conn::Single(c) => Box::pin(async move {
+                match c.send_packed_commands(pipeline, offset, count).await {
+                    Err(e) if e.is_connection_refusal() => {
+                        c.send_packed_commands(pipeline, offset, count).await
+                    }
+                    r => r,
+                }
+            }),
             Conn::Cluster(c) => c.req_packed_commands(pipeline, offset, count),
         }
     }
