@@ -15,11 +15,14 @@ COPY benches ./benches
 COPY schemas ./schemas
 # The example bots are compiled into the binary too (src/bundled.rs).
 COPY flows ./flows
-# The cache mounts keep the registry and compiled dependencies between builds.
+# The cache mounts keep the registry and compiled dependencies between builds. The release
+# profile keeps line tables for profiling; the image drops them (102 MB to 18 MB) and
+# keeps the symbols, so backtraces still name functions.
 RUN --mount=type=cache,target=/usr/local/cargo/registry \
     --mount=type=cache,target=/src/target \
     cargo build --release --locked --bin tessera \
-    && install -D -m 0755 target/release/tessera /out/tessera
+    && install -D -m 0755 target/release/tessera /out/tessera \
+    && strip --strip-debug /out/tessera
 
 FROM debian:bookworm-slim
 # ca-certificates: outbound HTTPS from webhook blocks. curl: the health check.
