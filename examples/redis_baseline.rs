@@ -39,7 +39,8 @@ fn main() -> std::io::Result<()> {
     let workers: usize = std::env::var("TESSERA_WORKERS")
         .ok()
         .and_then(|w| w.parse().ok())
-        .unwrap_or(1);
+        // actix's own default, like Tessera's: one worker per core.
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     actix_web::rt::System::new().block_on(async move {
         let client = redis::Client::open(url).map_err(std::io::Error::other)?;
         let con = ConnectionManager::new(client)

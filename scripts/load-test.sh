@@ -5,6 +5,7 @@
 #   scripts/load-test.sh                      # in-memory store
 #   LOAD_STORE=redis://127.0.0.1:6379 scripts/load-test.sh
 #   LOAD_DURATION=30s LOAD_CONNECTIONS=64 scripts/load-test.sh
+#   LOAD_WORKERS=1 scripts/load-test.sh       # one HTTP worker for both servers
 #
 # The bot is Typebot's lead-gen template from $TESSERA_TYPEBOT_CORPUS when present (to compare
 # with Typebot's own figures), else the bundled flows/lead-capture.json.
@@ -16,7 +17,9 @@ DURATION="${LOAD_DURATION:-20s}"
 CONNECTIONS="${LOAD_CONNECTIONS:-64}"
 THREADS="${LOAD_THREADS:-1}"
 STORE="${LOAD_STORE:-memory}"
-WORKERS="${LOAD_WORKERS:-1}"
+# HTTP workers of both servers (Tessera and the baseline): actix's default, one per core,
+# unless LOAD_WORKERS says otherwise (LOAD_WORKERS=1 for the single-worker comparison).
+WORKERS="${LOAD_WORKERS:-$(nproc)}"
 CORPUS="${TESSERA_TYPEBOT_CORPUS:-$(cd .. && pwd)/shared/typebot-flows}"
 
 FLOWS=$(mktemp -d)

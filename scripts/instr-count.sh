@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Deterministic cost per request: CPU instructions counted by valgrind (callgrind) in the
+# Tessera server and in redis-server, for lead-gen conversations played one request at a time,
+# then the same for the Redis baseline (examples/redis_baseline.rs). Unlike wrk throughput,
+# which moves by 20% from one hour to the next on a shared machine, these counts repeat to
+# within a fraction of a percent, so they tell whether a change made a turn cheaper.
+# Kernel time (syscalls, loopback TCP) is not counted; it is about the same for both.
+#
+#   scripts/instr-count.sh            # 100 conversations (600 requests), ~1 minute
+#   INSTR_CONVERSATIONS=300 scripts/instr-count.sh
+#   INSTR_KEEP=/tmp/cg scripts/instr-count.sh   # keep the callgrind files for callgrind_annotate
+set -euo pipefail
+cd "$(dirname "$0")/.."
+command -v valgrind >/dev/null || { echo "valgrind is missing: apt-get install valgrind" >&2; exit 1; }
+N="${INSTR_CONVERSATIONS:-100}"
+CORPUS="${TESSERA_TYPEBOT_CORPUS:-$(cd .. && pwd)/shared/typebot-flows}"
+WORK=$(mktemp -d)
+if [ -f "$CORPUS/templates/lead-gen.json" ]; then
+  cp "$CORPUS/templates/lead-gen.json" "$WORK/"
+  BOT=lead-gen REPLIES="Hi!|John|john@example.com|Website dev|I need a new website"
+else
+  cp flows/lead-capture.json "$WORK/"
+  BOT=lead-capture REPLIES="${LOAD_REPLIES:?set LOAD_REPLIES for lead-capture}"
+fi
+cargo build --release -q --bin tessera --example redis_baseline
+port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+RPORT=$(port)
+PIDS=()
+# INSTR_KEEP=DIR keeps the callgrind files there (for callgrind_annotate).
+cleanup() {
+  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+  if [ -n "${INSTR_KEEP:-}" ]; then cp "$WORK"/*.out.* "$INSTR_KEEP"/ 2>/dev/null || true; fi
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+valgrind --tool=callgrind --callgrind-out-file="$WORK/redis.out" redis-server --port "$RPORT" \
+  --bind 127.0.0.1 --save "" --appendonly no >/dev/null 2>&1 &
+RP=$!; PIDS+=("$RP")
+for _ in $(seq 100); do redis-cli -p "$RPORT" ping >/dev/null 2>&1 && break; sleep 0.3; done
+
+total() { grep -E "^(summary|totals):" "$1" | head -1 | awk '{print $2}'; }
+# measure NAME PID OUTPREFIX DRIVER...: warms up, zeroes both counters, drives, dumps both.
+measure() {
+  local name=$1 pid=$2 prefix=$3; shift 3
+  "$@" >/dev/null
+  callgrind_control -z "$pid" >/dev/null 2>&1; callgrind_control -z "$RP" >/dev/null 2>&1
+  local n; n=$("$@")
+  callgrind_control -d "$pid" >/dev/null 2>&1; callgrind_control -d "$RP" >/dev/null 2>&1
+  sleep 1
+  local s r
+  s=$(total "$(ls -t "$prefix".* | head -1)"); r=$(total "$(ls -t "$WORK"/redis.out.* | head -1)")
+  echo "$name: $n requests; instructions per request: server $((s / n)), redis-server $((r / n))"
+}
+
+SPORT=$(port)
+TESSERA_LOG=warn TESSERA_WORKERS=1 valgrind --tool=callgrind --callgrind-out-file="$WORK/tessera.out" \
+  target/release/tessera serve --host 127.0.0.1 --port "$SPORT" --flows "$WORK" \
+  --store "redis://127.0.0.1:$RPORT" 2>/dev/null &
+SP=$!; PIDS+=("$SP")
+for _ in $(seq 100); do curl -sf "http://127.0.0.1:$SPORT/healthz" >/dev/null && break; sleep 0.3; done
+measure "tessera ($BOT)" "$SP" "$WORK/tessera.out" \
+  python3 scripts/load/drive.py conversations "$SPORT" "$N" "$BOT" "$REPLIES"
+
+BPORT=$(port)
+TESSERA_WORKERS=1 valgrind --tool=callgrind --callgrind-out-file="$WORK/baseline.out" \
+  target/release/examples/redis_baseline "127.0.0.1:$BPORT" "redis://127.0.0.1:$RPORT" 2>/dev/null &
+BP=$!; PIDS+=("$BP")
+for _ in $(seq 100); do curl -sf -XPOST "http://127.0.0.1:$BPORT/baseline/w" >/dev/null && break; sleep 0.3; done
+measure "baseline (GET + SET 1 KB)" "$BP" "$WORK/baseline.out" \
+  python3 scripts/load/drive.py baseline "$BPORT" "$((N * 6))"
