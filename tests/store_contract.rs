@@ -1213,6 +1213,42 @@ mod faults {
         store.abort_turn(&sid, &l).await.unwrap();
     }
 
+    /// A connection nobody used during the outage is dead when Redis is back. The first call
+    /// of a turn (taking the lease and reading the state) and the health check are sent again
+    /// on a new connection, so they succeed; both are safe to repeat.
+    #[tokio::test(flavor = "current_thread")]
+    async fn a_connection_idle_through_a_restart_serves_its_first_turn() {
+        let Some(mut server) = PrivateRedis::new(None, required()) else {
+            return;
+        };
+        server.boot();
+        let (turns, checks) = (
+            RedisStore::connect(&server.url(), fast_options())
+                .await
+                .unwrap(),
+            RedisStore::connect(&server.url(), fast_options())
+                .await
+                .unwrap(),
+        );
+        let sid = id();
+        turns.create(&sid, b"kept".to_vec(), 600).await.unwrap();
+        checks.health().await.unwrap();
+
+        server.shutdown();
+        // Let each connection's driver see the end of its socket.
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        server.boot();
+
+        checks.health().await.expect("the first health check");
+        match turns.begin_turn(&sid, 10_000).await {
+            Ok(Loaded::Active(l)) => {
+                assert_eq!((l.data.as_slice(), l.version), (&b"kept"[..], 1));
+                turns.abort_turn(&sid, &l).await.unwrap();
+            }
+            other => panic!("the first turn after the restart: {other:?}"),
+        }
+    }
+
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_store_started_while_redis_is_down_recovers_by_itself() {
         let Some(mut server) = PrivateRedis::new(None, required()) else {

@@ -138,6 +138,11 @@ fn secs_ms(secs: u64) -> u64 {
     secs.saturating_mul(1000).max(1)
 }
 
+/// The connection was lost (not refused: a refusal never carried the command).
+fn dropped(e: &RedisError) -> bool {
+    e.is_connection_dropped() && !e.is_connection_refusal()
+}
+
 fn corrupt(what: &str, e: impl std::fmt::Display) -> StoreError {
     StoreError::Other(format!("redis {what}: unreadable stored value: {e}"))
 }
@@ -218,6 +223,36 @@ impl RedisStore {
         self.bounded(what, cmd.query_async(&mut con)).await
     }
 
+    /// Runs a command that is safe to send twice (a read), sending it once more if the
+    /// connection turns out to be dropped. A connection left idle through a Redis restart only
+    /// finds out when it is used, and then cannot tell whether the command reached Redis: a
+    /// read may be repeated, a write may not. (Refused connections are retried for every call,
+    /// in [`Conn`].)
+    async fn read<T: FromRedisValue>(&self, what: &str, cmd: &Cmd) -> Result<T, StoreError> {
+        self.bounded(what, async {
+            match cmd.query_async(&mut self.con()).await {
+                Err(e) if dropped(&e) => cmd.query_async(&mut self.con()).await,
+                r => r,
+            }
+        })
+        .await
+    }
+
+    /// [`RedisStore::read`] for a pipeline whose commands are all safe to send twice.
+    async fn read_pipeline<T: FromRedisValue>(
+        &self,
+        what: &str,
+        pipe: &::redis::Pipeline,
+    ) -> Result<T, StoreError> {
+        self.bounded(what, async {
+            match pipe.query_async(&mut self.con()).await {
+                Err(e) if dropped(&e) => pipe.query_async(&mut self.con()).await,
+                r => r,
+            }
+        })
+        .await
+    }
+
     /// Runs a pipeline of plain commands (one round trip, not a transaction).
     async fn pipeline<T: FromRedisValue>(
         &self,
@@ -239,7 +274,7 @@ impl RedisStore {
     }
 
     async fn ping(&self) -> Result<(), StoreError> {
-        self.query::<String>("PING", &::redis::cmd("PING"))
+        self.read::<String>("PING", &::redis::cmd("PING"))
             .await
             .map(|_| ())
     }

@@ -34,7 +34,7 @@ impl FlowStore for RedisStore {
         let cmd = ::redis::cmd("GET")
             .arg(self.keys.revision(flow_id, revision))
             .clone();
-        Box::pin(async move { self.query("get_revision", &cmd).await })
+        Box::pin(async move { self.read("get_revision", &cmd).await })
     }
 
     fn publish(&self, entry: &Published) -> BoxFuture<'_, Result<(), StoreError>> {
@@ -80,7 +80,7 @@ impl FlowStore for RedisStore {
         let [published, _, _] = self.keys.flows();
         let cmd = ::redis::cmd("HGET").arg(published).arg(flow_id).clone();
         Box::pin(async move {
-            let json: Option<String> = self.query("by_flow_id", &cmd).await?;
+            let json: Option<String> = self.read("by_flow_id", &cmd).await?;
             json.map(|j| parse("by_flow_id", &j)).transpose()
         })
     }
@@ -93,7 +93,7 @@ impl FlowStore for RedisStore {
         Box::pin(async move {
             let [published, public, by_public] = self.keys.flows();
             let get = ::redis::cmd("HGET").arg(&by_public).arg(&public_id).clone();
-            let json = match self.query::<Option<String>>("by_public_id", &get).await? {
+            let json = match self.read::<Option<String>>("by_public_id", &get).await? {
                 Some(json) => json,
                 // Not there: unknown, or published by an older version (the script copies it).
                 None => {
@@ -117,7 +117,7 @@ impl FlowStore for RedisStore {
         let [published, _, _] = self.keys.flows();
         let cmd = ::redis::cmd("HVALS").arg(published).clone();
         Box::pin(async move {
-            let all: Vec<String> = self.query("list_flows", &cmd).await?;
+            let all: Vec<String> = self.read("list_flows", &cmd).await?;
             let mut list = all
                 .iter()
                 .map(|j| parse("list_flows", j))

@@ -240,7 +240,7 @@ impl RedisStore {
                 .arg(offset)
                 .arg(batch)
                 .clone();
-            let entries: Vec<(String, f64)> = self.query("list_results", &cmd).await?;
+            let entries: Vec<(String, f64)> = self.read("list_results", &cmd).await?;
             offset += entries.len();
             let ids: Vec<&str> = entries
                 .iter()

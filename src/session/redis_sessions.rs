@@ -306,17 +306,20 @@ impl Store for RedisStore {
         let [state_key, lease_key, _] = self.keys.session(id);
         let id = id.to_string();
         Box::pin(async move {
-            // One round trip of two plain commands: take the lease, read the state.
+            // One round trip of two plain commands: take the lease, read the state. `SET … GET`
+            // answers the lease's previous value, so sending it twice (after a dropped
+            // connection) is safe: finding this turn's own token means the first one took it.
             let mut pipe = ::redis::pipe();
             pipe.cmd("SET")
                 .arg(&lease_key)
                 .arg(&token)
                 .arg("NX")
                 .arg("PX")
-                .arg(lease_ms);
+                .arg(lease_ms)
+                .arg("GET");
             pipe.cmd("GET").arg(&state_key);
             let answer = self
-                .pipeline::<(Option<String>, Option<Vec<u8>>)>("begin_turn", &pipe)
+                .read_pipeline::<(Option<String>, Option<Vec<u8>>)>("begin_turn", &pipe)
                 .await;
             if let Err(StoreError::Unavailable(_)) = &answer {
                 // The commands were sent and may still run when a hung Redis answers again,
@@ -333,8 +336,8 @@ impl Store for RedisStore {
                     let _ = release.query_async::<::redis::Value>(&mut con).await;
                 });
             }
-            let (took, raw) = answer?;
-            let took = took.is_some();
+            let (held_by, raw) = answer?;
+            let took = held_by.is_none_or(|t| t == token);
             let Some(raw) = raw else {
                 return self.begin_without_state(&id, took, false).await;
             };
@@ -446,7 +449,7 @@ impl Store for RedisStore {
         let [state, _, _] = self.keys.session(id);
         Box::pin(async move {
             let cmd = ::redis::cmd("GET").arg(state).clone();
-            let raw: Option<Vec<u8>> = self.query("peek", &cmd).await?;
+            let raw: Option<Vec<u8>> = self.read("peek", &cmd).await?;
             match raw.map(parse_state).transpose()? {
                 Some(State::Active(_, data)) => Ok(Some(data)),
                 Some(State::Finished) | None => Ok(None),
@@ -471,7 +474,7 @@ impl Store for RedisStore {
     ) -> BoxFuture<'_, Result<Option<StoredResponse>, StoreError>> {
         let cmd = ::redis::cmd("GET").arg(self.keys.idempotency(key)).clone();
         Box::pin(async move {
-            let raw: Option<String> = self.query("idempotency_get", &cmd).await?;
+            let raw: Option<String> = self.read("idempotency_get", &cmd).await?;
             raw.map(|s| serde_json::from_str(&s).map_err(|e| corrupt("idempotency_get", e)))
                 .transpose()
         })
