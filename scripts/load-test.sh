@@ -6,6 +6,11 @@
 #   LOAD_STORE=redis://127.0.0.1:6379 scripts/load-test.sh
 #   LOAD_DURATION=30s LOAD_CONNECTIONS=64 scripts/load-test.sh
 #   LOAD_WORKERS=1 scripts/load-test.sh       # one HTTP worker for both servers
+#   LOAD_MODE=continue scripts/load-test.sh   # continueChat only (see below)
+#
+# LOAD_MODE=continue measures continueChat alone: the bot gets one more edge, from its last
+# block back to its first group, so a conversation never ends and, after one startChat per
+# queue slot at the beginning, every request is a continueChat over the same blocks.
 #
 # The bot is Typebot's lead-gen template from $TESSERA_TYPEBOT_CORPUS when present (to compare
 # with Typebot's own figures), else the bundled flows/lead-capture.json.
@@ -14,8 +19,9 @@ cd "$(dirname "$0")/.."
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; exit 1; }
 
 DURATION="${LOAD_DURATION:-20s}"
-CONNECTIONS="${LOAD_CONNECTIONS:-64}"
-THREADS="${LOAD_THREADS:-1}"
+export LOAD_CONNECTIONS="${LOAD_CONNECTIONS:-64}" LOAD_THREADS="${LOAD_THREADS:-1}"
+CONNECTIONS="$LOAD_CONNECTIONS"
+THREADS="$LOAD_THREADS"
 STORE="${LOAD_STORE:-memory}"
 # HTTP workers of both servers (Tessera and the baseline): actix's default, one per core,
 # unless LOAD_WORKERS says otherwise (LOAD_WORKERS=1 for the single-worker comparison).
@@ -30,6 +36,26 @@ else
   cp flows/lead-capture.json "$FLOWS/"
   export LOAD_BOT=lead-capture LOAD_REPLIES="${LOAD_REPLIES:?set LOAD_REPLIES for lead-capture}"
 fi
+
+MODE="${LOAD_MODE:-conversations}"
+case "$MODE" in
+  conversations) ;;
+  continue)
+    export LOAD_LOOP=1
+    python3 - "$FLOWS/$LOAD_BOT.json" <<'PY'
+import json, sys
+path = sys.argv[1]
+bot = json.load(open(path))
+start = next(e for e in bot["edges"] if "eventId" in e["from"])["to"]["groupId"]
+enders = [b for g in bot["groups"] for b in g["blocks"][-1:] if not b.get("outgoingEdgeId")]
+for i, block in enumerate(enders):
+    block["outgoingEdgeId"] = f"load-loop-{i}"
+    bot["edges"].append({"id": f"load-loop-{i}", "from": {"blockId": block["id"]}, "to": {"groupId": start}})
+json.dump(bot, open(path, "w"))
+PY
+    ;;
+  *) echo "LOAD_MODE must be conversations or continue" >&2; exit 2 ;;
+esac
 
 SERVER_PID=""
 cleanup() { [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null; rm -rf "$FLOWS"; }
@@ -72,7 +98,7 @@ print(f'cpu per request: server {per($ds)}, redis-server {per($dr)}, wrk {per($w
   rm -f "$out"
 }
 
-echo "load: $URL bot=$LOAD_BOT store=$STORE workers=$WORKERS wrk -t$THREADS -c$CONNECTIONS -d$DURATION"
+echo "load: $URL bot=$LOAD_BOT mode=$MODE store=$STORE workers=$WORKERS wrk -t$THREADS -c$CONNECTIONS -d$DURATION"
 run_wrk scripts/load/conversation.lua "$URL" "$SERVER_PID"
 
 # With a Redis store, the same run against the baseline: a minimal actix-web endpoint doing one

@@ -1,7 +1,13 @@
 -- wrk script: every connection plays whole conversations (startChat, then one continueChat per
 -- scripted reply) against a lead-generation bot. Sessions wait in a per-thread queue, long
--- enough that a session's next turn is only sent after its previous one was answered.
--- Env: LOAD_BOT (public id), LOAD_REPLIES (replies separated by '|').
+-- enough that a session's next turn is only sent after its previous one was answered: four
+-- times the thread's connections, so about four rounds of requests pass before a session
+-- comes up again. (wrk does not tell which request a response answers, so the queue cannot
+-- wait for the response itself; a turn sent too early would get 409 session_busy, which is
+-- counted apart, and would put that session's replies out of step with its questions.)
+-- Env: LOAD_BOT (public id), LOAD_REPLIES (replies separated by '|'), LOAD_LOOP=1 for a bot
+-- that loops back to its first question: each session then answers the replies in a cycle,
+-- forever, so after the first startChat of each queue slot every request is a continueChat.
 
 local bot = os.getenv("LOAD_BOT") or "lead-gen"
 local replies = {}
@@ -9,6 +15,7 @@ for r in string.gmatch(os.getenv("LOAD_REPLIES") or "Hi!|John|john@example.com|W
   table.insert(replies, r)
 end
 
+local loop = os.getenv("LOAD_LOOP") == "1"
 local threads = {}
 
 function setup(thread)
@@ -18,7 +25,9 @@ end
 function init(args)
   queue = {}          -- entries {session, step}
   head, tail = 1, 0
-  min_queue = 64
+  local conns = tonumber(os.getenv("LOAD_CONNECTIONS") or "64")
+  local nthreads = tonumber(os.getenv("LOAD_THREADS") or "1")
+  min_queue = math.max(64, 4 * math.ceil(conns / nthreads))
   starts, continues, errors, busy = 0, 0, 0, 0
   start_req = wrk.format("POST", "/api/v1/typebots/" .. bot .. "/startChat", {["Content-Type"] = "application/json"}, "{}")
 end
@@ -38,7 +47,8 @@ function request()
   head = head + 1
   continues = continues + 1
   local body = '{"message":"' .. replies[e[2]] .. '"}'
-  if e[2] < #replies then push({e[1], e[2] + 1}) end
+  if e[2] < #replies then push({e[1], e[2] + 1})
+  elseif loop then push({e[1], 1}) end
   return wrk.format("POST", "/api/v1/sessions/" .. e[1] .. "/continueChat", {["Content-Type"] = "application/json"}, body)
 end
 
@@ -56,7 +66,8 @@ function done(summary, latency, requests)
   end
   local secs = summary.duration / 1e6
   io.write(string.format("turns: %d (%d startChat, %d continueChat) in %.1f s\n", summary.requests, s, c, secs))
-  io.write(string.format("turns/s: %.0f (continueChat/s: %.0f)\n", summary.requests / secs, c / secs))
+  -- turns/s counts answered turns (200); 409s and errors are reported below.
+  io.write(string.format("turns/s: %.0f (continueChat/s: %.0f)\n", (summary.requests - b - e) / secs, (c - b) / secs))
   io.write(string.format("latency p50: %.2f ms  p90: %.2f ms  p99: %.2f ms  max: %.2f ms\n",
     latency:percentile(50) / 1000, latency:percentile(90) / 1000, latency:percentile(99) / 1000, latency.max / 1000))
   io.write(string.format("errors: %d non-2xx, %d busy, %d socket\n", e, b,
