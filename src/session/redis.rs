@@ -238,21 +238,6 @@ impl RedisStore {
         .await
     }
 
-    /// [`RedisStore::read`] for a pipeline whose commands are all safe to send twice.
-    async fn read_pipeline<T: FromRedisValue>(
-        &self,
-        what: &str,
-        pipe: &::redis::Pipeline,
-    ) -> Result<T, StoreError> {
-        self.bounded(what, async {
-            match pipe.query_async(&mut self.con()).await {
-                Err(e) if dropped(&e) => pipe.query_async(&mut self.con()).await,
-                r => r,
-            }
-        })
-        .await
-    }
-
     /// Runs a pipeline of plain commands (one round trip, not a transaction).
     async fn pipeline<T: FromRedisValue>(
         &self,

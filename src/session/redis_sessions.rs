@@ -306,20 +306,37 @@ impl Store for RedisStore {
         let [state_key, lease_key, _] = self.keys.session(id);
         let id = id.to_string();
         Box::pin(async move {
-            // One round trip of two plain commands: take the lease, read the state. `SET … GET`
-            // answers the lease's previous value, so sending it twice (after a dropped
-            // connection) is safe: finding this turn's own token means the first one took it.
+            // One round trip of two plain commands: take the lease, read the state.
+            let take_lease = |pipe: &mut ::redis::Pipeline| {
+                pipe.cmd("SET")
+                    .arg(&lease_key)
+                    .arg(&token)
+                    .arg("NX")
+                    .arg("PX")
+                    .arg(lease_ms);
+            };
             let mut pipe = ::redis::pipe();
-            pipe.cmd("SET")
-                .arg(&lease_key)
-                .arg(&token)
-                .arg("NX")
-                .arg("PX")
-                .arg(lease_ms)
-                .arg("GET");
+            take_lease(&mut pipe);
             pipe.cmd("GET").arg(&state_key);
             let answer = self
-                .read_pipeline::<(Option<String>, Option<Vec<u8>>)>("begin_turn", &pipe)
+                .bounded("begin_turn", async {
+                    match pipe.query_async(&mut self.con()).await {
+                        // A connection found dead (idle through a Redis restart, say): sent
+                        // again on a new one. The first copy may have reached Redis and taken
+                        // the lease, so this one also reads who holds it: this turn's own
+                        // token means the lease is ours.
+                        Err(e) if super::dropped(&e) => {
+                            let mut again = ::redis::pipe();
+                            take_lease(&mut again);
+                            again.cmd("GET").arg(&lease_key);
+                            again.cmd("GET").arg(&state_key);
+                            let (took, holder, raw): (Option<String>, Option<String>, _) =
+                                again.query_async(&mut self.con()).await?;
+                            Ok((took.or(holder.filter(|h| *h == token)), raw))
+                        }
+                        r => r,
+                    }
+                })
                 .await;
             if let Err(StoreError::Unavailable(_)) = &answer {
                 // The commands were sent and may still run when a hung Redis answers again,
@@ -336,8 +353,8 @@ impl Store for RedisStore {
                     let _ = release.query_async::<::redis::Value>(&mut con).await;
                 });
             }
-            let (held_by, raw) = answer?;
-            let took = held_by.is_none_or(|t| t == token);
+            let (took, raw): (Option<String>, Option<Vec<u8>>) = answer?;
+            let took = took.is_some();
             let Some(raw) = raw else {
                 return self.begin_without_state(&id, took, false).await;
             };
