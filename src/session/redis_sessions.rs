@@ -163,9 +163,14 @@ impl RedisStore {
     }
 
     /// The three FINISH arguments: lease value, version, finished-marker TTL.
-    fn push_finish_args(&self, inv: &mut ::redis::ScriptInvocation<'_>, leased: &Leased) {
-        inv.arg(Header::from_lease(leased).0)
-            .arg(leased.version)
+    fn push_finish_args(
+        &self,
+        inv: &mut ::redis::ScriptInvocation<'_>,
+        token: &str,
+        header: &Header,
+    ) {
+        inv.arg(token)
+            .arg(header.version)
             .arg(ms(self.opts.finished_marker));
     }
 
@@ -392,7 +397,8 @@ impl Store for RedisStore {
 
     fn finish_turn(&self, id: &str, leased: &Leased) -> BoxFuture<'_, Result<(), StoreError>> {
         let mut inv = self.session_script(&scripts::FINISH, id);
-        self.push_finish_args(&mut inv, leased);
+        let (token, header) = Header::from_lease(leased);
+        self.push_finish_args(&mut inv, token, &header);
         Box::pin(async move { applied(self.script("finish_turn", &inv).await?) })
     }
 
@@ -421,7 +427,7 @@ impl Store for RedisStore {
             {
                 // The common turn: the session and the turn's result fields, nothing else.
                 let mut inv = self.session_script(&scripts::COMMIT_FIELDS, id);
-                inv.key(&self.result_keys(update)[0]);
+                inv.key(self.keys.result(&update.flow_id, &update.result_id));
                 self.push_commit_args(&mut inv, token, &header, d, ttl_secs, now);
                 inv.arg(results::record_ttl_ms(retention));
                 results::push_fields(&mut inv, update, seq)?;
@@ -449,7 +455,7 @@ impl Store for RedisStore {
             }
             match &data {
                 Some(d) => self.push_commit_args(&mut inv, token, &header, d, ttl_secs, now),
-                None => self.push_finish_args(&mut inv, leased),
+                None => self.push_finish_args(&mut inv, token, &header),
             }
             if single {
                 self.push_result_args(&mut inv, update, retention, ensure, seq)?;
