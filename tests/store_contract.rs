@@ -1099,6 +1099,21 @@ mod faults {
         );
     }
 
+    /// A store with [`fast_options`] on `server`.
+    async fn connect(server: &PrivateRedis) -> RedisStore {
+        RedisStore::connect(&server.url(), fast_options())
+            .await
+            .unwrap()
+    }
+
+    /// A private redis-server, started, and a store on it; `None` where Redis tests skip.
+    async fn booted() -> Option<(PrivateRedis, RedisStore)> {
+        let mut server = PrivateRedis::new(None, required())?;
+        server.boot();
+        let store = connect(&server).await;
+        Some((server, store))
+    }
+
     /// Retries `begin_turn` until Redis is back (bounded), returning the leased session.
     async fn active_again(store: &RedisStore, sid: &str) -> Leased {
         let deadline = Instant::now() + Duration::from_secs(15);
@@ -1118,13 +1133,9 @@ mod faults {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn an_outage_fails_fast_and_the_conversation_resumes_where_it_was() {
-        let Some(mut server) = PrivateRedis::new(None, required()) else {
+        let Some((mut server, store)) = booted().await else {
             return;
         };
-        server.boot();
-        let store = RedisStore::connect(&server.url(), fast_options())
-            .await
-            .unwrap();
         store.health().await.unwrap();
         let sid = id();
         store.create(&sid, b"hello".to_vec(), 600).await.unwrap();
@@ -1184,13 +1195,9 @@ mod faults {
     /// thread, so every call goes through the same connection.)
     #[tokio::test(flavor = "current_thread")]
     async fn the_first_call_after_a_restart_succeeds() {
-        let Some(mut server) = PrivateRedis::new(None, required()) else {
+        let Some((mut server, store)) = booted().await else {
             return;
         };
-        server.boot();
-        let store = RedisStore::connect(&server.url(), fast_options())
-            .await
-            .unwrap();
         let sid = id();
         store.create(&sid, b"kept".to_vec(), 600).await.unwrap();
 
@@ -1218,18 +1225,10 @@ mod faults {
     /// on a new connection, so they succeed; both are safe to repeat.
     #[tokio::test(flavor = "current_thread")]
     async fn a_connection_idle_through_a_restart_serves_its_first_turn() {
-        let Some(mut server) = PrivateRedis::new(None, required()) else {
+        let Some((mut server, turns)) = booted().await else {
             return;
         };
-        server.boot();
-        let (turns, checks) = (
-            RedisStore::connect(&server.url(), fast_options())
-                .await
-                .unwrap(),
-            RedisStore::connect(&server.url(), fast_options())
-                .await
-                .unwrap(),
-        );
+        let checks = connect(&server).await;
         let sid = id();
         turns.create(&sid, b"kept".to_vec(), 600).await.unwrap();
         checks.health().await.unwrap();
