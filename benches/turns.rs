@@ -64,7 +64,7 @@ fn generated_bot(groups: usize) -> Value {
 }
 
 fn compile(v: &Value) -> Arc<CompiledFlow> {
-    flow::load_str(&v.to_string(), "2026-01-01T00:00:00.000Z").expect("bot compiles")
+    flow::load_str(&v.to_string()).expect("bot compiles")
 }
 
 /// Plays a whole conversation; returns the number of turns (start + replies).
@@ -110,8 +110,7 @@ fn bench(c: &mut Criterion) {
     if let Ok(dir) = std::env::var("TESSERA_TYPEBOT_CORPUS") {
         let path = std::path::Path::new(&dir).join("templates/lead-gen.json");
         if let Ok(text) = std::fs::read_to_string(&path) {
-            let flow =
-                flow::load_str(&text, "2026-01-01T00:00:00.000Z").expect("lead-gen compiles");
+            let flow = flow::load_str(&text).expect("lead-gen compiles");
             let engine = engine_with(&flow);
             // The valid path of the golden transcript: 5 replies, 6 turns.
             let replies = [

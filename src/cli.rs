@@ -27,7 +27,7 @@ pub fn validate(paths: &[PathBuf], out: &mut dyn Write) -> anyhow::Result<bool> 
                 continue;
             }
         };
-        match flow::load_str(&text, "") {
+        match flow::load_str(&text) {
             Ok(f) => {
                 for w in &f.warnings {
                     writeln!(out, "{}: {w}", p.display())?;
@@ -76,14 +76,14 @@ pub async fn chat(
             if p.extension().is_some_and(|x| x == "json")
                 && let Ok(f) = std::fs::read_to_string(&p)
                     .map_err(anyhow::Error::from)
-                    .and_then(|t| Ok(flow::load_str(&t, "")?))
+                    .and_then(|t| Ok(flow::load_str(&t)?))
             {
                 flows.publish(f);
             }
         }
     }
     let text = std::fs::read_to_string(path)?;
-    let main = flow::load_str(&text, "").map_err(|e| {
+    let main = flow::load_str(&text).map_err(|e| {
         anyhow::anyhow!(
             "{}: {e} (run `tessera validate` for details)",
             path.display()

@@ -13,8 +13,7 @@ use serde_json::Value;
 
 use crate::engine::flows::{BoxFuture, FlowSource};
 use crate::flow::{self, CompiledFlow, Issue};
-use crate::session::StoreError;
-use crate::session::flows::{FlowStore, Published};
+use crate::store::{FlowStore, Published, StoreError};
 
 pub struct Registry {
     store: Arc<dyn FlowStore>,
@@ -34,6 +33,13 @@ pub enum PublishError {
     BadId(String),
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+/// A published bot: its compiled revision and when that revision was published.
+#[derive(Debug, Clone)]
+pub struct PublishedFlow {
+    pub flow: Arc<CompiledFlow>,
+    pub published_at: String,
 }
 
 /// What a successful publish returns.
@@ -112,7 +118,7 @@ impl Registry {
         }
         let text = json.to_string();
         let published_at = Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
-        let compiled = flow::load_str(&text, &published_at).map_err(|e| match e {
+        let compiled = flow::load_str(&text).map_err(|e| match e {
             flow::LoadError::Parse(m) => PublishError::Parse(m),
             flow::LoadError::Compile(c) => PublishError::Invalid(c.issues),
         })?;
@@ -127,7 +133,7 @@ impl Registry {
             name: compiled.name.clone(),
         };
         self.store.publish(&entry).await.map_err(|e| match e {
-            StoreError::Other(_) => PublishError::PublicIdTaken(public_id.clone()),
+            StoreError::Conflict(_) => PublishError::PublicIdTaken(public_id.clone()),
             other => PublishError::Store(other),
         })?;
         let outcome = PublishOutcome {
@@ -164,30 +170,19 @@ impl Registry {
         self.cache.read().ok()?.get(id)?.get(rev).cloned()
     }
 
-    /// A compiled revision, from the cache or compiled from the store. `published_at` is only
-    /// used when it has to be compiled; callers that show it use [`Registry::published`].
+    /// A compiled revision, from the cache or compiled from the store.
     pub async fn revision(
         &self,
         id: &str,
         rev: &str,
-        published_at: &str,
     ) -> Result<Option<Arc<CompiledFlow>>, StoreError> {
         if let Some(f) = self.cached(id, rev) {
             return Ok(Some(f));
         }
-        self.compile_stored(id, rev, published_at).await
-    }
-
-    async fn compile_stored(
-        &self,
-        id: &str,
-        rev: &str,
-        published_at: &str,
-    ) -> Result<Option<Arc<CompiledFlow>>, StoreError> {
         let Some(text) = self.store.get_revision(id, rev).await? else {
             return Ok(None);
         };
-        match flow::load_str(&text, published_at) {
+        match flow::load_str(&text) {
             Ok(f) => {
                 self.insert(f.clone());
                 Ok(Some(f))
@@ -198,26 +193,19 @@ impl Registry {
         }
     }
 
-    /// The flow a published pointer names, carrying the pointer's publication time (a revision
-    /// first compiled for a running session on another instance is recompiled once with it).
-    async fn published(&self, p: Published) -> Result<Option<Arc<CompiledFlow>>, StoreError> {
-        match self
-            .revision(&p.flow_id, &p.revision, &p.published_at)
+    /// The flow a published pointer names, with the pointer's publication time.
+    async fn published(&self, p: Published) -> Result<Option<PublishedFlow>, StoreError> {
+        Ok(self
+            .revision(&p.flow_id, &p.revision)
             .await?
-        {
-            Some(f) if f.published_at != p.published_at => {
-                self.compile_stored(&p.flow_id, &p.revision, &p.published_at)
-                    .await
-            }
-            other => Ok(other),
-        }
+            .map(|flow| PublishedFlow {
+                flow,
+                published_at: p.published_at,
+            }))
     }
 
     /// The published flow with this public id.
-    pub async fn by_public_id(
-        &self,
-        public_id: &str,
-    ) -> Result<Option<Arc<CompiledFlow>>, StoreError> {
+    pub async fn by_public_id(&self, public_id: &str) -> Result<Option<PublishedFlow>, StoreError> {
         match self.store.by_public_id(public_id).await? {
             Some(p) => self.published(p).await,
             None => Ok(None),
@@ -225,7 +213,7 @@ impl Registry {
     }
 
     /// The published flow with this id.
-    pub async fn by_id(&self, id: &str) -> Result<Option<Arc<CompiledFlow>>, StoreError> {
+    pub async fn by_id(&self, id: &str) -> Result<Option<PublishedFlow>, StoreError> {
         match self.store.by_flow_id(id).await? {
             Some(p) => self.published(p).await,
             None => Ok(None),
@@ -233,7 +221,7 @@ impl Registry {
     }
 
     /// A bot by public id, falling back to its id (how the chat API reaches bots).
-    pub async fn resolve(&self, key: &str) -> Result<Option<Arc<CompiledFlow>>, StoreError> {
+    pub async fn resolve(&self, key: &str) -> Result<Option<PublishedFlow>, StoreError> {
         match self.by_public_id(key).await? {
             Some(f) => Ok(Some(f)),
             None => self.by_id(key).await,
@@ -247,6 +235,14 @@ impl Registry {
     /// The publication record of a flow id (no revision is loaded or compiled).
     pub async fn publication(&self, id: &str) -> Result<Option<Published>, StoreError> {
         self.store.by_flow_id(id).await
+    }
+
+    /// The publication record of a flow named by its id, else by its public id.
+    pub async fn find_publication(&self, key: &str) -> Result<Option<Published>, StoreError> {
+        match self.store.by_flow_id(key).await? {
+            Some(p) => Ok(Some(p)),
+            None => self.store.by_public_id(key).await,
+        }
     }
 
     pub async fn unpublish(&self, id: &str) -> Result<Option<Published>, StoreError> {
@@ -264,14 +260,10 @@ impl FlowSource for Registry {
             if let Some(f) = self.cached(id, rev) {
                 return Some(f);
             }
-            let published_at = Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
-            Registry::revision(self, id, rev, &published_at)
-                .await
-                .ok()
-                .flatten()
+            Registry::revision(self, id, rev).await.ok().flatten()
         })
     }
     fn published<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Option<Arc<CompiledFlow>>> {
-        Box::pin(async move { self.by_id(id).await.ok().flatten() })
+        Box::pin(async move { self.by_id(id).await.ok().flatten().map(|p| p.flow) })
     }
 }

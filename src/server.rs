@@ -1,5 +1,5 @@
-//! Builds the application from a [`Config`]: store, registry (with the bundled bots), engine,
-//! HTTP server. `Application::build` binds its own listener, so tests run it on port 0.
+//! Builds the application from a [`Config`]: stores, registry (with the bundled bots), engine,
+//! conversation core, HTTP server. `Application::build` binds its own listener, so tests run it on port 0.
 
 use std::net::TcpListener;
 use std::path::Path;
@@ -13,15 +13,13 @@ use anyhow::Context;
 
 use crate::api::{self, AppState};
 use crate::config::Config;
+use crate::conversation::{ConversationConfig, Conversations};
 use crate::engine::js::JsLimits;
 use crate::engine::{Engine, EngineConfig};
 use crate::net::{OutboundPolicy, SafeClient};
 use crate::registry::Registry;
-use crate::service::{ChatService, ServiceConfig};
-use crate::session::Store;
-use crate::session::flows::{FlowStore, MemoryFlowStore};
-use crate::session::memory::MemoryStore;
-use crate::session::redis::{RedisOptions, RedisStore};
+use crate::store::Stores;
+use crate::store::redis::{RedisOptions, RedisStore};
 
 /// Upper bound of configured TTLs (seconds): no arithmetic on them can overflow.
 const YEAR: u64 = 365 * 86_400;
@@ -32,29 +30,25 @@ pub struct Application {
 }
 
 /// Opens the configured store (memory, or Redis / Redis Cluster from a URL).
-pub async fn open_store(config: &Config) -> anyhow::Result<(Arc<dyn Store>, Arc<dyn FlowStore>)> {
+pub async fn open_store(config: &Config) -> anyhow::Result<Stores> {
     if config.store == "memory" || config.store.is_empty() {
-        return Ok((
-            Arc::new(MemoryStore::new()),
-            Arc::new(MemoryFlowStore::default()),
-        ));
+        return Ok(Stores::memory());
     }
     open_redis(&config.store).await
 }
 
-async fn open_redis(url: &str) -> anyhow::Result<(Arc<dyn Store>, Arc<dyn FlowStore>)> {
+async fn open_redis(url: &str) -> anyhow::Result<Stores> {
     let store = RedisStore::connect(url, RedisOptions::default()).await.map_err(|e| {
         let url = crate::config::redact_url(url);
         anyhow::anyhow!("store {url}: {e} (use \"memory\", redis://host:port or redis+cluster://host:port,host:port)")
     })?;
-    let store = Arc::new(store);
-    Ok((store.clone(), store))
+    Ok(Stores::of(Arc::new(store)))
 }
 
 /// Builds the service layer (shared by the HTTP server and tests).
 pub async fn build_state(config: &Config) -> anyhow::Result<AppState> {
-    let (store, flow_store) = open_store(config).await?;
-    let registry = Arc::new(Registry::new(flow_store));
+    let stores = open_store(config).await?;
+    let registry = Arc::new(Registry::new(stores.flows.clone()));
     if let Some(dir) = &config.flows {
         load_flows_dir(&registry, dir).await?;
     } else if config.bundled_flows {
@@ -87,11 +81,11 @@ pub async fn build_state(config: &Config) -> anyhow::Result<AppState> {
             },
         },
     ));
-    let chat = Arc::new(ChatService {
+    let conversations = Arc::new(Conversations {
         engine,
         registry: registry.clone(),
-        store: store.clone(),
-        config: ServiceConfig {
+        stores: stores.clone(),
+        config: ConversationConfig {
             session_ttl_secs: config.session_ttl_secs.clamp(1, YEAR),
             idempotency_ttl_secs: config.idempotency_ttl_secs.clamp(1, YEAR),
             results_retention_secs: config.results_retention_days.clamp(1, 36_500) * 86_400,
@@ -100,9 +94,9 @@ pub async fn build_state(config: &Config) -> anyhow::Result<AppState> {
         },
     });
     Ok(AppState {
-        chat,
+        conversations,
         registry,
-        store,
+        stores,
         api_token: config.api_token.clone(),
         max_body_bytes: config.max_body_bytes.max(1024),
     })
@@ -155,6 +149,7 @@ impl Application {
                 .app_data(state.clone())
                 .wrap(Compress::default())
                 .wrap(from_fn(cors))
+                .wrap(from_fn(crate::telemetry::access::log))
                 .default_service(web::to(api::router::dispatch))
         })
         // Responses leave at once (no Nagle delay): the usual setting for request/response APIs.

@@ -3,7 +3,7 @@
 use actix_web::HttpRequest;
 use subtle::ConstantTimeEq;
 
-use crate::error::ApiError;
+use super::error::ApiError;
 
 /// Ok when the request carries `Authorization: Bearer <token>` matching the configured token.
 pub fn require_token(req: &HttpRequest, configured: Option<&str>) -> Result<(), ApiError> {
@@ -47,11 +47,11 @@ mod tests {
         assert!(require_token(&bad, Some("s3cret")).is_err());
         let none = TestRequest::default().to_http_request();
         assert_eq!(
-            require_token(&none, Some("s3cret")).map_err(|e| e.status),
+            require_token(&none, Some("s3cret")).map_err(|e| e.status()),
             Err(401)
         );
         assert_eq!(
-            require_token(&ok, None).map_err(|e| e.code),
+            require_token(&ok, None).map_err(|e| e.code.as_str()),
             Err("unauthorized")
         );
     }

@@ -1,10 +1,12 @@
-//! Publishing: PUT (validate, compile, publish), GET (list), DELETE (unpublish). Bearer token.
+//! Publishing: PUT (validate, compile, publish), GET (list, or one by id or public id), DELETE
+//! (unpublish, by id). Bearer token.
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::{Value, json};
 
-use super::{AppState, auth, read_body};
-use crate::error::ApiError;
+use super::body::read_body;
+use super::error::{ApiError, ErrorCode};
+use super::{AppState, auth};
 use crate::registry::PublishError;
 
 pub async fn publish(
@@ -24,19 +26,16 @@ pub async fn publish(
         .await
         .map_err(|e| match e {
             PublishError::Parse(m) => ApiError::new(
-                400,
-                "flow_malformed",
+                ErrorCode::FlowMalformed,
                 format!("The bot JSON does not match the flow format: {m}"),
             ),
             PublishError::Invalid(issues) => ApiError::new(
-                422,
-                "flow_invalid",
+                ErrorCode::FlowInvalid,
                 "The bot has errors: nothing was published.",
             )
             .with_details(json!({ "issues": issues })),
             PublishError::PublicIdTaken(p) => ApiError::new(
-                409,
-                "public_id_taken",
+                ErrorCode::PublicIdTaken,
                 format!("The public id {p} is already used by another bot."),
             ),
             PublishError::BadId(m) => ApiError::bad_request(m),
@@ -59,7 +58,7 @@ pub async fn get_one(
     auth::require_token(req, state.api_token.as_deref())?;
     let found = state
         .registry
-        .publication(id)
+        .find_publication(id)
         .await?
         .ok_or_else(ApiError::flow_not_found)?;
     Ok(HttpResponse::Ok().json(found))

@@ -12,8 +12,8 @@ pub fn healthz() -> HttpResponse {
 }
 
 pub async fn readyz(state: &AppState) -> HttpResponse {
-    let kind = state.store.kind();
-    match state.store.health().await {
+    let kind = state.stores.sessions.kind();
+    match state.stores.sessions.health().await {
         Ok(()) => HttpResponse::Ok().json(json!({"status": "ok", "store": kind})),
         Err(e) => HttpResponse::ServiceUnavailable().json(json!({
             "status": "unavailable", "store": kind, "code": "store_unavailable", "message": e.to_string()

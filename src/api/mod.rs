@@ -1,57 +1,33 @@
-//! HTTP surfaces, one module per surface, each with its own `configure`. Handlers translate
-//! HTTP <-> service calls; they decide nothing.
+//! HTTP surfaces, one module per surface: the Typebot chat API ([`typebot`]), publishing
+//! ([`flows`]), results ([`results`]), health. Every route is declared once in [`router`].
+//! Handlers translate HTTP to calls of the conversation core or the registry and back; they
+//! decide nothing. [`error::ApiError`] is the only HTTP-aware error.
 
 pub mod auth;
-pub mod chat;
+pub mod body;
+pub mod error;
 pub mod flows;
 pub mod health;
 pub mod results;
 pub mod router;
+pub mod typebot;
 
 use std::sync::Arc;
 
+use actix_web::HttpResponse;
 use actix_web::http::header::{HeaderMap, HeaderValue};
-use actix_web::{HttpRequest, HttpResponse, web};
-use futures_util::StreamExt;
 
-use crate::error::ApiError;
+use crate::conversation::Conversations;
 use crate::registry::Registry;
-use crate::service::ChatService;
-use crate::session::Store;
+use crate::store::Stores;
 
 /// The one application state, registered once.
 pub struct AppState {
-    pub chat: Arc<ChatService>,
+    pub conversations: Arc<Conversations>,
     pub registry: Arc<Registry>,
-    pub store: Arc<dyn Store>,
+    pub stores: Stores,
     pub api_token: Option<String>,
     pub max_body_bytes: usize,
-}
-
-/// Reads a request body with a size limit (413 as JSON when exceeded).
-pub async fn read_body(
-    mut payload: web::Payload,
-    req: &HttpRequest,
-    limit: usize,
-) -> Result<web::Bytes, ApiError> {
-    let declared = req
-        .headers()
-        .get("content-length")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<usize>().ok());
-    if declared.is_some_and(|n| n > limit) {
-        return Err(ApiError::payload_too_large(limit));
-    }
-    let mut body = web::BytesMut::new();
-    while let Some(chunk) = payload.next().await {
-        let chunk = chunk
-            .map_err(|e| ApiError::bad_request(format!("could not read the request body: {e}")))?;
-        if body.len() + chunk.len() > limit {
-            return Err(ApiError::payload_too_large(limit));
-        }
-        body.extend_from_slice(&chunk);
-    }
-    Ok(body.freeze())
 }
 
 /// A JSON response from a pre-serialized body.

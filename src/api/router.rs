@@ -1,11 +1,13 @@
 //! The route table and its matcher. Every route of the server is declared once, in [`ROUTES`];
 //! paths are matched segment by segment (`{name}` matches one segment), which is cheaper than a
-//! regex router on the chat API's hot path. CORS preflights answer 204; unknown routes, 404.
+//! regex router on the chat API's hot path. CORS preflights answer 204; a known path asked with
+//! a method it does not serve, 405 with `Allow`; unknown routes, 404.
 
 use actix_web::{HttpRequest, HttpResponse, web};
 
-use super::{AppState, chat, flows, health, results};
-use crate::error::ApiError;
+use super::error::ApiError;
+use super::typebot::{self, BotKey};
+use super::{AppState, flows, health, results};
 
 /// Which handler a route runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -74,28 +76,45 @@ pub const ROUTES: &[(&str, &str, Handler)] = &[
 pub fn find(method: &str, path: &str) -> Option<(Handler, Vec<String>)> {
     let path = path.trim_start_matches('/');
     let depth = path.bytes().filter(|&b| b == b'/').count();
-    'routes: for (m, pattern, handler) in ROUTES {
-        if *m != method {
-            continue;
-        }
-        let pat = pattern.trim_start_matches('/');
-        if pat.bytes().filter(|&b| b == b'/').count() != depth {
-            continue;
-        }
-        let mut params = Vec::new();
-        for (p, s) in pat.split('/').zip(path.split('/')) {
-            if p.starts_with('{') {
-                if s.is_empty() {
-                    continue 'routes;
-                }
-                params.push(percent_decode(s));
-            } else if p != s {
-                continue 'routes;
-            }
-        }
-        return Some((*handler, params));
+    ROUTES
+        .iter()
+        .filter(|(m, _, _)| *m == method)
+        .find_map(|(_, pattern, handler)| Some((*handler, match_path(pattern, path, depth)?)))
+}
+
+/// The parameters of `path` (without its leading `/`, `depth` slashes) if it matches
+/// `pattern`.
+fn match_path(pattern: &str, path: &str, depth: usize) -> Option<Vec<String>> {
+    let pat = pattern.trim_start_matches('/');
+    if pat.bytes().filter(|&b| b == b'/').count() != depth {
+        return None;
     }
-    None
+    let mut params = Vec::new();
+    for (p, s) in pat.split('/').zip(path.split('/')) {
+        if p.starts_with('{') {
+            if s.is_empty() {
+                return None;
+            }
+            params.push(percent_decode(s));
+        } else if p != s {
+            return None;
+        }
+    }
+    Some(params)
+}
+
+/// The methods some route serves on this path (empty: no route has it). Only asked when a
+/// request matched no route, so it costs the hot path nothing.
+pub fn methods_of(path: &str) -> Vec<&'static str> {
+    let path = path.trim_start_matches('/');
+    let depth = path.bytes().filter(|&b| b == b'/').count();
+    let mut methods: Vec<&'static str> = ROUTES
+        .iter()
+        .filter(|(_, pattern, _)| match_path(pattern, path, depth).is_some())
+        .map(|(m, _, _)| *m)
+        .collect();
+    methods.dedup();
+    methods
 }
 
 fn percent_decode(s: &str) -> String {
@@ -131,19 +150,21 @@ pub async fn dispatch(
         if method == "OPTIONS" {
             return HttpResponse::NoContent().finish();
         }
-        return actix_web::ResponseError::error_response(&ApiError::route_not_found());
+        let allowed = methods_of(req.path());
+        let error = if allowed.is_empty() {
+            ApiError::route_not_found()
+        } else {
+            ApiError::method_not_allowed(&allowed)
+        };
+        return actix_web::ResponseError::error_response(&error);
     };
     let p = params.into_iter().next().unwrap_or_default();
     let result = match handler {
-        Handler::ContinueChat => chat::continue_chat(&req, payload, &state, &p).await,
-        Handler::StartTypebot => {
-            chat::start(&req, payload, &state, &p, crate::service::BotKey::Typebot).await
-        }
-        Handler::StartMozbot => {
-            chat::start(&req, payload, &state, &p, crate::service::BotKey::Mozbot).await
-        }
-        Handler::PreviewStart => chat::preview_start(&req, payload, &state, &p).await,
-        Handler::ClientLogs => chat::client_logs(&req, payload, &state, &p).await,
+        Handler::ContinueChat => typebot::continue_chat(&req, payload, &state, &p).await,
+        Handler::StartTypebot => typebot::start(&req, payload, &state, &p, BotKey::Typebot).await,
+        Handler::StartMozbot => typebot::start(&req, payload, &state, &p, BotKey::Mozbot).await,
+        Handler::PreviewStart => typebot::preview_start(&req, payload, &state, &p).await,
+        Handler::ClientLogs => typebot::client_logs(&req, payload, &state, &p).await,
         Handler::ListFlows => flows::list(&req, &state).await,
         Handler::PublishFlow => flows::publish(&req, payload, &state, &p).await,
         Handler::GetFlow => flows::get_one(&req, &state, &p).await,
@@ -178,6 +199,12 @@ mod tests {
         assert_eq!(find("POST", "/api/v1/sessions//continueChat"), None);
         assert_eq!(find("GET", "/api/v1/sessions/abc/continueChat"), None);
         assert_eq!(find("GET", "/nope"), None);
+        assert_eq!(
+            methods_of("/api/v1/sessions/abc/continueChat"),
+            vec!["POST"]
+        );
+        assert_eq!(methods_of("/api/v1/flows/x"), vec!["PUT", "GET", "DELETE"]);
+        assert!(methods_of("/nope").is_empty());
         assert_eq!(
             find("PUT", "/api/v1/flows/a%20b"),
             Some((Handler::PublishFlow, vec!["a b".into()]))

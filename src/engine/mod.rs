@@ -23,7 +23,7 @@ use serde_json::{Map, Value};
 
 pub use flows::{FlowSource, MemoryFlows};
 pub use state::SessionState;
-pub use turn::{Log, TurnOutput, TurnStatus};
+pub use turn::{Log, TurnAnswer, TurnOutput, TurnStatus};
 
 use crate::flow::CompiledFlow;
 use crate::net::SafeClient;
@@ -165,7 +165,25 @@ impl Engine {
         message: Option<Message>,
         format: TextFormat,
     ) -> Result<(SessionState, TurnOutput), EngineError> {
-        let mut turn = Turn::load(self, state, format).await?;
+        let root = &state.root().flow;
+        let root = self
+            .flows
+            .revision(&root.id, &root.rev)
+            .await
+            .ok_or(EngineError::FlowGone)?;
+        self.resume_on(state, root, message, format).await
+    }
+
+    /// [`Engine::resume`] with the compiled revision of the session's root flow already
+    /// resolved by the caller (it is not looked up again).
+    pub async fn resume_on(
+        &self,
+        state: SessionState,
+        root: Arc<CompiledFlow>,
+        message: Option<Message>,
+        format: TextFormat,
+    ) -> Result<(SessionState, TurnOutput), EngineError> {
+        let mut turn = Turn::load(self, state, root, format).await?;
         turn.continue_with(message).await?;
         Ok(turn.finish())
     }

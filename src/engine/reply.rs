@@ -3,7 +3,7 @@
 //! answers and the return-mark auto-resume.
 
 use super::state::{Answer, MarkStatus, ReturnMark, TrailEntry};
-use super::turn::{AnswerRecord, TurnStatus};
+use super::turn::{TurnAnswer, TurnStatus};
 use super::walker::Turn;
 use super::{EngineError, Message};
 use crate::blocks::{self, inputs, inputs::Parsed};
@@ -254,7 +254,7 @@ impl Turn<'_> {
             _ => None,
         };
         self.out.answer_results.push(own_result);
-        self.out.answers.push(AnswerRecord {
+        self.out.answers.push(TurnAnswer {
             block_id: block.id.clone(),
             key,
             content,

@@ -1,7 +1,7 @@
 //! The typed outcome of one turn: what the bot said, what it waits for, what the client must
 //! do, what was logged, and what must be recorded in results.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::{Map, Value};
 
 /// Where a conversation stands after a turn. Maps to the trigger API's execution statuses.
@@ -92,14 +92,13 @@ impl Log {
     }
 }
 
-/// An answer to record in the session's result.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct AnswerRecord {
+/// An answer given this turn (the conversation core records it in the session's result).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TurnAnswer {
     pub block_id: String,
+    /// The result column: the variable's name, else the block's.
     pub key: String,
     pub content: String,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub attached_file_urls: Vec<String>,
 }
 
@@ -114,7 +113,7 @@ pub struct TurnOutput {
     pub status: TurnStatus,
     /// True when the walker ran (continueChat then always carries `clientSideActions`/`logs`).
     pub walked: bool,
-    pub answers: Vec<AnswerRecord>,
+    pub answers: Vec<TurnAnswer>,
     /// For each answer, the (flow id, result id) of the linked bot that asked it when that bot
     /// keeps its own result (a link with merging off); None for the session's own result.
     pub answer_results: Vec<Option<(String, String)>>,

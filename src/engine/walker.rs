@@ -83,17 +83,25 @@ impl<'e> Turn<'e> {
         }
     }
 
-    /// Loads the flows of a stored session.
+    /// Loads the flows of a stored session; the root frame's is `root`, when it is that
+    /// frame's revision.
     pub async fn load(
         engine: &'e Engine,
         state: SessionState,
+        root: Arc<CompiledFlow>,
         format: TextFormat,
     ) -> Result<Turn<'e>, EngineError> {
         if state.done {
             return Err(EngineError::Finished);
         }
         let mut flows = Vec::with_capacity(state.frames.len());
+        let mut root = Some(root);
         for f in &state.frames {
+            if let Some(r) = root.take_if(|r| r.id == f.flow.id && r.revision == f.flow.rev) {
+                flows.push(r);
+                continue;
+            }
+            root = None;
             let flow = engine
                 .flows
                 .revision(&f.flow.id, &f.flow.rev)

@@ -92,7 +92,6 @@ pub struct CompiledFlow {
     pub is_v6: bool,
     /// Content hash identifying this published revision (sessions reference it).
     pub revision: String,
-    pub published_at: String,
     pub groups: Vec<Group>,
     pub blocks: Vec<CBlock>,
     pub events: Vec<FlowEvent>,
@@ -169,11 +168,7 @@ impl CompiledFlow {
 }
 
 /// Compiles a parsed definition. `revision` identifies the published content (a hash).
-pub fn compile(
-    def: &FlowDef,
-    revision: &str,
-    published_at: &str,
-) -> Result<CompiledFlow, CompileError> {
+pub fn compile(def: &FlowDef, revision: &str) -> Result<CompiledFlow, CompileError> {
     let mut issues = Vec::new();
     let is_v6 = def.is_v6();
 
@@ -277,7 +272,6 @@ pub fn compile(
         version: def.version.clone().unwrap_or_else(|| "3".into()),
         is_v6,
         revision: revision.to_string(),
-        published_at: published_at.to_string(),
         groups,
         blocks,
         events,

@@ -22,10 +22,10 @@ pub use value::VarValue;
 use std::sync::Arc;
 
 /// Parses and compiles a flow from JSON text. The revision is a hash of the text.
-pub fn load_str(text: &str, published_at: &str) -> Result<Arc<CompiledFlow>, LoadError> {
+pub fn load_str(text: &str) -> Result<Arc<CompiledFlow>, LoadError> {
     let def = parse_flow(text).map_err(|e| LoadError::Parse(e.to_string()))?;
     let revision = revision_of(text);
-    Ok(Arc::new(compile(&def, &revision, published_at)?))
+    Ok(Arc::new(compile(&def, &revision)?))
 }
 
 /// The content hash naming a published revision: SHA-256 (first 128 bits, hex), so that no

@@ -284,7 +284,7 @@ mod tests {
             "theme": {"general": {"progressBar": {"isEnabled": true}}},
             "settings": {},
         });
-        load_str(&def.to_string(), "2024-01-01T00:00:00.000Z").expect("test flow compiles")
+        load_str(&def.to_string()).expect("test flow compiles")
     }
 
     #[test]

@@ -1,17 +1,17 @@
-//! The Redis store: the same [`Store`] and [`FlowStore`](super::flows::FlowStore) contracts
-//! as the in-memory store, on a single Redis (`redis://host:port/db`) or a Redis Cluster
+//! The Redis store: the same session, idempotency, result and flow contracts as the in-memory
+//! store, on a single Redis (`redis://host:port/db`) or a Redis Cluster
 //! (`redis+cluster://h1:p1,h2:p2`).
 //!
 //! What it owns: the connection (one multiplexed connection manager or one cluster-async
 //! connection behind a single `Conn` type, so there is one code path), the key layout, and
 //! the mapping of Redis failures to [`StoreError`]. It must not know what a session contains.
 //! This file holds the options and the plumbing every call goes through; the contracts are
-//! implemented beside it: [`Store`] in `redis_sessions.rs` (with results in `redis_results.rs`),
-//! [`FlowStore`](super::flows::FlowStore) in `redis_flows.rs`.
+//! implemented beside it, one file each: `sessions.rs` (with the state header in `state.rs`),
+//! `idempotency.rs`, `results.rs`, `flows.rs`.
 //!
 //! - **One round trip per step.** `begin_turn` (take the lease, read the state), `create` and
 //!   `create_finished` are pipelines of plain commands; `commit_turn`, `finish_turn`,
-//!   `abort_turn` and the combined `save_turn` are one Lua script each (`redis_scripts.rs`);
+//!   `abort_turn` and the combined `save_turn` are one Lua script each (`scripts.rs`);
 //!   every key of a session is hash-tagged by session (`{s:<id>}`), so it all works on a
 //!   cluster.
 //! - **Fail fast.** Every command is bounded by [`RedisOptions::command_timeout`]; connection,
@@ -21,24 +21,20 @@
 //! - **Recovers by itself.** The connection manager (and the cluster connection) reconnect in
 //!   the background after Redis comes back; no restart is needed.
 //! - **Lazy start.** [`RedisStore::connect`] does not fail when Redis is down at start-up: it
-//!   logs a warning and returns a store whose [`Store::health`] reports the outage, so the
+//!   logs a warning and returns a store whose [`SessionStore::health`](super::SessionStore::health) reports the outage, so the
 //!   server can start, answer `/readyz` with 503, and recover once Redis is reachable. Only a
 //!   malformed URL (or `rediss://`, TLS not being compiled in) is an error.
 //!
 //! The key layout and the expiry rules are described in `docs/REDIS.md`.
 
-#[path = "redis_conn.rs"]
 mod conn;
-#[path = "redis_flows.rs"]
 mod flows;
-#[path = "redis_keys.rs"]
+mod idempotency;
 mod keys;
-#[path = "redis_results.rs"]
 mod results;
-#[path = "redis_scripts.rs"]
 mod scripts;
-#[path = "redis_sessions.rs"]
 mod sessions;
+mod state;
 
 use std::future::Future;
 use std::time::Duration;
@@ -48,7 +44,7 @@ use ::redis::{Cmd, FromRedisValue, RedisError, ScriptInvocation};
 use self::conn::{Conn, map_err};
 use self::keys::Keys;
 
-use super::{EXPIRED_GRACE_SECS, FINISHED_MARKER_SECS, Store, StoreError};
+use super::{EXPIRED_GRACE_SECS, FINISHED_MARKER_SECS, SessionStore, StoreError};
 
 /// Settings of a [`RedisStore`]. `Default` gives the production values.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,5 +1,5 @@
 //! The embedded in-memory store: the default for `tessera serve` and the reference
-//! implementation of the [`Store`] contract. Expired entries are purged lazily on access and by
+//! implementation of the session, idempotency and result contracts (flows: [`MemoryFlowStore`]). Expired entries are purged lazily on access and by
 //! an incremental sweep: every few calls look at a few more entries, round and round, so
 //! nothing accumulates without bound and no call pays for a scan of the whole store (whose
 //! cost grew with the number of sessions and results kept).
@@ -12,9 +12,15 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+mod flows;
+mod idempotency;
+mod results;
+mod sessions;
+
+pub use flows::MemoryFlowStore;
+
 use super::{
-    BoxFuture, EXPIRED_GRACE_SECS, FINISHED_MARKER_SECS, Leased, Loaded, ResultRecord,
-    ResultUpdate, ResultsPage, Store, StoreError, StoredResponse, ready,
+    EXPIRED_GRACE_SECS, FINISHED_MARKER_SECS, Leased, ResultRecord, StoreError, StoredResponse,
 };
 
 enum Entry {
@@ -232,253 +238,10 @@ fn check_lease<'a>(
     if ok { Ok(e) } else { Err(StoreError::Busy) }
 }
 
-impl Store for MemoryStore {
-    fn create(
-        &self,
-        id: &str,
-        data: Vec<u8>,
-        ttl_secs: u64,
-    ) -> BoxFuture<'_, Result<(), StoreError>> {
-        ready(self.with(|g, now| {
-            if matches!(g.sessions.get(id), Some(Entry::Active { expires, .. }) if *expires > now) {
-                return Err(StoreError::Busy);
-            }
-            let expires = now + secs(ttl_secs);
-            g.sessions.insert(
-                id.to_string(),
-                Entry::Active {
-                    data,
-                    version: 1,
-                    lease: None,
-                    expires,
-                    forget: expires + self.expired_grace,
-                },
-            );
-            Ok(())
-        }))
-    }
-
-    fn create_finished(&self, id: &str) -> BoxFuture<'_, Result<(), StoreError>> {
-        ready(self.with(|g, now| {
-            g.sessions.insert(
-                id.to_string(),
-                Entry::Finished {
-                    forget: now + self.finished_marker,
-                },
-            );
-            Ok(())
-        }))
-    }
-
-    fn begin_turn(&self, id: &str, lease_ms: u64) -> BoxFuture<'_, Result<Loaded, StoreError>> {
-        let token = self.new_lease();
-        ready(self.with(|g, now| {
-            let Some(entry) = g.sessions.get_mut(id) else {
-                return Ok(Loaded::Missing);
-            };
-            match entry {
-                Entry::Finished { forget } if *forget > now => Ok(Loaded::Finished),
-                Entry::Finished { .. } => Ok(Loaded::Missing),
-                Entry::Active {
-                    expires, forget, ..
-                } if *expires <= now => Ok(if *forget > now {
-                    Loaded::Expired
-                } else {
-                    Loaded::Missing
-                }),
-                Entry::Active {
-                    data,
-                    version,
-                    lease,
-                    ..
-                } => {
-                    if matches!(lease, Some((_, until)) if *until > now) {
-                        return Err(StoreError::Busy);
-                    }
-                    *lease = Some((token.clone(), now + Duration::from_millis(lease_ms)));
-                    Ok(Loaded::Active(Leased {
-                        data: data.clone(),
-                        version: *version,
-                        lease: token,
-                    }))
-                }
-            }
-        }))
-    }
-
-    fn commit_turn(
-        &self,
-        id: &str,
-        data: Vec<u8>,
-        leased: &Leased,
-        ttl_secs: u64,
-    ) -> BoxFuture<'_, Result<(), StoreError>> {
-        ready(self.with(|g, now| {
-            let entry = check_lease(g.sessions.get_mut(id), leased, now)?;
-            let expires = now + secs(ttl_secs);
-            *entry = Entry::Active {
-                data,
-                version: leased.version + 1,
-                lease: None,
-                expires,
-                forget: expires + self.expired_grace,
-            };
-            Ok(())
-        }))
-    }
-
-    fn finish_turn(&self, id: &str, leased: &Leased) -> BoxFuture<'_, Result<(), StoreError>> {
-        ready(self.with(|g, now| {
-            let entry = check_lease(g.sessions.get_mut(id), leased, now)?;
-            *entry = Entry::Finished {
-                forget: now + self.finished_marker,
-            };
-            Ok(())
-        }))
-    }
-
-    fn peek(&self, id: &str) -> BoxFuture<'_, Result<Option<Vec<u8>>, StoreError>> {
-        ready(self.with(|g, now| {
-            Ok(match g.sessions.get(id) {
-                Some(Entry::Active { data, expires, .. }) if *expires > now => Some(data.clone()),
-                _ => None,
-            })
-        }))
-    }
-
-    fn abort_turn(&self, id: &str, leased: &Leased) -> BoxFuture<'_, Result<(), StoreError>> {
-        ready(self.with(|g, now| {
-            if let Ok(Entry::Active { lease, .. }) =
-                check_lease(g.sessions.get_mut(id), leased, now)
-            {
-                *lease = None;
-            }
-            Ok(())
-        }))
-    }
-
-    fn idempotency_get(
-        &self,
-        key: &str,
-    ) -> BoxFuture<'_, Result<Option<StoredResponse>, StoreError>> {
-        ready(self.with(|g, now| {
-            Ok(g.idempotency
-                .get(key)
-                .filter(|(_, exp)| *exp > now)
-                .map(|(r, _)| r.clone()))
-        }))
-    }
-
-    fn idempotency_put(
-        &self,
-        key: &str,
-        response: &StoredResponse,
-        ttl_secs: u64,
-    ) -> BoxFuture<'_, Result<bool, StoreError>> {
-        let response = response.clone();
-        ready(self.with(|g, now| {
-            let fresh = ttl_secs > 0 && g.idempotency.get(key).is_none_or(|(_, exp)| *exp <= now);
-            if fresh {
-                g.idempotency
-                    .insert(key.to_string(), (response, now + secs(ttl_secs)));
-            }
-            Ok(fresh)
-        }))
-    }
-
-    fn idempotency_replace(
-        &self,
-        key: &str,
-        response: &StoredResponse,
-        ttl_secs: u64,
-    ) -> BoxFuture<'_, Result<(), StoreError>> {
-        let response = response.clone();
-        ready(self.with(|g, now| {
-            g.idempotency
-                .insert(key.to_string(), (response, now + secs(ttl_secs)));
-            Ok(())
-        }))
-    }
-
-    fn idempotency_release(&self, key: &str) -> BoxFuture<'_, Result<(), StoreError>> {
-        ready(self.with(|g, _| {
-            g.idempotency.swap_remove(key);
-            Ok(())
-        }))
-    }
-
-    fn record_result(
-        &self,
-        update: &ResultUpdate,
-        retention_secs: u64,
-    ) -> BoxFuture<'_, Result<(), StoreError>> {
-        let update = update.clone();
-        ready(self.with(|g, now| {
-            let results = g.results.entry(update.flow_id.clone()).or_default();
-            let exp = now + secs(retention_secs);
-            match results.get_mut(&update.result_id) {
-                Some((r, e)) => {
-                    r.apply(&update);
-                    *e = exp;
-                }
-                None => {
-                    results.insert(update.result_id.clone(), (ResultRecord::new(&update), exp));
-                }
-            }
-            Ok(())
-        }))
-    }
-
-    fn list_results(
-        &self,
-        flow_id: &str,
-        cursor: Option<&str>,
-        limit: usize,
-    ) -> BoxFuture<'_, Result<ResultsPage, StoreError>> {
-        let cursor = cursor.map(str::to_string);
-        ready(self.with(|g, now| {
-            let mut all: Vec<ResultRecord> = g
-                .results
-                .get(flow_id)
-                .map(|m| {
-                    m.values()
-                        .filter(|(_, e)| *e > now)
-                        .map(|(r, _)| r.clone())
-                        .collect()
-                })
-                .unwrap_or_default();
-            // Newest first; ties broken by id so pages are stable.
-            all.sort_by(|a, b| (&b.created_at, &b.id).cmp(&(&a.created_at, &a.id)));
-            Ok(super::results::paginate(all, cursor.as_deref(), limit))
-        }))
-    }
-
-    fn get_result(
-        &self,
-        flow_id: &str,
-        result_id: &str,
-    ) -> BoxFuture<'_, Result<Option<ResultRecord>, StoreError>> {
-        ready(self.with(|g, now| {
-            Ok(g.results
-                .get(flow_id)
-                .and_then(|m| m.get(result_id))
-                .filter(|(_, e)| *e > now)
-                .map(|(r, _)| r.clone()))
-        }))
-    }
-
-    fn health(&self) -> BoxFuture<'_, Result<(), StoreError>> {
-        ready(Ok(()))
-    }
-
-    fn kind(&self) -> &'static str {
-        "memory"
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::ResultUpdate;
 
     fn result(id: &str) -> ResultRecord {
         ResultRecord::new(&ResultUpdate {

@@ -5,10 +5,10 @@
 //! Scripts cost Redis far more than plain commands (about 1 µs per call plus about 1 µs per
 //! `redis.call` inside, against a few tenths of a µs for a plain `GET`), so the hot path uses
 //! them only where a compare-and-set is needed: loading a session and taking its lease are
-//! plain commands (`redis_sessions.rs`); saving a turn is one script.
+//! plain commands (`sessions.rs`); saving a turn is one script.
 //!
 //! Session state is a string: a header line (the version first, then when the `seen` marker
-//! and the result record need refreshing; see `Header` in `redis_sessions.rs`), then the
+//! and the result record need refreshing; see `Header` in `sessions.rs`), then the
 //! opaque session bytes; a finished session is the same key holding `fin`. The lease key holds
 //! the token of the running turn and when its lease ends (`SET NX PX`); a save proves it
 //! still owns the turn by that value, or, once the lease is gone, by the version in the

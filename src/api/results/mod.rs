@@ -1,11 +1,14 @@
-//! Results: paginated answers and variables per result, and CSV export (formula-safe).
+//! Results: paginated answers and variables per result, and CSV export (formula-safe, in
+//! [`csv`]). A flow is named by its id or its public id; an unknown flow is 404.
+
+mod csv;
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
+use super::error::ApiError;
 use super::{AppState, auth};
-use crate::error::ApiError;
-use crate::session::results::to_csv;
+use csv::to_csv;
 
 #[derive(Debug, Deserialize)]
 struct Page {
@@ -17,19 +20,26 @@ pub async fn list(req: &HttpRequest, state: &AppState, id: &str) -> Result<HttpR
     auth::require_token(req, state.api_token.as_deref())?;
     let q = web::Query::<Page>::from_query(req.query_string())
         .map_err(|e| ApiError::bad_request(format!("Invalid query string: {e}")))?;
+    let flow_id = flow_id(state, id).await?;
     let page = state
-        .store
-        .list_results(id, q.cursor.as_deref(), q.limit.unwrap_or(50))
+        .stores
+        .results
+        .list_results(&flow_id, q.cursor.as_deref(), q.limit.unwrap_or(50))
         .await?;
     Ok(HttpResponse::Ok().json(page))
 }
 
 pub async fn csv(req: &HttpRequest, state: &AppState, id: &str) -> Result<HttpResponse, ApiError> {
     auth::require_token(req, state.api_token.as_deref())?;
+    let flow_id = flow_id(state, id).await?;
     let mut all = Vec::new();
     let mut cursor: Option<String> = None;
     loop {
-        let page = state.store.list_results(id, cursor.as_deref(), 500).await?;
+        let page = state
+            .stores
+            .results
+            .list_results(&flow_id, cursor.as_deref(), 500)
+            .await?;
         all.extend(page.results);
         match page.next_cursor {
             Some(c) if all.len() < 100_000 => cursor = Some(c),
@@ -40,7 +50,17 @@ pub async fn csv(req: &HttpRequest, state: &AppState, id: &str) -> Result<HttpRe
         .content_type("text/csv; charset=utf-8")
         .insert_header((
             "content-disposition",
-            format!("attachment; filename=\"{id}-results.csv\""),
+            format!("attachment; filename=\"{flow_id}-results.csv\""),
         ))
         .body(to_csv(&all)))
+}
+
+/// The id of the published flow named by `key` (its id or public id), or 404.
+async fn flow_id(state: &AppState, key: &str) -> Result<String, ApiError> {
+    Ok(state
+        .registry
+        .find_publication(key)
+        .await?
+        .ok_or_else(ApiError::flow_not_found)?
+        .flow_id)
 }

@@ -1,53 +1,50 @@
-//! What chat turns write to results: the update a turn adds to its session's result, the
-//! remember-user lookup at start, and clientLogs. The results API reads them back through the
-//! store; nothing here answers HTTP.
+//! What conversations write to results: the update a turn adds to its session's result, the
+//! answers given to linked bots that keep their own result, the remember-user lookup at start,
+//! and client logs.
 
 use std::collections::BTreeMap;
 
-use chrono::Utc;
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
-use super::response;
-use super::wire::{ClientLogsRequest, parse_body};
-use super::{ChatService, RequestCtx};
-use crate::engine::{SessionState, TurnOutput};
-use crate::error::ApiError;
+use super::resume::decode;
+use super::start::now;
+use super::{Caller, Conversations, ServiceError, StartOptions, is_waiting};
+use crate::engine::{SessionState, TurnAnswer, TurnOutput};
 use crate::flow::{CompiledFlow, VarValue};
 use crate::ids::new_id;
-use crate::session::ResultUpdate;
+use crate::store::{AnswerRecord, ResultUpdate};
 
-impl ChatService {
-    /// Saves client-side logs on the session's result.
+/// Longest `details` of one client log kept (characters of its JSON).
+const MAX_LOG_DETAILS: usize = 4096;
+
+impl Conversations {
+    /// Saves client-side logs (`{status, description, details}` objects) on the session's
+    /// result. Reads the session without its turn lease: logs may arrive while a turn runs.
     pub async fn client_logs(
         &self,
         session_id: &str,
-        body: &[u8],
-        ctx: &RequestCtx,
-    ) -> Result<Value, ApiError> {
-        let req: ClientLogsRequest = parse_body(body)?;
-        // Read without the turn lease: logs may arrive while a turn of the session runs.
-        let Some(data) = self.store.peek(session_id).await? else {
-            return Err(ApiError::session_not_found());
+        logs: Vec<Value>,
+        caller: &Caller,
+    ) -> Result<(), ServiceError> {
+        let Some(data) = self.stores.sessions.peek(session_id).await? else {
+            return Err(ServiceError::SessionMissing);
         };
-        let state = SessionState::decode(&data)
-            .map_err(|e| ApiError::internal(format!("stored session could not be read: {e}")))?;
+        let state = decode(&data)?;
         // The bot's allowed origins apply to logs too.
         let root = &state.root().flow;
-        if let Some(flow) = self.registry.revision(&root.id, &root.rev, "").await? {
-            self.check_origin(&flow, ctx)?;
+        if let Some(flow) = self.registry.revision(&root.id, &root.rev).await? {
+            self.check_origin(&flow, caller)?;
         }
         let Some(result_id) = state.result_id() else {
-            return Err(ApiError::new(404, "result_not_found", "Result not found."));
+            return Err(ServiceError::ResultMissing);
         };
-        let logs: Vec<Value> = req
-            .client_logs
-            .iter()
-            .map(|l| {
-                let mut v = serde_json::to_value(l).unwrap_or(Value::Null);
+        let logs = logs
+            .into_iter()
+            .map(|mut v| {
                 if let Some(d) = v.get_mut("details")
-                    && d.to_string().len() > 4096
+                    && d.to_string().len() > MAX_LOG_DETAILS
                 {
-                    *d = Value::String(d.to_string().chars().take(4096).collect());
+                    *d = Value::String(d.to_string().chars().take(MAX_LOG_DETAILS).collect());
                 }
                 v
             })
@@ -61,25 +58,29 @@ impl ChatService {
             logs,
             completed: false,
         };
-        self.store
+        self.stores
+            .results
             .record_result(&update, self.config.results_retention_secs)
             .await?;
-        Ok(json!({"message": "Logs successfully saved."}))
+        Ok(())
     }
 
     /// Remember-user: reuse an existing result of this bot (its variables prefill the new
-    /// session); otherwise a fresh result id. A result of another bot is never reused.
+    /// session, under the ones given); otherwise a fresh result id. A result of another bot
+    /// is never reused.
     pub(super) async fn resolve_result(
         &self,
         flow: &CompiledFlow,
-        requested: Option<&str>,
-        prefilled: &mut Map<String, Value>,
-    ) -> Result<String, ApiError> {
-        if let Some(rid) = requested.filter(|_| flow.settings.remember_user)
-            && let Some(existing) = self.store.get_result(&flow.id, rid).await?
+        opts: &mut StartOptions,
+    ) -> Result<String, ServiceError> {
+        if let Some(rid) = opts
+            .result_id
+            .as_deref()
+            .filter(|_| flow.settings.remember_user)
+            && let Some(existing) = self.stores.results.get_result(&flow.id, rid).await?
         {
             for (k, v) in existing.variables {
-                prefilled.entry(k).or_insert(v);
+                opts.prefilled.entry(k).or_insert(v);
             }
             return Ok(existing.id);
         }
@@ -90,13 +91,23 @@ impl ChatService {
     pub(super) async fn record_all(&self, updates: impl Iterator<Item = ResultUpdate>) {
         for update in updates {
             if let Err(e) = self
-                .store
+                .stores
+                .results
                 .record_result(&update, self.config.results_retention_secs)
                 .await
             {
                 tracing::warn!(error = %e, result = %update.result_id, "could not record result");
             }
         }
+    }
+}
+
+fn record(a: &TurnAnswer) -> AnswerRecord {
+    AnswerRecord {
+        block_id: a.block_id.clone(),
+        key: a.key.clone(),
+        content: a.content.clone(),
+        attached_file_urls: a.attached_file_urls.clone(),
     }
 }
 
@@ -111,13 +122,13 @@ pub(super) fn result_update(
     before: Option<&BTreeMap<String, VarValue>>,
 ) -> Option<ResultUpdate> {
     let result_id = state.result_id()?;
-    let completed = !response::is_waiting(out);
+    let completed = !is_waiting(out);
     let own: Vec<_> = out
         .answers
         .iter()
         .zip(&out.answer_results)
         .filter(|(_, r)| r.is_none())
-        .map(|(a, _)| a.clone())
+        .map(|(a, _)| record(a))
         .collect();
     let root = state.root();
     let mut variables = Map::new();
@@ -156,12 +167,12 @@ pub(super) fn linked_result_updates(out: &TurnOutput) -> Vec<ResultUpdate> {
             continue;
         };
         match updates.iter_mut().find(|u| &u.result_id == result_id) {
-            Some(u) => u.answers.push(answer.clone()),
+            Some(u) => u.answers.push(record(answer)),
             None => updates.push(ResultUpdate {
                 flow_id: flow_id.clone(),
                 result_id: result_id.clone(),
                 at: now(),
-                answers: vec![answer.clone()],
+                answers: vec![record(answer)],
                 variables: Map::new(),
                 logs: Vec::new(),
                 completed: false,
@@ -169,8 +180,4 @@ pub(super) fn linked_result_updates(out: &TurnOutput) -> Vec<ResultUpdate> {
         }
     }
     updates
-}
-
-fn now() -> String {
-    Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }

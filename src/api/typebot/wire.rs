@@ -5,8 +5,8 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 use validator::{Validate, ValidationError};
 
+use crate::api::error::ApiError;
 use crate::engine::{Message, StartFrom, TextFormat};
-use crate::error::ApiError;
 
 /// Largest message text accepted (characters).
 pub const MAX_MESSAGE_CHARS: usize = 64 * 1024;
@@ -207,58 +207,4 @@ pub struct ClientLog {
     pub details: Option<Value>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub context: Option<String>,
-}
-
-/// `result_id` -> `resultId`: validation errors name the JSON field, not the Rust one.
-fn camel_case(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut upper = false;
-    for c in s.chars() {
-        if c == '_' {
-            upper = true;
-        } else if upper {
-            out.extend(c.to_uppercase());
-            upper = false;
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
-
-/// Parses a JSON body into `T`, naming the failing field, then runs its validation rules.
-pub fn parse_body<T: for<'de> Deserialize<'de> + Validate>(bytes: &[u8]) -> Result<T, ApiError> {
-    let value: T = if bytes.iter().all(u8::is_ascii_whitespace) {
-        serde_json::from_str("{}").map_err(|e| ApiError::bad_request(e.to_string()))?
-    } else {
-        let de = &mut serde_json::Deserializer::from_slice(bytes);
-        serde_path_to_error::deserialize(de).map_err(|e| {
-            let path = e.path().to_string();
-            let inner = e.into_inner();
-            if inner.is_syntax() || inner.is_eof() {
-                ApiError::bad_request(format!("Malformed JSON body: {inner}"))
-            } else {
-                ApiError::bad_request(format!("Invalid field {path}: {inner}"))
-                    .with_details(serde_json::json!({"field": path}))
-            }
-        })?
-    };
-    value.validate().map_err(|e| {
-        let mut fields = Vec::new();
-        let mut problems = Vec::new();
-        for (field, errors) in e.field_errors() {
-            let name = camel_case(&field);
-            for err in errors {
-                let rule = match err.code.as_ref() {
-                    "length" => "has a length outside the accepted range".to_string(),
-                    other => other.replace('_', " "),
-                };
-                problems.push(format!("{name} {rule}"));
-            }
-            fields.push(name);
-        }
-        ApiError::bad_request(format!("Invalid field {}", problems.join("; ")))
-            .with_details(serde_json::json!({"fields": fields}))
-    })?;
-    Ok(value)
 }

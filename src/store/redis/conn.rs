@@ -10,7 +10,7 @@ use ::redis::cluster_async::ClusterConnection;
 use ::redis::{Cmd, ErrorKind, Pipeline, RedisError, RedisFuture, ServerErrorKind, Value};
 
 use super::RedisOptions;
-use crate::session::StoreError;
+use crate::store::StoreError;
 
 /// The one connection type: a single server or a cluster. Both are cheap to clone (handles
 /// to a multiplexed connection) and both implement [`ConnectionLike`], so every command and

@@ -5,8 +5,8 @@
 //! strings without TTL: sessions may keep running on an old revision for as long as they live.
 
 use super::{RedisStore, corrupt, scripts};
-use crate::session::flows::{FlowStore, Published};
-use crate::session::{BoxFuture, StoreError};
+use crate::store::flows::{FlowStore, Published};
+use crate::store::{BoxFuture, StoreError};
 
 fn parse(what: &str, json: &str) -> Result<Published, StoreError> {
     serde_json::from_str(json).map_err(|e| corrupt(what, e))
@@ -54,7 +54,7 @@ impl FlowStore for RedisStore {
             if owner.is_empty() {
                 Ok(())
             } else {
-                Err(StoreError::Other(format!(
+                Err(StoreError::Conflict(format!(
                     "public id {} is used by flow {owner}",
                     entry.public_id
                 )))

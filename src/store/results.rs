@@ -1,10 +1,21 @@
-//! Results: what a conversation collected (answers and variables per result), for the results
-//! API and CSV export. Written after each turn; kept for a retention period.
+//! Results: what a conversation collected (answers, variables and logs per result), for the
+//! results API and its CSV export. Written after each turn; kept for a retention period.
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::engine::turn::AnswerRecord;
+use super::{BoxFuture, StoreError};
+
+/// An answer given to an input block, as a result keeps it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AnswerRecord {
+    pub block_id: String,
+    pub key: String,
+    pub content: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attached_file_urls: Vec<String>,
+}
 
 /// One result as stored and listed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -81,67 +92,6 @@ impl ResultRecord {
     }
 }
 
-/// CSV export with formula-injection escaping: a cell starting with `=`, `+`, `-`, `@`, tab or
-/// carriage return is prefixed with `'` so spreadsheet software never evaluates it.
-pub fn to_csv(results: &[ResultRecord]) -> String {
-    let mut columns: Vec<String> = Vec::new();
-    for r in results {
-        for a in &r.answers {
-            if !columns.contains(&a.key) {
-                columns.push(a.key.clone());
-            }
-        }
-        for k in r.variables.keys() {
-            if !columns.contains(k) {
-                columns.push(k.clone());
-            }
-        }
-    }
-    let mut out = String::new();
-    let header: Vec<String> = ["Submitted at", "Result ID"]
-        .iter()
-        .map(|s| s.to_string())
-        .chain(columns.iter().cloned())
-        .collect();
-    out.push_str(&header.iter().map(|h| cell(h)).collect::<Vec<_>>().join(","));
-    out.push_str("\r\n");
-    for r in results {
-        let mut row = vec![cell(&r.created_at), cell(&r.id)];
-        for c in &columns {
-            let v = r
-                .answers
-                .iter()
-                .find(|a| &a.key == c)
-                .map(|a| a.content.clone())
-                .or_else(|| {
-                    r.variables.get(c).map(|v| {
-                        v.as_str()
-                            .map(str::to_string)
-                            .unwrap_or_else(|| v.to_string())
-                    })
-                })
-                .unwrap_or_default();
-            row.push(cell(&v));
-        }
-        out.push_str(&row.join(","));
-        out.push_str("\r\n");
-    }
-    out
-}
-
-fn cell(v: &str) -> String {
-    let guarded = if v.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{v}")
-    } else {
-        v.to_string()
-    };
-    if guarded.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", guarded.replace('"', "\"\""))
-    } else {
-        guarded
-    }
-}
-
 /// Cuts a newest-first list into a page after `cursor` (the `createdAt|id` of the last item).
 pub fn paginate(all: Vec<ResultRecord>, cursor: Option<&str>, limit: usize) -> ResultsPage {
     let start = match cursor {
@@ -162,17 +112,24 @@ pub fn paginate(all: Vec<ResultRecord>, cursor: Option<&str>, limit: usize) -> R
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn csv_cells_never_start_a_formula() {
-        assert_eq!(cell("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
-        assert_eq!(cell("+33"), "'+33");
-        assert_eq!(cell("-1"), "'-1");
-        assert_eq!(cell("@SUM"), "'@SUM");
-        assert_eq!(cell("plain"), "plain");
-        assert_eq!(cell("a,b"), "\"a,b\"");
-    }
+pub trait ResultStore: Send + Sync {
+    /// Applies a result update (answers, variables, logs, completion).
+    fn record_result(
+        &self,
+        update: &ResultUpdate,
+        retention_secs: u64,
+    ) -> BoxFuture<'_, Result<(), StoreError>>;
+    /// Lists a flow's results, newest first, after an opaque cursor.
+    fn list_results(
+        &self,
+        flow_id: &str,
+        cursor: Option<&str>,
+        limit: usize,
+    ) -> BoxFuture<'_, Result<ResultsPage, StoreError>>;
+    /// Fetches one result (for remember-user resumes).
+    fn get_result(
+        &self,
+        flow_id: &str,
+        result_id: &str,
+    ) -> BoxFuture<'_, Result<Option<ResultRecord>, StoreError>>;
 }

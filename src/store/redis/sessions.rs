@@ -1,17 +1,15 @@
-//! The [`Store`] contract on Redis: sessions as one string each (a small header, then the
-//! opaque bytes; see `redis_scripts.rs`), loaded and leased with plain commands and saved with
-//! one script; idempotency records as plain keys (`SET NX EX`: the first writer wins); results
-//! handed to `redis_results.rs`.
+//! The [`SessionStore`] contract on Redis: sessions as one string each (a small header, then
+//! the opaque bytes; see `state.rs` and `scripts.rs`), loaded and leased with plain commands and
+//! saved with one script (which also writes the turn's result fields, see `results.rs`).
 
 use ::redis::Value;
 
 use super::conn::Conn;
 use super::results::{self, Seq};
-use super::{RedisStore, corrupt, ms, scripts, secs_ms};
-use crate::session::{
-    BoxFuture, Leased, Loaded, ResultRecord, ResultUpdate, ResultsPage, Store, StoreError,
-    StoredResponse, create_in_steps, log_lost_result, save_turn_in_steps,
-};
+use super::state::{Header, State, parse_state};
+use super::{RedisStore, ms, scripts, secs_ms};
+use crate::store::sessions::{create_in_steps, log_lost_result, save_turn_in_steps};
+use crate::store::{BoxFuture, Leased, Loaded, ResultUpdate, SessionStore, StoreError};
 
 /// Maps a "did the compare-and-set apply" script answer.
 fn applied(n: i64) -> Result<(), StoreError> {
@@ -25,81 +23,6 @@ fn applied(n: i64) -> Result<(), StoreError> {
 /// Milliseconds since the epoch on this machine's clock.
 fn now_ms() -> u64 {
     results::now_micros() / 1000
-}
-
-/// What the store keeps about a session beside its bytes, in the state value's header
-/// (`<version> <seen until> <created> <record until>\n`) and, while a turn runs, in the lease
-/// string the caller holds (`<lease value>.<seen until>.<created>.<record until>`, where the
-/// lease value, all the lease key holds, is `<token> <lease ends at ms>`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-struct Header {
-    version: u64,
-    /// Until when (ms since the epoch) the `seen` marker lasts.
-    seen_until_ms: u64,
-    /// When the session was created (s since the epoch): orders its answers ([`Seq`]).
-    created_s: u64,
-    /// Until when (ms) the session's result record is known to live without a refresh.
-    record_until_ms: u64,
-}
-
-impl Header {
-    fn value(&self, data: &[u8]) -> Vec<u8> {
-        let h = format!(
-            "{} {} {} {}\n",
-            self.version, self.seen_until_ms, self.created_s, self.record_until_ms
-        );
-        let mut v = Vec::with_capacity(h.len() + data.len());
-        v.extend_from_slice(h.as_bytes());
-        v.extend_from_slice(data);
-        v
-    }
-
-    fn lease(&self, token: &str) -> String {
-        format!(
-            "{token}.{}.{}.{}",
-            self.seen_until_ms, self.created_s, self.record_until_ms
-        )
-    }
-
-    /// The token and header of a lease string (unknown parts read as 0: "refresh everything").
-    fn from_lease(leased: &Leased) -> (&str, Header) {
-        let mut parts = leased.lease.split('.');
-        let token = parts.next().unwrap_or_default();
-        let mut n = || parts.next().and_then(|p| p.parse().ok()).unwrap_or(0);
-        let header = Header {
-            version: leased.version,
-            seen_until_ms: n(),
-            created_s: n(),
-            record_until_ms: n(),
-        };
-        (token, header)
-    }
-}
-
-/// What a state key holds.
-#[derive(Debug, PartialEq, Eq)]
-enum State {
-    Active(Header, Vec<u8>),
-    Finished,
-}
-
-fn parse_state(mut raw: Vec<u8>) -> Result<State, StoreError> {
-    if raw == scripts::FINISHED.as_bytes() {
-        return Ok(State::Finished);
-    }
-    let bad = || corrupt("session", "no state header");
-    let end = raw.iter().position(|&b| b == b'\n').ok_or_else(bad)?;
-    let header = std::str::from_utf8(&raw[..end]).map_err(|_| bad())?;
-    let mut n = header.split(' ').map(str::parse::<u64>);
-    let mut next = || n.next().and_then(Result::ok).ok_or_else(bad);
-    let header = Header {
-        version: next()?,
-        seen_until_ms: next()?,
-        created_s: next()?,
-        record_until_ms: next()?,
-    };
-    raw.drain(..=end);
-    Ok(State::Active(header, raw))
 }
 
 impl RedisStore {
@@ -218,7 +141,7 @@ impl RedisStore {
     }
 }
 
-impl Store for RedisStore {
+impl SessionStore for RedisStore {
     fn create(
         &self,
         id: &str,
@@ -491,110 +414,6 @@ impl Store for RedisStore {
         Box::pin(async move { self.script::<i64>("abort_turn", &inv).await.map(|_| ()) })
     }
 
-    fn idempotency_get(
-        &self,
-        key: &str,
-    ) -> BoxFuture<'_, Result<Option<StoredResponse>, StoreError>> {
-        let cmd = ::redis::cmd("GET").arg(self.keys.idempotency(key)).clone();
-        Box::pin(async move {
-            let raw: Option<String> = self.read("idempotency_get", &cmd).await?;
-            raw.map(|s| serde_json::from_str(&s).map_err(|e| corrupt("idempotency_get", e)))
-                .transpose()
-        })
-    }
-
-    fn idempotency_put(
-        &self,
-        key: &str,
-        response: &StoredResponse,
-        ttl_secs: u64,
-    ) -> BoxFuture<'_, Result<bool, StoreError>> {
-        let key = self.keys.idempotency(key);
-        let json = serde_json::to_string(response);
-        Box::pin(async move {
-            if ttl_secs == 0 {
-                return Ok(false); // Would expire at once, as in the memory store.
-            }
-            let json = json.map_err(|e| StoreError::Other(format!("idempotency_put: {e}")))?;
-            // First writer wins: SET NX leaves an existing record untouched (and answers nil).
-            let cmd = ::redis::cmd("SET")
-                .arg(key)
-                .arg(json)
-                .arg("NX")
-                .arg("EX")
-                .arg(ttl_secs)
-                .clone();
-            let answer = self.query::<Value>("idempotency_put", &cmd).await?;
-            Ok(!matches!(answer, Value::Nil))
-        })
-    }
-
-    fn idempotency_replace(
-        &self,
-        key: &str,
-        response: &StoredResponse,
-        ttl_secs: u64,
-    ) -> BoxFuture<'_, Result<(), StoreError>> {
-        let key = self.keys.idempotency(key);
-        let json = serde_json::to_string(response);
-        Box::pin(async move {
-            let json = json.map_err(|e| StoreError::Other(format!("idempotency_replace: {e}")))?;
-            let cmd = ::redis::cmd("SET")
-                .arg(key)
-                .arg(json)
-                .arg("EX")
-                .arg(ttl_secs.max(1))
-                .clone();
-            self.query::<Value>("idempotency_replace", &cmd)
-                .await
-                .map(|_| ())
-        })
-    }
-
-    fn idempotency_release(&self, key: &str) -> BoxFuture<'_, Result<(), StoreError>> {
-        let key = self.keys.idempotency(key);
-        Box::pin(async move {
-            let cmd = ::redis::cmd("DEL").arg(key).clone();
-            self.query::<Value>("idempotency_release", &cmd)
-                .await
-                .map(|_| ())
-        })
-    }
-
-    fn record_result(
-        &self,
-        update: &ResultUpdate,
-        retention_secs: u64,
-    ) -> BoxFuture<'_, Result<(), StoreError>> {
-        let update = update.clone();
-        Box::pin(async move {
-            self.record_result_fields(&update, retention_secs, Seq::now())
-                .await
-        })
-    }
-
-    fn list_results(
-        &self,
-        flow_id: &str,
-        cursor: Option<&str>,
-        limit: usize,
-    ) -> BoxFuture<'_, Result<ResultsPage, StoreError>> {
-        let (flow_id, cursor) = (flow_id.to_string(), cursor.map(str::to_string));
-        Box::pin(async move {
-            self.list_results_page(&flow_id, cursor.as_deref(), limit)
-                .await
-        })
-    }
-
-    fn get_result(
-        &self,
-        flow_id: &str,
-        result_id: &str,
-    ) -> BoxFuture<'_, Result<Option<ResultRecord>, StoreError>> {
-        let (flow_id, result_id) = (flow_id.to_string(), result_id.to_string());
-        Box::pin(async move { self.read_result(&flow_id, &result_id).await })
-    }
-
     fn health(&self) -> BoxFuture<'_, Result<(), StoreError>> {
         Box::pin(self.ping())
     }
@@ -610,57 +429,6 @@ impl Store for RedisStore {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn state_values_round_trip_and_finished_is_not_a_session() {
-        let h = Header {
-            version: 7,
-            seen_until_ms: 1_800_000_000_000,
-            created_s: 1_790_000_000,
-            record_until_ms: 42,
-        };
-        let value = h.value(b"{\"a\":\"b\nc\"}");
-        assert!(value.starts_with(b"7 1800000000000 1790000000 42\n"));
-        assert_eq!(
-            parse_state(value).unwrap(),
-            State::Active(h, b"{\"a\":\"b\nc\"}".to_vec())
-        );
-        assert_eq!(parse_state(b"fin".to_vec()).unwrap(), State::Finished);
-        for bad in [&b"{}"[..], b"1 2\n{}", b"x 1 2 3\n"] {
-            assert!(parse_state(bad.to_vec()).is_err(), "{bad:?}");
-        }
-    }
-
-    #[test]
-    fn the_lease_string_carries_the_header_but_not_the_version() {
-        let h = Header {
-            version: 3,
-            seen_until_ms: 5,
-            created_s: 6,
-            record_until_ms: 8,
-        };
-        let leased = Leased {
-            data: Vec::new(),
-            version: 3,
-            lease: h.lease("tok"),
-        };
-        assert_eq!(Header::from_lease(&leased), ("tok", h));
-        // A foreign lease string: its token is compared (and fails); the rest reads as 0.
-        let foreign = Leased {
-            lease: "not-the-lease".into(),
-            ..leased
-        };
-        assert_eq!(
-            Header::from_lease(&foreign),
-            (
-                "not-the-lease",
-                Header {
-                    version: 3,
-                    ..Header::default()
-                }
-            )
-        );
-    }
 
     #[test]
     fn record_ttls_are_refreshed_only_when_they_would_end_within_the_retention() {

@@ -15,8 +15,9 @@ use std::collections::HashMap;
 use serde_json::Value;
 
 use super::{RedisStore, corrupt, scripts, secs_ms};
-use crate::engine::turn::AnswerRecord;
-use crate::session::{ResultRecord, ResultUpdate, ResultsPage, StoreError};
+use crate::store::{
+    AnswerRecord, BoxFuture, ResultRecord, ResultStore, ResultUpdate, ResultsPage, StoreError,
+};
 
 /// The index score of a result: its creation time in microseconds (exact in a double), or 0
 /// when `created_at` is not RFC 3339. Cursors use the same function, so paging stays stable.
@@ -323,6 +324,42 @@ mod erased {
         fn json(&self) -> Result<String, serde_json::Error> {
             serde_json::to_string(self)
         }
+    }
+}
+
+impl ResultStore for RedisStore {
+    fn record_result(
+        &self,
+        update: &ResultUpdate,
+        retention_secs: u64,
+    ) -> BoxFuture<'_, Result<(), StoreError>> {
+        let update = update.clone();
+        Box::pin(async move {
+            self.record_result_fields(&update, retention_secs, Seq::now())
+                .await
+        })
+    }
+
+    fn list_results(
+        &self,
+        flow_id: &str,
+        cursor: Option<&str>,
+        limit: usize,
+    ) -> BoxFuture<'_, Result<ResultsPage, StoreError>> {
+        let (flow_id, cursor) = (flow_id.to_string(), cursor.map(str::to_string));
+        Box::pin(async move {
+            self.list_results_page(&flow_id, cursor.as_deref(), limit)
+                .await
+        })
+    }
+
+    fn get_result(
+        &self,
+        flow_id: &str,
+        result_id: &str,
+    ) -> BoxFuture<'_, Result<Option<ResultRecord>, StoreError>> {
+        let (flow_id, result_id) = (flow_id.to_string(), result_id.to_string());
+        Box::pin(async move { self.read_result(&flow_id, &result_id).await })
     }
 }
 

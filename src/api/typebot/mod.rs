@@ -1,0 +1,219 @@
+//! The Typebot chat API, an adapter over the conversation core: startChat (typebot and mozbot
+//! routes), preview startChat, continueChat, clientLogs. It parses Typebot's request bodies
+//! ([`wire`]), calls [`Conversations`], and shapes Typebot's responses ([`shape`]).
+
+mod shape;
+pub mod wire;
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde_json::{Value, json};
+
+use super::body::{parse_body, read_body};
+use super::error::ApiError;
+use super::{AppState, auth, json_reply};
+use crate::conversation::{
+    Caller, Conversations, FlowChoice, IdempotencyKey, Reply, ServiceError, StartOptions,
+};
+use wire::{ClientLogsRequest, ContinueChatRequest, StartChatRequest};
+
+/// Which key the bot object uses in start responses (`typebot`, or `mozbot` on the Mozbot
+/// routes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BotKey {
+    Typebot,
+    Mozbot,
+}
+
+impl BotKey {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BotKey::Typebot => "typebot",
+            BotKey::Mozbot => "mozbot",
+        }
+    }
+}
+
+fn header(req: &HttpRequest, name: &str) -> Option<String> {
+    req.headers()
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+        .filter(|s| !s.is_empty())
+}
+
+/// The caller (for the bot's allowed origins) and the idempotency key of a request.
+fn request_facts(
+    req: &HttpRequest,
+    body: &[u8],
+) -> Result<(Caller, Option<IdempotencyKey>), ApiError> {
+    let key = header(req, "idempotency-key");
+    if key.as_ref().is_some_and(|k| k.len() > 255) {
+        return Err(ApiError::bad_request(
+            "Idempotency-Key: at most 255 characters",
+        ));
+    }
+    let origin = header(req, "origin");
+    // The Origin is part of the request: a key reused from another origin is a conflict,
+    // never a replay of someone else's session.
+    let key = key.map(|k| {
+        let path = format!("{}\n{}", req.path(), origin.as_deref().unwrap_or_default());
+        IdempotencyKey::new(k, req.method().as_str(), &path, body)
+    });
+    let caller = Caller {
+        origin,
+        iframe_referrer_origin: header(req, "x-typebot-iframe-referrer-origin"),
+    };
+    Ok((caller, key))
+}
+
+/// A JSON reply from a result, written into a buffer sized for a typical turn.
+fn render(r: Result<Value, ApiError>) -> Reply {
+    match r {
+        Ok(v) => {
+            let mut buf = Vec::with_capacity(2048);
+            // serde_json's writer, not `Display` (which goes through `fmt` and cost about twice
+            // as much under load).
+            let body = serde_json::to_writer(&mut buf, &v)
+                .map_err(|e| e.to_string())
+                .and_then(|()| String::from_utf8(buf).map_err(|e| e.to_string()));
+            match body {
+                Ok(body) => Reply { status: 200, body },
+                Err(e) => render_api_error(&ApiError::internal(format!(
+                    "response could not be encoded: {e}"
+                ))),
+            }
+        }
+        Err(e) => render_api_error(&e),
+    }
+}
+
+fn render_api_error(e: &ApiError) -> Reply {
+    Reply {
+        status: e.status(),
+        body: e.body().to_string(),
+    }
+}
+
+fn render_error(e: ServiceError) -> Reply {
+    render_api_error(&ApiError::from(e))
+}
+
+/// Runs a chat call under its idempotency key and answers its reply.
+async fn answer(
+    core: &Conversations,
+    scope: String,
+    key: Option<IdempotencyKey>,
+    call: impl Future<Output = Result<Value, ApiError>>,
+) -> HttpResponse {
+    // Boxed: the turn's future is large, and `idempotent` would otherwise hold it inline in
+    // every future up to the HTTP handler's, each moved on creation.
+    let run = Box::pin(async { render(call.await) });
+    let reply = core
+        .idempotent(&scope, key.as_ref(), run, render_error)
+        .await;
+    json_reply(reply.status, reply.body)
+}
+
+/// The start options a startChat body asks for (preview-only fields are dropped by the core
+/// on published bots).
+fn start_options(req: StartChatRequest) -> Result<StartOptions, ApiError> {
+    Ok(StartOptions {
+        message: req.message.map(|m| m.into_message()).transpose()?,
+        prefilled: req.prefilled_variables.unwrap_or_default(),
+        result_id: req.result_id,
+        stream: req.is_stream_enabled,
+        only_registering: req.is_only_registering,
+        start_from: req.start_from.map(Into::into),
+        format: req
+            .text_bubble_content_format
+            .map(Into::into)
+            .unwrap_or_default(),
+        session_id: req.session_id,
+    })
+}
+
+pub async fn start(
+    req: &HttpRequest,
+    payload: web::Payload,
+    state: &AppState,
+    public_id: &str,
+    key: BotKey,
+) -> Result<HttpResponse, ApiError> {
+    let body = read_body(payload, req, state.max_body_bytes).await?;
+    let (caller, idem) = request_facts(req, &body)?;
+    let core = &state.conversations;
+    let call = async {
+        let opts = start_options(parse_body(&body)?)?;
+        let choice = FlowChoice::Published(public_id.to_string());
+        let turn = core.start(choice, opts, &caller).await?;
+        Ok(shape::start_response(turn, key))
+    };
+    Ok(answer(core, format!("start:{public_id}"), idem, call).await)
+}
+
+/// Preview: a published bot by id, or an inline unpublished bot in the body; no results.
+pub async fn preview_start(
+    req: &HttpRequest,
+    payload: web::Payload,
+    state: &AppState,
+    id: &str,
+) -> Result<HttpResponse, ApiError> {
+    auth::require_token(req, state.api_token.as_deref())?;
+    let body = read_body(payload, req, state.max_body_bytes).await?;
+    let (caller, idem) = request_facts(req, &body)?;
+    let core = &state.conversations;
+    let call = async {
+        let mut parsed: StartChatRequest = parse_body(&body)?;
+        let inline = parsed.typebot.take();
+        let choice = FlowChoice::Preview {
+            id: id.to_string(),
+            inline,
+        };
+        let turn = core.start(choice, start_options(parsed)?, &caller).await?;
+        Ok(shape::start_response(turn, BotKey::Typebot))
+    };
+    Ok(answer(core, format!("preview:{id}"), idem, call).await)
+}
+
+pub async fn continue_chat(
+    req: &HttpRequest,
+    payload: web::Payload,
+    state: &AppState,
+    session_id: &str,
+) -> Result<HttpResponse, ApiError> {
+    let body = read_body(payload, req, state.max_body_bytes).await?;
+    let (caller, idem) = request_facts(req, &body)?;
+    let core = &state.conversations;
+    let call = async {
+        let parsed: ContinueChatRequest = parse_body(&body)?;
+        let message = parsed.message.map(|m| m.into_message()).transpose()?;
+        let format = parsed
+            .text_bubble_content_format
+            .map(Into::into)
+            .unwrap_or_default();
+        let turn = core.resume(session_id, message, format, &caller).await?;
+        Ok(shape::continue_response(turn))
+    };
+    Ok(answer(core, format!("continue:{session_id}"), idem, call).await)
+}
+
+pub async fn client_logs(
+    req: &HttpRequest,
+    payload: web::Payload,
+    state: &AppState,
+    session_id: &str,
+) -> Result<HttpResponse, ApiError> {
+    let body = read_body(payload, req, state.max_body_bytes).await?;
+    let (caller, _) = request_facts(req, &body)?;
+    let parsed: ClientLogsRequest = parse_body(&body)?;
+    let logs = parsed
+        .client_logs
+        .iter()
+        .map(|l| serde_json::to_value(l).unwrap_or(Value::Null))
+        .collect();
+    state
+        .conversations
+        .client_logs(session_id, logs, &caller)
+        .await?;
+    Ok(HttpResponse::Ok().json(json!({"message": "Logs successfully saved."})))
+}

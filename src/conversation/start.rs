@@ -1,0 +1,162 @@
+//! Starting a conversation: resolve the bot (published, or a preview), check it may start,
+//! run its first turn, create the session with its result's first update.
+
+use std::sync::Arc;
+
+use chrono::Utc;
+use serde_json::Value;
+
+use tracing::Instrument;
+
+use super::results::{linked_result_updates, result_update};
+use super::{
+    Caller, Conversations, FlowChoice, ServiceError, StartOptions, TurnResult, is_waiting,
+};
+use crate::engine::StartParams;
+use crate::flow::CompiledFlow;
+use crate::flow::settings::DEFAULT_BOT_CLOSED;
+use crate::ids::{is_plausible_id, new_id};
+
+impl Conversations {
+    /// Starts a conversation on a bot and runs its first turn.
+    pub async fn start(
+        &self,
+        choice: FlowChoice,
+        mut opts: StartOptions,
+        caller: &Caller,
+    ) -> Result<TurnResult, ServiceError> {
+        match choice {
+            FlowChoice::Published(key) => {
+                let published = self
+                    .registry
+                    .resolve(&key)
+                    .await?
+                    .filter(|p| !p.flow.is_archived)
+                    .ok_or(ServiceError::FlowNotFound)?;
+                let flow = published.flow;
+                if flow.is_closed {
+                    let message = flow.settings.bot_closed_message.clone();
+                    return Err(ServiceError::BotClosed(
+                        message.unwrap_or_else(|| DEFAULT_BOT_CLOSED.into()),
+                    ));
+                }
+                self.check_origin(&flow, caller)?;
+                // Only previews may choose their start or their session id.
+                opts.start_from = None;
+                opts.session_id = None;
+                let result_id = self.resolve_result(&flow, &mut opts).await?;
+                let mut turn = self.start_session(flow, opts, result_id, false).await?;
+                turn.published_at = Some(published.published_at);
+                Ok(turn)
+            }
+            FlowChoice::Preview { id, inline } => {
+                let flow = match inline {
+                    Some(inline) => self.stage_inline(&id, inline).await?,
+                    None => {
+                        self.registry
+                            .by_id(&id)
+                            .await?
+                            .ok_or(ServiceError::FlowNotFound)?
+                            .flow
+                    }
+                };
+                opts.session_id = opts.session_id.filter(|s| is_plausible_id(s));
+                self.start_session(flow, opts, new_id(), true).await
+            }
+        }
+    }
+
+    /// Compiles an inline preview bot and keeps it (unpublished) so its session can continue on
+    /// any instance.
+    async fn stage_inline(
+        &self,
+        id: &str,
+        mut inline: Value,
+    ) -> Result<Arc<CompiledFlow>, ServiceError> {
+        if let Some(o) = inline.as_object_mut() {
+            o.entry("id")
+                .or_insert_with(|| Value::String(id.to_string()));
+        }
+        let text = inline.to_string();
+        let flow = crate::flow::load_str(&text).map_err(|e| match e {
+            crate::flow::LoadError::Parse(m) => ServiceError::InvalidInput(m),
+            crate::flow::LoadError::Compile(c) => ServiceError::FlowInvalid(c.issues),
+        })?;
+        self.registry.stage(&text, flow.clone()).await?;
+        Ok(flow)
+    }
+
+    async fn start_session(
+        &self,
+        flow: Arc<CompiledFlow>,
+        opts: StartOptions,
+        result_id: String,
+        preview: bool,
+    ) -> Result<TurnResult, ServiceError> {
+        let registering = opts.only_registering;
+        let session_id = opts.session_id.unwrap_or_else(new_id);
+        let params = StartParams {
+            message: opts.message,
+            prefilled: opts.prefilled,
+            result_id: opts.result_id,
+            stream: opts.stream,
+            preview,
+            only_registering: registering,
+            start_from: opts.start_from,
+            format: opts.format,
+        };
+        let span = crate::telemetry::turn_span(&flow.id, &session_id, &flow.revision);
+        let (state, out) = self
+            .engine
+            .start(flow.clone(), params, result_id)
+            .instrument(span.clone())
+            .await?;
+        crate::telemetry::record_blocks(&span, out.steps);
+        let waiting = is_waiting(&out) || registering;
+        let live = !preview && !registering;
+        let update = live
+            .then(|| result_update(&flow, &state, &out, None))
+            .flatten();
+        let sessions = &self.stores.sessions;
+        if waiting {
+            let bytes = state.encode().map_err(|e| {
+                ServiceError::Internal(format!("session could not be encoded: {e}"))
+            })?;
+            // The session and its result's first update are written together (one round trip
+            // on single Redis).
+            let retention = self.config.results_retention_secs;
+            sessions
+                .create_with_result(
+                    &session_id,
+                    bytes,
+                    self.ttl(&flow),
+                    update.as_ref().map(|u| (u, retention)),
+                )
+                .await?;
+        } else {
+            sessions.create_finished(&session_id).await?;
+            self.record_all(update.into_iter()).await;
+        }
+        if live {
+            self.record_all(linked_result_updates(&out).into_iter())
+                .await;
+        }
+        let result_id = (waiting && live)
+            .then(|| state.result_id().map(str::to_string))
+            .flatten();
+        Ok(TurnResult {
+            session_id,
+            result_id,
+            flow,
+            published_at: None,
+            output: out,
+            preview,
+            registered_only: registering,
+        })
+    }
+}
+
+/// The time results record (RFC 3339, milliseconds).
+pub(super) fn now() -> String {
+    Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}

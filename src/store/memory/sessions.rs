@@ -1,0 +1,141 @@
+//! The in-memory [`SessionStore`]: sessions as entries of the shared map, with their lease,
+//! version and expiry.
+
+use std::time::Duration;
+
+use super::super::{BoxFuture, Leased, Loaded, SessionStore, StoreError, ready};
+use super::{Entry, MemoryStore, check_lease, secs};
+
+impl SessionStore for MemoryStore {
+    fn create(
+        &self,
+        id: &str,
+        data: Vec<u8>,
+        ttl_secs: u64,
+    ) -> BoxFuture<'_, Result<(), StoreError>> {
+        ready(self.with(|g, now| {
+            if matches!(g.sessions.get(id), Some(Entry::Active { expires, .. }) if *expires > now) {
+                return Err(StoreError::Busy);
+            }
+            let expires = now + secs(ttl_secs);
+            g.sessions.insert(
+                id.to_string(),
+                Entry::Active {
+                    data,
+                    version: 1,
+                    lease: None,
+                    expires,
+                    forget: expires + self.expired_grace,
+                },
+            );
+            Ok(())
+        }))
+    }
+
+    fn create_finished(&self, id: &str) -> BoxFuture<'_, Result<(), StoreError>> {
+        ready(self.with(|g, now| {
+            g.sessions.insert(
+                id.to_string(),
+                Entry::Finished {
+                    forget: now + self.finished_marker,
+                },
+            );
+            Ok(())
+        }))
+    }
+
+    fn begin_turn(&self, id: &str, lease_ms: u64) -> BoxFuture<'_, Result<Loaded, StoreError>> {
+        let token = self.new_lease();
+        ready(self.with(|g, now| {
+            let Some(entry) = g.sessions.get_mut(id) else {
+                return Ok(Loaded::Missing);
+            };
+            match entry {
+                Entry::Finished { forget } if *forget > now => Ok(Loaded::Finished),
+                Entry::Finished { .. } => Ok(Loaded::Missing),
+                Entry::Active {
+                    expires, forget, ..
+                } if *expires <= now => Ok(if *forget > now {
+                    Loaded::Expired
+                } else {
+                    Loaded::Missing
+                }),
+                Entry::Active {
+                    data,
+                    version,
+                    lease,
+                    ..
+                } => {
+                    if matches!(lease, Some((_, until)) if *until > now) {
+                        return Err(StoreError::Busy);
+                    }
+                    *lease = Some((token.clone(), now + Duration::from_millis(lease_ms)));
+                    Ok(Loaded::Active(Leased {
+                        data: data.clone(),
+                        version: *version,
+                        lease: token,
+                    }))
+                }
+            }
+        }))
+    }
+
+    fn commit_turn(
+        &self,
+        id: &str,
+        data: Vec<u8>,
+        leased: &Leased,
+        ttl_secs: u64,
+    ) -> BoxFuture<'_, Result<(), StoreError>> {
+        ready(self.with(|g, now| {
+            let entry = check_lease(g.sessions.get_mut(id), leased, now)?;
+            let expires = now + secs(ttl_secs);
+            *entry = Entry::Active {
+                data,
+                version: leased.version + 1,
+                lease: None,
+                expires,
+                forget: expires + self.expired_grace,
+            };
+            Ok(())
+        }))
+    }
+
+    fn finish_turn(&self, id: &str, leased: &Leased) -> BoxFuture<'_, Result<(), StoreError>> {
+        ready(self.with(|g, now| {
+            let entry = check_lease(g.sessions.get_mut(id), leased, now)?;
+            *entry = Entry::Finished {
+                forget: now + self.finished_marker,
+            };
+            Ok(())
+        }))
+    }
+
+    fn peek(&self, id: &str) -> BoxFuture<'_, Result<Option<Vec<u8>>, StoreError>> {
+        ready(self.with(|g, now| {
+            Ok(match g.sessions.get(id) {
+                Some(Entry::Active { data, expires, .. }) if *expires > now => Some(data.clone()),
+                _ => None,
+            })
+        }))
+    }
+
+    fn abort_turn(&self, id: &str, leased: &Leased) -> BoxFuture<'_, Result<(), StoreError>> {
+        ready(self.with(|g, now| {
+            if let Ok(Entry::Active { lease, .. }) =
+                check_lease(g.sessions.get_mut(id), leased, now)
+            {
+                *lease = None;
+            }
+            Ok(())
+        }))
+    }
+
+    fn health(&self) -> BoxFuture<'_, Result<(), StoreError>> {
+        ready(Ok(()))
+    }
+
+    fn kind(&self) -> &'static str {
+        "memory"
+    }
+}

@@ -1,0 +1,136 @@
+//! The value of a session's state key: a small text header (version, marker and record
+//! deadlines, creation time), then the opaque session bytes; and the lease string a turn holds.
+
+use super::{corrupt, scripts};
+use crate::store::{Leased, StoreError};
+
+/// What the store keeps about a session beside its bytes, in the state value's header
+/// (`<version> <seen until> <created> <record until>\n`) and, while a turn runs, in the lease
+/// string the caller holds (`<lease value>.<seen until>.<created>.<record until>`, where the
+/// lease value, all the lease key holds, is `<token> <lease ends at ms>`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(super) struct Header {
+    pub(super) version: u64,
+    /// Until when (ms since the epoch) the `seen` marker lasts.
+    pub(super) seen_until_ms: u64,
+    /// When the session was created (s since the epoch): orders its answers ([`Seq`]).
+    pub(super) created_s: u64,
+    /// Until when (ms) the session's result record is known to live without a refresh.
+    pub(super) record_until_ms: u64,
+}
+
+impl Header {
+    pub(super) fn value(&self, data: &[u8]) -> Vec<u8> {
+        let h = format!(
+            "{} {} {} {}\n",
+            self.version, self.seen_until_ms, self.created_s, self.record_until_ms
+        );
+        let mut v = Vec::with_capacity(h.len() + data.len());
+        v.extend_from_slice(h.as_bytes());
+        v.extend_from_slice(data);
+        v
+    }
+
+    pub(super) fn lease(&self, token: &str) -> String {
+        format!(
+            "{token}.{}.{}.{}",
+            self.seen_until_ms, self.created_s, self.record_until_ms
+        )
+    }
+
+    /// The token and header of a lease string (unknown parts read as 0: "refresh everything").
+    pub(super) fn from_lease(leased: &Leased) -> (&str, Header) {
+        let mut parts = leased.lease.split('.');
+        let token = parts.next().unwrap_or_default();
+        let mut n = || parts.next().and_then(|p| p.parse().ok()).unwrap_or(0);
+        let header = Header {
+            version: leased.version,
+            seen_until_ms: n(),
+            created_s: n(),
+            record_until_ms: n(),
+        };
+        (token, header)
+    }
+}
+
+/// What a state key holds.
+#[derive(Debug, PartialEq, Eq)]
+pub(super) enum State {
+    Active(Header, Vec<u8>),
+    Finished,
+}
+
+pub(super) fn parse_state(mut raw: Vec<u8>) -> Result<State, StoreError> {
+    if raw == scripts::FINISHED.as_bytes() {
+        return Ok(State::Finished);
+    }
+    let bad = || corrupt("session", "no state header");
+    let end = raw.iter().position(|&b| b == b'\n').ok_or_else(bad)?;
+    let header = std::str::from_utf8(&raw[..end]).map_err(|_| bad())?;
+    let mut n = header.split(' ').map(str::parse::<u64>);
+    let mut next = || n.next().and_then(Result::ok).ok_or_else(bad);
+    let header = Header {
+        version: next()?,
+        seen_until_ms: next()?,
+        created_s: next()?,
+        record_until_ms: next()?,
+    };
+    raw.drain(..=end);
+    Ok(State::Active(header, raw))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn state_values_round_trip_and_finished_is_not_a_session() {
+        let h = Header {
+            version: 7,
+            seen_until_ms: 1_800_000_000_000,
+            created_s: 1_790_000_000,
+            record_until_ms: 42,
+        };
+        let value = h.value(b"{\"a\":\"b\nc\"}");
+        assert!(value.starts_with(b"7 1800000000000 1790000000 42\n"));
+        assert_eq!(
+            parse_state(value).unwrap(),
+            State::Active(h, b"{\"a\":\"b\nc\"}".to_vec())
+        );
+        assert_eq!(parse_state(b"fin".to_vec()).unwrap(), State::Finished);
+        for bad in [&b"{}"[..], b"1 2\n{}", b"x 1 2 3\n"] {
+            assert!(parse_state(bad.to_vec()).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn the_lease_string_carries_the_header_but_not_the_version() {
+        let h = Header {
+            version: 3,
+            seen_until_ms: 5,
+            created_s: 6,
+            record_until_ms: 8,
+        };
+        let leased = Leased {
+            data: Vec::new(),
+            version: 3,
+            lease: h.lease("tok"),
+        };
+        assert_eq!(Header::from_lease(&leased), ("tok", h));
+        // A foreign lease string: its token is compared (and fails); the rest reads as 0.
+        let foreign = Leased {
+            lease: "not-the-lease".into(),
+            ..leased
+        };
+        assert_eq!(
+            Header::from_lease(&foreign),
+            (
+                "not-the-lease",
+                Header {
+                    version: 3,
+                    ..Header::default()
+                }
+            )
+        );
+    }
+}
