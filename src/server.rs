@@ -13,8 +13,8 @@ use anyhow::Context;
 
 use crate::api::{self, AppState};
 use crate::config::Config;
-use crate::engine::js::JsLimits;
 use crate::engine::{Engine, EngineConfig};
+use crate::eval::js::JsLimits;
 use crate::net::{OutboundPolicy, SafeClient};
 use crate::registry::Registry;
 use crate::service::{ChatService, ServiceConfig};

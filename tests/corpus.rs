@@ -18,11 +18,11 @@ use std::path::Path;
 use std::sync::Arc;
 
 use serde_json::Value;
-use tessera::engine::richtext;
 use tessera::engine::{
     Engine, EngineConfig, EngineError, MemoryFlows, Message, SessionState, StartFrom, StartParams,
     TextFormat, TurnOutput, TurnStatus,
 };
+use tessera::eval::richtext;
 use tessera::flow::{self, CompiledFlow};
 
 const STATE_LIMIT: usize = 2048;

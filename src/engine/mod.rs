@@ -5,15 +5,10 @@
 //! session waits on and walks on. A per-turn step budget stops cyclic flows. The engine never
 //! does storage I/O: callers load and save [`SessionState`]s.
 
-pub mod conditions;
 pub mod flows;
-pub mod js;
 mod presentation;
 mod reply;
-pub mod richtext;
-pub mod scope;
 pub mod state;
-pub mod templating;
 pub mod turn;
 pub mod walker;
 
@@ -25,9 +20,9 @@ pub use flows::{FlowSource, MemoryFlows};
 pub use state::SessionState;
 pub use turn::{Log, TurnOutput, TurnStatus};
 
+use crate::eval::js::JsLimits;
 use crate::flow::CompiledFlow;
 use crate::net::SafeClient;
-use js::JsLimits;
 use walker::Turn;
 
 /// A message sent by the user or the client.

@@ -5,9 +5,9 @@ use std::sync::Arc;
 
 use serde_json::{Map, Value};
 
-use super::js::JsLimits;
-use super::scope::Scope;
 use super::{SessionState, TurnOutput};
+use crate::eval::js::JsLimits;
+use crate::eval::scope::Scope;
 use crate::flow::CompiledFlow;
 use crate::flow::progress::{self, Level};
 
@@ -39,7 +39,10 @@ pub fn dynamic_theme(flows: &[Arc<CompiledFlow>], state: &mut SessionState) -> O
         let mut o = Map::new();
         let mut put = |k: &str, t: &Option<String>| {
             if let Some(t) = t {
-                o.insert(k.into(), Value::String(crate::blocks::parse_text(t, scope)));
+                o.insert(
+                    k.into(),
+                    Value::String(crate::eval::templating::parse_text(t, scope)),
+                );
             }
         };
         put("hostAvatarUrl", &dt.host_avatar);

@@ -6,11 +6,11 @@ use std::sync::Arc;
 use chrono::Utc;
 use serde_json::Value;
 
-use super::scope::Scope;
 use super::state::{FlowRef, Frame, Pos, STATE_FORMAT, SessionState};
 use super::turn::{Log, TurnOutput, TurnStatus};
 use super::{Engine, EngineError, StartFrom, StartParams, TextFormat};
 use crate::blocks::{self, Next};
+use crate::eval::scope::Scope;
 use crate::flow::{CompiledFlow, Target, VarValue};
 
 /// One turn in progress: the state being changed, the flows of its frames, the output.

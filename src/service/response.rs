@@ -3,10 +3,10 @@
 
 use serde_json::{Map, Value, json};
 
-use crate::blocks::substitute_value;
-use crate::engine::js::JsLimits;
-use crate::engine::scope::Scope;
 use crate::engine::{TurnOutput, TurnStatus};
+use crate::eval::js::JsLimits;
+use crate::eval::scope::Scope;
+use crate::eval::templating::substitute_value;
 use crate::flow::CompiledFlow;
 
 /// `{id, version, theme, settings[, publishedAt]}` with variables substituted.

@@ -65,7 +65,7 @@ fn cleaned(turn: &mut Turn<'_>, o: &Value) -> Map<String, Value> {
                 out.insert(
                     k.clone(),
                     s.parse::<f64>()
-                        .map(crate::engine::scope::number)
+                        .map(crate::eval::scope::number)
                         .unwrap_or_else(|_| v.clone()),
                 );
             }

@@ -231,7 +231,7 @@ fn split_paragraph(kids: Vec<Value>) -> Vec<Value> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::richtext::tests::parse;
+    use crate::eval::richtext::tests::parse;
 
     #[test]
     fn plain_values_skip_the_parser_with_the_same_nodes() {
