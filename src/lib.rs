@@ -10,7 +10,6 @@
 //! - [`config`], [`telemetry`], [`error`], [`ids`]: cross-cutting pieces.
 
 pub mod api;
-pub mod blocks;
 pub mod bundled;
 pub mod cli;
 pub mod config;

@@ -937,7 +937,7 @@ async fn session_state_stays_under_2048_bytes_even_with_a_transcript() {
     let engine = engine_with(flows);
     for w in template_walks() {
         let flow = flow_of(&by_stem, w.bot);
-        if !tessera::blocks::needs_trail(&flow) {
+        if !tessera::engine::blocks::needs_trail(&flow) {
             continue;
         }
         let max = run(&engine, flow, &w).await;

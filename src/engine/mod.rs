@@ -5,6 +5,7 @@
 //! session waits on and walks on. A per-turn step budget stops cyclic flows. The engine never
 //! does storage I/O: callers load and save [`SessionState`]s.
 
+pub mod blocks;
 pub mod flows;
 mod presentation;
 mod reply;

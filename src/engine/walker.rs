@@ -6,10 +6,10 @@ use std::sync::Arc;
 use chrono::Utc;
 use serde_json::Value;
 
+use super::blocks::{self, Next};
 use super::state::{FlowRef, Frame, Pos, STATE_FORMAT, SessionState};
 use super::turn::{Log, TurnOutput, TurnStatus};
 use super::{Engine, EngineError, StartFrom, StartParams, TextFormat};
-use crate::blocks::{self, Next};
 use crate::eval::scope::Scope;
 use crate::flow::{CompiledFlow, Target, VarValue};
 

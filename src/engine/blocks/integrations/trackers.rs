@@ -4,7 +4,7 @@
 use serde_json::{Map, Value, json};
 
 use super::substituted;
-use crate::blocks::Next;
+use crate::engine::blocks::Next;
 use crate::engine::turn::Log;
 use crate::engine::walker::Turn;
 

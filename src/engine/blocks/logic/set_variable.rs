@@ -4,7 +4,7 @@
 use chrono::{Duration, Utc};
 use serde_json::{Value, json};
 
-use crate::blocks::Next;
+use crate::engine::blocks::Next;
 use crate::engine::state::TrailEntry;
 use crate::engine::turn::{Log, TurnStatus};
 use crate::engine::walker::Turn;

@@ -7,7 +7,7 @@ use std::time::Duration;
 use serde_json::{Map, Value, json};
 
 use super::{apply_mapping, mapping_json};
-use crate::blocks::Next;
+use crate::engine::blocks::Next;
 use crate::engine::turn::{Log, TurnStatus};
 use crate::engine::walker::Turn;
 use crate::eval::templating::{self, Mode, Opts};

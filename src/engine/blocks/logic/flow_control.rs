@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use rand::Rng;
 
-use crate::blocks::Next;
+use crate::engine::blocks::Next;
 use crate::engine::state::{FlowRef, Frame, MarkStatus, ReturnMark};
 use crate::engine::turn::Log;
 use crate::engine::walker::Turn;
