@@ -6,12 +6,13 @@
 //! does storage I/O: callers load and save [`SessionState`]s.
 
 pub mod blocks;
+pub mod context;
 pub mod flows;
 mod presentation;
 mod reply;
 pub mod state;
 pub mod turn;
-pub mod walker;
+mod walker;
 
 use std::sync::Arc;
 
@@ -24,7 +25,7 @@ pub use turn::{Log, TurnOutput, TurnStatus};
 use crate::eval::js::JsLimits;
 use crate::flow::CompiledFlow;
 use crate::net::SafeClient;
-use walker::Turn;
+use context::Turn;
 
 /// A message sent by the user or the client.
 #[derive(Debug, Clone, PartialEq)]

@@ -3,9 +3,9 @@
 //! answers and the return-mark auto-resume.
 
 use super::blocks::{self, inputs, inputs::Parsed};
+use super::context::Turn;
 use super::state::{Answer, MarkStatus, ReturnMark, TrailEntry};
 use super::turn::{AnswerRecord, TurnStatus};
-use super::walker::Turn;
 use super::{EngineError, Message};
 use crate::flow::block::{BlockKind, InputKind};
 use crate::flow::{EventKind, Target, VarValue};

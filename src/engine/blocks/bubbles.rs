@@ -8,9 +8,9 @@ use serde_json::{Value, json};
 
 use super::Next;
 use crate::engine::TextFormat;
+use crate::engine::context::Turn;
 use crate::engine::state::TrailEntry;
 use crate::engine::turn::{TurnStatus, object};
-use crate::engine::walker::Turn;
 use crate::eval::richtext;
 use crate::eval::templating;
 use crate::eval::templating::substitute_value;

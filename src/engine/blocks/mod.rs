@@ -6,8 +6,8 @@ pub mod inputs;
 pub mod integrations;
 pub mod logic;
 
+use crate::engine::context::Turn;
 use crate::engine::turn::{Log, TurnStatus};
-use crate::engine::walker::Turn;
 use crate::engine::{EngineError, Message};
 use crate::flow::block::{BlockKind, Logic};
 use crate::flow::{CBlock, CompiledFlow, Target};

@@ -8,8 +8,8 @@ pub mod parse;
 use serde_json::{Map, Value};
 
 use super::{Next, bubbles};
+use crate::engine::context::Turn;
 use crate::engine::turn::TurnStatus;
-use crate::engine::walker::Turn;
 use crate::engine::{EngineError, Message};
 use crate::eval::templating::{parse_text, substitute_value};
 use crate::flow::VarValue;

@@ -11,8 +11,8 @@ use serde_json::{Value, json};
 
 use super::Next;
 use crate::engine::EngineError;
+use crate::engine::context::Turn;
 use crate::engine::turn::{Log, TurnStatus};
-use crate::engine::walker::Turn;
 use crate::eval::templating::substitute_value;
 use crate::flow::VarValue;
 use crate::flow::block::{BlockKind, Bubble, Integration};

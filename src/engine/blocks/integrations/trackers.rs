@@ -5,8 +5,8 @@ use serde_json::{Map, Value, json};
 
 use super::substituted;
 use crate::engine::blocks::Next;
+use crate::engine::context::Turn;
 use crate::engine::turn::Log;
-use crate::engine::walker::Turn;
 
 pub fn chatwoot(turn: &mut Turn<'_>, o: &Value) -> Next {
     if turn.state.preview {
