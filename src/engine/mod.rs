@@ -4,6 +4,11 @@
 //! event) to the first input or the end; [`Engine::resume`] applies a reply to the block the
 //! session waits on and walks on. A per-turn step budget stops cyclic flows. The engine never
 //! does storage I/O: callers load and save [`SessionState`]s.
+//!
+//! Inside, imports run one way: `walker.rs` (the walk loop) and `reply.rs` (continueChat) call
+//! [`blocks`], which mutate the turn context ([`context::Turn`]) and use [`turn`] and [`state`];
+//! nothing below imports the walker or the reply handling. Evaluation of templates, conditions
+//! and code comes from [`crate::eval`]; the engine imports nothing above it.
 
 pub mod blocks;
 pub mod context;

@@ -1,5 +1,9 @@
 //! Block execution, one module per family. [`execute`] dispatches on the closed
 //! [`BlockKind`] enum and tells the walker what comes next ([`Next`]).
+//!
+//! Blocks work on the turn context ([`Turn`], from `engine::context`) and import only it,
+//! `engine::turn`, `engine::state`, the engine's message and error types, [`crate::eval`],
+//! [`crate::flow`], `net` and `ids`; never `engine::walker` or `engine::reply`, which call them.
 
 pub mod bubbles;
 pub mod inputs;
