@@ -7,11 +7,11 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
-use crate::engine::richtext;
 use crate::engine::{
     Engine, EngineConfig, MemoryFlows, Message, SessionState, StartParams, TextFormat, TurnOutput,
     TurnStatus,
 };
+use crate::eval::richtext;
 use crate::flow::{self, Severity};
 use crate::net::{OutboundPolicy, SafeClient};
 

@@ -1,21 +1,23 @@
 //! Tessera: a block-flow chat engine that runs Typebot-format bots turn by turn.
 //!
-//! Crate map (data flows one way: api -> engine -> flow/blocks/session):
+//! Crate map (imports point one way, down: api -> service -> engine -> eval -> flow; the stores
+//! and the HTTP client sit beside):
 //! - [`flow`]: the published bot as data: serde model, validation, compilation.
-//! - [`engine`]: the walker, variables, templating, conditions, the JS sandbox.
-//! - [`blocks`]: block execution, one module per family (bubbles, inputs, logic, integrations).
+//! - [`eval`]: evaluation of bot-authored text and code: templating, conditions, the JS sandbox, rich text, variable scope.
+//! - [`engine`]: the turn runner: the walker, the turn context, block execution ([`engine::blocks`]).
+//! - [`service`]: the application layer: runs turns, persists sessions and results, shapes responses.
 //! - [`session`]: session and result stores (in-memory default, Redis).
 //! - [`net`]: the one outbound HTTP client, with SSRF protection.
 //! - [`api`]: the HTTP surfaces (chat API, publishing, results, health).
 //! - [`config`], [`telemetry`], [`error`], [`ids`]: cross-cutting pieces.
 
 pub mod api;
-pub mod blocks;
 pub mod bundled;
 pub mod cli;
 pub mod config;
 pub mod conversation;
 pub mod engine;
+pub mod eval;
 pub mod flow;
 pub mod ids;
 pub mod net;

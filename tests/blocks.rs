@@ -8,11 +8,11 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
-use tessera::engine::richtext;
 use tessera::engine::{
     Engine, EngineConfig, EngineError, MemoryFlows, Message, SessionState, StartParams, TextFormat,
     TurnOutput, TurnStatus,
 };
+use tessera::eval::richtext;
 use tessera::flow::{self, CompiledFlow, VarValue};
 
 const GENERIC_RETRY: &str = "Invalid message. Please, try again.";

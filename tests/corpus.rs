@@ -18,11 +18,11 @@ use std::path::Path;
 use std::sync::Arc;
 
 use serde_json::Value;
-use tessera::engine::richtext;
 use tessera::engine::{
     Engine, EngineConfig, EngineError, MemoryFlows, Message, SessionState, StartFrom, StartParams,
     TextFormat, TurnOutput, TurnStatus,
 };
+use tessera::eval::richtext;
 use tessera::flow::{self, CompiledFlow};
 
 const STATE_LIMIT: usize = 2048;
@@ -937,7 +937,7 @@ async fn session_state_stays_under_2048_bytes_even_with_a_transcript() {
     let engine = engine_with(flows);
     for w in template_walks() {
         let flow = flow_of(&by_stem, w.bot);
-        if !tessera::blocks::needs_trail(&flow) {
+        if !tessera::engine::blocks::needs_trail(&flow) {
             continue;
         }
         let max = run(&engine, flow, &w).await;

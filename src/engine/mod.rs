@@ -4,18 +4,20 @@
 //! event) to the first input or the end; [`Engine::resume`] applies a reply to the block the
 //! session waits on and walks on. A per-turn step budget stops cyclic flows. The engine never
 //! does storage I/O: callers load and save [`SessionState`]s.
+//!
+//! Inside, imports run one way: `walker.rs` (the walk loop) and `reply.rs` (continueChat) call
+//! [`blocks`], which mutate the turn context ([`context::Turn`]) and use [`turn`] and [`state`];
+//! nothing below imports the walker or the reply handling. Evaluation of templates, conditions
+//! and code comes from [`crate::eval`]; the engine imports nothing above it.
 
-pub mod conditions;
+pub mod blocks;
+pub mod context;
 pub mod flows;
-pub mod js;
-mod presentation;
+pub mod presentation;
 mod reply;
-pub mod richtext;
-pub mod scope;
 pub mod state;
-pub mod templating;
 pub mod turn;
-pub mod walker;
+mod walker;
 
 use std::sync::Arc;
 
@@ -25,10 +27,10 @@ pub use flows::{FlowSource, MemoryFlows};
 pub use state::SessionState;
 pub use turn::{Log, TurnAnswer, TurnOutput, TurnStatus};
 
+use crate::eval::js::JsLimits;
 use crate::flow::CompiledFlow;
 use crate::net::SafeClient;
-use js::JsLimits;
-use walker::Turn;
+use context::Turn;
 
 /// A message sent by the user or the client.
 #[derive(Debug, Clone, PartialEq)]

@@ -5,9 +5,10 @@ use std::sync::Arc;
 
 use serde_json::{Map, Value};
 
-use super::js::JsLimits;
-use super::scope::Scope;
 use super::{SessionState, TurnOutput};
+use crate::eval::js::JsLimits;
+use crate::eval::scope::Scope;
+use crate::eval::templating::substitute_value;
 use crate::flow::CompiledFlow;
 use crate::flow::progress::{self, Level};
 
@@ -39,7 +40,10 @@ pub fn dynamic_theme(flows: &[Arc<CompiledFlow>], state: &mut SessionState) -> O
         let mut o = Map::new();
         let mut put = |k: &str, t: &Option<String>| {
             if let Some(t) = t {
-                o.insert(k.into(), Value::String(crate::blocks::parse_text(t, scope)));
+                o.insert(
+                    k.into(),
+                    Value::String(crate::eval::templating::parse_text(t, scope)),
+                );
             }
         };
         put("hostAvatarUrl", &dt.host_avatar);
@@ -86,4 +90,22 @@ pub fn progress(
     };
     let a = f64::from(answered);
     Some((a + 1.0) / (r as f64 + a + 1.0) * 100.0)
+}
+
+/// The bot's theme and its wire settings with `{{Var}}` substituted from the variables the
+/// start turn began with (what a start response shows of the bot).
+pub fn theme_and_settings(flow: &CompiledFlow, out: &TurnOutput) -> (Value, Value) {
+    let limits = JsLimits::default();
+    let mut runs = 0;
+    let mut vars = out.initial_vars.clone().unwrap_or_default();
+    let mut scope = Scope {
+        flow,
+        vars: &mut vars,
+        limits: &limits,
+        js_runs: &mut runs,
+    };
+    (
+        substitute_value(&flow.theme, &mut scope),
+        substitute_value(&flow.settings.wire, &mut scope),
+    )
 }

@@ -2,11 +2,11 @@
 //! Handles registered-only sessions, command events, reply / invalid-reply events, retries,
 //! answers and the return-mark auto-resume.
 
+use super::blocks::{self, inputs, inputs::Parsed};
+use super::context::Turn;
 use super::state::{Answer, MarkStatus, ReturnMark, TrailEntry};
 use super::turn::{TurnAnswer, TurnStatus};
-use super::walker::Turn;
 use super::{EngineError, Message};
-use crate::blocks::{self, inputs, inputs::Parsed};
 use crate::flow::block::{BlockKind, InputKind};
 use crate::flow::{EventKind, Target, VarValue};
 

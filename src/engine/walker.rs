@@ -1,31 +1,17 @@
 //! The walk: execute blocks in order, follow edges, stop at the first input, at an action the
-//! client must answer, or at the end. An explicit loop with a per-turn step budget.
+//! client must answer, or at the end. An explicit loop with a per-turn step budget. The turn
+//! context it walks in ([`Turn`]) lives in `context.rs`.
 
 use std::sync::Arc;
 
 use chrono::Utc;
-use serde_json::Value;
 
-use super::scope::Scope;
-use super::state::{FlowRef, Frame, Pos, STATE_FORMAT, SessionState};
+use super::blocks::{self, Next};
+use super::context::Turn;
+use super::state::{FlowRef, Frame, STATE_FORMAT, SessionState};
 use super::turn::{Log, TurnOutput, TurnStatus};
-use super::{Engine, EngineError, StartFrom, StartParams, TextFormat};
-use crate::blocks::{self, Next};
-use crate::flow::{CompiledFlow, Target, VarValue};
-
-/// One turn in progress: the state being changed, the flows of its frames, the output.
-pub struct Turn<'e> {
-    pub engine: &'e Engine,
-    pub state: SessionState,
-    /// The compiled flow of each frame, parallel to `state.frames`.
-    pub flows: Vec<Arc<CompiledFlow>>,
-    pub out: TurnOutput,
-    pub format: TextFormat,
-    pub js_runs: u32,
-    pub now: chrono::DateTime<Utc>,
-    /// A registered-only start: nothing ran (progress then reads 100, like Typebot).
-    pub registering: bool,
-}
+use super::{Engine, EngineError, StartFrom, StartParams};
+use crate::flow::{CompiledFlow, Target};
 
 /// How a group run ended.
 enum Exit {
@@ -80,79 +66,6 @@ impl<'e> Turn<'e> {
             js_runs: 0,
             now: Utc::now(),
             registering: false,
-        }
-    }
-
-    /// Loads the flows of a stored session; the root frame's is `root`, when it is that
-    /// frame's revision.
-    pub async fn load(
-        engine: &'e Engine,
-        state: SessionState,
-        root: Arc<CompiledFlow>,
-        format: TextFormat,
-    ) -> Result<Turn<'e>, EngineError> {
-        if state.done {
-            return Err(EngineError::Finished);
-        }
-        let mut flows = Vec::with_capacity(state.frames.len());
-        let mut root = Some(root);
-        for f in &state.frames {
-            if let Some(r) = root.take_if(|r| r.id == f.flow.id && r.revision == f.flow.rev) {
-                flows.push(r);
-                continue;
-            }
-            root = None;
-            let flow = engine
-                .flows
-                .revision(&f.flow.id, &f.flow.rev)
-                .await
-                .ok_or(EngineError::FlowGone)?;
-            flows.push(flow);
-        }
-        if flows.is_empty() {
-            return Err(EngineError::FlowGone);
-        }
-        Ok(Turn {
-            engine,
-            state,
-            flows,
-            out: TurnOutput::default(),
-            format,
-            js_runs: 0,
-            now: Utc::now(),
-            registering: false,
-        })
-    }
-
-    /// The flow of the running frame.
-    pub fn flow(&self) -> Arc<CompiledFlow> {
-        self.flows[self.flows.len() - 1].clone()
-    }
-
-    /// A scope over the running frame's variables.
-    pub fn scope(&mut self) -> Scope<'_> {
-        let n = self.flows.len() - 1;
-        Scope {
-            flow: &self.flows[n],
-            vars: &mut self.state.frames[n].vars,
-            limits: &self.engine.config.js,
-            js_runs: &mut self.js_runs,
-        }
-    }
-
-    /// Applies prefilled variables (by exact name; restricted by the bot's prefill setting).
-    pub fn prefill(&mut self, values: &serde_json::Map<String, Value>) {
-        let flow = self.flow();
-        let mut scope = self.scope();
-        for (name, value) in values {
-            if let Some(allowed) = &flow.settings.prefillable
-                && !allowed.contains(name)
-            {
-                continue;
-            }
-            if let Some(d) = flow.variable_by_name(name) {
-                scope.set(&d.id, VarValue::from_json(value));
-            }
         }
     }
 
@@ -342,41 +255,5 @@ impl<'e> Turn<'e> {
             last.and_then(|l| flow.block(l).outgoing_edge_id.as_deref())
                 .and_then(|e| flow.edge(e)),
         ))
-    }
-
-    /// Finishes the turn: stamps the state, decides completion.
-    pub fn finish(mut self) -> (SessionState, TurnOutput) {
-        self.state.at = self.now.timestamp();
-        if self.out.status.is_finished() {
-            self.state.done = true;
-        }
-        self.out.progress =
-            super::presentation::progress(&self.flows, &self.state, &self.out, self.registering);
-        self.out.dynamic_theme = super::presentation::dynamic_theme(&self.flows, &mut self.state);
-        (self.state, self.out)
-    }
-
-    /// The position right after block `ix` (next block, or the block's edge).
-    pub fn after_block(&self, ix: u32) -> Option<Target> {
-        let flow = &self.flows[self.flows.len() - 1];
-        let b = flow.block(ix);
-        if let Some(e) = &b.outgoing_edge_id {
-            return flow.edge(e);
-        }
-        let g = flow.group(b.group);
-        (ix + 1 < g.end()).then_some(Target {
-            group: b.group,
-            block: ix + 1,
-        })
-    }
-
-    /// A stored position for a target of the running flow.
-    pub fn pos_of(&self, t: Target) -> Pos {
-        let flow = &self.flows[self.flows.len() - 1];
-        let g = flow.group(t.group);
-        Pos {
-            g: g.id.clone(),
-            b: (t.block < g.end()).then(|| flow.block(t.block).id.clone()),
-        }
     }
 }

@@ -4,11 +4,9 @@
 use serde_json::{Map, Value, json};
 
 use super::BotKey;
-use crate::blocks::substitute_value;
 use crate::conversation::TurnResult;
 use crate::engine::TurnOutput;
-use crate::engine::js::JsLimits;
-use crate::engine::scope::Scope;
+use crate::engine::presentation::theme_and_settings;
 use crate::flow::CompiledFlow;
 
 /// The body of a startChat response.
@@ -61,21 +59,7 @@ pub fn continue_response(turn: TurnResult) -> Value {
 
 /// `{id, version, theme, settings[, publishedAt]}` with variables substituted.
 fn bot_object(flow: &CompiledFlow, out: &TurnOutput, published_at: Option<&str>) -> Value {
-    let (theme, settings) = {
-        let limits = JsLimits::default();
-        let mut runs = 0;
-        let mut vars = out.initial_vars.clone().unwrap_or_default();
-        let mut scope = Scope {
-            flow,
-            vars: &mut vars,
-            limits: &limits,
-            js_runs: &mut runs,
-        };
-        (
-            substitute_value(&flow.theme, &mut scope),
-            substitute_value(&flow.settings.wire, &mut scope),
-        )
-    };
+    let (theme, settings) = theme_and_settings(flow, out);
     let mut o = Map::new();
     o.insert("id".into(), Value::String(flow.id.clone()));
     o.insert("version".into(), Value::String(flow.version.clone()));

@@ -6,10 +6,11 @@ pub mod set_variable;
 
 use serde_json::{Value, json};
 
-use super::{Next, parse_text};
+use super::Next;
 use crate::engine::EngineError;
+use crate::engine::context::Turn;
 use crate::engine::turn::{Log, TurnStatus};
-use crate::engine::walker::Turn;
+use crate::eval::templating::parse_text;
 use crate::flow::block::Logic;
 
 pub async fn execute(turn: &mut Turn<'_>, ix: u32, logic: &Logic) -> Result<Next, EngineError> {
@@ -52,7 +53,7 @@ pub async fn execute(turn: &mut Turn<'_>, ix: u32, logic: &Logic) -> Result<Next
             if seconds > 0.0 || pause {
                 turn.out.push_action(
                     "wait",
-                    Some(json!({"secondsToWaitFor": crate::engine::scope::number(seconds)})),
+                    Some(json!({"secondsToWaitFor": crate::eval::scope::number(seconds)})),
                     pause,
                 );
                 if pause {
@@ -117,11 +118,11 @@ fn redirect(turn: &mut Turn<'_>, template: &str, is_new_tab: Option<bool>) -> Ne
 /// A server-side script: runs in the sandbox; `setVariable` calls update variables by name.
 fn run_server_script(turn: &mut Turn<'_>, content: &str) {
     let mut scope = turn.scope();
-    let body = crate::engine::templating::parse(
+    let body = crate::eval::templating::parse(
         content,
         &mut scope,
-        crate::engine::templating::Opts {
-            mode: crate::engine::templating::Mode::Id,
+        crate::eval::templating::Opts {
+            mode: crate::eval::templating::Mode::Id,
             take_latest: false,
         },
     );

@@ -8,9 +8,9 @@
 
 use serde_json::Value;
 
-use crate::engine::js::JsValue;
-use crate::engine::richtext::Segment;
-use crate::engine::scope::Scope;
+use crate::eval::js::JsValue;
+use crate::eval::richtext::Segment;
+use crate::eval::scope::Scope;
 use crate::flow::VarValue;
 
 /// How substituted values are encoded.
@@ -212,6 +212,25 @@ pub fn js_display(v: &JsValue) -> String {
         JsValue::Undefined => "undefined".into(),
         JsValue::Value(Value::String(s)) => s.clone(),
         JsValue::Value(other) => other.to_string(),
+    }
+}
+
+/// Substitutes variables in a text with default options.
+pub fn parse_text(text: &str, scope: &mut Scope<'_>) -> String {
+    parse(text, scope, Opts::default())
+}
+
+/// Substitutes variables in every string of a JSON value.
+pub fn substitute_value(v: &Value, scope: &mut Scope<'_>) -> Value {
+    match v {
+        Value::String(s) if s.contains("{{") => Value::String(parse(s, scope, Opts::default())),
+        Value::Array(a) => Value::Array(a.iter().map(|x| substitute_value(x, scope)).collect()),
+        Value::Object(m) => Value::Object(
+            m.iter()
+                .map(|(k, x)| (k.clone(), substitute_value(x, scope)))
+                .collect(),
+        ),
+        other => other.clone(),
     }
 }
 

@@ -4,11 +4,12 @@ use std::collections::BTreeMap;
 
 use rand::Rng;
 
-use crate::blocks::{Next, parse_text};
-use crate::engine::conditions;
+use crate::engine::blocks::Next;
+use crate::engine::context::Turn;
 use crate::engine::state::{FlowRef, Frame, MarkStatus, ReturnMark};
 use crate::engine::turn::Log;
-use crate::engine::walker::Turn;
+use crate::eval::conditions;
+use crate::eval::templating::parse_text;
 use crate::flow::options::{AbTestOptions, ConditionItem, LinkOptions};
 use crate::flow::{CompiledFlow, Target};
 

@@ -7,10 +7,10 @@ use std::time::Duration;
 use serde_json::{Map, Value, json};
 
 use super::{apply_mapping, mapping_json};
-use crate::blocks::Next;
-use crate::engine::templating::{self, Mode, Opts};
+use crate::engine::blocks::Next;
+use crate::engine::context::Turn;
 use crate::engine::turn::{Log, TurnStatus};
-use crate::engine::walker::Turn;
+use crate::eval::templating::{self, Mode, Opts};
 use crate::flow::options::HttpRequestOptions;
 use crate::net::{OutboundError, OutboundRequest};
 

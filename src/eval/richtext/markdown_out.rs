@@ -154,8 +154,8 @@ fn format_leaf(node: &Value, text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::richtext::markdown_to_nodes;
-    use crate::engine::richtext::tests::run;
+    use crate::eval::richtext::markdown_to_nodes;
+    use crate::eval::richtext::tests::run;
     use serde_json::json;
 
     #[test]

@@ -5,9 +5,9 @@
 use serde_json::{Map, Value, json};
 
 use super::ValidReply;
-use crate::blocks::substitute_value;
-use crate::engine::conditions;
-use crate::engine::scope::Scope;
+use crate::eval::conditions;
+use crate::eval::scope::Scope;
+use crate::eval::templating::substitute_value;
 use crate::flow::VarValue;
 use crate::flow::block::{Input, InputKind, item_paths, lenient};
 use crate::flow::options::Condition;

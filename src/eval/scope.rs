@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use crate::engine::js::{self, JsError, JsLimits, JsOutcome, JsValue};
+use crate::eval::js::{self, JsError, JsLimits, JsOutcome, JsValue};
 use crate::flow::{CompiledFlow, VarValue};
 
 /// Variables of the running frame plus what is needed to evaluate code against them.

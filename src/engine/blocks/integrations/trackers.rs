@@ -4,9 +4,9 @@
 use serde_json::{Map, Value, json};
 
 use super::substituted;
-use crate::blocks::Next;
+use crate::engine::blocks::Next;
+use crate::engine::context::Turn;
 use crate::engine::turn::Log;
-use crate::engine::walker::Turn;
 
 pub fn chatwoot(turn: &mut Turn<'_>, o: &Value) -> Next {
     if turn.state.preview {
@@ -65,7 +65,7 @@ fn cleaned(turn: &mut Turn<'_>, o: &Value) -> Map<String, Value> {
                 out.insert(
                     k.clone(),
                     s.parse::<f64>()
-                        .map(crate::engine::scope::number)
+                        .map(crate::eval::scope::number)
                         .unwrap_or_else(|_| v.clone()),
                 );
             }

@@ -4,13 +4,13 @@
 use chrono::{Duration, Utc};
 use serde_json::{Value, json};
 
-use crate::blocks::Next;
-use crate::engine::js::JsValue;
-use crate::engine::scope::{Scope, typed};
+use crate::engine::blocks::Next;
+use crate::engine::context::Turn;
 use crate::engine::state::TrailEntry;
-use crate::engine::templating::{self, Mode, Opts};
 use crate::engine::turn::{Log, TurnStatus};
-use crate::engine::walker::Turn;
+use crate::eval::js::JsValue;
+use crate::eval::scope::{Scope, typed};
+use crate::eval::templating::{self, Mode, Opts};
 use crate::flow::VarValue;
 use crate::flow::options::SetVariableOptions;
 

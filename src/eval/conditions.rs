@@ -6,8 +6,8 @@
 
 use regex::RegexBuilder;
 
-use crate::engine::scope::Scope;
-use crate::engine::templating::{self, Opts};
+use crate::eval::scope::Scope;
+use crate::eval::templating::{self, Opts};
 use crate::flow::VarValue;
 use crate::flow::options::{Comparison, Condition};
 

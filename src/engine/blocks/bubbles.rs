@@ -6,13 +6,14 @@ use std::sync::LazyLock;
 use regex::Regex;
 use serde_json::{Value, json};
 
-use super::{Next, substitute_value};
+use super::Next;
 use crate::engine::TextFormat;
-use crate::engine::richtext;
+use crate::engine::context::Turn;
 use crate::engine::state::TrailEntry;
-use crate::engine::templating;
 use crate::engine::turn::{TurnStatus, object};
-use crate::engine::walker::Turn;
+use crate::eval::richtext;
+use crate::eval::templating;
+use crate::eval::templating::substitute_value;
 use crate::flow::block::Bubble;
 use crate::flow::{CBlock, VarValue};
 

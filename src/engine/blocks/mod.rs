@@ -1,17 +1,17 @@
 //! Block execution, one module per family. [`execute`] dispatches on the closed
 //! [`BlockKind`] enum and tells the walker what comes next ([`Next`]).
+//!
+//! Blocks work on the turn context ([`Turn`], from `engine::context`) and import only it,
+//! `engine::turn`, `engine::state`, the engine's message and error types, [`crate::eval`],
+//! [`crate::flow`], `net` and `ids`; never `engine::walker` or `engine::reply`, which call them.
 
 pub mod bubbles;
 pub mod inputs;
 pub mod integrations;
 pub mod logic;
 
-use serde_json::Value;
-
-use crate::engine::scope::Scope;
-use crate::engine::templating::{self, Opts};
+use crate::engine::context::Turn;
 use crate::engine::turn::{Log, TurnStatus};
-use crate::engine::walker::Turn;
 use crate::engine::{EngineError, Message};
 use crate::flow::block::{BlockKind, Logic};
 use crate::flow::{CBlock, CompiledFlow, Target};
@@ -85,25 +85,4 @@ pub fn resume_action(
         }
         _ => Ok(()),
     }
-}
-
-/// Substitutes variables in every string of a JSON value.
-pub fn substitute_value(v: &Value, scope: &mut Scope<'_>) -> Value {
-    match v {
-        Value::String(s) if s.contains("{{") => {
-            Value::String(templating::parse(s, scope, Opts::default()))
-        }
-        Value::Array(a) => Value::Array(a.iter().map(|x| substitute_value(x, scope)).collect()),
-        Value::Object(m) => Value::Object(
-            m.iter()
-                .map(|(k, x)| (k.clone(), substitute_value(x, scope)))
-                .collect(),
-        ),
-        other => other.clone(),
-    }
-}
-
-/// Substitutes variables in a text with default options.
-pub fn parse_text(text: &str, scope: &mut Scope<'_>) -> String {
-    templating::parse(text, scope, Opts::default())
 }

@@ -179,8 +179,8 @@ fn with_style(leaf: &Map<String, Value>, style: &Map<String, Value>) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::richtext::tests::{parse, run};
-    use crate::engine::richtext::{has_templates, to_plain_text};
+    use crate::eval::richtext::tests::{parse, run};
+    use crate::eval::richtext::{has_templates, to_plain_text};
 
     #[test]
     fn a_value_inside_a_sentence_becomes_a_sibling_leaf() {

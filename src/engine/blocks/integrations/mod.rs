@@ -9,10 +9,11 @@ mod trackers;
 
 use serde_json::{Value, json};
 
-use super::{Next, substitute_value};
+use super::Next;
 use crate::engine::EngineError;
+use crate::engine::context::Turn;
 use crate::engine::turn::{Log, TurnStatus};
-use crate::engine::walker::Turn;
+use crate::eval::templating::substitute_value;
 use crate::flow::VarValue;
 use crate::flow::block::{BlockKind, Bubble, Integration};
 use crate::flow::options::ResponseMapping;
@@ -192,11 +193,11 @@ pub fn apply_mapping(turn: &mut Turn<'_>, mapping: Option<&Value>, response: &Va
         let params = [
             (
                 "statusCode",
-                crate::engine::js::JsValue::Value(status.clone()),
+                crate::eval::js::JsValue::Value(status.clone()),
             ),
-            ("data", crate::engine::js::JsValue::Value(data.clone())),
+            ("data", crate::eval::js::JsValue::Value(data.clone())),
         ];
-        if let Ok(out) = crate::engine::js::run_function_body(&body, &params, &limits) {
+        if let Ok(out) = crate::eval::js::run_function_body(&body, &params, &limits) {
             turn.scope()
                 .set(var, super::logic::set_variable::js_to_var(&out.value));
         }

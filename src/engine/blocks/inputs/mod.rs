@@ -7,10 +7,11 @@ pub mod parse;
 
 use serde_json::{Map, Value};
 
-use super::{Next, bubbles, parse_text, substitute_value};
+use super::{Next, bubbles};
+use crate::engine::context::Turn;
 use crate::engine::turn::TurnStatus;
-use crate::engine::walker::Turn;
 use crate::engine::{EngineError, Message};
+use crate::eval::templating::{parse_text, substitute_value};
 use crate::flow::VarValue;
 use crate::flow::block::{BlockKind, Input, InputKind, str_opt};
 use crate::flow::settings::DEFAULT_INVALID_MESSAGE;
