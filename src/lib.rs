@@ -20,6 +20,7 @@ pub mod engine;
 pub mod eval;
 pub mod flow;
 pub mod ids;
+pub mod layers;
 pub mod net;
 pub mod registry;
 pub mod server;

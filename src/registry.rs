@@ -11,7 +11,8 @@ use chrono::Utc;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::engine::flows::{BoxFuture, FlowSource};
+use crate::engine::EngineError;
+use crate::engine::flows::{BoxFuture, FlowSource, Lookup};
 use crate::flow::{self, CompiledFlow, Issue};
 use crate::store::{FlowStore, Published, StoreError};
 
@@ -250,20 +251,27 @@ impl Registry {
     }
 }
 
+/// A store failure as the engine sees it: unreachable is "retry later", anything else a
+/// revision that cannot be served.
+fn lookup_error(e: StoreError) -> EngineError {
+    match e {
+        StoreError::Unavailable(m) => EngineError::FlowsUnavailable(m),
+        other => {
+            tracing::error!(error = %other, "a flow revision could not be loaded");
+            EngineError::FlowGone
+        }
+    }
+}
+
 impl FlowSource for Registry {
-    fn revision<'a>(
-        &'a self,
-        id: &'a str,
-        rev: &'a str,
-    ) -> BoxFuture<'a, Option<Arc<CompiledFlow>>> {
+    fn revision<'a>(&'a self, id: &'a str, rev: &'a str) -> BoxFuture<'a, Lookup> {
         Box::pin(async move {
-            if let Some(f) = self.cached(id, rev) {
-                return Some(f);
-            }
-            Registry::revision(self, id, rev).await.ok().flatten()
+            Registry::revision(self, id, rev)
+                .await
+                .map_err(lookup_error)
         })
     }
-    fn published<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Option<Arc<CompiledFlow>>> {
-        Box::pin(async move { self.by_id(id).await.ok().flatten().map(|p| p.flow) })
+    fn published<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Lookup> {
+        Box::pin(async move { Ok(self.by_id(id).await.map_err(lookup_error)?.map(|p| p.flow)) })
     }
 }

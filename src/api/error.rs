@@ -210,6 +210,9 @@ impl From<EngineError> for ApiError {
                 );
             }
             EngineError::Finished => return ApiError::from(ServiceError::Finished),
+            EngineError::FlowsUnavailable(detail) => {
+                return ApiError::from(StoreError::Unavailable(detail));
+            }
             EngineError::StartGroupMissing => ErrorCode::StartGroupNotFound,
             EngineError::StartEventMissing => ErrorCode::StartEventNotFound,
             EngineError::CommandNotFound => ErrorCode::CommandNotFound,

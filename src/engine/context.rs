@@ -54,7 +54,7 @@ impl<'e> Turn<'e> {
             let flow = engine
                 .flows
                 .revision(&f.flow.id, &f.flow.rev)
-                .await
+                .await?
                 .ok_or(EngineError::FlowGone)?;
             flows.push(flow);
         }

@@ -6,20 +6,22 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Arc, RwLock};
 
+use super::EngineError;
 use crate::flow::CompiledFlow;
 
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
+/// A lookup's answer: the flow (None: there is no such flow), or
+/// [`EngineError::FlowsUnavailable`] when the flows cannot be read right now (a store outage is
+/// never reported as a missing flow).
+pub type Lookup = Result<Option<Arc<CompiledFlow>>, EngineError>;
+
 /// Read access to compiled flows.
 pub trait FlowSource: Send + Sync {
     /// A specific revision (sessions keep running on the revision they started on).
-    fn revision<'a>(
-        &'a self,
-        id: &'a str,
-        rev: &'a str,
-    ) -> BoxFuture<'a, Option<Arc<CompiledFlow>>>;
+    fn revision<'a>(&'a self, id: &'a str, rev: &'a str) -> BoxFuture<'a, Lookup>;
     /// The currently published revision of a flow, by its id.
-    fn published<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Option<Arc<CompiledFlow>>>;
+    fn published<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Lookup>;
 }
 
 /// An in-process set of flows: every revision ever added stays available, so that publishing a
@@ -80,16 +82,12 @@ impl MemoryFlows {
 }
 
 impl FlowSource for MemoryFlows {
-    fn revision<'a>(
-        &'a self,
-        id: &'a str,
-        rev: &'a str,
-    ) -> BoxFuture<'a, Option<Arc<CompiledFlow>>> {
+    fn revision<'a>(&'a self, id: &'a str, rev: &'a str) -> BoxFuture<'a, Lookup> {
         let f = self.get_revision(id, rev);
-        Box::pin(async move { f })
+        Box::pin(async move { Ok(f) })
     }
-    fn published<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Option<Arc<CompiledFlow>>> {
+    fn published<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Lookup> {
         let f = self.get_published(id);
-        Box::pin(async move { f })
+        Box::pin(async move { Ok(f) })
     }
 }

@@ -130,6 +130,9 @@ pub enum EngineError {
     CredentialsNotFound,
     #[error("the session has already finished")]
     Finished,
+    /// Flows could not be read (the store is unreachable): the turn may be retried.
+    #[error("flows unavailable: {0}")]
+    FlowsUnavailable(String),
 }
 
 /// Runs flows. Cheap to share (`Arc<Engine>`); holds no per-session data.
@@ -171,7 +174,7 @@ impl Engine {
         let root = self
             .flows
             .revision(&root.id, &root.rev)
-            .await
+            .await?
             .ok_or(EngineError::FlowGone)?;
         self.resume_on(state, root, message, format).await
     }

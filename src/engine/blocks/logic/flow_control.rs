@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 
 use rand::Rng;
 
+use crate::engine::EngineError;
 use crate::engine::blocks::Next;
 use crate::engine::context::Turn;
 use crate::engine::state::{FlowRef, Frame, MarkStatus, ReturnMark};
@@ -98,23 +99,23 @@ pub fn ab_test(o: &AbTestOptions) -> Next {
 
 /// Pushes the linked flow on the sub-flow stack and continues in it. When it ends, the walk
 /// resumes after the link block in the caller.
-pub async fn link(turn: &mut Turn<'_>, ix: u32, o: &LinkOptions) -> Next {
+pub async fn link(turn: &mut Turn<'_>, ix: u32, o: &LinkOptions) -> Result<Next, EngineError> {
     let flow = turn.flow();
     let id = o.typebot_id.clone().unwrap_or_default();
     let same = id.is_empty() || id == "current" || id == flow.id;
     if id.is_empty() {
-        return Next::Continue;
+        return Ok(Next::Continue);
     }
     let linked = if same {
         Some(flow.clone())
     } else {
-        turn.engine.flows.published(&id).await
+        turn.engine.flows.published(&id).await?
     };
     let Some(linked) = linked else {
         turn.out
             .logs
             .push(Log::error(format!("Linked typebot not found: {id}")));
-        return Next::Continue;
+        return Ok(Next::Continue);
     };
     let target = match o.group_id.as_deref().filter(|g| !g.is_empty()) {
         Some(g) => match resolve_group(turn, &linked, g) {
@@ -123,7 +124,7 @@ pub async fn link(turn: &mut Turn<'_>, ix: u32, o: &LinkOptions) -> Next {
                 turn.out
                     .logs
                     .push(Log::error(format!("Linked group not found: {g}")));
-                return Next::Continue;
+                return Ok(Next::Continue);
             }
         },
         None => linked.start,
@@ -172,5 +173,5 @@ pub async fn link(turn: &mut Turn<'_>, ix: u32, o: &LinkOptions) -> Next {
         merge,
     });
     turn.flows.push(linked);
-    Next::Goto(target)
+    Ok(Next::Goto(target))
 }

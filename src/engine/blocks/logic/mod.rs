@@ -22,7 +22,7 @@ pub async fn execute(turn: &mut Turn<'_>, ix: u32, logic: &Logic) -> Result<Next
         }
         Logic::Return => flow_control::return_to_mark(turn),
         Logic::AbTest(o) => flow_control::ab_test(o),
-        Logic::TypebotLink(o) => flow_control::link(turn, ix, o).await,
+        Logic::TypebotLink(o) => flow_control::link(turn, ix, o).await?,
         Logic::Redirect { url, is_new_tab } => redirect(turn, url, *is_new_tab),
         Logic::Script(o) => {
             let content = o.content.clone().unwrap_or_default();
