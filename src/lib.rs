@@ -1,15 +1,21 @@
 //! Tessera: a block-flow chat engine that runs Typebot-format bots turn by turn.
 //!
-//! Crate map (imports point one way, down: api -> service -> engine -> eval -> flow; the stores
-//! and the HTTP client sit beside):
+//! Crate map (imports point one way, down: api -> conversation -> engine -> eval -> flow, with
+//! the registry and the stores beside; `layers` holds the rule and its test; the whole picture
+//! is in docs/ARCHITECTURE.md):
 //! - [`flow`]: the published bot as data: serde model, validation, compilation.
-//! - [`eval`]: evaluation of bot-authored text and code: templating, conditions, the JS sandbox, rich text, variable scope.
-//! - [`engine`]: the turn runner: the walker, the turn context, block execution ([`engine::blocks`]).
-//! - [`service`]: the application layer: runs turns, persists sessions and results, shapes responses.
-//! - [`session`]: session and result stores (in-memory default, Redis).
+//! - [`eval`]: evaluation of bot-authored text and code: templating, conditions, the JS
+//!   sandbox, rich text, variable scope.
+//! - [`engine`]: the turn runner: the walker, the turn context, block execution
+//!   ([`engine::blocks`]).
+//! - [`store`]: sessions, idempotency records, results and published flows, one trait each
+//!   (in-memory default, Redis).
+//! - [`registry`]: publishing and serving compiled bots.
+//! - [`conversation`]: the conversation core every surface calls: start, resume, results.
+//! - [`api`]: the HTTP surfaces (Typebot chat API, publishing, results, health) and `ApiError`.
 //! - [`net`]: the one outbound HTTP client, with SSRF protection.
-//! - [`api`]: the HTTP surfaces (chat API, publishing, results, health).
-//! - [`config`], [`telemetry`], [`error`], [`ids`]: cross-cutting pieces.
+//! - [`cli`], [`server`]: the terminal client and `tessera validate`; wiring from a config.
+//! - [`config`], [`telemetry`], [`ids`], [`bundled`]: cross-cutting pieces.
 
 pub mod api;
 pub mod bundled;
