@@ -1,6 +1,6 @@
 //! The Typebot chat API, an adapter over the conversation core: startChat (typebot and mozbot
 //! routes), preview startChat, continueChat, clientLogs. It parses Typebot's request bodies
-//! ([`wire`]), calls [`Conversations`], and shapes Typebot's responses ([`shape`]).
+//! (`wire`), calls [`Conversations`], and shapes Typebot's responses (`shape`).
 
 mod shape;
 pub mod wire;

@@ -21,7 +21,7 @@
 //! - **Recovers by itself.** The connection manager (and the cluster connection) reconnect in
 //!   the background after Redis comes back; no restart is needed.
 //! - **Lazy start.** [`RedisStore::connect`] does not fail when Redis is down at start-up: it
-//!   logs a warning and returns a store whose [`SessionStore::health`](super::SessionStore::health) reports the outage, so the
+//!   logs a warning and returns a store whose [`SessionStore::health`] reports the outage, so the
 //!   server can start, answer `/readyz` with 503, and recover once Redis is reachable. Only a
 //!   malformed URL (or `rediss://`, TLS not being compiled in) is an error.
 //!
