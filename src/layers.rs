@@ -24,7 +24,15 @@ pub const ALLOWED: &[(&str, &[&str])] = &[
     // The conversation core.
     (
         "conversation",
-        &["registry", "engine", "flow", "ids", "store", "telemetry", "config"],
+        &[
+            "registry",
+            "engine",
+            "flow",
+            "ids",
+            "store",
+            "telemetry",
+            "config",
+        ],
     ),
     // Surfaces.
     (
@@ -42,7 +50,17 @@ pub const ALLOWED: &[(&str, &[&str])] = &[
     ),
     (
         "cli",
-        &["conversation", "registry", "engine", "eval", "flow", "ids", "net", "store", "config"],
+        &[
+            "conversation",
+            "registry",
+            "engine",
+            "eval",
+            "flow",
+            "ids",
+            "net",
+            "store",
+            "config",
+        ],
     ),
     // Wiring: builds everything from the configuration.
     (
@@ -154,7 +172,10 @@ mod tests {
 
     #[test]
     fn paths_in_comments_do_not_count_and_code_paths_do() {
-        assert_eq!(named("use crate::engine::Engine; // crate::api"), vec!["engine"]);
+        assert_eq!(
+            named("use crate::engine::Engine; // crate::api"),
+            vec!["engine"]
+        );
         assert_eq!(named("//! see [`crate::api`]"), Vec::<&str>::new());
         assert_eq!(
             named("let x = crate::store::Stores::memory(); crate::ids::new_id()"),

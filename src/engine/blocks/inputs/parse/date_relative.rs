@@ -187,14 +187,7 @@ fn shift(now: NaiveDateTime, count: i64, unit: &str) -> Option<NaiveDateTime> {
 #[cfg(test)]
 mod tests {
     use super::{days_to_weekday, shift};
-    use chrono::{NaiveDate, NaiveDateTime};
-
-    fn at(y: i32, m: u32, d: u32) -> NaiveDateTime {
-        NaiveDate::from_ymd_opt(y, m, d)
-            .unwrap()
-            .and_hms_opt(8, 0, 0)
-            .unwrap()
-    }
+    use crate::engine::blocks::inputs::parse::test_at as at;
 
     #[test]
     fn weekday_offsets_follow_chrono_node() {

@@ -234,14 +234,8 @@ fn month_number(name: &str) -> Option<u32> {
 #[cfg(test)]
 mod tests {
     use super::{full_year, parse_moment};
-    use chrono::{NaiveDate, NaiveDateTime};
-
-    fn at(y: i32, m: u32, d: u32) -> NaiveDateTime {
-        NaiveDate::from_ymd_opt(y, m, d)
-            .unwrap()
-            .and_hms_opt(8, 0, 0)
-            .unwrap()
-    }
+    use crate::engine::blocks::inputs::parse::test_at as at;
+    use chrono::NaiveDate;
 
     #[test]
     fn two_digit_years() {

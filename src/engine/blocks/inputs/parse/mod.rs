@@ -31,3 +31,11 @@ pub use number::parse_number;
 pub use phone::parse_phone;
 pub use tr35::format_tr35;
 pub use url::{is_http_url_lenient, is_url};
+
+/// 08:00 on a date: the "now" the date readers' tests start from.
+#[cfg(test)]
+fn test_at(y: i32, m: u32, d: u32) -> chrono::NaiveDateTime {
+    chrono::NaiveDate::from_ymd_opt(y, m, d)
+        .and_then(|d| d.and_hms_opt(8, 0, 0))
+        .expect("a valid test date")
+}
