@@ -5,9 +5,12 @@ mod common;
 
 use std::time::Duration;
 
-use common::bots::{bot, input, text, var};
+use common::app::{TOKEN, TestApp, spawn_app, spawn_app_with};
+use common::bots::{add_event, bot, input, slow_questions, text, three_questions, var, webhook};
+use common::http::{into_json, parse, post_raw};
 use common::http_stub::slow_server;
-use common::{TOKEN, TestApp, spawn_app, spawn_app_with};
+use common::replies::{assert_error, said, session_id};
+use common::temp::TempDir;
 use serde_json::{Value, json};
 
 // ------------------------------------------------------------------------------------------
@@ -27,37 +30,6 @@ fn greeter(id: &str) -> Value {
         ]),
         json!([var("v-name", "Name"), var("v-email", "Email")]),
     )
-}
-
-/// Three questions in a row (A, B, C), then "Done".
-fn three_questions(id: &str) -> Value {
-    bot(
-        id,
-        json!([
-            input("q1", "text input", "v-a"),
-            input("q2", "text input", "v-b"),
-            input("q3", "text input", "v-c"),
-            text("done", "Done")
-        ]),
-        json!([var("v-a", "A"), var("v-b", "B"), var("v-c", "C")]),
-    )
-}
-
-/// Adds an event to a bot, leading to a new group `group_id` with `blocks`.
-fn add_event(b: &mut Value, event: Value, group_id: &str, blocks: Value) {
-    let edge = format!("e-{group_id}");
-    let mut event = event;
-    event["outgoingEdgeId"] = json!(edge);
-    event["graphCoordinates"] = json!({"x": 0, "y": 0});
-    let ev_id = event["id"].clone();
-    b["events"].as_array_mut().expect("events").push(event);
-    b["groups"].as_array_mut().expect("groups").push(json!({
-        "id": group_id, "title": group_id, "graphCoordinates": {"x": 0, "y": 0}, "blocks": blocks
-    }));
-    b["edges"]
-        .as_array_mut()
-        .expect("edges")
-        .push(json!({"id": edge, "from": {"eventId": ev_id}, "to": {"groupId": group_id}}));
 }
 
 // ------------------------------------------------------------------------------------------
@@ -128,71 +100,10 @@ async fn delete(app: &TestApp, path: &str, token: Option<&str>) -> (u16, Value) 
     into_json(rb.send().await.expect("request")).await
 }
 
-async fn into_json(r: reqwest::Response) -> (u16, Value) {
-    let status = r.status().as_u16();
-    let text = r.text().await.expect("body");
-    (
-        status,
-        serde_json::from_str(&text).unwrap_or(Value::String(text)),
-    )
-}
-
 async fn results(app: &TestApp, flow: &str) -> Value {
     let r = get(app, &format!("/api/v1/flows/{flow}/results"), Some(TOKEN)).await;
     assert_eq!(r.status().as_u16(), 200);
     r.json().await.expect("results JSON")
-}
-
-fn session_id(body: &Value) -> String {
-    body["sessionId"]
-        .as_str()
-        .unwrap_or_else(|| panic!("no sessionId in {body}"))
-        .to_string()
-}
-
-/// The plain text of each message (rich text leaves joined, markdown as is, media URLs).
-fn said(body: &Value) -> Vec<String> {
-    fn leaves(v: &Value, out: &mut String) {
-        match v {
-            Value::Object(m) => {
-                if let Some(Value::String(t)) = m.get("text") {
-                    out.push_str(t);
-                }
-                m.values().for_each(|x| leaves(x, out));
-            }
-            Value::Array(a) => a.iter().for_each(|x| leaves(x, out)),
-            _ => {}
-        }
-    }
-    body["messages"]
-        .as_array()
-        .unwrap_or_else(|| panic!("no messages in {body}"))
-        .iter()
-        .map(|m| {
-            let c = &m["content"];
-            if let Some(md) = c["markdown"].as_str() {
-                md.to_string()
-            } else if let Some(url) = c["url"].as_str() {
-                url.to_string()
-            } else {
-                let mut s = String::new();
-                leaves(&c["richText"], &mut s);
-                s
-            }
-        })
-        .collect()
-}
-
-fn assert_error(got: &(u16, Value), status: u16, code: &str) {
-    assert_eq!(
-        (got.0, got.1["code"].as_str()),
-        (status, Some(code)),
-        "{}",
-        got.1
-    );
-    assert_eq!(got.1["status"], json!(status));
-    assert_eq!(got.1["defined"], json!(false));
-    assert!(got.1["message"].is_string());
 }
 
 // ------------------------------------------------------------------------------------------
@@ -1759,16 +1670,14 @@ async fn unknown_routes_return_a_json_404_route_not_found() {
 // ------------------------------------------------------------------------------------------
 
 async fn post_keyed(app: &TestApp, path: &str, key: &str, body: &str) -> (u16, String) {
-    let r = app
-        .client
-        .post(format!("{}{path}", app.base))
-        .header("content-type", "application/json")
-        .header("idempotency-key", key)
-        .body(body.to_string())
-        .send()
-        .await
-        .expect("request");
-    (r.status().as_u16(), r.text().await.expect("body"))
+    let url = format!("{}{path}", app.base);
+    post_raw(
+        app.client.clone(),
+        url,
+        body.to_string(),
+        Some(key.to_string()),
+    )
+    .await
 }
 
 #[tokio::test]
@@ -1858,18 +1767,7 @@ async fn idempotency_keys_longer_than_255_characters_are_rejected_with_400() {
 async fn concurrent_continue_chat_on_one_session_lets_exactly_one_through() {
     let slow = slow_server(Duration::from_millis(1000)).await;
     let app = spawn_app_with(|c| c.http_allowed_hosts = vec!["127.0.0.1".into()]).await;
-    let b = bot(
-        "busy",
-        json!([
-            input("q1", "text input", "v-a"),
-            {"id": "http", "type": "Webhook", "options": {"webhook": {"url": slow, "method": "GET"}}},
-            input("q2", "text input", "v-b"),
-            input("q3", "text input", "v-c"),
-            text("done", "Done")
-        ]),
-        json!([var("v-a", "A"), var("v-b", "B"), var("v-c", "C")]),
-    );
-    publish(&app, &b).await;
+    publish(&app, &slow_questions("busy", &slow)).await;
     let (_, s) = start(&app, "busy", json!({})).await;
     let sid = session_id(&s);
     let tasks: Vec<_> = (0..10)
@@ -1998,10 +1896,7 @@ async fn concurrent_start_chat_retries_with_one_idempotency_key_create_one_sessi
     let app = spawn_app_with(|c| c.http_allowed_hosts = vec!["127.0.0.1".into()]).await;
     let b = bot(
         "idem-race",
-        json!([
-            {"id": "http", "type": "Webhook", "options": {"webhook": {"url": slow, "method": "GET"}}},
-            input("q1", "text input", "v-a")
-        ]),
+        json!([webhook("http", &slow), input("q1", "text input", "v-a")]),
         json!([var("v-a", "A")]),
     );
     publish(&app, &b).await;
@@ -2010,15 +1905,7 @@ async fn concurrent_start_chat_retries_with_one_idempotency_key_create_one_sessi
             let client = app.client.clone();
             let url = format!("{}/api/v1/typebots/idem-race/startChat", app.base);
             tokio::spawn(async move {
-                let r = client
-                    .post(url)
-                    .header("content-type", "application/json")
-                    .header("idempotency-key", "race-key")
-                    .body("{}")
-                    .send()
-                    .await
-                    .expect("request");
-                into_json(r).await
+                parse(&post_raw(client, url, "{}".into(), Some("race-key".into())).await)
             })
         })
         .collect();
@@ -2119,7 +2006,7 @@ async fn live_starts_ask_the_page_to_inject_the_bots_trackers_first() {
     assert_eq!(actions[1]["type"], "googleAnalytics");
     assert_eq!(actions[2]["type"], "pixel");
     // Previews never inject anything.
-    let (status, body) = preview(&app, "tracked", Some(common::TOKEN), json!({})).await;
+    let (status, body) = preview(&app, "tracked", Some(TOKEN), json!({})).await;
     assert_eq!(status, 200, "{body}");
     let none = body["clientSideActions"]
         .as_array()
@@ -2129,8 +2016,7 @@ async fn live_starts_ask_the_page_to_inject_the_bots_trackers_first() {
 
 #[tokio::test]
 async fn bundled_bots_are_reached_by_public_id_by_id_and_else_by_file_name() {
-    let dir = std::env::temp_dir().join(format!("tessera-flows-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("dir");
+    let dir = TempDir::new("flows");
     let mut with_public = greeter("id-one");
     with_public["publicId"] = json!("public-one");
     let without_public = greeter("id-two");
@@ -2141,9 +2027,9 @@ async fn bundled_bots_are_reached_by_public_id_by_id_and_else_by_file_name() {
         ("two.json", &without_public),
         ("three.json", &without_id),
     ] {
-        std::fs::write(dir.join(name), b.to_string()).expect("write");
+        std::fs::write(dir.path().join(name), b.to_string()).expect("write");
     }
-    let app = spawn_app_with(|c| c.flows = Some(dir.clone())).await;
+    let app = spawn_app_with(|c| c.flows = Some(dir.path().to_path_buf())).await;
     // By public id; by id (always); by file name when the bot has no public id.
     for public_id in ["public-one", "id-one", "two", "id-two", "three"] {
         let (status, body) = start(&app, public_id, json!({})).await;
@@ -2154,7 +2040,6 @@ async fn bundled_bots_are_reached_by_public_id_by_id_and_else_by_file_name() {
         status, 404,
         "a bot with a public id is not reached by its file name"
     );
-    std::fs::remove_dir_all(&dir).ok();
 }
 
 #[tokio::test]
@@ -2165,7 +2050,7 @@ async fn client_logs_are_accepted_while_a_turn_of_the_session_runs() {
         "logs-busy",
         json!([
             input("q1", "text input", "v-a"),
-            {"id": "http", "type": "Webhook", "options": {"webhook": {"url": slow, "method": "GET"}}},
+            webhook("http", &slow),
             input("q2", "text input", "v-b")
         ]),
         json!([var("v-a", "A"), var("v-b", "B")]),
@@ -2294,21 +2179,11 @@ async fn closed_bots_answer_their_closed_message_and_archived_ones_are_not_found
 async fn an_idempotency_key_reused_from_another_origin_is_a_conflict_not_a_replay() {
     let app = spawn_app().await;
     publish(&app, &greeter("idem-origin")).await;
+    let path = "/api/v1/typebots/idem-origin/startChat";
     let send = |origin: &'static str| {
-        let client = app.client.clone();
-        let url = format!("{}/api/v1/typebots/idem-origin/startChat", app.base);
-        async move {
-            let r = client
-                .post(url)
-                .header("content-type", "application/json")
-                .header("idempotency-key", "same-key")
-                .header("origin", origin)
-                .body("{}")
-                .send()
-                .await
-                .expect("request");
-            into_json(r).await
-        }
+        let headers = [("idempotency-key", "same-key"), ("origin", origin)];
+        let app = &app;
+        async move { post_with(app, path, &headers, "{}").await }
     };
     let (status, _) = send("https://good.example").await;
     assert_eq!(status, 200);

@@ -4,19 +4,18 @@
 //! prefilled variables and unsupported blocks. Expectations come from the behavioural spec
 //! (Typebot's engine); tests marked `ignore = "engine bug: …"` show where the engine differs.
 
+mod common;
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use common::engine::{EMAIL_RETRY, GENERIC_RETRY, texts};
 use serde_json::{Value, json};
-use tessera::engine::richtext;
 use tessera::engine::{
     Engine, EngineConfig, EngineError, MemoryFlows, Message, SessionState, StartParams, TextFormat,
     TurnOutput, TurnStatus,
 };
 use tessera::flow::{self, CompiledFlow, VarValue};
-
-const GENERIC_RETRY: &str = "Invalid message. Please, try again.";
-const EMAIL_RETRY: &str = "This email doesn't seem to be valid. Can you type it again?";
 
 // ---------------------------------------------------------------------------------------------
 // Flow builders
@@ -173,7 +172,7 @@ impl Chat {
 
     /// Plain text of every text bubble of the last turn.
     fn texts(&self) -> Vec<String> {
-        texts_of(&self.out)
+        texts(&self.out)
     }
 
     fn first_text(&self) -> String {
@@ -221,20 +220,6 @@ impl Chat {
     fn action(&self, kind: &str) -> Option<&Value> {
         self.out.actions.iter().find(|a| a["type"] == kind)
     }
-}
-
-fn texts_of(out: &TurnOutput) -> Vec<String> {
-    out.messages
-        .iter()
-        .filter(|m| m["type"] == "text")
-        .map(|m| match m["content"]["type"].as_str() {
-            Some("markdown") => m["content"]["markdown"]
-                .as_str()
-                .unwrap_or_default()
-                .to_string(),
-            _ => richtext::to_plain_text(m["content"]["richText"].as_array().unwrap_or(&vec![])),
-        })
-        .collect()
 }
 
 /// Starts a one-input flow (`input` then a "done" bubble) and sends `reply`.

@@ -14,11 +14,12 @@
 
 mod common;
 
+use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 
+use common::engine::{EMAIL_RETRY, GENERIC_RETRY as RETRY, texts};
 use serde_json::Value;
-use tessera::engine::richtext;
 use tessera::engine::{
     Engine, EngineConfig, EngineError, MemoryFlows, Message, SessionState, StartFrom, StartParams,
     TextFormat, TurnOutput, TurnStatus,
@@ -27,8 +28,6 @@ use tessera::flow::{self, CompiledFlow};
 
 const STATE_LIMIT: usize = 2048;
 const CHOICE: &str = "choice input";
-const RETRY: &str = "Invalid message. Please, try again.";
-const EMAIL_RETRY: &str = "This email doesn't seem to be valid. Can you type it again?";
 const OPENAI_SKIPPED: &str = "Could not find credentials for block openai";
 const SMTP_SKIPPED: &str =
     "No credentials found, make sure to configure your SMTP provider properly";
@@ -117,21 +116,6 @@ fn walk_from(bot: &'static str, group: &'static str, steps: Vec<Step>) -> Walk {
         from_group: Some(group),
         steps,
     }
-}
-
-/// Plain text of every text bubble of a turn.
-fn texts(out: &TurnOutput) -> Vec<String> {
-    out.messages
-        .iter()
-        .filter(|m| m["type"] == "text")
-        .map(|m| {
-            let nodes = m["content"]["richText"]
-                .as_array()
-                .cloned()
-                .unwrap_or_default();
-            richtext::to_plain_text(&nodes)
-        })
-        .collect()
 }
 
 /// First line of the first text bubble.
@@ -274,10 +258,7 @@ async fn run(engine: &Engine, flow: Arc<CompiledFlow>, w: &Walk) -> usize {
     max_state
 }
 
-fn flow_of(
-    by_stem: &std::collections::HashMap<String, Arc<CompiledFlow>>,
-    stem: &str,
-) -> Arc<CompiledFlow> {
+fn flow_of(by_stem: &HashMap<String, Arc<CompiledFlow>>, stem: &str) -> Arc<CompiledFlow> {
     by_stem
         .get(stem)
         .unwrap_or_else(|| panic!("no bot {stem}"))
@@ -299,12 +280,24 @@ fn engine_with(flows: Arc<MemoryFlows>) -> Engine {
     Engine::new(flows, None, EngineConfig::default())
 }
 
+/// Every corpus bot compiled and published on an engine, and each by its public id.
+fn corpus_engine(dir: &Path) -> (Engine, HashMap<String, Arc<CompiledFlow>>) {
+    let flows = Arc::new(MemoryFlows::new());
+    let mut by_stem = HashMap::new();
+    for (stem, json) in common::corpus::corpus_bots(dir) {
+        let f = flow::load_str(&json.to_string(), "").expect("compiles");
+        flows.publish(f.clone());
+        by_stem.insert(stem, f);
+    }
+    (engine_with(flows), by_stem)
+}
+
 #[test]
 fn every_corpus_bot_parses_and_compiles() {
-    let Some(dir) = common::corpus_dir() else {
+    let Some(dir) = common::corpus::corpus_dir() else {
         return;
     };
-    let bots = common::corpus_bots(&dir);
+    let bots = common::corpus::corpus_bots(&dir);
     let templates = std::fs::read_dir(dir.join("templates"))
         .map(|d| d.count())
         .unwrap_or(0);
@@ -320,17 +313,10 @@ fn every_corpus_bot_parses_and_compiles() {
 
 #[tokio::test]
 async fn every_template_walks_along_a_scripted_path() {
-    let Some(dir) = common::corpus_dir() else {
+    let Some(dir) = common::corpus::corpus_dir() else {
         return;
     };
-    let flows = Arc::new(MemoryFlows::new());
-    let mut by_stem = std::collections::HashMap::new();
-    for (stem, json) in common::corpus_bots(&dir) {
-        let f = flow::load_str(&json.to_string(), "").expect("compiles");
-        flows.publish(f.clone());
-        by_stem.insert(stem, f);
-    }
-    let engine = engine_with(flows);
+    let (engine, by_stem) = corpus_engine(&dir);
     let walks = template_walks();
     let mut walked = std::collections::BTreeSet::new();
     for w in &walks {
@@ -884,7 +870,7 @@ fn project_walks() -> Vec<Walk> {
 async fn every_project_bot_walks_along_a_scripted_path() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("flows");
     let flows = Arc::new(MemoryFlows::new());
-    let mut by_stem = std::collections::HashMap::new();
+    let mut by_stem = HashMap::new();
     for entry in std::fs::read_dir(&dir).expect("flows/").flatten() {
         let path = entry.path();
         if path.extension().is_none_or(|x| x != "json") {
@@ -924,17 +910,10 @@ async fn every_project_bot_walks_along_a_scripted_path() {
 
 #[tokio::test]
 async fn session_state_stays_under_2048_bytes_even_with_a_transcript() {
-    let Some(dir) = common::corpus_dir() else {
+    let Some(dir) = common::corpus::corpus_dir() else {
         return;
     };
-    let flows = Arc::new(MemoryFlows::new());
-    let mut by_stem = std::collections::HashMap::new();
-    for (stem, json) in common::corpus_bots(&dir) {
-        let f = flow::load_str(&json.to_string(), "").expect("compiles");
-        flows.publish(f.clone());
-        by_stem.insert(stem, f);
-    }
-    let engine = engine_with(flows);
+    let (engine, by_stem) = corpus_engine(&dir);
     for w in template_walks() {
         let flow = flow_of(&by_stem, w.bot);
         if !tessera::blocks::needs_trail(&flow) {

@@ -16,9 +16,10 @@ use std::collections::BTreeSet;
 use std::sync::Mutex;
 use std::time::Duration;
 
-use common::bots::{bot, input, text};
+use common::app::{TOKEN, TestApp};
+use common::bots::{add_event, bot, input, slow_questions, text};
 use common::http_stub::slow_server;
-use common::{TOKEN, TestApp};
+use common::replies::session_id;
 use serde_json::{Value, json};
 use yaml_rust2::{Yaml, YamlLoader};
 
@@ -747,18 +748,12 @@ fn chat_bot() -> Value {
         "general": {"rememberUser": {"isEnabled": true}},
         "security": {"allowedOrigins": ["https://allowed.example"]}
     });
-    b["events"].as_array_mut().expect("events").push(json!({
-        "id": "ev-help", "type": "command", "outgoingEdgeId": "e-help",
-        "options": {"command": "help"}, "graphCoordinates": {"x": 0, "y": 0}
-    }));
-    b["groups"].as_array_mut().expect("groups").push(json!({
-        "id": "g-help", "title": "Help", "graphCoordinates": {"x": 0, "y": 0},
-        "blocks": [text("t-help", "Type your name."), {"id": "r-help", "type": "Return"}]
-    }));
-    b["edges"]
-        .as_array_mut()
-        .expect("edges")
-        .push(json!({"id": "e-help", "from": {"eventId": "ev-help"}, "to": {"groupId": "g-help"}}));
+    add_event(
+        &mut b,
+        json!({"id": "ev-help", "type": "command", "options": {"command": "help"}}),
+        "g-help",
+        json!([text("t-help", "Type your name."), {"id": "r-help", "type": "Return"}]),
+    );
     b
 }
 
@@ -794,21 +789,6 @@ fn sink_bot() -> Value {
     )
 }
 
-/// q1, then a server-side HTTP request to `slow_url` (slow on purpose), then q2, then q3.
-fn slow_bot(id: &str, slow_url: &str) -> Value {
-    bot(
-        id,
-        json!([
-            input("q1", "text input", "v-a"),
-            {"id": "http", "type": "Webhook", "options": {"webhook": {"url": slow_url, "method": "GET"}}},
-            input("q2", "text input", "v-b"),
-            input("q3", "text input", "v-c"),
-            text("done", "Done")
-        ]),
-        json!([{"id": "v-a", "name": "A"}, {"id": "v-b", "name": "B"}, {"id": "v-c", "name": "C"}]),
-    )
-}
-
 /// A bot with an error (a jump to a missing group) and a warning (a missing start edge).
 fn broken_bot() -> Value {
     let mut b = bot(
@@ -836,10 +816,7 @@ const RESULTS: &str = "/api/v1/flows/{id}/results";
 const CSV: &str = "/api/v1/flows/{id}/results.csv";
 
 fn sid(r: &Resp) -> String {
-    r.json["sessionId"]
-        .as_str()
-        .unwrap_or_else(|| panic!("no sessionId in {}", r.text))
-        .to_string()
+    session_id(&r.json)
 }
 
 /// The servers the walk talks to.
@@ -882,7 +859,7 @@ async fn publishing(w: &World) {
         (r.status, r.json["publicId"].clone()),
         (200, json!("oa-chat-public"))
     );
-    for b in [sink_bot(), slow_bot("oa-slow", &w.slow_url)] {
+    for b in [sink_bot(), slow_questions("oa-slow", &w.slow_url)] {
         let id = b["id"].as_str().expect("id").to_string();
         let r = api
             .call(app, call("PUT", FLOW, &[&id]).bearer().json(b))
@@ -1436,9 +1413,9 @@ async fn fallbacks(w: &World) {
 async fn every_route_and_documented_status_matches_the_document() {
     let w = World {
         api: Checker::new(),
-        app: common::spawn_app_with(|c| c.http_allowed_hosts = vec!["127.0.0.1".into()]).await,
-        small: common::spawn_app_with(|c| c.max_body_bytes = 1024).await,
-        tokenless: common::spawn_app_with(|c| c.api_token = None).await,
+        app: common::app::spawn_app_with(|c| c.http_allowed_hosts = vec!["127.0.0.1".into()]).await,
+        small: common::app::spawn_app_with(|c| c.max_body_bytes = 1024).await,
+        tokenless: common::app::spawn_app_with(|c| c.api_token = None).await,
         slow_url: slow_server(Duration::from_millis(1500)).await,
     };
     health(&w).await;
@@ -1488,7 +1465,7 @@ fn enc(s: &str) -> String {
 
 #[tokio::test]
 async fn results_with_a_bad_query_answer_the_documented_json_error() {
-    let app = common::spawn_app().await;
+    let app = common::app::spawn_app().await;
     let api = Checker::new();
     let r = api
         .call(

@@ -36,16 +36,21 @@
 mod common;
 
 use std::io::{BufRead, BufReader, Read};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex, mpsc};
 use std::time::{Duration, Instant};
 
-use common::bots::{self, text};
+use common::bots::{self, text, webhook};
+use common::http::{json_or_text, parse, post_raw};
 use common::http_stub::slow_server_counting as slow_server;
-use common::redis_server::{PrivateRedis, raw_connect};
+use common::redis_env::{SHARED_REDIS_VAR, raw_connect, required_by, scan, shared_redis_url};
+use common::redis_server::PrivateRedis;
+use common::replies::{assert_error_code, input_id, result_id, said_by_paragraph, session_id};
+use common::temp::TempDir;
 use serde_json::{Value, json};
+use tessera::ids::new_id as id;
 
 /// The bearer token of the servers under test.
 const TOKEN: &str = "redis-api-test-token";
@@ -56,12 +61,9 @@ const TEST_DB: u32 = 15;
 /// The session lease of the server (`turn_lease_ms` default).
 const DEFAULT_LEASE: Duration = Duration::from_secs(30);
 
-fn id() -> String {
-    tessera::ids::new_id()
-}
-
+/// A missing Redis fails these tests in CI or when `TESSERA_TEST_REDIS_URL` is set.
 fn required() -> bool {
-    std::env::var_os("CI").is_some() || std::env::var_os("TESSERA_TEST_REDIS_URL").is_some()
+    required_by(SHARED_REDIS_VAR)
 }
 
 // ------------------------------------------------------------------------------------------
@@ -76,26 +78,6 @@ fn with_db(url: &str) -> String {
         url.to_string()
     } else {
         format!("{scheme}://{rest}/{TEST_DB}")
-    }
-}
-
-fn scan(con: &mut redis::Connection, pattern: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut cursor = 0u64;
-    loop {
-        let (next, keys): (u64, Vec<String>) = redis::cmd("SCAN")
-            .arg(cursor)
-            .arg("MATCH")
-            .arg(pattern)
-            .arg("COUNT")
-            .arg(1000)
-            .query(con)
-            .expect("SCAN");
-        out.extend(keys);
-        if next == 0 {
-            return out;
-        }
-        cursor = next;
     }
 }
 
@@ -118,10 +100,7 @@ struct SharedRedis {
 impl SharedRedis {
     /// Connects; fails when Redis is required, skips (None) otherwise.
     fn get() -> Option<SharedRedis> {
-        let base = std::env::var("TESSERA_TEST_REDIS_URL")
-            .ok()
-            .filter(|u| !u.trim().is_empty())
-            .unwrap_or_else(|| "redis://127.0.0.1:6379".into());
+        let base = shared_redis_url();
         let url = with_db(&base);
         if let Err(e) = raw_connect(&url) {
             assert!(
@@ -217,10 +196,6 @@ impl Drop for SharedRedis {
 }
 
 // ------------------------------------------------------------------------------------------
-// A private redis-server (fault tests)
-// ------------------------------------------------------------------------------------------
-
-// ------------------------------------------------------------------------------------------
 // Server processes
 // ------------------------------------------------------------------------------------------
 
@@ -232,23 +207,6 @@ struct Server {
     log: Arc<Mutex<Vec<String>>>,
     /// Holds the empty flows directory of servers started without bundled bots.
     _dir: Option<TempDir>,
-}
-
-/// A temp dir removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new() -> TempDir {
-        let dir = std::env::temp_dir().join(format!("tessera-redis-api-{}", id()));
-        std::fs::create_dir_all(&dir).expect("temp dir");
-        TempDir(dir)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
 }
 
 /// Extra settings of a server process (`TESSERA_*` variables).
@@ -263,8 +221,8 @@ impl Server {
 
     /// Starts a server on `store` with no bot (bots are published over HTTP).
     fn bare(name: &str, store: &str, env: Env<'_>) -> Server {
-        let dir = TempDir::new();
-        let flows = dir.0.clone();
+        let dir = TempDir::new("redis-api");
+        let flows = dir.path().to_path_buf();
         Server::spawn(name, store, &flows, Some(dir), env)
     }
 
@@ -390,35 +348,6 @@ fn client() -> reqwest::Client {
         .expect("HTTP client")
 }
 
-/// POSTs a JSON body (as given, byte for byte); the status and the raw response body.
-async fn post_raw(
-    client: reqwest::Client,
-    url: String,
-    body: String,
-    idempotency_key: Option<String>,
-) -> (u16, String) {
-    let mut rb = client
-        .post(&url)
-        .header("content-type", "application/json")
-        .body(body);
-    if let Some(k) = idempotency_key {
-        rb = rb.header("idempotency-key", k);
-    }
-    let r = rb
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("POST {url}: {e}"));
-    let status = r.status().as_u16();
-    (status, r.text().await.expect("body"))
-}
-
-fn parse(raw: &(u16, String)) -> (u16, Value) {
-    (
-        raw.0,
-        serde_json::from_str(&raw.1).unwrap_or_else(|_| Value::String(raw.1.clone())),
-    )
-}
-
 async fn start(c: &reqwest::Client, s: &Server, public_id: &str) -> (u16, Value) {
     let url = s.url(&format!("/api/v1/typebots/{public_id}/startChat"));
     parse(&post_raw(c.clone(), url, "{}".into(), None).await)
@@ -448,11 +377,7 @@ async fn authed(
     }
     let r = rb.send().await.unwrap_or_else(|e| panic!("{url}: {e}"));
     let status = r.status().as_u16();
-    let text = r.text().await.expect("body");
-    (
-        status,
-        serde_json::from_str(&text).unwrap_or(Value::String(text)),
-    )
+    (status, json_or_text(r.text().await.expect("body")))
 }
 
 async fn publish(c: &reqwest::Client, s: &Server, flow: &Value) -> Value {
@@ -499,89 +424,17 @@ fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
         .collect()
 }
 
-/// The plain text of every message (paragraphs joined with a newline).
-fn said(body: &Value) -> Vec<String> {
-    fn leaves(v: &Value, out: &mut String) {
-        match v {
-            Value::Object(m) => {
-                if let Some(Value::String(t)) = m.get("text") {
-                    out.push_str(t);
-                }
-                if let Some(Value::Array(children)) = m.get("children") {
-                    children.iter().for_each(|c| leaves(c, out));
-                }
-            }
-            Value::Array(a) => a.iter().for_each(|x| leaves(x, out)),
-            _ => {}
-        }
-    }
-    body["messages"]
-        .as_array()
-        .unwrap_or_else(|| panic!("no messages in {body}"))
-        .iter()
-        .map(|m| {
-            let paragraphs = m["content"]["richText"]
-                .as_array()
-                .cloned()
-                .unwrap_or_default();
-            paragraphs
-                .iter()
-                .map(|p| {
-                    let mut s = String::new();
-                    leaves(p, &mut s);
-                    s
-                })
-                .collect::<Vec<_>>()
-                .join("\n")
-        })
-        .collect()
-}
-
-/// The id of the input a response waits for (None when it waits for nothing).
-fn input_id(body: &Value) -> Option<&str> {
-    body.get("input")?.get("id")?.as_str()
-}
-
 /// A 200 whose messages are `texts` and which waits for input `next` (None: the end).
 #[track_caller]
 fn assert_step(got: &(u16, Value), texts: &[&str], next: Option<&str>) {
     assert_eq!(got.0, 200, "{}", got.1);
-    assert_eq!(said(&got.1), texts, "{}", got.1);
+    assert_eq!(said_by_paragraph(&got.1), texts, "{}", got.1);
     assert_eq!(input_id(&got.1), next, "{}", got.1);
-}
-
-#[track_caller]
-fn assert_error(got: &(u16, Value), status: u16, code: &str) {
-    assert_eq!(
-        (got.0, got.1["code"].as_str()),
-        (status, Some(code)),
-        "{}",
-        got.1
-    );
-}
-
-fn session_id(body: &Value) -> String {
-    body["sessionId"]
-        .as_str()
-        .unwrap_or_else(|| panic!("no sessionId in {body}"))
-        .to_string()
-}
-
-fn result_id(body: &Value) -> String {
-    body["resultId"]
-        .as_str()
-        .unwrap_or_else(|| panic!("no resultId in {body}"))
-        .to_string()
 }
 
 // ------------------------------------------------------------------------------------------
 // Bots
 // ------------------------------------------------------------------------------------------
-
-/// An HTTP request block calling `url` (GET).
-fn webhook(id: &str, url: &str) -> Value {
-    json!({"id": id, "type": "Webhook", "options": {"webhook": {"url": url, "method": "GET"}}})
-}
 
 /// A text input saving its answer in `var`.
 fn input(id: &str, var: &str) -> Value {
@@ -600,19 +453,11 @@ fn bot(id: &str, public_id: &str, blocks: Value, vars: &[&str]) -> Value {
     bot
 }
 
-/// Questions A, B, C (inputs q1-q3), then "Done".
+/// [`bots::three_questions`] published under `public_id`.
 fn three_questions(id: &str, public_id: &str) -> Value {
-    bot(
-        id,
-        public_id,
-        json!([
-            input("q1", "v-A"),
-            input("q2", "v-B"),
-            input("q3", "v-C"),
-            text("done", "Done")
-        ]),
-        &["A", "B", "C"],
-    )
+    let mut bot = bots::three_questions(id);
+    bot["publicId"] = json!(public_id);
+    bot
 }
 
 /// A unique (flow id, public id) pair.
@@ -648,7 +493,7 @@ async fn two_instances_share_conversations_and_published_bots() {
     redis.forget_result(LEAD_FLOW, &rid);
     assert_eq!(started.1["typebot"]["id"], LEAD_FLOW);
     assert_eq!(
-        said(&started.1).last().map(String::as_str),
+        said_by_paragraph(&started.1).last().map(String::as_str),
         Some("What brings you here today?")
     );
     assert_eq!(input_id(&started.1), Some("x0i1c0q4afhx8i31yo1zljxd"));
@@ -688,12 +533,12 @@ async fn two_instances_share_conversations_and_published_bots() {
         step.1["clientSideActions"][0]["redirect"]["url"],
         "https://example.com/demo?email=ada@example.com"
     );
-    assert_error(
+    assert_error_code(
         &answer(&c, &b, &sid, "again").await,
         404,
         "session_finished",
     );
-    assert_error(
+    assert_error_code(
         &answer(&c, &a, &sid, "again").await,
         404,
         "session_finished",
@@ -766,8 +611,8 @@ async fn two_instances_share_conversations_and_published_bots() {
     )
     .await;
     assert_eq!(status, 200, "{body}");
-    assert_error(&start(&c, &b, &public).await, 404, "flow_not_found");
-    assert_error(&start(&c, &a, &public).await, 404, "flow_not_found");
+    assert_error_code(&start(&c, &b, &public).await, 404, "flow_not_found");
+    assert_error_code(&start(&c, &a, &public).await, 404, "flow_not_found");
     eprintln!("scale-out: done in {:?}", t0.elapsed());
 }
 
@@ -814,7 +659,7 @@ async fn race(
             } else {
                 "session_busy"
             };
-            assert_error(&parse(&raw), 409, code);
+            assert_error_code(&parse(&raw), 409, code);
             busy += 1;
         }
     }
@@ -901,7 +746,7 @@ async fn concurrent_turns_on_one_session_apply_exactly_one_per_turn() {
         }
         expected.push((format!("Q{}", round * 2), format!("normal {round}")));
     }
-    assert_error(&answer(&c, &a, &sid, "late").await, 404, "session_finished");
+    assert_error_code(&answer(&c, &a, &sid, "late").await, 404, "session_finished");
 
     // Exactly the winners' answers and the normal ones were recorded, once each.
     let page = results(&c, &a, &flow).await;
@@ -989,7 +834,7 @@ async fn idempotent_retries_replay_the_stored_response_and_run_the_turn_once() {
             Some(key.clone()),
         )
         .await;
-        assert_error(&parse(&other), 409, "idempotency_conflict");
+        assert_error_code(&parse(&other), 409, "idempotency_conflict");
     }
     let again = post_raw(
         c.clone(),
@@ -1020,7 +865,7 @@ async fn idempotent_retries_replay_the_stored_response_and_run_the_turn_once() {
     )
     .await;
     assert_eq!(replay, last);
-    assert_error(&answer(&c, &b, &sid, "more").await, 404, "session_finished");
+    assert_error_code(&answer(&c, &b, &sid, "more").await, 404, "session_finished");
 
     let page = results(&c, &b, &flow).await;
     assert_eq!(
@@ -1076,17 +921,17 @@ impl Outage {
             let t = Instant::now();
             let got = answer(&self.c, &self.server, &self.sid, "a2").await;
             let took = t.elapsed();
-            assert_error(&got, 503, "store_unavailable");
+            assert_error_code(&got, 503, "store_unavailable");
             assert!(took < FAIL_FAST, "{what}: continueChat took {took:?}");
             eprintln!("{what}: continueChat 503 in {took:?}");
         }
         let t = Instant::now();
         let ready = self.get("/readyz").await;
         let took = t.elapsed();
-        assert_error(&ready, 503, "store_unavailable");
+        assert_error_code(&ready, 503, "store_unavailable");
         assert!(took < FAIL_FAST, "{what}: readyz took {took:?}");
         let t = Instant::now();
-        assert_error(
+        assert_error_code(
             &start(&self.c, &self.server, "fault").await,
             503,
             "store_unavailable",
@@ -1268,14 +1113,14 @@ async fn sessions_expire_after_the_inactivity_ttl() {
     assert!(redis.pttl(&state) > 550, "refreshed by the turn");
 
     tokio::time::sleep(Duration::from_millis(1500)).await;
-    assert_error(
+    assert_error_code(
         &answer(&c, &server, &sid, "b").await,
         404,
         "session_expired",
     );
     assert_eq!(redis.pttl(&state), -2, "the state is gone");
     assert!(redis.pttl(&seen) > 0, "the expired marker stays");
-    assert_error(
+    assert_error_code(
         &answer(&c, &server, &sid, "b").await,
         404,
         "session_expired",

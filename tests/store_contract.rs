@@ -17,7 +17,9 @@ use std::sync::Arc;
 use std::task::Poll;
 use std::time::{Duration, Instant};
 
+use common::redis_env::{in_ci, required_by, scan, shared_redis_url};
 use tessera::engine::turn::AnswerRecord;
+use tessera::ids::new_id as id;
 use tessera::session::flows::{FlowStore, MemoryFlowStore, Published};
 use tessera::session::memory::MemoryStore;
 use tessera::session::redis::{RedisOptions, RedisStore};
@@ -60,24 +62,9 @@ impl RawRedis {
             let mut con = redis::Client::open(node.as_str())
                 .and_then(|c| c.get_connection())
                 .expect("raw connection");
-            let mut cursor = 0u64;
-            loop {
-                let (next, keys): (u64, Vec<String>) = redis::cmd("SCAN")
-                    .arg(cursor)
-                    .arg("MATCH")
-                    .arg(format!("{}:*", self.prefix))
-                    .arg("COUNT")
-                    .arg(1000)
-                    .query(&mut con)
-                    .expect("SCAN");
-                for key in keys {
-                    let pttl: i64 = redis::cmd("PTTL").arg(&key).query(&mut con).expect("PTTL");
-                    out.push((key, pttl));
-                }
-                if next == 0 {
-                    break;
-                }
-                cursor = next;
+            for key in scan(&mut con, &format!("{}:*", self.prefix)) {
+                let pttl: i64 = redis::cmd("PTTL").arg(&key).query(&mut con).expect("PTTL");
+                out.push((key, pttl));
             }
         }
         out
@@ -132,13 +119,9 @@ fn test_options() -> RedisOptions {
     .with_marker_durations(MARKER, MARKER)
 }
 
-fn required() -> bool {
-    std::env::var_os("CI").is_some()
-}
-
 /// Connects to `url`; fails the test if Redis is required, skips (None) otherwise.
 async fn redis_backend_at(var: &str, url: Option<String>, nodes: Vec<String>) -> Option<Backend> {
-    let required = required() || std::env::var_os(var).is_some();
+    let required = required_by(var);
     let Some(url) = url else {
         assert!(
             !required,
@@ -170,8 +153,7 @@ async fn redis_backend_at(var: &str, url: Option<String>, nodes: Vec<String>) ->
 }
 
 async fn single_backend() -> Option<Backend> {
-    let url =
-        std::env::var("TESSERA_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into());
+    let url = shared_redis_url();
     redis_backend_at("TESSERA_TEST_REDIS_URL", Some(url.clone()), vec![url]).await
 }
 
@@ -222,10 +204,6 @@ async fn join_all<'a, T>(mut futures: Vec<Pin<Box<dyn Future<Output = T> + Send 
     })
     .await;
     out.into_iter().flatten().collect()
-}
-
-fn id() -> String {
-    tessera::ids::new_id()
 }
 
 async fn active(store: &dyn Store, id: &str) -> Leased {
@@ -1108,7 +1086,7 @@ mod faults {
 
     /// A private redis-server, started, and a store on it; `None` where Redis tests skip.
     async fn booted() -> Option<(PrivateRedis, RedisStore)> {
-        let mut server = PrivateRedis::new(None, required())?;
+        let mut server = PrivateRedis::new(None, in_ci())?;
         server.boot();
         let store = connect(&server).await;
         Some((server, store))
@@ -1250,7 +1228,7 @@ mod faults {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_store_started_while_redis_is_down_recovers_by_itself() {
-        let Some(mut server) = PrivateRedis::new(None, required()) else {
+        let Some(mut server) = PrivateRedis::new(None, in_ci()) else {
             return;
         };
         let started = Instant::now();
