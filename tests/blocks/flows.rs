@@ -4,8 +4,7 @@
 use std::sync::Arc;
 
 use serde_json::{Value, json};
-use tessera::flow;
-use tessera::flow::CompiledFlow;
+use tessera::flow::{self, CompiledFlow};
 
 // Flow builders
 
