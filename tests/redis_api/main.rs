@@ -17,17 +17,18 @@
 //! Two tests guard fixed bugs: a hung Redis must not leave the session leased for the whole
 //! turn lease once it resumes, and the store URL's password must not be logged at start-up.
 //!
-//! Redis. Tests 1-3, 5 and 6 use `TESSERA_TEST_REDIS_URL` (default `redis://127.0.0.1:6379`).
-//! The server's key prefix (`tessera`) is not configurable, so they run in logical database
-//! [`TEST_DB`](shared_redis::TEST_DB) (appended to the URL unless it names a database): that keeps the server's keys out
-//! of database 0, where a developer's own `tessera serve --store redis://...` and the store
-//! contract tests live, works on any plain Redis (CI's included) without starting anything, and
-//! needs no free port. Inside that database every test uses its own random flow ids, public ids,
-//! sessions and idempotency keys, so parallel tests (and parallel runs) never share state, and
-//! each test deletes what it created when it ends, even on panic ([`SharedRedis`](shared_redis::SharedRedis)). The bundled
-//! bots (`--flows flows`, test 1) stay published there: their revision is a content hash, so
-//! republishing them is idempotent. The fault tests need to stop Redis, so they start their own
-//! `redis-server` on a free loopback port in 7200-7999, in a temp dir removed at the end.
+//! Redis. Tests 1-3, 5 and 6 use `TESSERA_TEST_REDIS_URL` (default `redis://127.0.0.1:6379`). The
+//! server's key prefix (`tessera`) is not configurable, so they run in logical database
+//! [`TEST_DB`](shared_redis::TEST_DB) (appended to the URL unless it names a database): that keeps
+//! the server's keys out of database 0, where a developer's own `tessera serve --store redis://...`
+//! and the store contract tests live, works on any plain Redis (CI's included) without starting
+//! anything, and needs no free port. Inside that database every test uses its own random flow ids,
+//! public ids, sessions and idempotency keys, so parallel tests (and parallel runs) never share
+//! state, and each test deletes what it created when it ends, even on panic
+//! ([`SharedRedis`](shared_redis::SharedRedis)). The bundled bots (`--flows flows`, test 1) stay
+//! published there: their revision is a content hash, so republishing them is idempotent. The fault
+//! tests need to stop Redis, so they start their own `redis-server` on a free loopback port in
+//! 7200-7999, in a temp dir removed at the end.
 //!
 //! When `CI` or `TESSERA_TEST_REDIS_URL` is set, an unreachable Redis (or a missing
 //! `redis-server`) FAILS the tests; on a developer machine without them they skip, saying so on
