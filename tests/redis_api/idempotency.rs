@@ -8,14 +8,12 @@ use tessera::ids::new_id as id;
 
 use crate::common::bots::{text, webhook};
 use crate::common::http::{parse, post_raw};
-use crate::common::http_stub::slow_server_counting as slow_server;
 use crate::common::replies::{assert_error_code, input_id, result_id, session_id};
-use crate::race::{SLOW, race};
-use crate::server::Server;
+use crate::race::{race, two_servers};
 use crate::shared_redis::{PREFIX, SharedRedis};
 use crate::support::{
-    answer, answers, assert_step, bot, client, continue_url, ids, input, message, pairs, publish,
-    result_of, results, start,
+    answer, answers, assert_step, bot, continue_url, input, message, pairs, publish, result_of,
+    results, start,
 };
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -24,13 +22,7 @@ async fn idempotent_retries_replay_the_stored_response_and_run_the_turn_once() {
         return;
     };
     let t0 = Instant::now();
-    let (slow, hits) = slow_server(SLOW).await;
-    let env = [("TESSERA_HTTP_ALLOWED_HOSTS", "127.0.0.1")];
-    let a = Server::bare("A", &redis.url, &env);
-    let b = Server::bare("B", &redis.url, &env);
-    let c = client();
-    let (flow, public) = ids("idem");
-    redis.forget_flow(&flow, &public);
+    let (a, b, c, (slow, hits), (flow, public)) = two_servers(&redis, "idem").await;
     let blocks = json!([
         input("q1", "v-A"),
         webhook("w1", &slow),

@@ -1,6 +1,7 @@
 //! 2. Race: concurrent continueChat calls on one session over both processes apply exactly one.
 
-use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
@@ -63,19 +64,38 @@ pub async fn race(
     (winners, bodies, busy)
 }
 
+/// The slow server: its URL and its hits (how many turns called it).
+pub type SlowServer = (String, Arc<AtomicUsize>);
+
+/// What the race and idempotency scenarios run on: two servers (A, B) on the shared Redis, both
+/// allowed to call the [`SlowServer`], a client, and a fresh (flow id, public id) pair, deleted
+/// with the test's other Redis data.
+pub type TwoServers = (
+    Server,
+    Server,
+    reqwest::Client,
+    SlowServer,
+    (String, String),
+);
+
+/// Starts the [`TwoServers`] of a scenario; `tag` names its flow.
+pub async fn two_servers(redis: &SharedRedis, tag: &str) -> TwoServers {
+    let (slow, hits) = slow_server(SLOW).await;
+    let env = [("TESSERA_HTTP_ALLOWED_HOSTS", "127.0.0.1")];
+    let a = Server::bare("A", &redis.url, &env);
+    let b = Server::bare("B", &redis.url, &env);
+    let (flow, public) = ids(tag);
+    redis.forget_flow(&flow, &public);
+    (a, b, client(), (slow, hits), (flow, public))
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_turns_on_one_session_apply_exactly_one_per_turn() {
     let Some(redis) = SharedRedis::get() else {
         return;
     };
     let t0 = Instant::now();
-    let (slow, hits) = slow_server(SLOW).await;
-    let env = [("TESSERA_HTTP_ALLOWED_HOSTS", "127.0.0.1")];
-    let a = Server::bare("A", &redis.url, &env);
-    let b = Server::bare("B", &redis.url, &env);
-    let c = client();
-    let (flow, public) = ids("race");
-    redis.forget_flow(&flow, &public);
+    let (a, b, c, (slow, hits), (flow, public)) = two_servers(&redis, "race").await;
     // Q1, Q3 and Q5 are raced: the turn answering each calls the slow server (holding the
     // session for SLOW). Q2, Q4 and Q6 get one normal answer each.
     let blocks = json!([
