@@ -1,4 +1,5 @@
-//! 5. Expiry: key TTLs while a session is active, `404 session_expired` after the inactivity TTL.
+//! Expiry (scenario 5): key TTLs while a session is active, `404 session_expired` after the
+//! inactivity TTL.
 
 use std::time::{Duration, Instant};
 

@@ -1,5 +1,5 @@
-//! 4. Faults: a private redis-server shut down or hung fails fast (503 store_unavailable), and
-//! the conversation resumes where it was once Redis is back.
+//! Faults (scenario 4): a private redis-server shut down or hung fails fast (503
+//! store_unavailable), and the conversation resumes where it was once Redis is back.
 
 use std::time::{Duration, Instant};
 

@@ -1,4 +1,4 @@
-//! 3. Idempotency: a replay is byte-identical from either process and the turn runs once.
+//! Idempotency (scenario 3): a replay is byte-identical from either process and the turn runs once.
 
 use std::sync::atomic::Ordering;
 use std::time::Instant;

@@ -1,4 +1,5 @@
-//! 2. Race: concurrent continueChat calls on one session over both processes apply exactly one.
+//! Race (scenario 2): concurrent continueChat calls on one session over both processes apply
+//! exactly one.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};

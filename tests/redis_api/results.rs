@@ -1,4 +1,4 @@
-//! 6. Results: a finished conversation is listed (bearer token) and exported as CSV.
+//! Results (scenario 6): a finished conversation is listed (bearer token) and exported as CSV.
 
 use std::time::Instant;
 

@@ -1,4 +1,4 @@
-//! 1. Scale-out: two processes on one Redis share conversations and published bots.
+//! Scale-out (scenario 1): two processes on one Redis share conversations and published bots.
 
 use std::time::Instant;
 
