@@ -124,12 +124,12 @@ fn trunc(v: &Value) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_golden_transcript_replays_turn_for_turn() {
-    let Some(dir) = common::corpus_dir() else {
+    let Some(dir) = common::corpus::corpus_dir() else {
         return;
     };
-    let app = common::spawn_app().await;
+    let app = common::app::spawn_app().await;
     let mut published = Vec::new();
-    for (public_id, mut bot) in common::corpus_bots(&dir) {
+    for (public_id, mut bot) in common::corpus::corpus_bots(&dir) {
         let id = bot["id"].as_str().unwrap_or(&public_id).to_string();
         bot["publicId"] = json!(public_id);
         let (status, body) = app.publish(&id, &bot).await;

@@ -1,23 +1,18 @@
 //! A private `redis-server` for fault tests: a free loopback port in 7200-7999 and an
 //! append-only file (fsync always) in its own temp dir, so data survives a restart. Killed
-//! (SIGKILL also ends a SIGSTOPped process) and its directory removed on drop.
+//! (SIGKILL also ends a SIGSTOPped process) and its directory removed on drop (the process
+//! first: `Drop` runs before the fields are dropped).
 
 use std::net::TcpListener;
-use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-/// A plain connection that answered PING (2 s to connect, 5 s read timeout).
-pub fn raw_connect(url: &str) -> redis::RedisResult<redis::Connection> {
-    let mut con = redis::Client::open(url)?.get_connection_with_timeout(Duration::from_secs(2))?;
-    con.set_read_timeout(Some(Duration::from_secs(5)))?;
-    redis::cmd("PING").query::<String>(&mut con)?;
-    Ok(con)
-}
+use super::redis_env::raw_connect;
+use super::temp::TempDir;
 
 pub struct PrivateRedis {
     pub port: u16,
-    dir: PathBuf,
+    dir: TempDir,
     child: Option<Child>,
     /// `requirepass`, if any.
     password: Option<String>,
@@ -63,8 +58,7 @@ impl PrivateRedis {
             .map(|i| 7200 + ((seed + offset + i) % 800) as u16)
             .find(|p| TcpListener::bind(("127.0.0.1", *p)).is_ok())
             .expect("a free port in 7200-7999");
-        let dir = std::env::temp_dir().join(format!("tessera-private-redis-{port}-{id}"));
-        std::fs::create_dir_all(&dir).expect("temp dir");
+        let dir = TempDir::new(&format!("private-redis-{port}"));
         Some(PrivateRedis {
             port,
             dir,
@@ -87,7 +81,7 @@ impl PrivateRedis {
 
     /// Starts the process and waits until it answers; false when it exited (port taken).
     pub fn launch(&mut self) -> bool {
-        let dir = self.dir.to_str().expect("utf-8 temp dir");
+        let dir = self.dir.path().to_str().expect("utf-8 temp dir");
         let mut cmd = Command::new("redis-server");
         cmd.args(["--port", &self.port.to_string(), "--bind", "127.0.0.1"])
             .args(["--dir", dir, "--save", ""])
@@ -160,6 +154,5 @@ impl Drop for PrivateRedis {
             let _ = child.kill();
             let _ = child.wait();
         }
-        let _ = std::fs::remove_dir_all(&self.dir);
     }
 }

@@ -1,0 +1,10 @@
+//! The contract cases. Each takes a backend and must hold for every store; the suites in
+//! `main.rs` run each of them on every backend.
+
+mod flows;
+mod results;
+mod sessions;
+
+pub use flows::*;
+pub use results::*;
+pub use sessions::*;

@@ -1,0 +1,95 @@
+//! The store contract: one suite of cases written against the store traits (`support::Store`, that is `SessionStore + IdempotencyStore`, and `FlowStore`), run
+//! against the in-memory store, a single Redis and a Redis Cluster (modules `memory`,
+//! `single_redis`, `redis_cluster`), plus Redis-only checks (TTLs on every key, faults).
+//!
+//! - `TESSERA_TEST_REDIS_URL` (default `redis://127.0.0.1:6379`): the single Redis.
+//! - `TESSERA_TEST_REDIS_CLUSTER_URL` (e.g. the output of `scripts/redis-cluster.sh start`).
+//!
+//! When a variable is set (or `CI` is set) and Redis is unreachable, the Redis tests FAIL.
+//! Only on a developer machine without the variables do they skip, saying so on stderr.
+//! Every Redis test uses its own random key prefix and deletes its keys when it ends.
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod backends;
+mod cases;
+mod faults;
+mod redis_only;
+mod support;
+
+/// Runs each contract case of [`cases`] on the in-memory store, a single Redis and the cluster.
+macro_rules! contract_suite {
+    ($($case:ident),* $(,)?) => {
+        mod memory {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $case() {
+                crate::cases::$case(&crate::backends::memory_backend()).await;
+            })*
+        }
+        mod single_redis {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $case() {
+                if let Some(b) = crate::backends::single_backend().await {
+                    crate::cases::$case(&b).await;
+                }
+            })*
+        }
+        mod redis_cluster {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $case() {
+                if let Some(b) = crate::backends::cluster_backend().await {
+                    crate::cases::$case(&b).await;
+                }
+            })*
+        }
+    };
+}
+
+contract_suite!(
+    a_turn_round_trip_saves_bumps_the_version_and_refreshes_the_ttl,
+    a_lease_that_ran_out_untouched_still_saves,
+    peek_reads_active_sessions_without_taking_the_lease,
+    saving_a_turn_records_its_result_only_when_the_save_applies,
+    a_start_turn_creates_its_session_and_records_its_result,
+    a_leased_session_is_busy_until_released_or_the_lease_ends,
+    stale_or_foreign_commits_are_busy_and_change_nothing,
+    a_session_that_expired_during_its_turn_is_not_brought_back,
+    racing_turns_have_exactly_one_winner,
+    finished_sessions_answer_finished_until_the_marker_ends,
+    inactive_sessions_expire_then_are_forgotten,
+    idempotency_keeps_the_first_response,
+    results_merge_like_result_record_apply,
+    results_list_newest_first_in_stable_pages,
+    results_are_dropped_after_their_retention,
+    flows_publish_atomically_with_unique_public_ids,
+);
+
+/// Runs checks that need a Redis backend (they look at keys directly) on single Redis and on
+/// the cluster.
+macro_rules! redis_suite {
+    ($($check:ident),* $(,)?) => {
+        mod redis_only_single {
+            $(#[tokio::test]
+            async fn $check() {
+                if let Some(b) = crate::backends::single_backend().await {
+                    crate::redis_only::$check(&b).await;
+                }
+            })*
+        }
+        mod redis_only_cluster {
+            $(#[tokio::test]
+            async fn $check() {
+                if let Some(b) = crate::backends::cluster_backend().await {
+                    crate::redis_only::$check(&b).await;
+                }
+            })*
+        }
+    };
+}
+
+redis_suite!(
+    a_foreign_lease_is_given_back_with_its_own_expiry,
+    flows_published_by_an_older_version_resolve,
+    every_key_but_flows_expires,
+);
