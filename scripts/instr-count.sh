@@ -9,6 +9,8 @@
 #   scripts/instr-count.sh            # 100 conversations (600 requests), ~1 minute
 #   INSTR_CONVERSATIONS=300 scripts/instr-count.sh
 #   INSTR_KEEP=/tmp/cg scripts/instr-count.sh   # keep the callgrind files for callgrind_annotate
+#   INSTR_STORE=memory scripts/instr-count.sh    # the server on its in-memory store (no Redis)
+# Honours CARGO_TARGET_DIR (to compare two checkouts that share one release build directory).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v valgrind >/dev/null || { echo "valgrind is missing: apt-get install valgrind" >&2; exit 1; }
@@ -23,6 +25,7 @@ else
   BOT=lead-capture REPLIES="${LOAD_REPLIES:?set LOAD_REPLIES for lead-capture}"
 fi
 cargo build --release -q --bin tessera --example redis_baseline
+BIN="${CARGO_TARGET_DIR:-target}/release"
 port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 RPORT=$(port)
 PIDS=()
@@ -53,9 +56,11 @@ measure() {
 }
 
 SPORT=$(port)
+STORE="redis://127.0.0.1:$RPORT"
+[ "${INSTR_STORE:-redis}" = memory ] && STORE=memory
 TESSERA_LOG=warn TESSERA_WORKERS=1 valgrind --tool=callgrind --callgrind-out-file="$WORK/tessera.out" \
-  target/release/tessera serve --host 127.0.0.1 --port "$SPORT" --flows "$WORK" \
-  --store "redis://127.0.0.1:$RPORT" 2>/dev/null &
+  "$BIN/tessera" serve --host 127.0.0.1 --port "$SPORT" --flows "$WORK" \
+  --store "$STORE" 2>/dev/null &
 SP=$!; PIDS+=("$SP")
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$SPORT/healthz" >/dev/null && break; sleep 0.3; done
 measure "tessera ($BOT)" "$SP" "$WORK/tessera.out" \
@@ -63,7 +68,7 @@ measure "tessera ($BOT)" "$SP" "$WORK/tessera.out" \
 
 BPORT=$(port)
 TESSERA_WORKERS=1 valgrind --tool=callgrind --callgrind-out-file="$WORK/baseline.out" \
-  target/release/examples/redis_baseline "127.0.0.1:$BPORT" "redis://127.0.0.1:$RPORT" 2>/dev/null &
+  "$BIN/examples/redis_baseline" "127.0.0.1:$BPORT" "redis://127.0.0.1:$RPORT" 2>/dev/null &
 BP=$!; PIDS+=("$BP")
 for _ in $(seq 100); do curl -sf -XPOST "http://127.0.0.1:$BPORT/baseline/w" >/dev/null && break; sleep 0.3; done
 measure "baseline (GET + SET 1 KB)" "$BP" "$WORK/baseline.out" \

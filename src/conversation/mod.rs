@@ -143,3 +143,6 @@ impl Conversations {
             .max(1)
     }
 }
+
+#[cfg(test)]
+mod tests;
