@@ -7,6 +7,8 @@
 #   LOAD_DURATION=30s LOAD_CONNECTIONS=64 scripts/load-test.sh
 #   LOAD_WORKERS=1 scripts/load-test.sh       # one HTTP worker for both servers
 #   LOAD_MODE=continue scripts/load-test.sh   # continueChat only (see below)
+#   LOAD_BIN=/path/to/tessera scripts/load-test.sh   # that server binary (no build): to compare
+#                                             # two builds side by side in one session
 #
 # LOAD_MODE=continue measures continueChat alone: the bot gets one more edge, from its last
 # block back to its first group, so a conversation never ends and, after one startChat per
@@ -63,9 +65,13 @@ trap cleanup EXIT
 
 URL="${LOAD_URL:-}"
 if [ -z "$URL" ]; then
-  cargo build --release -q
+  BIN="${LOAD_BIN:-}"
+  if [ -z "$BIN" ]; then
+    cargo build --release -q
+    BIN="${CARGO_TARGET_DIR:-target}/release/tessera"
+  fi
   PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-  TESSERA_LOG=warn TESSERA_WORKERS="$WORKERS" target/release/tessera serve --host 127.0.0.1 --port "$PORT" --flows "$FLOWS" --store "$STORE" &
+  TESSERA_LOG=warn TESSERA_WORKERS="$WORKERS" "$BIN" serve --host 127.0.0.1 --port "$PORT" --flows "$FLOWS" --store "$STORE" &
   SERVER_PID=$!
   URL="http://127.0.0.1:$PORT"
   for _ in $(seq 50); do curl -sf "$URL/healthz" >/dev/null && break; sleep 0.1; done
@@ -107,7 +113,7 @@ if [[ "$STORE" == redis://* ]] && [ -z "${LOAD_URL:-}" ]; then
   kill "$SERVER_PID" 2>/dev/null; wait "$SERVER_PID" 2>/dev/null || true
   cargo build --release -q --example redis_baseline
   BPORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-  TESSERA_WORKERS="$WORKERS" target/release/examples/redis_baseline "127.0.0.1:$BPORT" "$STORE" &
+  TESSERA_WORKERS="$WORKERS" "${CARGO_TARGET_DIR:-target}/release/examples/redis_baseline" "127.0.0.1:$BPORT" "$STORE" &
   SERVER_PID=$!
   sleep 1
   echo "baseline: http://127.0.0.1:$BPORT (GET + SET of 1 KB per request) wrk -t$THREADS -c$CONNECTIONS -d$DURATION"
