@@ -1,0 +1,70 @@
+//! What a new user meets first with the server (issue 17): the bundled bots over HTTP, a
+//! flows directory with bad files, a Redis that is not up yet, and the start-up logs.
+
+mod common;
+
+use common::spawn_app_with;
+use serde_json::{Value, json};
+
+const START: &str = "/api/v1/typebots/support-triage/startChat";
+
+fn continue_path(r: &Value) -> String {
+    let id = r["sessionId"].as_str().expect("sessionId");
+    format!("/api/v1/sessions/{id}/continueChat")
+}
+
+fn texts(r: &Value) -> String {
+    r["messages"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|m| {
+            m["content"]["richText"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+        })
+        .flat_map(|p| p["children"].as_array().cloned().unwrap_or_default())
+        .filter_map(|c| c["text"].as_str().map(str::to_string))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The web player's Skip button on the optional screenshot sends `{}` (no message); the bot
+/// has a reply event, which must not turn "no message" into an invalid reply.
+#[tokio::test]
+async fn the_bundled_support_bot_lets_the_optional_screenshot_be_skipped() {
+    let app = spawn_app_with(|c| c.bundled_flows = true).await;
+    let (status, r) = app.post(START, &json!({})).await;
+    assert_eq!(status, 200, "{r}");
+    let next = continue_path(&r);
+    for (reply, expect) in [
+        ("Something is broken", "On which page did it happen?"),
+        (
+            "app.acme.example/settings",
+            "Can you describe what happened?",
+        ),
+        (
+            "The save button does nothing",
+            "A screenshot helps a lot (optional).",
+        ),
+    ] {
+        let (status, r) = app.post(&next, &json!({ "message": reply })).await;
+        assert_eq!(status, 200, "{r}");
+        assert!(texts(&r).contains(expect), "{reply}: {r}");
+    }
+    let (status, r) = app.post(&next, &json!({})).await;
+    assert_eq!(status, 200, "{r}");
+    assert!(!texts(&r).contains("Invalid message"), "{r}");
+    assert!(
+        texts(&r).contains("What's your email so we can follow up?"),
+        "{r}"
+    );
+    assert_eq!(r["input"]["type"], "email input", "{r}");
+    // And the conversation goes on from there.
+    let (status, r) = app
+        .post(&next, &json!({ "message": "ada@example.com" }))
+        .await;
+    assert_eq!(status, 200, "{r}");
+    assert!(texts(&r).contains("will reply to"), "{r}");
+}
