@@ -68,3 +68,27 @@ async fn the_bundled_support_bot_lets_the_optional_screenshot_be_skipped() {
     assert_eq!(status, 200, "{r}");
     assert!(texts(&r).contains("will reply to"), "{r}");
 }
+
+/// JSON that is not a bot gets the same message from the publishing route as from the
+/// command line.
+#[tokio::test]
+async fn publishing_json_that_is_not_a_bot_says_so() {
+    let app = spawn_app_with(|_| {}).await;
+    for (body, reason) in [
+        (json!([]), "the JSON is an array"),
+        (json!({}), "it has no `groups`"),
+        (json!({"groups": 5}), "`groups` is a number"),
+    ] {
+        let (status, r) = app.publish("not-a-bot", &body).await;
+        assert_eq!(
+            (status, r["code"].clone()),
+            (400, json!("flow_malformed")),
+            "{r}"
+        );
+        let msg = r["message"].as_str().unwrap_or_default();
+        assert!(
+            msg.contains("this is not a Typebot export") && msg.contains(reason),
+            "{body}: {msg}"
+        );
+    }
+}

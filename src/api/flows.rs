@@ -23,11 +23,9 @@ pub async fn publish(
         .publish(&json, Some(id), None)
         .await
         .map_err(|e| match e {
-            PublishError::Parse(m) => ApiError::new(
-                400,
-                "flow_malformed",
-                format!("The bot JSON does not match the flow format: {m}"),
-            ),
+            PublishError::Parse(m) => {
+                ApiError::new(400, "flow_malformed", format!("Nothing was published: {m}"))
+            }
             PublishError::Invalid(issues) => ApiError::new(
                 422,
                 "flow_invalid",

@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod bots;
+pub mod cli;
 pub mod http_stub;
 pub mod redis_server;
 
