@@ -174,7 +174,12 @@ fn validate_reports_a_missing_file_and_exits_1() {
 fn validate_without_a_file_is_a_usage_error() {
     let out = tessera().arg("validate").output().expect("run");
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("validate needs at least one FLOW.json"));
+    assert!(
+        stderr(&out).contains("required arguments were not provided")
+            && stderr(&out).contains("<FLOW.json|DIR>..."),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]

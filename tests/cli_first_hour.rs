@@ -4,7 +4,46 @@
 
 mod common;
 
-use common::cli::{TempDir, stdout, tessera};
+use common::cli::{TempDir, stderr, stdout, tessera};
+
+#[test]
+fn every_subcommand_prints_its_usage() {
+    for (sub, flags) in [
+        (
+            "serve",
+            &["--port", "--host", "--flows", "--store", "--config"][..],
+        ),
+        ("chat", &["FLOW.json", "--flows"][..]),
+        ("validate", &["FLOW.json|DIR"][..]),
+    ] {
+        for args in [vec![sub, "--help"], vec!["help", sub]] {
+            let out = tessera().args(&args).output().expect("run");
+            let text = stdout(&out);
+            assert!(out.status.success(), "{args:?}: {text}{}", stderr(&out));
+            assert!(text.contains(&format!("Usage: tessera {sub}")), "{text}");
+            for f in flags {
+                assert!(text.contains(f), "{args:?}: no {f} in\n{text}");
+            }
+        }
+    }
+    let out = tessera().arg("--help").output().expect("run");
+    assert!(out.status.success());
+    for sub in ["serve", "validate", "chat"] {
+        assert!(stdout(&out).contains(sub), "{}", stdout(&out));
+    }
+    let out = tessera().arg("--version").output().expect("run");
+    assert_eq!(
+        stdout(&out).trim(),
+        format!("tessera {}", env!("CARGO_PKG_VERSION"))
+    );
+    // A mistyped flag is a usage error that suggests the right one.
+    let out = tessera()
+        .args(["serve", "--prot", "1"])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("--port"), "{}", stderr(&out));
+}
 
 #[test]
 fn validate_says_when_json_is_not_a_bot() {

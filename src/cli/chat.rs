@@ -1,8 +1,7 @@
-//! The `validate` and `chat` commands: user-facing terminal output (the only place that
-//! prints to stdout).
+//! `tessera chat FLOW.json`: a conversation in the terminal, without a server or a browser.
 
 use std::io::{BufRead, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
 use serde_json::Value;
@@ -12,55 +11,8 @@ use crate::engine::{
     Engine, EngineConfig, MemoryFlows, Message, SessionState, StartParams, TextFormat, TurnOutput,
     TurnStatus,
 };
-use crate::flow::{self, Severity};
+use crate::flow;
 use crate::net::{OutboundPolicy, SafeClient};
-
-/// `tessera validate FLOW.json...`: prints every issue; Err when any file has errors.
-pub fn validate(paths: &[PathBuf], out: &mut dyn Write) -> anyhow::Result<bool> {
-    let mut all_ok = true;
-    for p in paths {
-        let text = match std::fs::read_to_string(p) {
-            Ok(t) => t,
-            Err(e) => {
-                writeln!(out, "{}: cannot read: {e}", p.display())?;
-                all_ok = false;
-                continue;
-            }
-        };
-        match flow::load_str(&text, "") {
-            Ok(f) => {
-                for w in &f.warnings {
-                    writeln!(out, "{}: {w}", p.display())?;
-                }
-                writeln!(
-                    out,
-                    "{}: ok ({} groups, {} blocks, {} warning(s))",
-                    p.display(),
-                    f.groups.len(),
-                    f.blocks.len(),
-                    f.warnings.len()
-                )?;
-            }
-            Err(flow::LoadError::Parse(e)) => {
-                writeln!(out, "{}: error[invalid_json] {e}", p.display())?;
-                all_ok = false;
-            }
-            Err(flow::LoadError::Compile(c)) => {
-                for i in &c.issues {
-                    writeln!(out, "{}: {i}", p.display())?;
-                }
-                let n = c
-                    .issues
-                    .iter()
-                    .filter(|i| i.severity == Severity::Error)
-                    .count();
-                writeln!(out, "{}: FAILED with {n} error(s)", p.display())?;
-                all_ok = false;
-            }
-        }
-    }
-    Ok(all_ok)
-}
 
 /// `tessera chat FLOW.json`: a conversation in the terminal.
 pub async fn chat(
