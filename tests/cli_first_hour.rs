@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::cli::{TempDir, stderr, stdout, tessera};
+use common::cli::{TempDir, assert_in_order, run_with_input, stderr, stdout, tessera};
 
 #[test]
 fn every_subcommand_prints_its_usage() {
@@ -71,4 +71,40 @@ fn validate_says_when_json_is_not_a_bot() {
         );
     }
     assert!(!text.contains("missing_start"), "{text}");
+}
+
+#[test]
+fn chat_with_a_bare_file_name_from_inside_flows_runs_it_and_its_links() {
+    let mut cmd = tessera();
+    cmd.current_dir(common::cli::flows_dir())
+        .args(["chat", "survey.json"]);
+    let out = run_with_input(cmd, "Not now\n");
+    let text = stdout(&out);
+    assert!(out.status.success(), "{text}\n{}", stderr(&out));
+    assert_in_order(
+        &text,
+        &["No worries — have a lovely day!", "— end of conversation —"],
+    );
+}
+
+#[test]
+fn chat_names_a_missing_file_and_suggests_the_path_of_a_public_id() {
+    let out = tessera()
+        .args(["chat", "no-such-bot.json"])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("no-such-bot.json: no such file"),
+        "{}",
+        stderr(&out)
+    );
+    let out = tessera().args(["chat", "survey"]).output().expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out)
+            .contains("survey: no such file; survey is a bot's public id: run `tessera chat flows/survey.json`"),
+        "{}",
+        stderr(&out)
+    );
 }

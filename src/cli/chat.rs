@@ -1,9 +1,10 @@
 //! `tessera chat FLOW.json`: a conversation in the terminal, without a server or a browser.
 
 use std::io::{BufRead, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use anyhow::Context;
 use serde_json::Value;
 
 use crate::engine::richtext;
@@ -14,6 +15,15 @@ use crate::engine::{
 use crate::flow;
 use crate::net::{OutboundPolicy, SafeClient};
 
+/// The directory linked bots are looked up in when `--flows` is not given: the bot's folder
+/// (the current directory for a bare file name).
+pub fn default_flows_dir(path: &Path) -> PathBuf {
+    match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
 /// `tessera chat FLOW.json`: a conversation in the terminal.
 pub async fn chat(
     path: &Path,
@@ -21,9 +31,12 @@ pub async fn chat(
     input: &mut dyn BufRead,
     out: &mut dyn Write,
 ) -> anyhow::Result<()> {
+    let text = read_bot(path, flows_dir)?;
     let flows = Arc::new(MemoryFlows::new());
     if let Some(dir) = flows_dir {
-        for entry in std::fs::read_dir(dir)?.flatten() {
+        let entries = std::fs::read_dir(dir)
+            .with_context(|| format!("cannot read the flows directory {}", dir.display()))?;
+        for entry in entries.flatten() {
             let p = entry.path();
             if p.extension().is_some_and(|x| x == "json")
                 && let Ok(f) = std::fs::read_to_string(&p)
@@ -34,10 +47,10 @@ pub async fn chat(
             }
         }
     }
-    let text = std::fs::read_to_string(path)?;
     let main = flow::load_str(&text, "").map_err(|e| {
         anyhow::anyhow!(
-            "{}: {e} (run `tessera validate` for details)",
+            "{}: {e} (run `tessera validate {}` for details)",
+            path.display(),
             path.display()
         )
     })?;
@@ -73,6 +86,62 @@ pub async fn chat(
         turn = t;
         let _: &SessionState = &state;
     }
+}
+
+/// The bot's JSON text. A missing file is named; when the name looks like a public id
+/// (`survey`), the path of the bot that has it is suggested.
+fn read_bot(path: &Path, flows_dir: Option<&Path>) -> anyhow::Result<String> {
+    match std::fs::read_to_string(path) {
+        Ok(t) => Ok(t),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let mut msg = format!("{}: no such file", path.display());
+            if let Some(found) = find_by_public_id(path, flows_dir) {
+                msg.push_str(&format!(
+                    "; {} is a bot's public id: run `tessera chat {}`",
+                    path.display(),
+                    found.display()
+                ));
+            } else if path.extension().is_none() {
+                msg.push_str(" (chat takes the path of a bot's JSON file, e.g. flows/survey.json)");
+            }
+            anyhow::bail!(msg)
+        }
+        Err(e) => Err(e).with_context(|| format!("cannot read {}", path.display())),
+    }
+}
+
+/// A file whose bot has `name` as public id, id or file stem, in the flows directory, the
+/// current one or `./flows`.
+fn find_by_public_id(name: &Path, flows_dir: Option<&Path>) -> Option<PathBuf> {
+    let name = name.to_str()?;
+    if name.contains(['/', '\\']) {
+        return None;
+    }
+    let name = name.strip_suffix(".json").unwrap_or(name);
+    let dirs = [flows_dir, Some(Path::new(".")), Some(Path::new("flows"))];
+    for dir in dirs.into_iter().flatten() {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            continue;
+        };
+        let mut files: Vec<PathBuf> = entries
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|x| x == "json"))
+            .collect();
+        files.sort();
+        for p in files {
+            let stem = p.file_stem().and_then(|s| s.to_str()) == Some(name);
+            let ids = || -> Option<bool> {
+                let json: Value = serde_json::from_str(&std::fs::read_to_string(&p).ok()?).ok()?;
+                let is = |k: &str| json.get(k).and_then(Value::as_str) == Some(name);
+                Some(is("publicId") || is("id"))
+            };
+            if stem || ids() == Some(true) {
+                return Some(p);
+            }
+        }
+    }
+    None
 }
 
 fn show(turn: &TurnOutput, out: &mut dyn Write) -> anyhow::Result<()> {
@@ -227,4 +296,18 @@ fn prompt(
         ))));
     }
     Ok(Some(Some(Message::text(line))))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_bare_file_name_looks_for_linked_bots_in_the_current_directory() {
+        assert_eq!(default_flows_dir(Path::new("survey.json")), Path::new("."));
+        assert_eq!(
+            default_flows_dir(Path::new("flows/survey.json")),
+            Path::new("flows")
+        );
+    }
 }

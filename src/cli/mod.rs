@@ -12,7 +12,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 use self::args::{ChatArgs, Cli, Command, ServeArgs};
-pub use self::chat::chat;
+pub use self::chat::{chat, default_flows_dir};
 pub use self::validate::validate;
 use crate::config::Config;
 
@@ -45,7 +45,7 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
 }
 
 fn run_chat(a: ChatArgs) -> anyhow::Result<ExitCode> {
-    let dir = a.flows.or_else(|| a.flow.parent().map(PathBuf::from));
+    let dir = a.flows.unwrap_or_else(|| default_flows_dir(&a.flow));
     crate::telemetry::init("warn", "text");
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -53,7 +53,7 @@ fn run_chat(a: ChatArgs) -> anyhow::Result<ExitCode> {
     let stdin = std::io::stdin();
     rt.block_on(chat(
         &a.flow,
-        dir.as_deref(),
+        Some(&dir),
         &mut stdin.lock(),
         &mut std::io::stdout(),
     ))?;
