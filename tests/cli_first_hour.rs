@@ -108,3 +108,62 @@ fn chat_names_a_missing_file_and_suggests_the_path_of_a_public_id() {
         stderr(&out)
     );
 }
+
+const NAMED: &str = r#"{
+  "version": "6", "id": "named",
+  "events": [{"id": "ev", "type": "start", "outgoingEdgeId": "e1"}],
+  "groups": [{"id": "g1", "title": "Checkout", "blocks": [
+    {"id": "b1", "type": "text", "content": {"richText": []}},
+    {"id": "b2", "type": "text input", "outgoingEdgeId": "e2", "options": {"variableId": "v-ghost"}}]}],
+  "edges": [
+    {"id": "e1", "from": {"eventId": "ev"}, "to": {"groupId": "g1"}},
+    {"id": "e2", "from": {"blockId": "b2"}, "to": {"groupId": "g-gone"}}],
+  "variables": []
+}"#;
+
+#[test]
+fn validate_takes_a_directory_names_titles_and_variables_and_sums_up() {
+    let dir = TempDir::new("validate-dir");
+    dir.file("named.json", NAMED);
+    std::fs::copy(
+        common::cli::flows_dir().join("survey.json"),
+        dir.0.join("survey.json"),
+    )
+    .expect("copy");
+    dir.file("notes.txt", "not a bot, not checked");
+    let out = tessera().arg("validate").arg(&dir.0).output().expect("run");
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains(
+            "named.json: error[unknown_group] edge e2 (from the text input #2 in group \"Checkout\"): edge points to unknown group g-gone"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "named.json: warning[unknown_variable] block b2 (text input #2 in group \"Checkout\"): the answer variable v-ghost is not declared"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("survey.json: ok ("), "{text}");
+    assert!(!text.contains("notes.txt"), "{text}");
+    assert!(
+        text.ends_with("2 bots checked: 1 ok, 1 with errors (1 error, 2 warnings)\n"),
+        "{text}"
+    );
+}
+
+#[test]
+fn validate_of_the_flows_folder_reports_no_errors() {
+    let out = tessera()
+        .args(["validate", "flows/"])
+        .output()
+        .expect("run");
+    let text = stdout(&out);
+    assert!(out.status.success(), "{text}");
+    assert!(
+        text.contains(" with errors (0 errors, 0 warnings)"),
+        "{text}"
+    );
+}
