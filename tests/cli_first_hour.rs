@@ -167,3 +167,53 @@ fn validate_of_the_flows_folder_reports_no_errors() {
         "{text}"
     );
 }
+
+const SHOWCASE: &str = r#"{
+  "version": "6", "id": "cli-showcase", "name": "CLI showcase",
+  "events": [{"id": "ev", "type": "start", "outgoingEdgeId": "e1"}],
+  "groups": [
+    {"id": "g1", "title": "Hello", "blocks": [
+      {"id": "t1", "type": "text", "content": {"richText": [{"type": "p", "children": [
+        {"text": "Read "}, {"text": "this", "bold": true}, {"text": " and "},
+        {"type": "a", "url": "https://example.com/docs", "children": [{"text": "the docs"}]}]}]}},
+      {"id": "v1", "type": "video", "content": {"url": "https://youtu.be/jNQXAC9IVRw"}},
+      {"id": "c1", "type": "choice input", "outgoingEdgeId": "e2", "items": [
+        {"id": "i1", "content": "Yes please"}, {"id": "i2", "content": "No"}]}]},
+    {"id": "g2", "title": "Ask", "blocks": [
+      {"id": "n1", "type": "text input",
+       "options": {"variableId": "vn", "labels": {"placeholder": "Your nickname", "button": "Go"}}},
+      {"id": "f1", "type": "file input", "options": {"isRequired": false, "labels": {"skip": "Skip it"}}},
+      {"id": "t2", "type": "text", "content": {"richText": [{"type": "p", "children": [{"text": "Bye {{Nick}}"}]}]}}]}
+  ],
+  "edges": [
+    {"id": "e1", "from": {"eventId": "ev"}, "to": {"groupId": "g1"}},
+    {"id": "e2", "from": {"blockId": "c1"}, "to": {"groupId": "g2"}}
+  ],
+  "variables": [{"id": "vn", "name": "Nick"}]
+}"#;
+
+#[test]
+fn chat_shows_emphasis_links_full_media_urls_and_labels_and_is_lenient_with_replies() {
+    let dir = TempDir::new("cli-showcase");
+    let bot = dir.file("showcase.json", SHOWCASE);
+    let mut cmd = tessera();
+    cmd.arg("chat").arg(&bot);
+    // "yes PLEASE": the choice in another case; the empty line skips the optional upload.
+    let out = run_with_input(cmd, "yes PLEASE\nAda\n\n");
+    let text = stdout(&out);
+    assert!(out.status.success(), "{text}\n{}", stderr(&out));
+    assert_in_order(
+        &text,
+        &[
+            "bot> Read **this** and the docs (https://example.com/docs)",
+            "bot> [video] https://www.youtube.com/watch?v=jNQXAC9IVRw",
+            "  1. Yes please\n  2. No\n",
+            "[choice input] you> ",
+            "  (placeholder \"Your nickname\", button \"Go\")\n[text input] you> ",
+            "  (an empty line: \"Skip it\")\n[file input] you> ",
+            "bot> Bye Ada",
+            "— end of conversation —",
+        ],
+    );
+    assert!(!text.contains("Invalid message"), "{text}");
+}

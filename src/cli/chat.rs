@@ -1,4 +1,6 @@
 //! `tessera chat FLOW.json`: a conversation in the terminal, without a server or a browser.
+//! Bubbles are printed, inputs prompted (with their placeholder and button labels), choices
+//! numbered: type the number or the text, in any case. An empty line skips an optional input.
 
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
@@ -7,10 +9,9 @@ use std::sync::Arc;
 use anyhow::Context;
 use serde_json::Value;
 
-use crate::engine::richtext;
+use super::render;
 use crate::engine::{
-    Engine, EngineConfig, MemoryFlows, Message, SessionState, StartParams, TextFormat, TurnOutput,
-    TurnStatus,
+    Engine, EngineConfig, MemoryFlows, Message, StartParams, TextFormat, TurnOutput, TurnStatus,
 };
 use crate::flow;
 use crate::net::{OutboundPolicy, SafeClient};
@@ -24,7 +25,7 @@ pub fn default_flows_dir(path: &Path) -> PathBuf {
     }
 }
 
-/// `tessera chat FLOW.json`: a conversation in the terminal.
+/// Runs a conversation with the bot of `path`; linked bots are read from `flows_dir`.
 pub async fn chat(
     path: &Path,
     flows_dir: Option<&Path>,
@@ -39,9 +40,8 @@ pub async fn chat(
         for entry in entries.flatten() {
             let p = entry.path();
             if p.extension().is_some_and(|x| x == "json")
-                && let Ok(f) = std::fs::read_to_string(&p)
-                    .map_err(anyhow::Error::from)
-                    .and_then(|t| Ok(flow::load_str(&t, "")?))
+                && let Ok(t) = std::fs::read_to_string(&p)
+                && let Ok(f) = flow::load_str(&t, "")
             {
                 flows.publish(f);
             }
@@ -57,34 +57,26 @@ pub async fn chat(
     flows.publish(main.clone());
     let http = SafeClient::new(OutboundPolicy::default()).ok();
     let engine = Engine::new(flows, http, EngineConfig::default());
-    writeln!(
-        out,
-        "Chatting with \"{}\" (Ctrl-D to quit)\n",
-        if main.name.is_empty() {
-            &main.id
-        } else {
-            &main.name
-        }
-    )?;
-    let (mut state, turn) = engine
+    let title = if main.name.is_empty() {
+        &main.id
+    } else {
+        &main.name
+    };
+    writeln!(out, "Chatting with \"{title}\" (Ctrl-D to quit)\n")?;
+    let (mut state, mut turn) = engine
         .start(main, StartParams::default(), crate::ids::new_id())
         .await?;
-    let mut turn = turn;
     loop {
-        show(&turn, out)?;
+        render::show(&turn, out)?;
         if turn.status.is_finished() {
             writeln!(out, "\n— end of conversation —")?;
             return Ok(());
         }
-        let reply = prompt(&turn, input, out)?;
-        let Some(reply) = reply else {
+        let Some(reply) = prompt(&turn, input, out)? else {
             writeln!(out)?;
             return Ok(());
         };
-        let (s, t) = engine.resume(state, reply, TextFormat::RichText).await?;
-        state = s;
-        turn = t;
-        let _: &SessionState = &state;
+        (state, turn) = engine.resume(state, reply, TextFormat::RichText).await?;
     }
 }
 
@@ -144,124 +136,73 @@ fn find_by_public_id(name: &Path, flows_dir: Option<&Path>) -> Option<PathBuf> {
     None
 }
 
-fn show(turn: &TurnOutput, out: &mut dyn Write) -> anyhow::Result<()> {
-    let mut actions = turn.actions.iter().peekable();
-    let flush_actions = |after: Option<&str>,
-                         actions: &mut std::iter::Peekable<std::slice::Iter<'_, Value>>,
-                         out: &mut dyn Write|
-     -> anyhow::Result<()> {
-        while let Some(a) =
-            actions.next_if(|a| a.get("lastBubbleBlockId").and_then(Value::as_str) == after)
-        {
-            writeln!(out, "  (client action: {})", describe_action(a))?;
-        }
-        Ok(())
-    };
-    flush_actions(None, &mut actions, out)?;
-    for m in &turn.messages {
-        let kind = m.get("type").and_then(Value::as_str).unwrap_or_default();
-        let content = m.get("content").cloned().unwrap_or(Value::Null);
-        match kind {
-            "text" => {
-                let nodes = content
-                    .get("richText")
-                    .and_then(Value::as_array)
-                    .cloned()
-                    .unwrap_or_default();
-                for line in richtext::to_plain_text(&nodes).lines() {
-                    writeln!(out, "bot> {line}")?;
-                }
-            }
-            other => {
-                let url = content.get("url").and_then(Value::as_str).unwrap_or("");
-                writeln!(out, "bot> [{other}] {url}")?;
-            }
-        }
-        flush_actions(m.get("id").and_then(Value::as_str), &mut actions, out)?;
-    }
-    for a in actions {
-        writeln!(out, "  (client action: {})", describe_action(a))?;
-    }
-    for l in &turn.logs {
-        writeln!(
-            out,
-            "  (log {}: {})",
-            l.status.unwrap_or("info"),
-            l.description
-        )?;
-    }
-    Ok(())
+/// Whether the input may be left empty (an optional file upload: its Skip button).
+fn is_optional(input: &Value) -> bool {
+    input.get("type").and_then(Value::as_str) == Some("file input")
+        && input
+            .pointer("/options/isRequired")
+            .and_then(Value::as_bool)
+            == Some(false)
 }
 
-fn describe_action(a: &Value) -> String {
-    let kind = a.get("type").and_then(Value::as_str).unwrap_or("?");
-    let payload = a.get(kind).cloned().unwrap_or(Value::Null);
-    match kind {
-        "redirect" => format!(
-            "redirect to {}",
-            payload.get("url").and_then(Value::as_str).unwrap_or("")
-        ),
-        "wait" => format!(
-            "wait {} s",
-            payload
-                .get("secondsToWaitFor")
-                .cloned()
-                .unwrap_or(Value::Null)
-        ),
-        "setVariable" | "scriptToExecute" => {
-            let script = payload.get("scriptToExecute").unwrap_or(&payload);
-            format!(
-                "run script `{}`",
-                script.get("content").and_then(Value::as_str).unwrap_or("")
-            )
-        }
-        other => format!("{other} {}", payload),
-    }
+/// A shown choice: its label and what is sent when it is picked.
+struct Choice {
+    label: String,
+    value: String,
 }
 
-/// Asks for the reply the current turn expects. None on end of input.
+fn choices_of(input: &Value) -> Vec<Choice> {
+    let mut choices = Vec::new();
+    let str_of = |v: &Value, k: &str| v.get(k).and_then(Value::as_str).map(str::to_string);
+    for item in input
+        .get("items")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        if let Some(paths) = item.get("paths").and_then(Value::as_array) {
+            let title = str_of(item, "title").unwrap_or_default();
+            for p in paths {
+                let text = str_of(p, "text").unwrap_or_default();
+                choices.push(Choice {
+                    label: format!("{title} — {text}"),
+                    value: str_of(p, "id").unwrap_or(text),
+                });
+            }
+        } else {
+            let label = ["content", "title", "pictureSrc"]
+                .iter()
+                .find_map(|k| str_of(item, k))
+                .unwrap_or_default();
+            let value = str_of(item, "value")
+                .filter(|v| !v.trim().is_empty())
+                .unwrap_or_else(|| label.clone());
+            choices.push(Choice { label, value });
+        }
+    }
+    choices
+}
+
+/// Asks for the reply the current turn expects. None on end of input; Some(None) for no
+/// message (a pause, or a skipped optional input).
 fn prompt(
     turn: &TurnOutput,
     input: &mut dyn BufRead,
     out: &mut dyn Write,
 ) -> anyhow::Result<Option<Option<Message>>> {
-    let mut choices: Vec<(String, Option<String>)> = Vec::new();
+    let mut choices = Vec::new();
+    let mut optional = false;
+    let mut kind = "";
     match (&turn.input, turn.status) {
         (Some(i), _) => {
-            let kind = i.get("type").and_then(Value::as_str).unwrap_or("input");
-            for item in i
-                .get("items")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-            {
-                if let Some(paths) = item.get("paths").and_then(Value::as_array) {
-                    let title = item.get("title").and_then(Value::as_str).unwrap_or("");
-                    for p in paths {
-                        let label = format!(
-                            "{title} — {}",
-                            p.get("text").and_then(Value::as_str).unwrap_or("")
-                        );
-                        choices.push((
-                            label,
-                            p.get("id").and_then(Value::as_str).map(str::to_string),
-                        ));
-                    }
-                } else {
-                    let label = ["content", "title", "pictureSrc"]
-                        .iter()
-                        .find_map(|k| item.get(*k).and_then(Value::as_str))
-                        .unwrap_or("");
-                    let value = item
-                        .get("value")
-                        .and_then(Value::as_str)
-                        .or(Some(label))
-                        .map(str::to_string);
-                    choices.push((label.to_string(), value));
-                }
+            kind = i.get("type").and_then(Value::as_str).unwrap_or("input");
+            choices = choices_of(i);
+            optional = is_optional(i);
+            for (n, c) in choices.iter().enumerate() {
+                writeln!(out, "  {}. {}", n + 1, c.label)?;
             }
-            for (n, (label, _)) in choices.iter().enumerate() {
-                writeln!(out, "  {}. {label}", n + 1)?;
+            if let Some(hint) = render::input_hint(i, optional) {
+                writeln!(out, "{hint}")?;
             }
             write!(out, "[{kind}] you> ")?;
         }
@@ -277,25 +218,36 @@ fn prompt(
         return Ok(None);
     }
     let line = line.trim_end_matches(['\n', '\r']).to_string();
-    if turn.status == TurnStatus::WaitingTime && line.is_empty() {
+    if line.trim().is_empty() && (turn.status == TurnStatus::WaitingTime || optional) {
         return Ok(Some(None));
     }
-    if let Ok(n) = line.trim().parse::<usize>()
-        && n >= 1
-        && n <= choices.len()
-        && turn
-            .input
-            .as_ref()
-            .and_then(|i| i.get("type"))
-            .and_then(Value::as_str)
-            != Some("rating input")
-    {
-        let (label, value) = &choices[n - 1];
-        return Ok(Some(Some(Message::text(
-            value.clone().unwrap_or_else(|| label.clone()),
-        ))));
+    Ok(Some(Some(Message::text(pick(&line, &choices, kind)))))
+}
+
+/// The text sent for a typed line: a choice's value for its number or, in any case, its
+/// label (the HTTP API keeps Typebot's exact, case-sensitive match); the line itself otherwise.
+fn pick(line: &str, choices: &[Choice], kind: &str) -> String {
+    let typed = line.trim();
+    if kind == "rating input" || choices.is_empty() {
+        return line.to_string();
     }
-    Ok(Some(Some(Message::text(line))))
+    if let Ok(n) = typed.parse::<usize>()
+        && (1..=choices.len()).contains(&n)
+    {
+        return choices[n - 1].value.clone();
+    }
+    let exact = choices
+        .iter()
+        .any(|c| c.label.trim() == typed || c.value.trim() == typed);
+    if !exact
+        && let Some(c) = choices.iter().find(|c| {
+            c.label.trim().to_lowercase() == typed.to_lowercase()
+                || c.value.trim().to_lowercase() == typed.to_lowercase()
+        })
+    {
+        return c.value.clone();
+    }
+    line.to_string()
 }
 
 #[cfg(test)]
@@ -309,5 +261,22 @@ mod tests {
             default_flows_dir(Path::new("flows/survey.json")),
             Path::new("flows")
         );
+    }
+
+    #[test]
+    fn choices_are_picked_by_number_or_by_label_in_any_case() {
+        let c = |label: &str, value: &str| Choice {
+            label: label.into(),
+            value: value.into(),
+        };
+        let choices = [c("Book a demo", "Book a demo"), c("Pricing", "price")];
+        assert_eq!(pick("2", &choices, "choice input"), "price");
+        assert_eq!(pick("book A DEMO", &choices, "choice input"), "Book a demo");
+        assert_eq!(pick("pricing", &choices, "choice input"), "price");
+        assert_eq!(
+            pick("something else", &choices, "choice input"),
+            "something else"
+        );
+        assert_eq!(pick("2", &choices, "rating input"), "2");
     }
 }

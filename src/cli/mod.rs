@@ -4,6 +4,7 @@
 
 pub mod args;
 mod chat;
+mod render;
 mod validate;
 
 use std::path::PathBuf;
