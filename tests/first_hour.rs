@@ -3,6 +3,9 @@
 
 mod common;
 
+use std::time::Duration;
+
+use common::cli::{Served, flows_dir};
 use common::spawn_app_with;
 use serde_json::{Value, json};
 
@@ -90,5 +93,27 @@ async fn publishing_json_that_is_not_a_bot_says_so() {
             msg.contains("this is not a Typebot export") && msg.contains(reason),
             "{body}: {msg}"
         );
+    }
+}
+
+/// Logs in a pipe (a container, a file) have no colour codes, and the web server's own start
+/// lines are not there.
+#[test]
+fn start_up_logs_have_no_colour_codes_in_a_pipe_and_no_noise() {
+    let flows = flows_dir().to_str().expect("utf-8").to_string();
+    let mut server = Served::start(&["--flows", &flows]);
+    server.base();
+    std::thread::sleep(Duration::from_millis(300));
+    let logs = server.logs();
+    assert!(
+        !logs.contains('\u{1b}'),
+        "no colour codes in a pipe:\n{logs}"
+    );
+    for noise in [
+        "starting 1 workers",
+        "Actix runtime found",
+        "starting service",
+    ] {
+        assert!(!logs.contains(noise), "{noise:?} in:\n{logs}");
     }
 }

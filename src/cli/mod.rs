@@ -1,6 +1,6 @@
 //! The `tessera` command: the command line ([`args`]), then `serve`, `validate` and `chat`.
 //! `validate` and `chat` are the only code that prints to stdout (user-facing terminal
-//! output).
+//! output); logs go to stderr.
 
 pub mod args;
 mod chat;
@@ -90,8 +90,14 @@ fn serve(a: ServeArgs) -> anyhow::Result<ExitCode> {
     crate::telemetry::init(&config.log, &config.log_format);
     actix_web::rt::System::new().block_on(async move {
         let app = crate::server::Application::build(config.clone()).await?;
-        tracing::info!(port = app.port(), store = %crate::config::redact_url(&config.store), "tessera listening on http://{}:{}", config.host, app.port());
+        tracing::info!(
+            "tessera listening on http://{}:{} (store: {})",
+            config.host,
+            app.port(),
+            crate::config::redact_url(&config.store)
+        );
         app.run().await?;
+        tracing::info!("tessera stopped");
         anyhow::Ok(())
     })?;
     Ok(ExitCode::SUCCESS)
