@@ -23,4 +23,5 @@ pub mod registry;
 pub mod server;
 pub mod service;
 pub mod session;
+pub mod startup;
 pub mod telemetry;

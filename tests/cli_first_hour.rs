@@ -11,7 +11,9 @@ fn every_subcommand_prints_its_usage() {
     for (sub, flags) in [
         (
             "serve",
-            &["--port", "--host", "--flows", "--store", "--config"][..],
+            &[
+                "--port", "--host", "--flows", "--store", "--config", "--strict",
+            ][..],
         ),
         ("chat", &["FLOW.json", "--flows"][..]),
         ("validate", &["FLOW.json|DIR"][..]),

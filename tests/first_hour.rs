@@ -5,7 +5,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::cli::{Served, flows_dir};
+use common::cli::{Served, TempDir, flows_dir};
 use common::spawn_app_with;
 use serde_json::{Value, json};
 
@@ -116,4 +116,114 @@ fn start_up_logs_have_no_colour_codes_in_a_pipe_and_no_noise() {
     ] {
         assert!(!logs.contains(noise), "{noise:?} in:\n{logs}");
     }
+}
+
+const GOOD_BOT: &str = r#"{"version": "6", "id": "good-bot", "publicId": "good",
+  "events": [{"id": "e", "type": "start", "outgoingEdgeId": "x"}],
+  "groups": [{"id": "g", "title": "Hello", "blocks": [{"id": "b", "type": "text",
+    "content": {"richText": [{"type": "p", "children": [{"text": "Hello!"}]}]}}]}],
+  "edges": [{"id": "x", "from": {"eventId": "e"}, "to": {"groupId": "g"}}],
+  "variables": []}"#;
+
+const BROKEN_BOT: &str = r#"{"version": "6", "id": "broken-bot",
+  "events": [{"id": "e", "type": "start", "outgoingEdgeId": "x"}],
+  "groups": [{"id": "g", "title": "One", "blocks": [{"id": "b", "type": "text input",
+    "outgoingEdgeId": "dangling", "options": {}}]}],
+  "edges": [{"id": "x", "from": {"eventId": "e"}, "to": {"groupId": "g"}},
+            {"id": "dangling", "from": {"blockId": "b"}, "to": {"groupId": "nowhere"}}],
+  "variables": []}"#;
+
+fn mixed_flows() -> TempDir {
+    let dir = TempDir::new("mixed-flows");
+    dir.file("a-list.json", "[]");
+    dir.file("b-broken.json", BROKEN_BOT);
+    dir.file("c-good.json", GOOD_BOT);
+    dir.file("d-not-json.json", "{nope");
+    dir
+}
+
+#[tokio::test]
+async fn bad_files_in_the_flows_directory_are_all_reported_and_the_good_ones_served() {
+    let dir = mixed_flows();
+    let flows = dir.0.to_str().expect("utf-8").to_string();
+    let mut server = Served::start(&["--flows", &flows]);
+    let base = server.base();
+    let logs = server.wait_for_log("left out", Duration::from_secs(10));
+    for needle in [
+        "a-list.json: this is not a Typebot export: the JSON is an array",
+        "b-broken.json: error[unknown_group] edge dangling",
+        "d-not-json.json: invalid flow JSON",
+        "a-list.json is not served (check it with `tessera validate",
+        "b-broken.json is not served",
+        "d-not-json.json is not served",
+        "published 1 bot(s) from",
+        "3 file(s) left out",
+    ] {
+        assert!(logs.contains(needle), "{needle:?} not in:\n{logs}");
+    }
+    let r = reqwest::Client::new()
+        .post(format!("{base}/api/v1/typebots/good/startChat"))
+        .json(&json!({}))
+        .send()
+        .await
+        .expect("startChat");
+    assert_eq!(r.status(), 200);
+}
+
+#[test]
+fn strict_refuses_to_start_and_names_every_bad_file() {
+    let dir = mixed_flows();
+    let flows = dir.0.to_str().expect("utf-8").to_string();
+    for strict in [vec!["--strict"], vec![]] {
+        let mut cmd = common::cli::tessera();
+        cmd.args([
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            "0",
+            "--flows",
+            &flows,
+        ]);
+        cmd.args(&strict);
+        if strict.is_empty() {
+            cmd.env("TESSERA_STRICT", "true");
+        }
+        let out = cmd.output().expect("run");
+        let err = common::cli::stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{err}");
+        for needle in [
+            "3 bot file(s) have problems (strict mode: nothing is served)",
+            "a-list.json: this is not a Typebot export",
+            "b-broken.json: error[unknown_group]",
+            "d-not-json.json: invalid flow JSON",
+        ] {
+            assert!(err.contains(needle), "{needle:?} not in:\n{err}");
+        }
+    }
+}
+
+#[test]
+fn start_up_logs_say_what_a_bots_warnings_are_in_a_few_lines() {
+    let dir = TempDir::new("warning-flows");
+    // A set-variable block writing to an undeclared variable: a warning, not an error.
+    let bot = GOOD_BOT.replace(
+        r#"{"id": "b", "type": "text","#,
+        r#"{"id": "s", "type": "Set variable", "options": {"variableId": "v-missing"}},
+           {"id": "b", "type": "text","#,
+    );
+    dir.file("warned.json", &bot);
+    let flows = dir.0.to_str().expect("utf-8").to_string();
+    let mut server = Served::start(&["--flows", &flows]);
+    server.base();
+    let logs = server.wait_for_log("published 1 bot(s)", Duration::from_secs(10));
+    assert!(
+        logs.contains("warned.json: warning[unknown_variable] block s")
+            && logs.contains("v-missing"),
+        "{logs}"
+    );
+    assert!(
+        logs.lines().count() <= 4,
+        "start-up says what matters in a few lines:\n{logs}"
+    );
 }

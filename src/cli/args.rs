@@ -50,6 +50,10 @@ pub struct ServeArgs {
     /// TOML configuration file [env: TESSERA_CONFIG]
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// Refuse to start when a bot of the flows directory has problems (by default bad files
+    /// are logged and left out) [env: TESSERA_STRICT]
+    #[arg(long)]
+    pub strict: bool,
 }
 
 #[derive(Debug, Args)]

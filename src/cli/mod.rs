@@ -73,6 +73,9 @@ pub fn serve_config(a: ServeArgs) -> anyhow::Result<Config> {
     if let Some(s) = a.store {
         config.store = s;
     }
+    if a.strict {
+        config.strict = true;
+    }
     match a.flows {
         Some(f) => config.flows = Some(f),
         None if config.flows.is_none() && std::path::Path::new("flows").is_dir() => {
