@@ -55,15 +55,17 @@ async fn open_redis(url: &str) -> anyhow::Result<(Arc<dyn Store>, Arc<dyn FlowSt
 pub async fn build_state(config: &Config) -> anyhow::Result<AppState> {
     let (store, flow_store) = open_store(config).await?;
     let registry = Arc::new(Registry::new(flow_store));
-    if let Some(dir) = &config.flows {
+    let startup = if let Some(dir) = &config.flows {
         let (bots, bad) = startup::read_dir(dir)?;
         let source = format!("{}/", dir.display().to_string().trim_end_matches('/'));
-        startup::publish(&registry, bots, bad, config.strict, &source).await?;
+        startup::publish(registry.clone(), bots, bad, config.strict, &source).await?
     } else if config.bundled_flows {
         let bots = startup::bundled()?;
         let source = "the bundled examples (no flows/ directory here)";
-        startup::publish(&registry, bots, Vec::new(), config.strict, source).await?;
-    }
+        startup::publish(registry.clone(), bots, Vec::new(), config.strict, source).await?
+    } else {
+        Arc::new(startup::Startup::default())
+    };
     let http = SafeClient::new(OutboundPolicy {
         allowed_hosts: config.http_allowed_hosts.clone(),
         default_timeout: Duration::from_secs(config.http_timeout_secs.max(1)),
@@ -99,6 +101,7 @@ pub async fn build_state(config: &Config) -> anyhow::Result<AppState> {
         store,
         api_token: config.api_token.clone(),
         max_body_bytes: config.max_body_bytes.max(1024),
+        startup,
     })
 }
 

@@ -5,8 +5,14 @@
 //!   Typebot export or has errors is logged with all its problems and left out; the good ones
 //!   are served. With `strict` (`--strict`, `TESSERA_STRICT`) start-up is refused instead,
 //!   naming every bad file, before anything is published.
+//! - **Start-up does not wait for the store.** When the store is unavailable (Redis not up
+//!   yet), the bots are published in the background as soon as it answers; until then
+//!   [`Startup::pending`] is set and `/readyz` answers 503.
 
 use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
 
 use anyhow::Context;
 use serde_json::Value;
@@ -33,6 +39,19 @@ pub struct BadFile {
     pub label: String,
     pub problems: Vec<String>,
     pub validate_hint: Option<String>,
+}
+
+/// Whether the start-up bots are all published (shared with `/readyz`).
+#[derive(Debug, Default)]
+pub struct Startup {
+    pending: AtomicBool,
+}
+
+impl Startup {
+    /// True while start-up bots wait for the store.
+    pub fn pending(&self) -> bool {
+        self.pending.load(Ordering::Acquire)
+    }
 }
 
 /// Reads every `*.json` of a directory (sorted): the bots that compile, and every bad file.
@@ -99,24 +118,24 @@ fn check(text: &str) -> Result<Value, Vec<String>> {
     }
 }
 
-/// Publishes the start-up bots. Bad files are logged (or, when `strict`, refuse start-up).
+/// Publishes the start-up bots. Bad files are logged (or, when `strict`, refuse start-up); when
+/// the store is unavailable the bots are published in the background once it answers, with
+/// [`Startup::pending`] set until then.
 pub async fn publish(
-    registry: &Registry,
+    registry: Arc<Registry>,
     bots: Vec<StartupBot>,
     mut bad: Vec<BadFile>,
     strict: bool,
     source: &str,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<Arc<Startup>> {
     refuse_if_strict(strict, &bad)?;
-    let (published, _waiting, newly_bad, store_error) = publish_some(registry, bots).await;
-    if let Some(e) = store_error {
-        anyhow::bail!("publishing the bots of {source}: {e}");
-    }
+    let (published, waiting, newly_bad, store_error) = publish_some(&registry, bots).await;
     bad.extend(newly_bad);
     refuse_if_strict(strict, &bad)?;
     for b in &bad {
         log_bad(b);
     }
+    let startup = Arc::new(Startup::default());
     let left_out = if bad.is_empty() {
         String::new()
     } else {
@@ -125,12 +144,51 @@ pub async fn publish(
             bad.len()
         )
     };
-    tracing::info!(
-        "published {} bot(s) from {source}: {}{left_out}",
-        published.len(),
-        published.join(", ")
-    );
-    Ok(())
+    match store_error {
+        None => {
+            tracing::info!(
+                "published {} bot(s) from {source}: {}{left_out}",
+                published.len(),
+                published.join(", ")
+            );
+        }
+        Some(e) => {
+            tracing::warn!(
+                "waiting for the store to publish {} bot(s) from {source} ({e}); /readyz answers 503 until they are published{left_out}",
+                waiting.len()
+            );
+            startup.pending.store(true, Ordering::Release);
+            tokio::spawn(retry(
+                registry,
+                waiting,
+                startup.clone(),
+                source.to_string(),
+            ));
+        }
+    }
+    Ok(startup)
+}
+
+/// Publishes until the store answers (every 250 ms at first, then at most every 5 s).
+async fn retry(
+    registry: Arc<Registry>,
+    mut waiting: Vec<StartupBot>,
+    startup: Arc<Startup>,
+    source: String,
+) {
+    let n = waiting.len();
+    let mut delay = Duration::from_millis(250);
+    while !waiting.is_empty() {
+        tokio::time::sleep(delay).await;
+        delay = (delay * 2).min(Duration::from_secs(5));
+        let (_, still, bad, _) = publish_some(&registry, std::mem::take(&mut waiting)).await;
+        for b in &bad {
+            log_bad(b);
+        }
+        waiting = still;
+    }
+    startup.pending.store(false, Ordering::Release);
+    tracing::info!("the store answers: published {n} bot(s) from {source}");
 }
 
 /// What publishing a list of bots gave: the public ids published, the bots the store could not

@@ -3,9 +3,10 @@
 
 mod common;
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use common::cli::{Served, TempDir, flows_dir};
+use common::redis_server::PrivateRedis;
 use common::spawn_app_with;
 use serde_json::{Value, json};
 
@@ -226,4 +227,48 @@ fn start_up_logs_say_what_a_bots_warnings_are_in_a_few_lines() {
         logs.lines().count() <= 4,
         "start-up says what matters in a few lines:\n{logs}"
     );
+}
+
+/// docs/REDIS.md: start-up does not wait for Redis; `/readyz` answers 503 until it is
+/// reachable and the bots of `--flows` are published.
+#[tokio::test]
+async fn serve_starts_before_redis_and_publishes_its_bots_once_redis_is_up() {
+    let required =
+        std::env::var_os("CI").is_some() || std::env::var_os("TESSERA_TEST_REDIS_URL").is_some();
+    let Some(mut redis) = PrivateRedis::new(None, required) else {
+        return;
+    };
+    let flows = flows_dir().to_str().expect("utf-8").to_string();
+    let mut server = Served::start(&["--flows", &flows, "--store", &redis.url()]);
+    let base = server.base();
+    server.wait_for_log("waiting for the store to publish", Duration::from_secs(10));
+    let client = reqwest::Client::new();
+    let ready = client
+        .get(format!("{base}/readyz"))
+        .send()
+        .await
+        .expect("readyz");
+    assert_eq!(ready.status(), 503);
+    redis.boot();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let r = client
+            .get(format!("{base}/readyz"))
+            .send()
+            .await
+            .expect("readyz");
+        if r.status() == 200 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "readyz is still {}", r.status());
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    server.wait_for_log("the store answers: published", Duration::from_secs(5));
+    let r = client
+        .post(format!("{base}/api/v1/typebots/lead-capture/startChat"))
+        .json(&json!({}))
+        .send()
+        .await
+        .expect("startChat");
+    assert_eq!(r.status(), 200);
 }

@@ -26,6 +26,8 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     pub api_token: Option<String>,
     pub max_body_bytes: usize,
+    /// Whether the start-up bots are published yet (`/readyz` answers 503 until then).
+    pub startup: Arc<crate::startup::Startup>,
 }
 
 /// Reads a request body with a size limit (413 as JSON when exceeded).
