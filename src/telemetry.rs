@@ -1,13 +1,26 @@
-//! Tracing set-up, in one place: a filter from config or `RUST_LOG`, text or JSON lines, on
-//! standard error (standard output is the conversation of `tessera chat`). Colours only when
-//! standard error is a terminal: no escape codes in files, pipes or container logs.
+//! Tracing set-up, in one place: a filter from config or `RUST_LOG`, text or JSON lines.
+//! `serve` logs to standard output (what containers and process managers collect);
+//! `tessera chat` to standard error, since its standard output is the conversation. Colours
+//! only when that stream is a terminal: no escape codes in files, pipes or container logs.
 
 use std::io::IsTerminal;
 
 use tracing_subscriber::EnvFilter;
 
-/// Installs the global subscriber (idempotent: later calls are ignored).
+/// Where log lines go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogStream {
+    Stdout,
+    Stderr,
+}
+
+/// Installs the global subscriber on standard output (idempotent: later calls are ignored).
 pub fn init(filter: &str, format: &str) {
+    init_on(filter, format, LogStream::Stdout);
+}
+
+/// Installs the global subscriber on the given stream (idempotent).
+pub fn init_on(filter: &str, format: &str, stream: LogStream) {
     // actix-server's start and stop lines ("starting 2 workers", "Actix runtime found",
     // "shutting down idle worker"...) are noise at info: kept unless asked for by name.
     let filter = if filter.contains("actix") {
@@ -18,13 +31,23 @@ pub fn init(filter: &str, format: &str) {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(filter));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_target(false)
-        .with_writer(std::io::stderr);
-    let _ = if format == "json" {
-        builder.json().with_ansi(false).try_init()
-    } else {
-        builder
-            .with_ansi(std::io::stderr().is_terminal())
-            .try_init()
+        .with_target(false);
+    let ansi = format != "json"
+        && match stream {
+            LogStream::Stdout => std::io::stdout().is_terminal(),
+            LogStream::Stderr => std::io::stderr().is_terminal(),
+        };
+    let _ = match (stream, format == "json") {
+        (LogStream::Stdout, true) => builder.json().with_ansi(false).try_init(),
+        (LogStream::Stdout, false) => builder.with_ansi(ansi).try_init(),
+        (LogStream::Stderr, true) => builder
+            .with_writer(std::io::stderr)
+            .json()
+            .with_ansi(false)
+            .try_init(),
+        (LogStream::Stderr, false) => builder
+            .with_writer(std::io::stderr)
+            .with_ansi(ansi)
+            .try_init(),
     };
 }

@@ -1,6 +1,6 @@
 //! The `tessera` command: the command line ([`args`]), then `serve`, `validate` and `chat`.
 //! `validate` and `chat` are the only code that prints to stdout (user-facing terminal
-//! output); logs go to stderr.
+//! output); `serve` logs to stdout, `chat` to stderr.
 
 pub mod args;
 mod chat;
@@ -47,7 +47,7 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
 
 fn run_chat(a: ChatArgs) -> anyhow::Result<ExitCode> {
     let dir = a.flows.unwrap_or_else(|| default_flows_dir(&a.flow));
-    crate::telemetry::init("warn", "text");
+    crate::telemetry::init_on("warn", "text", crate::telemetry::LogStream::Stderr);
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
@@ -93,11 +93,13 @@ fn serve(a: ServeArgs) -> anyhow::Result<ExitCode> {
     crate::telemetry::init(&config.log, &config.log_format);
     actix_web::rt::System::new().block_on(async move {
         let app = crate::server::Application::build(config.clone()).await?;
+        // The port and store fields are what JSON log readers use (tests/redis_api.rs).
         tracing::info!(
-            "tessera listening on http://{}:{} (store: {})",
+            port = app.port(),
+            store = %crate::config::redact_url(&config.store),
+            "tessera listening on http://{}:{}",
             config.host,
-            app.port(),
-            crate::config::redact_url(&config.store)
+            app.port()
         );
         app.run().await?;
         tracing::info!("tessera stopped");

@@ -82,8 +82,8 @@ impl Drop for TempDir {
     }
 }
 
-/// A `tessera serve` process on a free port; its stderr (the logs) is collected. Killed on
-/// drop.
+/// A `tessera serve` process on a free port; its output (the logs, on stdout, and anything on
+/// stderr) is collected. Killed on drop.
 pub struct Served {
     child: Child,
     pub logs: Arc<Mutex<String>>,
@@ -97,21 +97,24 @@ impl Served {
             .args(args)
             .env("TESSERA_WORKERS", "1")
             .stdin(Stdio::null())
-            .stdout(Stdio::null())
+            .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
             .expect("spawn tessera serve");
         let logs = Arc::new(Mutex::new(String::new()));
-        let err = child.stderr.take().expect("stderr");
-        let sink = logs.clone();
-        std::thread::spawn(move || {
-            for line in BufReader::new(err).lines().map_while(Result::ok) {
-                if let Ok(mut l) = sink.lock() {
-                    l.push_str(&line);
-                    l.push('\n');
+        let out: Box<dyn std::io::Read + Send> = Box::new(child.stdout.take().expect("stdout"));
+        let err: Box<dyn std::io::Read + Send> = Box::new(child.stderr.take().expect("stderr"));
+        for stream in [out, err] {
+            let sink = logs.clone();
+            std::thread::spawn(move || {
+                for line in BufReader::new(stream).lines().map_while(Result::ok) {
+                    if let Ok(mut l) = sink.lock() {
+                        l.push_str(&line);
+                        l.push('\n');
+                    }
                 }
-            }
-        });
+            });
+        }
         Served { child, logs }
     }
 
