@@ -264,7 +264,8 @@ fn chat_runs_linked_bots_from_the_same_folder() {
         &text,
         &[
             "bot> [video] https://www.youtube.com/watch?v=jNQXAC9IVRw",
-            "bot> [embed] https://www.openstreetmap.org/export/embed.html",
+            "bot> [audio] data:audio/wav,… (",
+            "bot> [embed] data:text/html,… (",
             "(client action: wait 1 s)",
             "bot> Hi 👋 Could you give us 60 seconds to tell us how we're doing?",
             "bot> No worries — have a lovely day!",

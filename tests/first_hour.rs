@@ -272,3 +272,81 @@ async fn serve_starts_before_redis_and_publishes_its_bots_once_redis_is_up() {
         .expect("startChat");
     assert_eq!(r.status(), 200);
 }
+
+/// Nothing outside the machine may be reachable: the bundled bots' pictures, sounds, maps and
+/// avatars are `data:` URIs (a video bubble is the one thing that stays a link).
+fn remote_media(v: &Value, path: &str, out: &mut Vec<String>) {
+    match v {
+        Value::Object(m) => {
+            let is_video = m.get("type").and_then(Value::as_str) == Some("video");
+            for (k, child) in m {
+                let media_key = matches!(k.as_str(), "url" | "pictureSrc" | "imageUrl");
+                match child.as_str() {
+                    Some(u) if media_key && u.starts_with("http") && !is_video => {
+                        out.push(format!("{path}/{k}: {u}"))
+                    }
+                    _ => remote_media(child, &format!("{path}/{k}"), out),
+                }
+            }
+        }
+        Value::Array(a) => {
+            for (i, child) in a.iter().enumerate() {
+                remote_media(child, &format!("{path}/{i}"), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+#[tokio::test]
+async fn the_bundled_bots_show_a_theme_and_their_media_work_offline() {
+    let mut remote = Vec::new();
+    for (name, text) in tessera::bundled::BUNDLED {
+        let json: Value = serde_json::from_str(text).expect("json");
+        for (k, v) in json["groups"].as_array().into_iter().flatten().enumerate() {
+            for (b, block) in v["blocks"].as_array().into_iter().flatten().enumerate() {
+                // Links a user may follow (image click links, redirects, HTTP requests) are
+                // not media.
+                let kind = block["type"].as_str().unwrap_or_default();
+                if ["image", "audio", "embed", "picture choice input", "cards"].contains(&kind) {
+                    let mut media = block.clone();
+                    if let Some(c) = media["content"].as_object_mut() {
+                        c.remove("clickLink");
+                    }
+                    remote_media(
+                        &media,
+                        &format!("{name}/groups/{k}/blocks/{b}"),
+                        &mut remote,
+                    );
+                }
+            }
+        }
+        remote_media(&json["theme"], &format!("{name}/theme"), &mut remote);
+    }
+    assert!(remote.is_empty(), "remote media: {remote:#?}");
+
+    let app = spawn_app_with(|c| c.bundled_flows = true).await;
+    let (status, r) = app
+        .post("/api/v1/typebots/welcome/startChat", &json!({}))
+        .await;
+    assert_eq!(status, 200, "{r}");
+    let theme = &r["typebot"]["theme"];
+    let avatar = theme["chat"]["hostAvatar"]["url"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(
+        theme["chat"]["hostAvatar"]["isEnabled"] == true
+            && avatar.starts_with("data:image/svg+xml"),
+        "{theme}"
+    );
+    assert_eq!(
+        theme["general"]["progressBar"]["isEnabled"], true,
+        "{theme}"
+    );
+    assert!(theme["general"]["font"]["family"].is_string(), "{theme}");
+    assert!(
+        theme["chat"]["buttons"]["backgroundColor"].is_string(),
+        "{theme}"
+    );
+    assert!(r["progress"].is_number(), "{r}");
+}
