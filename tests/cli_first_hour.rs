@@ -219,3 +219,32 @@ fn chat_shows_emphasis_links_full_media_urls_and_labels_and_is_lenient_with_repl
     );
     assert!(!text.contains("Invalid message"), "{text}");
 }
+
+/// The docs a newcomer reads link only to files of the repository that exist, and
+/// docs/COMPATIBILITY.md points nowhere outside it.
+#[test]
+fn the_docs_link_only_inside_the_repository() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    for doc in ["README.md", "docs/COMPATIBILITY.md", "docs/REDIS.md"] {
+        let text = std::fs::read_to_string(root.join(doc)).expect("doc");
+        let dir = root
+            .join(doc)
+            .parent()
+            .map(std::path::Path::to_path_buf)
+            .expect("dir");
+        for link in text.split("](").skip(1) {
+            let target = link.split([')', '#']).next().unwrap_or_default();
+            if target.is_empty() || target.starts_with("http") {
+                continue;
+            }
+            assert!(dir.join(target).exists(), "{doc}: broken link {target}");
+        }
+    }
+    let compat = std::fs::read_to_string(root.join("docs/COMPATIBILITY.md")).expect("doc");
+    assert!(
+        !compat.contains("http://") && !compat.contains("https://"),
+        "external link"
+    );
+    assert!(!compat.contains("../"), "path outside the repository");
+    assert!(compat.contains("## What does not run yet"));
+}
