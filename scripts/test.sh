@@ -15,10 +15,14 @@ for tool in redis-server redis-cli; do
   command -v "$tool" >/dev/null || { echo "error: $tool is missing (apt-get install redis-server)" >&2; exit 1; }
 done
 
-# A single Redis for the store tests: use the one on 6379 if it answers, else start our own.
+# A single Redis for the store tests: TESSERA_TEST_REDIS_URL when it is set, else the one on
+# 6379 if it answers, else our own on 6390. The store contract tests use the URL's database
+# (0 unless it names one) with random key prefixes; the API tests use database 15.
 OWN_REDIS=""
-if redis-cli -p 6379 ping >/dev/null 2>&1; then
-  export TESSERA_TEST_REDIS_URL="${TESSERA_TEST_REDIS_URL:-redis://127.0.0.1:6379}"
+if [ -n "${TESSERA_TEST_REDIS_URL:-}" ]; then
+  echo "store tests: Redis at $TESSERA_TEST_REDIS_URL"
+elif redis-cli -p 6379 ping >/dev/null 2>&1; then
+  export TESSERA_TEST_REDIS_URL="redis://127.0.0.1:6379"
 else
   OWN_REDIS=$(mktemp -d)
   redis-server --port 6390 --bind 127.0.0.1 --save "" --appendonly no --dir "$OWN_REDIS" --daemonize yes --logfile "$OWN_REDIS/redis.log"

@@ -50,6 +50,9 @@ pub struct Config {
     pub log: String,
     /// Log format: `text` or `json`.
     pub log_format: String,
+    /// Refuse to start when a bot of the flows directory has problems (by default the bad
+    /// files are logged and left out, and the good ones are served).
+    pub strict: bool,
     /// Publish the example bots compiled into the binary (set by `tessera serve` when no
     /// flows directory is configured or found).
     #[serde(skip)]
@@ -78,6 +81,7 @@ impl Default for Config {
             workers: None,
             log: "info".into(),
             log_format: "text".into(),
+            strict: false,
             bundled_flows: false,
         }
     }
@@ -188,6 +192,18 @@ impl Config {
         if let Some(v) = get("TESSERA_LOG_FORMAT") {
             self.log_format = v;
         }
+        if let Some(v) = get("TESSERA_STRICT") {
+            self.strict = match v.trim().to_ascii_lowercase().as_str() {
+                "1" | "true" | "yes" | "on" => true,
+                "0" | "false" | "no" | "off" => false,
+                _ => {
+                    return Err(ConfigError::Env(
+                        "TESSERA_STRICT".into(),
+                        format!("\"{v}\" is not a boolean (true or false)"),
+                    ));
+                }
+            };
+        }
         Ok(())
     }
 }
@@ -231,6 +247,16 @@ mod tests {
         assert_eq!(c.port, 9000);
         assert_eq!(c.http_allowed_hosts, vec!["a.internal", "b.internal"]);
         assert_eq!(c.store, "memory");
+        assert!(!c.strict);
+    }
+
+    #[test]
+    fn strict_comes_from_the_file_or_the_environment() {
+        let on = |k: &str| (k == "TESSERA_STRICT").then(|| "true".to_string());
+        assert!(Config::load(None, &on).is_ok_and(|c| c.strict));
+        let bad = |k: &str| (k == "TESSERA_STRICT").then(|| "maybe".to_string());
+        assert!(Config::load(None, &bad).is_err());
+        assert!(toml::from_str::<Config>("strict = true").is_ok_and(|c| c.strict));
     }
 
     #[test]

@@ -21,6 +21,9 @@ pub const ALLOWED: &[(&str, &[&str])] = &[
     ("store", &["ids", "config"]),
     // Published bots: compiled flows over the flow store.
     ("registry", &["engine", "flow", "store"]),
+    // Publishing the bots of --flows (or the bundled ones) at start-up, retried in the
+    // background while the store is unreachable.
+    ("startup", &["registry", "flow", "store", "bundled"]),
     // The conversation core.
     (
         "conversation",
@@ -40,6 +43,7 @@ pub const ALLOWED: &[(&str, &[&str])] = &[
         &[
             "conversation",
             "registry",
+            "startup",
             "engine",
             "flow",
             "ids",
@@ -48,9 +52,12 @@ pub const ALLOWED: &[(&str, &[&str])] = &[
             "config",
         ],
     ),
+    // The command line: `serve` (through `server`), `chat`, `validate`.
     (
         "cli",
         &[
+            "server",
+            "telemetry",
             "conversation",
             "registry",
             "engine",
@@ -74,6 +81,7 @@ pub const ALLOWED: &[(&str, &[&str])] = &[
             "eval",
             "net",
             "registry",
+            "startup",
             "store",
             "telemetry",
         ],

@@ -30,5 +30,6 @@ pub mod layers;
 pub mod net;
 pub mod registry;
 pub mod server;
+pub mod startup;
 pub mod store;
 pub mod telemetry;

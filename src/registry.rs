@@ -24,7 +24,8 @@ pub struct Registry {
 /// Why a publish was refused.
 #[derive(Debug, thiserror::Error)]
 pub enum PublishError {
-    #[error("invalid flow JSON: {0}")]
+    /// Not a Typebot export, or not of the flow format (the message says which).
+    #[error("{0}")]
     Parse(String),
     #[error("the flow has errors")]
     Invalid(Vec<Issue>),
@@ -79,10 +80,11 @@ impl Registry {
         id: Option<&str>,
         fallback_name: Option<&str>,
     ) -> Result<PublishOutcome, PublishError> {
+        flow::check_export(json).map_err(|e| PublishError::Parse(e.to_string()))?;
         let mut json = json.clone();
         let obj = json
             .as_object_mut()
-            .ok_or_else(|| PublishError::Parse("the body must be a JSON object".into()))?;
+            .ok_or_else(|| PublishError::Parse("the bot must be a JSON object".into()))?;
         let own_id = obj
             .get("id")
             .and_then(Value::as_str)

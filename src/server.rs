@@ -2,7 +2,6 @@
 //! conversation core, HTTP server. `Application::build` binds its own listener, so tests run it on port 0.
 
 use std::net::TcpListener;
-use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -18,6 +17,7 @@ use crate::engine::{Engine, EngineConfig};
 use crate::eval::js::JsLimits;
 use crate::net::{OutboundPolicy, SafeClient};
 use crate::registry::Registry;
+use crate::startup;
 use crate::store::Stores;
 use crate::store::redis::{RedisOptions, RedisStore};
 
@@ -49,21 +49,17 @@ async fn open_redis(url: &str) -> anyhow::Result<Stores> {
 pub async fn build_state(config: &Config) -> anyhow::Result<AppState> {
     let stores = open_store(config).await?;
     let registry = Arc::new(Registry::new(stores.flows.clone()));
-    if let Some(dir) = &config.flows {
-        load_flows_dir(&registry, dir).await?;
+    let startup = if let Some(dir) = &config.flows {
+        let (bots, bad) = startup::read_dir(dir)?;
+        let source = format!("{}/", dir.display().to_string().trim_end_matches('/'));
+        startup::publish(registry.clone(), bots, bad, config.strict, &source).await?
     } else if config.bundled_flows {
-        for (name, text) in crate::bundled::BUNDLED {
-            let json: serde_json::Value = serde_json::from_str(text)?;
-            registry
-                .publish(&json, None, Some(name))
-                .await
-                .map_err(|e| anyhow::anyhow!("bundled bot {name}: {e}"))?;
-        }
-        tracing::info!(
-            bots = crate::bundled::BUNDLED.len(),
-            "published the bundled example bots"
-        );
-    }
+        let bots = startup::bundled()?;
+        let source = "the bundled examples (no flows/ directory here)";
+        startup::publish(registry.clone(), bots, Vec::new(), config.strict, source).await?
+    } else {
+        Arc::new(startup::Startup::default())
+    };
     let http = SafeClient::new(OutboundPolicy {
         allowed_hosts: config.http_allowed_hosts.clone(),
         default_timeout: Duration::from_secs(config.http_timeout_secs.max(1)),
@@ -99,43 +95,8 @@ pub async fn build_state(config: &Config) -> anyhow::Result<AppState> {
         stores,
         api_token: config.api_token.clone(),
         max_body_bytes: config.max_body_bytes.max(1024),
+        startup,
     })
-}
-
-/// Publishes every `*.json` of a directory; the file stem is the public id fallback.
-pub async fn load_flows_dir(registry: &Registry, dir: &Path) -> anyhow::Result<usize> {
-    let mut paths: Vec<_> = std::fs::read_dir(dir)
-        .with_context(|| format!("cannot read flows directory {}", dir.display()))?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "json"))
-        .collect();
-    paths.sort();
-    let mut n = 0;
-    for p in paths {
-        let text =
-            std::fs::read_to_string(&p).with_context(|| format!("cannot read {}", p.display()))?;
-        let json: serde_json::Value = serde_json::from_str(&text)
-            .with_context(|| format!("{} is not valid JSON", p.display()))?;
-        let stem = p
-            .file_stem()
-            .and_then(|s| s.to_str())
-            .unwrap_or_default()
-            .to_string();
-        match registry.publish(&json, None, Some(&stem)).await {
-            Ok(o) => {
-                tracing::info!(flow = %o.id, public_id = %o.public_id, warnings = o.warnings.len(), "published {}", p.display());
-                n += 1;
-            }
-            Err(crate::registry::PublishError::Invalid(issues)) => {
-                for i in &issues {
-                    tracing::error!("{}: {i}", p.display());
-                }
-                anyhow::bail!("{} has errors; fix them or remove the file", p.display());
-            }
-            Err(e) => anyhow::bail!("{}: {e}", p.display()),
-        }
-    }
-    Ok(n)
 }
 
 impl Application {

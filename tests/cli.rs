@@ -174,7 +174,12 @@ fn validate_reports_a_missing_file_and_exits_1() {
 fn validate_without_a_file_is_a_usage_error() {
     let out = tessera().arg("validate").output().expect("run");
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("validate needs at least one FLOW.json"));
+    assert!(
+        stderr(&out).contains("required arguments were not provided")
+            && stderr(&out).contains("<FLOW.json|DIR>..."),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]
@@ -190,20 +195,20 @@ fn chat_runs_the_demo_bot_with_numbered_choices_and_an_email_retry() {
         &text,
         &[
             "Chatting with \"Lead capture\"",
-            "bot> Hi there 👋 I'm Tessa, the assistant of Acme Analytics.",
+            "bot> Hi there 👋 I'm **Tessa**, the assistant of _Acme Analytics_.",
             "bot> What brings you here today?",
             "  1. Book a demo\n  2. See pricing\n  3. Just looking around\n",
             "[choice input] you> ",
             "bot> Great choice! What's your first name?",
-            "[text input] you> ",
-            "bot> Nice to meet you, Ada! 🙌",
+            "  (placeholder \"Your first name\")\n[text input] you> ",
+            "bot> Nice to meet you, **Ada**! 🙌",
             "bot> What's the best email to reach you at?",
             "[email input] you> ",
             "bot> This email doesn't seem to be valid. Can you type it again?",
             "[email input] you> ",
             "bot> How many people work at your company?",
             "  3. 51 to 500",
-            "bot> Perfect, Ada. A product specialist will email you at ada@example.com within one business day.",
+            "bot> Perfect, Ada. A product specialist will email you at **ada@example.com** within one business day.",
             "(client action: redirect to https://example.com/demo?email=ada@example.com)",
             "— end of conversation —",
         ],
@@ -221,8 +226,8 @@ fn chat_picks_a_choice_by_its_label_too_and_follows_the_pricing_branch() {
     assert_in_order(
         &text,
         &[
-            "bot> Our plans start at $29 per month, with a 14-day free trial.",
-            "bot> Every detail is on the pricing page.",
+            "bot> Our plans start at **$29 per month**, with a 14-day free trial.",
+            "bot> Every detail is on the pricing page (https://example.com/pricing).",
             "(client action: redirect to https://example.com/pricing)",
             "— end of conversation —",
         ],
@@ -258,8 +263,9 @@ fn chat_runs_linked_bots_from_the_same_folder() {
     assert_in_order(
         &text,
         &[
-            "bot> [video] youtube.com/watch?v=jNQXAC9IVRw",
-            "bot> [embed] https://www.openstreetmap.org/",
+            "bot> [video] https://www.youtube.com/watch?v=jNQXAC9IVRw",
+            "bot> [audio] data:audio/wav,… (",
+            "bot> [embed] data:text/html,… (",
             "(client action: wait 1 s)",
             "bot> Hi 👋 Could you give us 60 seconds to tell us how we're doing?",
             "bot> No worries — have a lovely day!",

@@ -27,7 +27,7 @@ pub async fn publish(
         .map_err(|e| match e {
             PublishError::Parse(m) => ApiError::new(
                 ErrorCode::FlowMalformed,
-                format!("The bot JSON does not match the flow format: {m}"),
+                format!("Nothing was published: {m}"),
             ),
             PublishError::Invalid(issues) => ApiError::new(
                 ErrorCode::FlowInvalid,

@@ -14,6 +14,10 @@ pub fn healthz() -> HttpResponse {
 pub async fn readyz(state: &AppState) -> HttpResponse {
     let kind = state.stores.sessions.kind();
     match state.stores.sessions.health().await {
+        Ok(()) if state.startup.pending() => HttpResponse::ServiceUnavailable().json(json!({
+            "status": "unavailable", "store": kind, "code": "store_unavailable",
+            "message": "the store answers; the start-up bots are being published"
+        })),
         Ok(()) => HttpResponse::Ok().json(json!({"status": "ok", "store": kind})),
         Err(e) => HttpResponse::ServiceUnavailable().json(json!({
             "status": "unavailable", "store": kind, "code": "store_unavailable", "message": e.to_string()

@@ -28,6 +28,8 @@ pub struct AppState {
     pub stores: Stores,
     pub api_token: Option<String>,
     pub max_body_bytes: usize,
+    /// Whether the start-up bots are published yet (`/readyz` answers 503 until then).
+    pub startup: Arc<crate::startup::Startup>,
 }
 
 /// A JSON response from a pre-serialized body.

@@ -84,6 +84,7 @@ impl Turn<'_> {
                     status: MarkStatus::Pending,
                     block: block_id,
                     resume_with: auto.then_some(text),
+                    resume_without_message: auto && msg.is_none(),
                 });
                 let target = ev.outgoing_edge_id.as_deref().and_then(|e| flow.edge(e));
                 return self.walk(target).await;
@@ -153,9 +154,11 @@ impl Turn<'_> {
         let Some(ix) = flow.block_index(&mark.block) else {
             return Ok(());
         };
-        // The input was already rendered by the walk; the re-applied reply replaces it.
+        // The input was already rendered by the walk; the re-applied reply replaces it. A reply
+        // without a message (the Skip of an optional input) is re-applied as no message.
         self.out.input = None;
-        Box::pin(self.reply_to_input(ix, Some(&Message::text(text)), false)).await
+        let msg = (!mark.resume_without_message).then(|| Message::text(text));
+        Box::pin(self.reply_to_input(ix, msg.as_ref(), false)).await
     }
 
     async fn command(&mut self, command: &str, cur: Option<&str>) -> Result<(), EngineError> {
@@ -183,6 +186,7 @@ impl Turn<'_> {
                     status: MarkStatus::Pending,
                     block: cur.to_string(),
                     resume_with: None,
+                    resume_without_message: false,
                 });
             }
         }

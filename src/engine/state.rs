@@ -73,6 +73,10 @@ pub struct ReturnMark {
     /// The reply to re-apply automatically when the walk comes back to `block`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resume_with: Option<String>,
+    /// The reply that triggered the event had no message (a skipped optional input): it is
+    /// re-applied as no message, not as an empty text (which the input would refuse).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub resume_without_message: bool,
 }
 
 /// One line of the conversation, kept only for flows that build transcripts.

@@ -16,14 +16,16 @@ pub mod wire;
 
 pub use compile::{CBlock, CompiledFlow, EventKind, FlowEvent, Group, Target, VarDecl, compile};
 pub use issues::{CompileError, Issue, Location, Severity};
-pub use model::{FlowDef, parse_flow};
+pub use model::{FlowDef, NotAnExport, check_export, check_export_text, parse_flow};
 pub use value::VarValue;
 
 use std::sync::Arc;
 
-/// Parses and compiles a flow from JSON text. The revision is a hash of the text.
+/// Parses and compiles a flow from JSON text. The revision is a hash of the text. JSON that is
+/// not a bot at all (see [`check_export`]) is refused before it is parsed as one.
 pub fn load_str(text: &str) -> Result<Arc<CompiledFlow>, LoadError> {
-    let def = parse_flow(text).map_err(|e| LoadError::Parse(e.to_string()))?;
+    check_export_text(text).map_err(|e| LoadError::Parse(e.to_string()))?;
+    let def = parse_flow(text).map_err(|e| LoadError::Parse(format!("invalid flow JSON: {e}")))?;
     let revision = revision_of(text);
     Ok(Arc::new(compile(&def, &revision)?))
 }
@@ -40,7 +42,8 @@ pub fn revision_of(text: &str) -> String {
 
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
-    #[error("invalid flow JSON: {0}")]
+    /// Not a Typebot export, or not of the flow format: the message says which.
+    #[error("{0}")]
     Parse(String),
     #[error(transparent)]
     Compile(#[from] CompileError),

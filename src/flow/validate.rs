@@ -55,7 +55,10 @@ pub fn check(flow: &CompiledFlow, issues: &mut Vec<Issue>) {
                     issues.push(Issue::warning(
                         "unknown_variable",
                         here(),
-                        "the answer variable is not declared",
+                        format!(
+                            "the answer variable {} is not declared",
+                            input.options.variable_id.as_deref().unwrap_or_default()
+                        ),
                     ));
                 }
                 dead_end_items(
@@ -75,7 +78,10 @@ pub fn check(flow: &CompiledFlow, issues: &mut Vec<Issue>) {
                             issues.push(Issue::warning(
                                 "unknown_variable",
                                 here(),
-                                "a comparison uses an undeclared variable",
+                                format!(
+                                    "a comparison uses the undeclared variable {}",
+                                    c.variable_id.as_deref().unwrap_or_default()
+                                ),
                             ));
                         }
                     }
@@ -89,7 +95,10 @@ pub fn check(flow: &CompiledFlow, issues: &mut Vec<Issue>) {
                 issues.push(Issue::warning(
                     "unknown_variable",
                     here(),
-                    "the set variable target is not declared",
+                    format!(
+                        "the set variable target {} is not declared",
+                        o.variable_id.as_deref().unwrap_or_default()
+                    ),
                 ));
             }
             BlockKind::Logic(Logic::Jump { group_id, block_id }) => {

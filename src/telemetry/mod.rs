@@ -1,22 +1,60 @@
 //! Telemetry, in one place: the tracing subscriber (a filter from config or `RUST_LOG`, text or
 //! JSON lines), the per-turn span, and the HTTP access log with request ids ([`access`]).
 //! Nothing else installs subscribers or names spans.
+//!
+//! `serve` logs to standard output (what containers and process managers collect);
+//! `tessera chat` to standard error, since its standard output is the conversation. Colours
+//! only when that stream is a terminal: no escape codes in files, pipes or container logs.
 
 pub mod access;
+
+use std::io::IsTerminal;
 
 use tracing::Span;
 use tracing_subscriber::EnvFilter;
 
-/// Installs the global subscriber (idempotent: later calls are ignored).
+/// Where log lines go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogStream {
+    Stdout,
+    Stderr,
+}
+
+/// Installs the global subscriber on standard output (idempotent: later calls are ignored).
 pub fn init(filter: &str, format: &str) {
+    init_on(filter, format, LogStream::Stdout);
+}
+
+/// Installs the global subscriber on the given stream (idempotent).
+pub fn init_on(filter: &str, format: &str, stream: LogStream) {
+    // actix-server's start and stop lines ("starting 2 workers", "Actix runtime found",
+    // "shutting down idle worker"...) are noise at info: kept unless asked for by name.
+    let filter = if filter.contains("actix") {
+        filter.to_string()
+    } else {
+        format!("{filter},actix_server=warn")
+    };
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(filter));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_target(false);
-    let _ = if format == "json" {
-        builder.json().with_ansi(false).try_init()
-    } else {
-        builder.try_init()
+    let ansi = format != "json"
+        && match stream {
+            LogStream::Stdout => std::io::stdout().is_terminal(),
+            LogStream::Stderr => std::io::stderr().is_terminal(),
+        };
+    let _ = match (stream, format == "json") {
+        (LogStream::Stdout, true) => builder.json().with_ansi(false).try_init(),
+        (LogStream::Stdout, false) => builder.with_ansi(ansi).try_init(),
+        (LogStream::Stderr, true) => builder
+            .with_writer(std::io::stderr)
+            .json()
+            .with_ansi(false)
+            .try_init(),
+        (LogStream::Stderr, false) => builder
+            .with_writer(std::io::stderr)
+            .with_ansi(ansi)
+            .try_init(),
     };
 }
 

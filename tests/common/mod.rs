@@ -5,6 +5,7 @@
 
 pub mod app;
 pub mod bots;
+pub mod cli;
 pub mod corpus;
 pub mod engine;
 pub mod http;

@@ -55,6 +55,7 @@ pub fn jump(turn: &mut Turn<'_>, ix: u32, group_id: &str, block_id: Option<&str>
             status: MarkStatus::Pending,
             block: flow.block(ix + 1).id.clone(),
             resume_with: None,
+            resume_without_message: false,
         });
     }
     Next::Goto(Some(target))
