@@ -10,11 +10,12 @@ use anyhow::Context;
 use serde_json::Value;
 
 use super::render;
-use crate::engine::{
-    Engine, EngineConfig, MemoryFlows, Message, StartParams, TextFormat, TurnOutput, TurnStatus,
-};
+use crate::conversation::{Caller, ConversationConfig, Conversations, FlowChoice, StartOptions};
+use crate::engine::{Engine, EngineConfig, Message, TextFormat, TurnOutput, TurnStatus};
 use crate::flow;
 use crate::net::{OutboundPolicy, SafeClient};
+use crate::registry::Registry;
+use crate::store::Stores;
 
 /// The directory linked bots are looked up in when `--flows` is not given: the bot's folder
 /// (the current directory for a bare file name).
@@ -25,7 +26,8 @@ pub fn default_flows_dir(path: &Path) -> PathBuf {
     }
 }
 
-/// Runs a conversation with the bot of `path`; linked bots are read from `flows_dir`.
+/// Runs a conversation with the bot of `path`; linked bots are read from `flows_dir`. The
+/// conversation goes through the conversation core, on the in-memory store, like any surface.
 pub async fn chat(
     path: &Path,
     flows_dir: Option<&Path>,
@@ -33,20 +35,7 @@ pub async fn chat(
     out: &mut dyn Write,
 ) -> anyhow::Result<()> {
     let text = read_bot(path, flows_dir)?;
-    let flows = Arc::new(MemoryFlows::new());
-    if let Some(dir) = flows_dir {
-        let entries = std::fs::read_dir(dir)
-            .with_context(|| format!("cannot read the flows directory {}", dir.display()))?;
-        for entry in entries.flatten() {
-            let p = entry.path();
-            if p.extension().is_some_and(|x| x == "json")
-                && let Ok(t) = std::fs::read_to_string(&p)
-                && let Ok(f) = flow::load_str(&t)
-            {
-                flows.publish(f);
-            }
-        }
-    }
+    // Compiled first on its own, so a broken bot is reported as `validate` would.
     let main = flow::load_str(&text).map_err(|e| {
         anyhow::anyhow!(
             "{}: {e} (run `tessera validate {}` for details)",
@@ -54,18 +43,27 @@ pub async fn chat(
             path.display()
         )
     })?;
-    flows.publish(main.clone());
-    let http = SafeClient::new(OutboundPolicy::default()).ok();
-    let engine = Engine::new(flows, http, EngineConfig::default());
+    let core = conversations();
+    let json: Value = serde_json::from_str(&text)?;
+    let published = core
+        .registry
+        .publish(&json, None, path.file_stem().and_then(|s| s.to_str()))
+        .await
+        .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    if let Some(dir) = flows_dir {
+        publish_linked(&core, dir, &published.id).await?;
+    }
     let title = if main.name.is_empty() {
         &main.id
     } else {
         &main.name
     };
     writeln!(out, "Chatting with \"{title}\" (Ctrl-D to quit)\n")?;
-    let (mut state, mut turn) = engine
-        .start(main, StartParams::default(), crate::ids::new_id())
-        .await?;
+    let caller = Caller::default();
+    let choice = FlowChoice::Published(published.public_id);
+    let started = core.start(choice, StartOptions::default(), &caller).await?;
+    let session = started.session_id;
+    let mut turn = started.output;
     loop {
         render::show(&turn, out)?;
         if turn.status.is_finished() {
@@ -76,8 +74,43 @@ pub async fn chat(
             writeln!(out)?;
             return Ok(());
         };
-        (state, turn) = engine.resume(state, reply, TextFormat::RichText).await?;
+        turn = core
+            .resume(&session, reply, TextFormat::RichText, &caller)
+            .await?
+            .output;
     }
+}
+
+/// The conversation core on the in-memory store, with the default limits.
+fn conversations() -> Conversations {
+    let stores = Stores::memory();
+    let registry = Arc::new(Registry::new(stores.flows.clone()));
+    let http = SafeClient::new(OutboundPolicy::default()).ok();
+    Conversations {
+        engine: Arc::new(Engine::new(registry.clone(), http, EngineConfig::default())),
+        registry,
+        stores,
+        config: ConversationConfig::default(),
+    }
+}
+
+/// Publishes the other bots of `dir`, for typebot links (files that are not bots, or whose
+/// public id another bot has, are left out).
+async fn publish_linked(core: &Conversations, dir: &Path, main_id: &str) -> anyhow::Result<()> {
+    let entries = std::fs::read_dir(dir)
+        .with_context(|| format!("cannot read the flows directory {}", dir.display()))?;
+    for entry in entries.flatten() {
+        let p = entry.path();
+        let stem = p.file_stem().and_then(|s| s.to_str());
+        if p.extension().is_some_and(|x| x == "json")
+            && let Ok(t) = std::fs::read_to_string(&p)
+            && let Ok(json) = serde_json::from_str::<Value>(&t)
+            && json.get("id").and_then(Value::as_str) != Some(main_id)
+        {
+            let _ = core.registry.publish(&json, None, stem).await;
+        }
+    }
+    Ok(())
 }
 
 /// The bot's JSON text. A missing file is named; when the name looks like a public id
