@@ -10,6 +10,7 @@
 #   INSTR_CONVERSATIONS=300 scripts/instr-count.sh
 #   INSTR_KEEP=/tmp/cg scripts/instr-count.sh   # keep the callgrind files for callgrind_annotate
 #   INSTR_STORE=memory scripts/instr-count.sh    # the server on its in-memory store (no Redis)
+#   INSTR_BIN=/some/dir scripts/instr-count.sh   # the binaries in that directory, no build
 # Honours CARGO_TARGET_DIR (to compare two checkouts that share one release build directory).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,8 +25,13 @@ else
   cp flows/lead-capture.json "$WORK/"
   BOT=lead-capture REPLIES="${LOAD_REPLIES:?set LOAD_REPLIES for lead-capture}"
 fi
-cargo build --release -q --bin tessera --example redis_baseline
-BIN="${CARGO_TARGET_DIR:-target}/release"
+# INSTR_BIN=DIR: the tessera and redis_baseline binaries of DIR, not built here (to compare
+# two builds).
+BIN="${INSTR_BIN:-}"
+if [ -z "$BIN" ]; then
+  cargo build --release -q --bin tessera --example redis_baseline
+  BIN="${CARGO_TARGET_DIR:-target}/release"
+fi
 port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 RPORT=$(port)
 PIDS=()
@@ -68,7 +74,7 @@ measure "tessera ($BOT)" "$SP" "$WORK/tessera.out" \
 
 BPORT=$(port)
 TESSERA_WORKERS=1 valgrind --tool=callgrind --callgrind-out-file="$WORK/baseline.out" \
-  "$BIN/examples/redis_baseline" "127.0.0.1:$BPORT" "redis://127.0.0.1:$RPORT" 2>/dev/null &
+  "$( [ -x "$BIN/examples/redis_baseline" ] && echo "$BIN/examples/redis_baseline" || echo "$BIN/redis_baseline")" "127.0.0.1:$BPORT" "redis://127.0.0.1:$RPORT" 2>/dev/null &
 BP=$!; PIDS+=("$BP")
 for _ in $(seq 100); do curl -sf -XPOST "http://127.0.0.1:$BPORT/baseline/w" >/dev/null && break; sleep 0.3; done
 measure "baseline (GET + SET 1 KB)" "$BP" "$WORK/baseline.out" \
