@@ -9,6 +9,7 @@ use actix_web::dev::Server;
 use actix_web::middleware::{Compress, from_fn};
 use actix_web::{App, HttpServer, web};
 use anyhow::Context;
+use tracing::Instrument;
 
 use crate::api::{self, AppState};
 use crate::config::Config;
@@ -20,6 +21,7 @@ use crate::registry::Registry;
 use crate::startup;
 use crate::store::Stores;
 use crate::store::redis::{RedisOptions, RedisStore};
+use crate::telemetry::access::Access;
 
 /// Upper bound of configured TTLs (seconds): no arithmetic on them can overflow.
 const YEAR: u64 = 365 * 86_400;
@@ -109,8 +111,7 @@ impl Application {
             App::new()
                 .app_data(state.clone())
                 .wrap(Compress::default())
-                .wrap(from_fn(cors))
-                .wrap(from_fn(crate::telemetry::access::log))
+                .wrap(from_fn(edge))
                 .default_service(web::to(api::router::dispatch))
         })
         // Responses leave at once (no Nagle delay): the usual setting for request/response APIs.
@@ -135,11 +136,18 @@ impl Application {
     }
 }
 
-async fn cors(
+/// Every response: CORS headers, the request id, the access log line (one middleware, not
+/// two: each layer costs a boxed future per request).
+async fn edge(
     req: actix_web::dev::ServiceRequest,
     next: actix_web::middleware::Next<impl actix_web::body::MessageBody>,
 ) -> Result<actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
-    let mut res = next.call(req).await?;
+    let access = Access::begin(req.headers(), req.method(), req.path());
+    let mut res = match access.span() {
+        Some(span) => next.call(req).instrument(span).await?,
+        None => next.call(req).await?,
+    };
     api::add_cors(res.headers_mut());
+    access.finish(res.status().as_u16(), res.headers_mut());
     Ok(res)
 }
