@@ -50,6 +50,8 @@ pub struct Config {
     pub log: String,
     /// Log format: `text` or `json`.
     pub log_format: String,
+    /// Include a bot's custom head code (`settings.metadata.customHeadCode`) in its page.
+    pub web_custom_head_code: bool,
     /// Publish the example bots compiled into the binary (set by `tessera serve` when no
     /// flows directory is configured or found).
     #[serde(skip)]
@@ -78,6 +80,7 @@ impl Default for Config {
             workers: None,
             log: "info".into(),
             log_format: "text".into(),
+            web_custom_head_code: false,
             bundled_flows: false,
         }
     }
@@ -187,6 +190,9 @@ impl Config {
         }
         if let Some(v) = get("TESSERA_LOG_FORMAT") {
             self.log_format = v;
+        }
+        if let Some(v) = get("TESSERA_WEB_CUSTOM_HEAD_CODE") {
+            self.web_custom_head_code = matches!(v.trim(), "1" | "true" | "yes" | "on");
         }
         Ok(())
     }

@@ -99,6 +99,9 @@ pub async fn build_state(config: &Config) -> anyhow::Result<AppState> {
         stores,
         api_token: config.api_token.clone(),
         max_body_bytes: config.max_body_bytes.max(1024),
+        web: api::web::WebOptions {
+            custom_head_code: config.web_custom_head_code,
+        },
     })
 }
 

@@ -1,5 +1,5 @@
 //! HTTP surfaces, one module per surface: the Typebot chat API ([`typebot`]), publishing
-//! ([`flows`]), results ([`results`]), health. Every route is declared once in [`router`].
+//! ([`flows`]), results ([`results`]), health, the web pages and player ([`web`]). Every route is declared once in [`router`].
 //! Handlers translate HTTP to calls of the conversation core or the registry and back; they
 //! decide nothing. [`error::ApiError`] is the only HTTP-aware error.
 
@@ -11,6 +11,7 @@ pub mod health;
 pub mod results;
 pub mod router;
 pub mod typebot;
+pub mod web;
 
 use std::sync::Arc;
 
@@ -28,6 +29,8 @@ pub struct AppState {
     pub stores: Stores,
     pub api_token: Option<String>,
     pub max_body_bytes: usize,
+    /// Settings of the web pages and player ([`web`]).
+    pub web: web::WebOptions,
 }
 
 /// A JSON response from a pre-serialized body.
