@@ -18,3 +18,4 @@ mod start_chat;
 mod start_options;
 mod support;
 mod text_format;
+mod web;
