@@ -86,7 +86,7 @@ function fileInput(input, ctx) {
 function picture(item) {
   const src = mediaUrl(item.pictureSrc);
   return [
-    src ? h('img', { src, alt: item.title || '', class: 'picture', loading: 'lazy' }) : null,
+    src ? h('img', { src, alt: item.title ? '' : (item.description || 'Picture'), class: 'picture', loading: 'lazy' }) : null,
     item.title ? h('span', { class: 'title', text: item.title }) : null,
     item.description ? h('span', { class: 'description', text: item.description }) : null,
   ];
@@ -104,7 +104,7 @@ function cardsInput(input, ctx) {
     const src = mediaUrl(item.imageUrl);
     const paths = (item.paths || []).map(p => h('button', {
       class: 'choice', type: 'button',
-      onclick: () => ctx.submit({ type: 'text', text: p.text || item.title || '', metadata: { replyId: p.id } }, p.text || item.title || ''),
+      onclick: () => ctx.submit({ type: 'text', text: p.text || item.title || '', metadata: { replyId: p.id } }, item.title || p.text || ''),
     }, p.text || 'Select'));
     return h('article', { class: 'card', 'aria-label': item.title || 'Card' },
       src ? h('img', { src, alt: item.title || '', loading: 'lazy' }) : null,

@@ -31,6 +31,7 @@ function header(opts, onClose) {
 export async function mount(opts, emit) {
   const mode = ['inline', 'full', 'popup', 'bubble'].includes(opts.mode) ? opts.mode : 'bubble';
   const host = opts.host || document.body.appendChild(h('div', { 'data-tessera': mode }));
+  host.dataset.tessera ||= mode;
   const root = host.shadowRoot || host.attachShadow({ mode: 'open' });
   root.adoptedStyleSheets = [await baseSheet(opts.assets)];
   const frame = h('div', { class: `tessera ${mode}${opts.placement === 'left' ? ' left' : ''}` });
@@ -96,7 +97,6 @@ export async function mount(opts, emit) {
     layer.hidden = false;
     if (preview) preview.hidden = true;
     launcher?.setAttribute('aria-expanded', 'true');
-    launcher?.setAttribute('aria-label', 'Close chat');
     emit('open', { bot: current.bot }, host);
     await w.ensure();
     (root.querySelector('.input-slot input, .input-slot textarea, .input-slot button') || panel.querySelector('.close'))?.focus();
@@ -106,7 +106,6 @@ export async function mount(opts, emit) {
     w.isOpen = false;
     layer.hidden = true;
     launcher?.setAttribute('aria-expanded', 'false');
-    launcher?.setAttribute('aria-label', `Open chat${opts.brandName ? ` with ${opts.brandName}` : ''}`);
     emit('close', { bot: current.bot }, host);
     (launcher || lastFocus)?.focus?.();
   };
