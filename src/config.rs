@@ -52,6 +52,9 @@ pub struct Config {
     pub log_format: String,
     /// Include a bot's custom head code (`settings.metadata.customHeadCode`) in its page.
     pub web_custom_head_code: bool,
+    /// Secret of the identity check: when set, a startChat prefilling `user_id`/`userId` must
+    /// carry `X-Tessera-User-Hash` (the HMAC-SHA256 of the user id under this secret).
+    pub identity_secret: Option<String>,
     /// Publish the example bots compiled into the binary (set by `tessera serve` when no
     /// flows directory is configured or found).
     #[serde(skip)]
@@ -81,6 +84,7 @@ impl Default for Config {
             log: "info".into(),
             log_format: "text".into(),
             web_custom_head_code: false,
+            identity_secret: None,
             bundled_flows: false,
         }
     }
@@ -190,6 +194,9 @@ impl Config {
         }
         if let Some(v) = get("TESSERA_LOG_FORMAT") {
             self.log_format = v;
+        }
+        if let Some(v) = get("TESSERA_IDENTITY_SECRET") {
+            self.identity_secret = Some(v);
         }
         if let Some(v) = get("TESSERA_WEB_CUSTOM_HEAD_CODE") {
             self.web_custom_head_code = matches!(v.trim(), "1" | "true" | "yes" | "on");

@@ -102,6 +102,7 @@ pub async fn build_state(config: &Config) -> anyhow::Result<AppState> {
         web: api::web::WebOptions {
             custom_head_code: config.web_custom_head_code,
         },
+        identity_secret: config.identity_secret.clone().filter(|s| !s.is_empty()),
     })
 }
 

@@ -8,6 +8,7 @@ pub mod body;
 pub mod error;
 pub mod flows;
 pub mod health;
+pub mod identity;
 pub mod results;
 pub mod router;
 pub mod typebot;
@@ -31,6 +32,8 @@ pub struct AppState {
     pub max_body_bytes: usize,
     /// Settings of the web pages and player ([`web`]).
     pub web: web::WebOptions,
+    /// Secret of the user-id identity check ([`identity`]); unset, user ids are not checked.
+    pub identity_secret: Option<String>,
 }
 
 /// A JSON response from a pre-serialized body.
@@ -52,7 +55,7 @@ pub fn add_cors(headers: &mut HeaderMap) {
         ),
         (
             "access-control-allow-headers",
-            "content-type, authorization, idempotency-key, x-typebot-iframe-referrer-origin",
+            "content-type, authorization, idempotency-key, x-typebot-iframe-referrer-origin, x-tessera-user-hash",
         ),
         ("access-control-max-age", "86400"),
     ];

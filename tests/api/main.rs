@@ -9,6 +9,7 @@ mod concurrency;
 mod continue_chat;
 mod errors;
 mod idempotency;
+mod identity;
 mod origins;
 mod preview;
 mod publishing;

@@ -69,7 +69,7 @@ export class Chat {
       return;
     }
     this.typing(true);
-    const r = await startChat(this.opts.apiHost, this.opts.bot, { prefilledVariables: this.prefilled() });
+    const r = await startChat(this.opts.apiHost, this.opts.bot, { prefilledVariables: this.prefilled() }, this.opts.userHash);
     this.typing(false);
     if (r.error) return this.fail(r.error);
     const d = r.data;

@@ -4,6 +4,7 @@
 // imports) is loaded on first use from the same server. Options come from the script tag's
 // data-* attributes or from Tessera.init({...}):
 //   bot, mode (bubble | popup | inline), apiHost (default: the script's origin), userId,
+//   userHash (the HMAC of the user id made by the site's backend, when the server checks it),
 //   prefilled (JSON object), context (JSON object, merged into prefilled), target (CSS selector
 //   for inline), brandName, logo, previewMessage, previewDelay, autoShowDelay, placement, typing.
 (() => {
@@ -66,9 +67,10 @@
     close: () => main?.then(w => w.close()),
     toggle: () => mainWidget().then(w => w.toggle()),
     /** Opens the page's widget on workflow `name` (a bot public id), context as variables. */
-    startWorkflow(name, { context, userId } = {}) {
+    startWorkflow(name, { context, userId, userHash } = {}) {
       const next = { bot: String(name), prefilled: { ...defaults.prefilled, ...json(context) } };
       if (userId) next.userId = String(userId);
+      if (userHash) next.userHash = String(userHash);
       const fresh = !main;
       return mainWidget(next).then(async w => {
         if (!fresh) await w.restart(next);
@@ -94,7 +96,7 @@
       const a = n => this.getAttribute(n) ?? undefined;
       const o = {
         bot: a('workflow') || a('bot'), mode: a('mode') === 'full' ? 'full' : 'inline', host: this,
-        apiHost: a('api-host'), userId: a('user-id'), brandName: a('brand-name'), logo: a('logo'),
+        apiHost: a('api-host'), userId: a('user-id'), userHash: a('user-hash'), brandName: a('brand-name'), logo: a('logo'),
         prefilled: { ...json(a('prefilled')), ...json(a('initial-context')) },
         typing: a('typing') === 'off' ? false : undefined,
       };
