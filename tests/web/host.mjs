@@ -10,6 +10,9 @@ const page = (tessera, title, body) => `<!doctype html><html lang="en"><head><me
 <link rel="stylesheet" href="/host.css"></head><body>${body}
 <script src="/host.js"></script></body></html>`;
 
+// A 2x2 PNG, the bot's dynamic host avatar.
+const AVATAR = 'data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAAEElEQVR4nGN4FqABRAwQCgApTgV55YHZGgAAAABJRU5ErkJggg==';
+
 const script = (t, attrs) => `<script src="${t}/embed.js" ${attrs}></script>`;
 
 export const PAGES = {
@@ -30,6 +33,9 @@ ${script(t, 'data-bot="inputs-showcase" data-mode="inline" data-target="#chat" d
 <tessera-chat class="box" bot="web-demo" prefilled='{"First name":"Left"}'></tessera-chat>
 <tessera-chat class="box" bot="CustomerSupport" initial-context='{"order_id":"order_9"}'></tessera-chat></main>
 ${script(t, '')}`),
+  '/actions.html': t => page(t, 'Actions', `<main><div id="chat" class="box tall"></div></main>
+${script(t, `data-bot="actions" data-mode="inline" data-target="#chat" data-prefilled='${JSON.stringify({ Avatar: AVATAR, Target: '/landed.html' })}'`)}`),
+  '/landed.html': t => page(t, 'Landed', '<main><h1>Redirect target</h1></main>'),
   '/xss.html': t => page(t, 'XSS', `<main><div id="chat" class="box tall"></div></main>
 ${script(t, `data-bot="xss" data-mode="inline" data-target="#chat" data-prefilled='${JSON.stringify({
     Payload: '<img src=x onerror="window.__xss=1"><script>window.__xss=1</script>',
@@ -60,7 +66,8 @@ export async function startHost(tessera) {
   const server = http.createServer((req, res) => {
     const path = req.url.split('?')[0];
     if (PAGES[path]) {
-      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': csp });
+      const policy = path === '/actions.html' ? csp.replace("script-src 'self'", "script-src 'self' 'unsafe-eval'") : csp;
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': policy });
       res.end(PAGES[path](tessera));
     } else if (path === '/host.js') {
       res.writeHead(200, { 'content-type': 'text/javascript' }); res.end(HOST_JS);
