@@ -16,6 +16,13 @@ export default async function seed(t) {
   const events = await page.evaluate(() => window.__events.map(e => e.type));
   for (const e of ['open', 'start', 'message', 'answer', 'end']) check(events.includes(e), `the host page got a ${e} event (${events})`);
   t.ok(`the host page receives events: ${[...new Set(events)].join(', ')}`);
+  await page.evaluate(() => window.Tessera.toggle());
+  await page.getByRole('dialog').waitFor({ state: 'hidden' });
+  await page.evaluate(() => { window.Tessera.setPrefilledVariables({ order_id: 'order_77' }); return window.Tessera.reset(); });
+  await page.evaluate(() => window.Tessera.toggle());
+  await see(page, 'Support for order order_77 (user user_42).');
+  check(!(await page.getByText('Noted: Refund').isVisible()), 'reset starts a new conversation');
+  t.ok('Tessera.toggle() closes and opens the widget; setPrefilledVariables + reset() restart it with new variables');
   await t.done(page);
 
   page = await t.open(`${t.host}/support.html`);
