@@ -198,7 +198,11 @@ export class Chat {
     if (r.error) {
       this.fail(r.error);
       if (input && r.status !== 404) return this.showInput(input);
+      // The session is gone (finished, expired): offer a new conversation.
       this.forget();
+      const again = h('button', { class: 'send', type: 'button', onclick: () => this.reset() }, 'Restart');
+      this.slot.replaceChildren(h('div', { class: 'actions' }, again));
+      again.focus();
       return;
     }
     return this.play(r.data);

@@ -71,7 +71,17 @@ export async function mount(opts, emit) {
   const layer = mode === 'popup' ? h('div', { class: 'overlay', hidden: true }, panel) : panel;
   if (mode === 'bubble') layer.hidden = true;
   frame.append(layer);
-  panel.addEventListener('keydown', e => { if (e.key === 'Escape') { e.stopPropagation(); w.close(); } });
+  panel.addEventListener('keydown', e => {
+    if (e.key === 'Escape') { e.stopPropagation(); w.close(); }
+    if (e.key !== 'Tab' || mode !== 'popup') return;
+    // A modal keeps the focus inside: Tab from the last control goes back to the first.
+    const all = [...panel.querySelectorAll('button, input, textarea, select, a[href], iframe, [tabindex]:not([tabindex="-1"])')]
+      .filter(x => !x.disabled && x.getClientRects().length);
+    const [first, last] = [all[0], all[all.length - 1]];
+    if (!first) return;
+    if (e.shiftKey && root.activeElement === first) { e.preventDefault(); last.focus(); }
+    else if (!e.shiftKey && root.activeElement === last) { e.preventDefault(); first.focus(); }
+  });
   if (mode === 'popup') layer.addEventListener('click', e => { if (e.target === layer) w.close(); });
 
   let launcher = null;

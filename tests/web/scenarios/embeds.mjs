@@ -25,12 +25,17 @@ export default async function embeds(t) {
   await see(page, 'Pick a plan');
   check(await dialog.getAttribute('aria-modal') === 'true', 'the popup is a modal dialog');
   t.ok(`popup: opened by Tessera.open() from the host page's button, typing emulation on; ${await screenshot(page, 'popup', t.out, t.browser)}`);
-  await page.getByRole('button', { name: 'Starter', exact: true }).focus();
+  const starter = page.getByRole('button', { name: 'Pro', exact: true });
+  await starter.focus();
+  await page.keyboard.press('Tab');
+  const trapped = await page.evaluate(() => document.querySelector('[data-tessera]').shadowRoot.activeElement?.getAttribute('aria-label'));
+  check(trapped === 'Close chat', `Tab from the last control of the modal goes back to its first (${trapped})`);
+  await starter.focus();
   await page.keyboard.press('Escape');
   await dialog.waitFor({ state: 'hidden' });
   const focused = await page.evaluate(() => document.activeElement?.textContent);
   check(focused === 'Open the chat', `Escape closes the popup and focus returns to the opener (${focused})`);
-  t.ok('popup: Escape closes it and focus returns to the button that opened it');
+  t.ok('popup: Tab stays inside the modal; Escape closes it and focus returns to the button that opened it');
   await t.done(page);
 
   page = await t.open(`${t.host}/bubble.html`);
