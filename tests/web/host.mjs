@@ -13,6 +13,9 @@ const page = (tessera, title, body) => `<!doctype html><html lang="en"><head><me
 // A 2x2 PNG, the bot's dynamic host avatar.
 const AVATAR = 'data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAAEElEQVR4nGN4FqABRAwQCgApTgV55YHZGgAAAABJRU5ErkJggg==';
 
+// A 2x2 PNG: the brand logo of the bubble page.
+const LOGO = 'iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAAEElEQVR4nGMQqTgBRAwQCgAibgVRDiZvtgAAAABJRU5ErkJggg==';
+
 const script = (t, attrs) => `<script src="${t}/embed.js" ${attrs}></script>`;
 
 export const PAGES = {
@@ -21,7 +24,9 @@ ${script(t, 'data-bot="web-demo" data-mode="inline" data-target="#chat" data-pre
   '/popup.html': t => page(t, 'Popup', `<main><h1>Popup embed</h1><button id="open" type="button">Open the chat</button></main>
 ${script(t, 'data-bot="browser-demo" data-mode="popup"')}`),
   '/bubble.html': t => page(t, 'Bubble', `<main><h1>Acme</h1><p>A page with the floating chat bubble.</p></main>
-${script(t, 'data-bot="web-demo" data-mode="bubble" data-brand-name="Acme Support" data-preview-message="Need help? Ask us!" data-user-id="user_bubble"')}`),
+${script(t, 'data-bot="web-demo" data-mode="bubble" data-brand-name="Acme Support" data-logo="/logo.png" data-preview-message="Need help? Ask us!" data-user-id="user_bubble"')}`),
+  '/popup-delay.html': t => page(t, 'Popup after a delay', `<main><h1>Popup after a delay</h1></main>
+${script(t, 'data-bot="CustomerSupport" data-mode="popup" data-auto-show-delay="600"')}`),
   '/order.html': t => page(t, 'Order 42', `<main><h1>Order 42</h1><button id="get-help" type="button">Get Help with This Order</button></main>
 ${script(t, '')}`),
   '/support.html': t => page(t, 'Support', `<main><h1>Support</h1>
@@ -71,6 +76,8 @@ export async function startHost(tessera) {
       res.end(PAGES[path](tessera));
     } else if (path === '/host.js') {
       res.writeHead(200, { 'content-type': 'text/javascript' }); res.end(HOST_JS);
+    } else if (path === '/logo.png') {
+      res.writeHead(200, { 'content-type': 'image/png' }); res.end(Buffer.from(LOGO, 'base64'));
     } else if (path === '/host.css') {
       res.writeHead(200, { 'content-type': 'text/css' }); res.end(HOST_CSS);
     } else {

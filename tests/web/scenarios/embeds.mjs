@@ -18,6 +18,8 @@ export default async function embeds(t) {
   const dialog = page.getByRole('dialog');
   check(!(await dialog.isVisible()), 'the popup starts closed');
   await click(page, 'Open the chat');
+  // Typing emulation: the second bubble is preceded by the typing indicator.
+  await page.waitForFunction(() => !!document.querySelector('[data-tessera]')?.shadowRoot?.querySelector('.typing'), null, { polling: 'raf', timeout: 4000 });
   await see(page, "Hi! I'm the Tessera demo bot.");
   await see(page, "What's your name?");
   await answer(page, 'Grace');
@@ -47,8 +49,16 @@ export default async function embeds(t) {
   await see(page, "I'm the web demo bot.");
   check(await launcher.getAttribute('aria-expanded') === 'true', 'the launcher says it is expanded');
   t.ok(`bubble: the launcher opens the chat window with the brand name; ${await screenshot(page, 'bubble-open', t.out, t.browser)}`);
+  const logo = await page.evaluate(() => [...document.querySelector('[data-tessera]').shadowRoot.querySelectorAll('img.logo, .launcher img')].map(i => i.naturalWidth));
+  check(logo.length === 2 && logo.every(w => w === 2), `the brand logo is on the launcher and in the header (${logo})`);
   await page.getByRole('button', { name: 'Close chat' }).first().click();
   await page.getByRole('dialog').waitFor({ state: 'hidden' });
-  t.ok('bubble: the close button closes the chat window');
+  t.ok('bubble: the brand logo is shown; the close button closes the chat window');
+  await t.done(page);
+
+  page = await t.open(`${t.host}/popup-delay.html`);
+  await page.getByRole('dialog').waitFor({ state: 'visible', timeout: 4000 });
+  await see(page, 'Support for order');
+  t.ok('popup: data-auto-show-delay opens it by itself');
   await t.done(page);
 }
