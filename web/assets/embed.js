@@ -35,7 +35,7 @@
   };
   let player;
   const load = () => (player ??= import(`${assets}widget.js`));
-  const normalize = o => ({ apiHost: origin, ...o, assets, apiHost: String(o.apiHost || origin).replace(/\/+$/, '') });
+  const normalize = o => ({ ...o, assets, apiHost: String(o.apiHost || origin).replace(/\/+$/, '') });
   const mount = o => load().then(m => m.mount(normalize(o), emit));
 
   // The page's default widget: the one the script tag describes (a bubble unless told
@@ -47,7 +47,7 @@
       if (o.mode === 'inline' || o.target) {
         const host = o.target ? document.querySelector(o.target) : null;
         o.host = host || undefined;
-        if (!host) o.mode = 'popup';
+        o.mode = host ? 'inline' : 'popup';
       }
       main = mount(o);
     }
@@ -91,21 +91,32 @@
   // <tessera-chat workflow="..." user-id="..." initial-context='{...}'>: the chat inline, in the
   // element's own shadow root. mode="full" fills the page (the bot pages of the server).
   class TesseraChat extends HTMLElement {
-    connectedCallback() {
-      if (this.widget) return;
+    static get observedAttributes() { return ['workflow', 'bot', 'user-id', 'user-hash', 'initial-context', 'prefilled']; }
+
+    options() {
       const a = n => this.getAttribute(n) ?? undefined;
-      const o = {
+      return {
         bot: a('workflow') || a('bot'), mode: a('mode') === 'full' ? 'full' : 'inline', host: this,
         apiHost: a('api-host'), userId: a('user-id'), userHash: a('user-hash'), brandName: a('brand-name'), logo: a('logo'),
         prefilled: { ...json(a('prefilled')), ...json(a('initial-context')) },
         typing: a('typing') === 'off' ? false : undefined,
       };
+    }
+
+    connectedCallback() {
+      if (this.widget) return;
+      const o = this.options();
       if (!o.bot) return;
       this.widget = mount(o);
       if (this.hasAttribute('hide-query') && history.replaceState) {
         history.replaceState(history.state, '', location.pathname + location.hash);
       }
     }
+    // A route page that changes the workflow or its context starts the new conversation.
+    attributeChangedCallback(_name, old, value) {
+      if (this.widget && old !== value) this.widget.then(w => w.restart(normalize(this.options())));
+    }
+
     reset() { return this.widget?.then(w => w.reset()); }
   }
   if (!customElements.get('tessera-chat')) customElements.define('tessera-chat', TesseraChat);

@@ -53,7 +53,11 @@ export async function mount(opts, emit) {
     mode, host, root,
     isOpen: mode === 'inline' || mode === 'full',
     open() {}, close() {}, toggle() { return w.isOpen ? w.close() : w.open(); },
-    restart(next = {}) { current = { ...current, ...next }; return begin(); },
+    restart(next = {}) {
+      current = { ...current };
+      for (const [k, v] of Object.entries(next)) if (v !== undefined) current[k] = v;
+      return begin();
+    },
     setPrefilled(vars) { current.prefilled = { ...(current.prefilled || {}), ...vars }; },
     reset() { return chat ? chat.reset() : Promise.resolve(); },
     ensure() { return chat ? Promise.resolve() : begin(); },

@@ -28,6 +28,9 @@ export default async function seed(t) {
   page = await t.open(`${t.host}/support.html`);
   await see(page, 'Support for order order_456 (user user_123).');
   t.ok(`route trigger: <tessera-chat workflow user-id initial-context>; ${await screenshot(page, 'seed-route', t.out, t.browser)}`);
+  await page.evaluate(() => document.querySelector('tessera-chat').setAttribute('initial-context', '{"order_id":"order_789"}'));
+  await see(page, 'Support for order order_789 (user user_123).');
+  t.ok('a route page that changes initial-context starts the new conversation');
   await t.done(page);
 
   const token = process.env.WEB_TEST_TOKEN;
