@@ -16,6 +16,12 @@ const AVATAR = 'data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91J
 // A 2x2 PNG: the brand logo of the bubble page.
 const LOGO = 'iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAAEElEQVR4nGMQqTgBRAwQCgAibgVRDiZvtgAAAABJRU5ErkJggg==';
 
+// The XSS page's prefilled variables, escaped for a single-quoted attribute.
+const XSS_PREFILL = JSON.stringify({
+  Payload: '<img src=x onerror="window.__xss=1"><script>window.__xss=1</script>',
+  Link: 'javascript:window.__xss=1',
+}).replace(/'/g, '&#39;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+
 const script = (t, attrs) => `<script src="${t}/embed.js" ${attrs}></script>`;
 
 export const PAGES = {
@@ -40,12 +46,11 @@ ${script(t, 'data-bot="inputs-showcase" data-mode="inline" data-target="#chat" d
 ${script(t, '')}`),
   '/actions.html': t => page(t, 'Actions', `<main><div id="chat" class="box tall"></div></main>
 ${script(t, `data-bot="actions" data-mode="inline" data-target="#chat" data-prefilled='${JSON.stringify({ Avatar: AVATAR, Target: '/landed.html' })}'`)}`),
+  '/xss-markdown.html': t => page(t, 'XSS (Markdown)', `<main><div id="chat" class="box tall"></div></main>
+${script(t, `data-bot="xss" data-mode="inline" data-target="#chat" data-format="markdown" data-prefilled='${XSS_PREFILL}'`)}`),
   '/landed.html': t => page(t, 'Landed', '<main><h1>Redirect target</h1></main>'),
   '/xss.html': t => page(t, 'XSS', `<main><div id="chat" class="box tall"></div></main>
-${script(t, `data-bot="xss" data-mode="inline" data-target="#chat" data-prefilled='${JSON.stringify({
-    Payload: '<img src=x onerror="window.__xss=1"><script>window.__xss=1</script>',
-    Link: 'javascript:window.__xss=1',
-  }).replace(/'/g, '&#39;').replace(/</g, '&lt;').replace(/>/g, '&gt;')}'`)}`),
+${script(t, `data-bot="xss" data-mode="inline" data-target="#chat" data-prefilled='${XSS_PREFILL}'`)}`),
 };
 
 const HOST_JS = `// The host page's own code: buttons that use the Tessera API, and a record of its events.

@@ -69,7 +69,9 @@ export class Chat {
       return;
     }
     this.typing(true);
-    const r = await startChat(this.opts.apiHost, this.opts.bot, { prefilledVariables: this.prefilled() }, this.opts.userHash);
+    const body = { prefilledVariables: this.prefilled() };
+    if (this.opts.format === 'markdown') body.textBubbleContentFormat = 'markdown';
+    const r = await startChat(this.opts.apiHost, this.opts.bot, body, this.opts.userHash);
     this.typing(false);
     if (r.error) return this.fail(r.error);
     const d = r.data;
@@ -193,7 +195,7 @@ export class Chat {
       this.emit('answer', { message: shown, blockId: input?.id, bot: this.opts.bot });
     }
     this.typing(true);
-    const r = await continueChat(this.opts.apiHost, this.sessionId, message);
+    const r = await continueChat(this.opts.apiHost, this.sessionId, message, this.opts.format === 'markdown' ? 'markdown' : undefined);
     this.typing(false);
     if (r.error) {
       this.fail(r.error);

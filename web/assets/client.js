@@ -22,7 +22,8 @@ export function startChat(apiHost, bot, body, userHash) {
     r.status === 404 && r.code !== 'bot_closed' ? { ...r, error: NOT_FOUND } : r);
 }
 
-export function continueChat(apiHost, sessionId, message) {
+export function continueChat(apiHost, sessionId, message, format) {
   const body = message === null || message === undefined ? {} : { message };
+  if (format) body.textBubbleContentFormat = format;
   return post(`${apiHost}/api/v1/sessions/${encodeURIComponent(sessionId)}/continueChat`, body);
 }

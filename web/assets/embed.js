@@ -6,7 +6,8 @@
 //   bot, mode (bubble | popup | inline), apiHost (default: the script's origin), userId,
 //   userHash (the HMAC of the user id made by the site's backend, when the server checks it),
 //   prefilled (JSON object), context (JSON object, merged into prefilled), target (CSS selector
-//   for inline), brandName, logo, previewMessage, previewDelay, autoShowDelay, placement, typing.
+//   for inline), brandName, logo, previewMessage, previewDelay, autoShowDelay, placement, typing,
+//   format (markdown: ask the server for Markdown bubbles instead of rich text).
 (() => {
   'use strict';
   if (window.Tessera?.version) return; // loaded twice

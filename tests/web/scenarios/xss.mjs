@@ -29,6 +29,20 @@ export default async function xss(t) {
   t.ok('XSS: payloads in prefilled variables, bot fields, answers, choices, redirect and theme render as text, nothing executes');
   await t.done(page);
 
+  // The same through the Markdown renderer (the server sends Markdown bubbles).
+  page = await t.open(`${t.host}/xss-markdown.html`, { height: 900 });
+  await see(page, 'Payload:');
+  await see(page, 'Type anything');
+  await answer(page, '[x](javascript:window.__xss=1) <img src=x onerror="window.__xss=1">');
+  await see(page, 'You said');
+  await page.locator('#chat .input-slot button.choice').first().click();
+  await see(page, 'End ');
+  const md = await page.evaluate(() => !!document.querySelector('#chat').shadowRoot.querySelector('.host-bubble strong'));
+  check(md, 'Markdown bubbles are rendered (bold text)');
+  await noScript(page, 'host page, Markdown');
+  t.ok('XSS: the same payloads through Markdown bubbles execute nothing');
+  await t.done(page);
+
   const q = new URLSearchParams({ Payload: '"><script>window.__xss=1</script>', Link: 'javascript:window.__xss=1' });
   page = await t.open(`${t.tessera}/xss?${q}`);
   await see(page, 'Payload: "><script>window.__xss=1</script>');
