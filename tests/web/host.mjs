@@ -36,7 +36,7 @@ ${script(t, 'data-bot="CustomerSupport" data-mode="popup" data-auto-show-delay="
   '/order.html': t => page(t, 'Order 42', `<main><h1>Order 42</h1><button id="get-help" type="button">Get Help with This Order</button></main>
 ${script(t, '')}`),
   '/support.html': t => page(t, 'Support', `<main><h1>Support</h1>
-<tessera-chat class="box" workflow="CustomerSupport" user-id="user_123" initial-context='{"order_id":"order_456"}'></tessera-chat></main>
+<tessera-chat class="box" workflow="CustomerSupport" user-id="user_123" initial-context='{"order_id":"order_456"}' brand-name="Acme Support" closable></tessera-chat></main>
 ${script(t, '')}`),
   '/inputs.html': t => page(t, 'Every input', `<main><div id="chat" class="box tall"></div></main>
 ${script(t, 'data-bot="inputs-showcase" data-mode="inline" data-target="#chat" data-typing="off"')}`),
@@ -61,6 +61,8 @@ for (const type of ['message', 'answer', 'end', 'open', 'close', 'start']) {
 document.getElementById('get-help')?.addEventListener('click', () =>
   window.Tessera.startWorkflow('CustomerSupport', { context: { order_id: 'order_42' }, userId: 'user_42' }));
 document.getElementById('open')?.addEventListener('click', () => window.Tessera.open());
+// A route page's WorkflowChat onClose: the element's close event leads back home.
+document.querySelector('tessera-chat[closable]')?.addEventListener('tessera:close', () => { document.title = 'closed'; });
 `;
 
 const HOST_CSS = `body { margin: 0; font-family: sans-serif; background: #fafafa; }

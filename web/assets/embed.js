@@ -100,7 +100,8 @@
         bot: a('workflow') || a('bot'), mode: a('mode') === 'full' ? 'full' : 'inline', host: this,
         apiHost: a('api-host'), userId: a('user-id'), userHash: a('user-hash'), brandName: a('brand-name'), logo: a('logo'),
         prefilled: { ...json(a('prefilled')), ...json(a('initial-context')) },
-        typing: a('typing') === 'off' ? false : undefined,
+        typing: a('typing') === 'off' ? false : undefined, closable: this.hasAttribute('closable'),
+        format: a('format'),
       };
     }
 

@@ -65,7 +65,9 @@ export async function mount(opts, emit) {
 
   if (mode === 'inline' || mode === 'full') {
     frame.append(body);
-    if (opts.brandName || opts.logo) frame.prepend(header(opts));
+    // A closable inline chat (the seed's WorkflowChat onClose) tells its page with a close event.
+    const onClose = opts.closable ? () => emit('close', { bot: current.bot }, host) : null;
+    if (opts.brandName || opts.logo || onClose) frame.prepend(header(opts, onClose));
     await begin();
     return w;
   }

@@ -31,6 +31,9 @@ export default async function seed(t) {
   await page.evaluate(() => document.querySelector('tessera-chat').setAttribute('initial-context', '{"order_id":"order_789"}'));
   await see(page, 'Support for order order_789 (user user_123).');
   t.ok('a route page that changes initial-context starts the new conversation');
+  await page.getByRole('button', { name: 'Close chat' }).click();
+  await page.waitForFunction(() => document.title === 'closed', null, { timeout: 4000 });
+  t.ok('a closable <tessera-chat> sends its page a tessera:close event (the seed\'s onClose)');
   await t.done(page);
 
   const token = process.env.WEB_TEST_TOKEN;
