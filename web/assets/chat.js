@@ -154,7 +154,9 @@ export class Chat {
       return false;
     };
     if (await runAll(after(null))) return;
-    for (const msg of d.messages || []) {
+    const between = Math.min(Number(this.settings?.typingEmulation?.delayBetweenBubbles) || 0, 5) * 1000;
+    for (const [i, msg] of (d.messages || []).entries()) {
+      if (i && between && this.opts.typing !== false) await sleep(between);
       const wait = this.delay(msg, this.count === 0);
       if (wait) { this.typing(true); await sleep(wait); this.typing(false); }
       this.count++;
