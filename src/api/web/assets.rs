@@ -1,6 +1,6 @@
 //! The player's static files, compiled into the binary: `/embed.js` (the one script a host page
 //! loads) and the modules, styles and page styles under `/_tessera/`. Each answers with its
-//! content type, an `ETag` (a hash of the bytes, computed at compile time) and a short public
+//! content type, a weak `ETag` (a hash of the bytes, computed at compile time) and a short public
 //! cache lifetime; a matching `If-None-Match` gets a 304.
 
 use actix_web::http::header;
@@ -64,12 +64,17 @@ pub fn find(name: &str) -> Option<&'static Asset> {
 
 /// The file's response: 200 with the body, or 304 when the client's copy is current.
 pub fn serve(req: &HttpRequest, asset: &Asset) -> HttpResponse {
-    let etag = format!("\"{:016x}\"", asset.etag);
+    // Weak: the same file may be sent gzipped or not (the compression middleware), so the
+    // validator names the content, not the bytes on the wire.
+    let etag = format!("W/\"{:016x}\"", asset.etag);
     let fresh = req
         .headers()
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag));
+        .is_some_and(|v| {
+            v.split(',')
+                .any(|t| t.trim().trim_start_matches("W/") == &etag[2..])
+        });
     let mut res = if fresh {
         HttpResponse::NotModified()
     } else {
