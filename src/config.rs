@@ -53,6 +53,11 @@ pub struct Config {
     /// Refuse to start when a bot of the flows directory has problems (by default the bad
     /// files are logged and left out, and the good ones are served).
     pub strict: bool,
+    /// Include a bot's custom head code (`settings.metadata.customHeadCode`) in its page.
+    pub web_custom_head_code: bool,
+    /// Secret of the identity check: when set, a startChat prefilling `user_id`/`userId` must
+    /// carry `X-Tessera-User-Hash` (the HMAC-SHA256 of the user id under this secret).
+    pub identity_secret: Option<String>,
     /// Publish the example bots compiled into the binary (set by `tessera serve` when no
     /// flows directory is configured or found).
     #[serde(skip)]
@@ -82,6 +87,8 @@ impl Default for Config {
             log: "info".into(),
             log_format: "text".into(),
             strict: false,
+            web_custom_head_code: false,
+            identity_secret: None,
             bundled_flows: false,
         }
     }
@@ -203,6 +210,12 @@ impl Config {
                     ));
                 }
             };
+        }
+        if let Some(v) = get("TESSERA_IDENTITY_SECRET") {
+            self.identity_secret = Some(v);
+        }
+        if let Some(v) = get("TESSERA_WEB_CUSTOM_HEAD_CODE") {
+            self.web_custom_head_code = matches!(v.trim(), "1" | "true" | "yes" | "on");
         }
         Ok(())
     }

@@ -98,6 +98,10 @@ pub async fn build_state(config: &Config) -> anyhow::Result<AppState> {
         api_token: config.api_token.clone(),
         max_body_bytes: config.max_body_bytes.max(1024),
         startup,
+        web: api::web::WebOptions {
+            custom_head_code: config.web_custom_head_code,
+        },
+        identity_secret: config.identity_secret.clone().filter(|s| !s.is_empty()),
     })
 }
 

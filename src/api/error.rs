@@ -55,6 +55,7 @@ error_codes! {
     MissingCredentials = (400, "missing_credentials"),
     Unauthorized = (401, "unauthorized"),
     OriginNotAllowed = (403, "origin_not_allowed"),
+    IdentityMismatch = (403, "identity_mismatch"),
     FlowNotFound = (404, "flow_not_found"),
     FlowUnavailable = (404, "flow_unavailable"),
     SessionNotFound = (404, "session_not_found"),

@@ -1,5 +1,5 @@
 //! HTTP surfaces, one module per surface: the Typebot chat API ([`typebot`]), publishing
-//! ([`flows`]), results ([`results`]), health. Every route is declared once in [`router`].
+//! ([`flows`]), results ([`results`]), health, the web pages and player ([`web`]). Every route is declared once in [`router`].
 //! Handlers translate HTTP to calls of the conversation core or the registry and back; they
 //! decide nothing. [`error::ApiError`] is the only HTTP-aware error.
 
@@ -8,9 +8,11 @@ pub mod body;
 pub mod error;
 pub mod flows;
 pub mod health;
+pub mod identity;
 pub mod results;
 pub mod router;
 pub mod typebot;
+pub mod web;
 
 use std::sync::Arc;
 
@@ -30,6 +32,10 @@ pub struct AppState {
     pub max_body_bytes: usize,
     /// Whether the start-up bots are published yet (`/readyz` answers 503 until then).
     pub startup: Arc<crate::startup::Startup>,
+    /// Settings of the web pages and player ([`web`]).
+    pub web: web::WebOptions,
+    /// Secret of the user-id identity check ([`identity`]); unset, user ids are not checked.
+    pub identity_secret: Option<String>,
 }
 
 /// A JSON response from a pre-serialized body.
@@ -51,7 +57,7 @@ pub fn add_cors(headers: &mut HeaderMap) {
         ),
         (
             "access-control-allow-headers",
-            "content-type, authorization, idempotency-key, x-typebot-iframe-referrer-origin",
+            "content-type, authorization, idempotency-key, x-typebot-iframe-referrer-origin, x-tessera-user-hash",
         ),
         ("access-control-max-age", "86400"),
     ];

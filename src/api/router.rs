@@ -7,7 +7,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 
 use super::error::ApiError;
 use super::typebot::{self, BotKey};
-use super::{AppState, flows, health, results};
+use super::{AppState, flows, health, results, web as pages};
 
 /// Which handler a route runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,6 +26,10 @@ pub enum Handler {
     Health,
     Ready,
     OpenApi,
+    WebIndex,
+    EmbedJs,
+    WebAsset,
+    BotPage,
 }
 
 /// Every route: method, path pattern, handler. The hottest route comes first.
@@ -70,6 +74,11 @@ pub const ROUTES: &[(&str, &str, Handler)] = &[
     ("GET", "/api/healthz", Handler::Health),
     ("GET", "/readyz", Handler::Ready),
     ("GET", "/openapi.yaml", Handler::OpenApi),
+    // The web surface (api::web). `/{publicId}` is last: every route above wins over it.
+    ("GET", "/", Handler::WebIndex),
+    ("GET", "/embed.js", Handler::EmbedJs),
+    ("GET", "/_tessera/{file}", Handler::WebAsset),
+    ("GET", "/{publicId}", Handler::BotPage),
 ];
 
 /// Matches a request path; returns the handler and the path parameters (percent-decoded).
@@ -174,6 +183,10 @@ pub async fn dispatch(
         Handler::Health => Ok(health::healthz()),
         Handler::Ready => Ok(health::readyz(&state).await),
         Handler::OpenApi => Ok(health::openapi()),
+        Handler::WebIndex => pages::index(&req, &state).await,
+        Handler::EmbedJs => pages::asset(&req, "embed.js"),
+        Handler::WebAsset => pages::asset(&req, &p),
+        Handler::BotPage => pages::bot_page(&req, &state, &p).await,
     };
     result.unwrap_or_else(|e| actix_web::ResponseError::error_response(&e))
 }
@@ -198,13 +211,19 @@ mod tests {
         );
         assert_eq!(find("POST", "/api/v1/sessions//continueChat"), None);
         assert_eq!(find("GET", "/api/v1/sessions/abc/continueChat"), None);
-        assert_eq!(find("GET", "/nope"), None);
+        assert_eq!(find("GET", "/nope/deeper"), None);
+        assert_eq!(
+            find("GET", "/nope"),
+            Some((Handler::BotPage, vec!["nope".into()]))
+        );
+        assert_eq!(find("GET", "/"), Some((Handler::WebIndex, vec![])));
+        assert_eq!(find("GET", "/healthz"), Some((Handler::Health, vec![])));
         assert_eq!(
             methods_of("/api/v1/sessions/abc/continueChat"),
             vec!["POST"]
         );
         assert_eq!(methods_of("/api/v1/flows/x"), vec!["PUT", "GET", "DELETE"]);
-        assert!(methods_of("/nope").is_empty());
+        assert!(methods_of("/nope/deeper").is_empty());
         assert_eq!(
             find("PUT", "/api/v1/flows/a%20b"),
             Some((Handler::PublishFlow, vec!["a b".into()]))

@@ -25,3 +25,4 @@ mod walk_publishing;
 mod walk_results;
 mod walk_sessions;
 mod walk_start;
+mod walk_web;

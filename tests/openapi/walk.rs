@@ -13,6 +13,7 @@ use crate::walk_publishing::{flows, health, publishing};
 use crate::walk_results::{fallbacks, results};
 use crate::walk_sessions::{busy_sessions, expiry};
 use crate::walk_start::{preview_route, start_routes};
+use crate::walk_web::web;
 
 pub const START: &str = "/api/v1/typebots/{publicId}/startChat";
 
@@ -71,6 +72,7 @@ async fn every_route_and_documented_status_matches_the_document() {
     expiry(&w).await;
     results(&w).await;
     fallbacks(&w).await;
+    web(&w).await;
 
     w.api.assert_coverage(&[
         (

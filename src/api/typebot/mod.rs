@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 
 use super::body::{parse_body, read_body};
 use super::error::ApiError;
-use super::{AppState, auth, json_reply};
+use super::{AppState, auth, identity, json_reply};
 use crate::conversation::{
     Caller, Conversations, FlowChoice, IdempotencyKey, Reply, ServiceError, StartOptions,
 };
@@ -149,6 +149,7 @@ pub async fn start(
     let core = &state.conversations;
     let call = Box::pin(async {
         let opts = start_options(parse_body(&body)?)?;
+        identity::check(req, state.identity_secret.as_deref(), &opts.prefilled)?;
         let choice = FlowChoice::Published(public_id.to_string());
         let turn = core.start(choice, opts, &caller).await?;
         Ok(shape::start_response(turn, key))

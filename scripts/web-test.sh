@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# Web test: Tessera's own player (/embed.js, the bot pages, the index) in headless Chromium
+# against a real Tessera server serving tests/web/flows: every embed mode, every input type,
+# the seed's three triggers, the URL prefill, XSS payloads, axe-core, the size budget, and
+# screenshots compared with tests/web/reference/ (tests/web/run.mjs says what each checks).
+#
+# Needs chromium (/usr/bin/chromium, or CHROMIUM_PATH), node and npm; .ci/run installs them.
+# Screenshots go to $WEB_TEST_OUT (default target/web-test/); WEB_TEST_UPDATE=1 rewrites the
+# references; arguments name the scenarios to run (default: all).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+OUT="${WEB_TEST_OUT:-target/web-test}"
+export CHROMIUM_PATH="${CHROMIUM_PATH:-/usr/bin/chromium}"
+missing=()
+[ -x "$CHROMIUM_PATH" ] || missing+=("chromium ($CHROMIUM_PATH)")
+command -v node >/dev/null || missing+=(node)
+command -v npm >/dev/null || missing+=(npm)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "web test: FAILED: missing ${missing[*]}; install them with: apt-get install -y chromium nodejs npm" >&2
+  exit 1
+fi
+
+echo "web test: building the server"
+cargo build --quiet --bin tessera
+
+# playwright-core and axe-core, exactly as locked; reinstalled when the lock file changed.
+lock_sum=$(sha256sum tests/web/package-lock.json | cut -d' ' -f1)
+stamp=tests/web/node_modules/.tessera-lock-sha256
+if [ "$(cat "$stamp" 2>/dev/null)" != "$lock_sum" ] || [ ! -f tests/web/node_modules/axe-core/axe.min.js ]; then
+  echo "web test: npm ci in tests/web"
+  (cd tests/web && npm ci --no-audit --no-fund --loglevel=error)
+  echo "$lock_sum" >"$stamp"
+fi
+
+work=$(mktemp -d)
+SERVER_PID=""
+cleanup() {
+  if [ -n "$SERVER_PID" ]; then
+    kill "$SERVER_PID" 2>/dev/null || true
+    wait "$SERVER_PID" 2>/dev/null || true
+  fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+free_port() {
+  node -e 'const s = require("net").createServer(); s.listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); });'
+}
+healthy() {
+  node -e 'fetch(process.argv[1]).then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))' "$1"
+}
+
+export WEB_TEST_TOKEN="web-test-token"
+for attempt in 1 2 3; do
+  PORT=$(free_port)
+  : >"$work/server.log"
+  TESSERA_API_TOKEN="$WEB_TEST_TOKEN" target/debug/tessera serve --host 127.0.0.1 --port "$PORT" --flows tests/web/flows --store memory >"$work/server.log" 2>&1 &
+  SERVER_PID=$!
+  for _ in $(seq 1 150); do
+    if healthy "http://127.0.0.1:$PORT/healthz"; then break 2; fi
+    kill -0 "$SERVER_PID" 2>/dev/null || break
+    sleep 0.2
+  done
+  kill "$SERVER_PID" 2>/dev/null || true
+  wait "$SERVER_PID" 2>/dev/null || true
+  SERVER_PID=""
+  echo "web test: the server did not become healthy on port $PORT (try $attempt); its log:" >&2
+  cat "$work/server.log" >&2
+done
+if [ -z "$SERVER_PID" ]; then
+  echo "web test: FAILED: could not start the server" >&2
+  exit 1
+fi
+
+mkdir -p "$OUT"
+echo "web test: $("$CHROMIUM_PATH" --version 2>/dev/null | tail -n1) against http://127.0.0.1:$PORT"
+status=0
+node tests/web/run.mjs "http://127.0.0.1:$PORT" "$OUT" "$@" | tee "$work/run.out" || status=$?
+if [ "$status" -ne 0 ] || ! tail -n1 "$work/run.out" | grep -q '^OK '; then
+  echo "--- server log (last 60 lines) ---"
+  tail -n 60 "$work/server.log" | sed 's/\x1b\[[0-9;]*m//g'
+  echo "web test: FAILED: $(tail -n1 "$work/run.out")"
+  exit 1
+fi
+echo "web test: $(tail -n1 "$work/run.out")"
