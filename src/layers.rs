@@ -19,6 +19,8 @@ pub const ALLOWED: &[(&str, &[&str])] = &[
     ("engine", &["eval", "flow", "ids", "net"]),
     // Storage knows bytes and records, not engines or surfaces.
     ("store", &["ids", "config"]),
+    // Integration credentials: sealed in the store, handed to the engine decrypted.
+    ("credentials", &["engine", "store"]),
     // Published bots: compiled flows over the flow store.
     ("registry", &["engine", "flow", "store"]),
     // The conversation core.
@@ -39,6 +41,7 @@ pub const ALLOWED: &[(&str, &[&str])] = &[
         "api",
         &[
             "conversation",
+            "credentials",
             "registry",
             "engine",
             "flow",
@@ -70,6 +73,7 @@ pub const ALLOWED: &[(&str, &[&str])] = &[
             "bundled",
             "config",
             "conversation",
+            "credentials",
             "engine",
             "eval",
             "net",

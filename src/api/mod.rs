@@ -5,6 +5,7 @@
 
 pub mod auth;
 pub mod body;
+pub mod credentials;
 pub mod error;
 pub mod flows;
 pub mod health;
@@ -28,6 +29,8 @@ pub struct AppState {
     pub stores: Stores,
     pub api_token: Option<String>,
     pub max_body_bytes: usize,
+    /// Integration credentials (AI providers, SMTP).
+    pub credentials: Arc<crate::credentials::Credentials>,
 }
 
 /// A JSON response from a pre-serialized body.

@@ -3,7 +3,10 @@
 //! (`wire`), calls [`Conversations`], and shapes Typebot's responses (`shape`).
 
 mod shape;
+mod stream;
 pub mod wire;
+
+pub use stream::stream_message;
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::{Value, json};
