@@ -240,7 +240,7 @@ impl From<StreamError> for ApiError {
             StreamError::Refused(m) => ApiError::new(ErrorCode::CredentialsNotFound, m),
             StreamError::Upstream(m) => {
                 ApiError::new(ErrorCode::UpstreamError, "The AI provider failed.")
-                    .with_details(Value::String(m))
+                    .with_details(json!({ "upstream": m }))
             }
             StreamError::Engine(e) => ApiError::from(e),
         }

@@ -71,6 +71,7 @@ async fn every_route_and_documented_status_matches_the_document() {
     expiry(&w).await;
     results(&w).await;
     fallbacks(&w).await;
+    crate::walk_ai::credentials_and_stream(&w).await;
 
     w.api.assert_coverage(&[
         (
