@@ -191,12 +191,14 @@ async fn serve(mut sock: TcpStream, log: Arc<Log>, delay: Duration) {
         }
         tokio::time::sleep(delay).await;
     }
-    while endless {
-        if sock.write_all(chunk("more ").as_bytes()).await.is_err() {
-            log.disconnects.lock().expect("log").push(Instant::now());
-            return;
+    if endless {
+        loop {
+            if sock.write_all(chunk("more ").as_bytes()).await.is_err() {
+                log.disconnects.lock().expect("log").push(Instant::now());
+                return;
+            }
+            tokio::time::sleep(delay).await;
         }
-        tokio::time::sleep(delay).await;
     }
     let end = if anthropic {
         "event: content_block_stop\ndata: {\"type\":\"content_block_stop\",\"index\":0}\n\nevent: message_delta\ndata: {\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"end_turn\"},\"usage\":{\"output_tokens\":3}}\n\nevent: message_stop\ndata: {\"type\":\"message_stop\"}\n\n".to_string()
