@@ -32,6 +32,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# The SMTP stand-in of the email tests (tests/integrations/smtp_recorder.py).
+python3 -c "import aiosmtpd" 2>/dev/null || python3 -m pip install --quiet aiosmtpd
+
 cargo fmt --all -- --check
 cargo clippy --all-targets -- -D warnings
 cargo test --all-targets
