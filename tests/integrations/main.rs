@@ -11,3 +11,4 @@ mod email;
 mod secrets;
 mod setup;
 mod streaming;
+mod templates;

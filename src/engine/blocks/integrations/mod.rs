@@ -96,9 +96,15 @@ async fn forge(turn: &mut Turn<'_>, ix: u32, block_type: &str, options: &Value) 
         ai::run(turn, block_type, options).await;
         return Next::Continue;
     }
-    turn.out.logs.push(Log::error(format!(
-        "Could not find credentials for block {block_type}"
-    )));
+    // Without credentials, Typebot's log; with them, say plainly what is missing.
+    let log = match ai::prepare(turn, block_type, options).await {
+        Err(log) => log,
+        Ok(_) => Log::error(format!(
+            "{block_type} action \"{}\" is not supported yet",
+            action.unwrap_or_default()
+        )),
+    };
+    turn.out.logs.push(log);
     Next::Continue
 }
 
