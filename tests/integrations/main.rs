@@ -8,6 +8,7 @@ mod common;
 mod ai_blocks;
 mod credentials_api;
 mod email;
+mod perf;
 mod secrets;
 mod setup;
 mod streaming;
