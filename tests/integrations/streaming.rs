@@ -68,6 +68,11 @@ async fn streams_and_continues(block: &str, kind: &str) {
         .await;
     assert_eq!(status, 200, "{next}");
     assert_eq!(next["input"]["id"], "q2", "{next}");
+    let shown = crate::setup::texts(&next);
+    assert!(
+        shown[0].starts_with("Tokens:"),
+        "the streamed bubble is not sent again: {shown:?}"
+    );
 }
 
 #[tokio::test]

@@ -108,6 +108,22 @@ async fn forge(turn: &mut Turn<'_>, ix: u32, block_type: &str, options: &Value) 
     Next::Continue
 }
 
+/// After a streamed AI answer came back: the bubble that shows it (the next block, whose first
+/// leaf is the answer's variable) was already shown by the player while streaming, so the walk
+/// skips it (as Typebot does).
+pub fn streamed_bubble_follows(turn: &Turn<'_>, ix: u32) -> bool {
+    let flow = &turn.flows[turn.flows.len() - 1];
+    let BlockKind::Integration(i) = &flow.block(ix).kind else {
+        return false;
+    };
+    match i.as_ref() {
+        Integration::Forge { options, .. } | Integration::OpenAi(options) => {
+            turn.state.stream && next_bubble_streams(turn, ix, options)
+        }
+        _ => false,
+    }
+}
+
 /// True when the next block is a text bubble whose first leaf is exactly `{{<message var>}}`.
 fn next_bubble_streams(turn: &Turn<'_>, ix: u32, options: &Value) -> bool {
     let flow = &turn.flows[turn.flows.len() - 1];
