@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The one test command (README, CI): formatting, lints, unit + API + golden + store contract
 # tests against memory, a real Redis and a real 3-master Redis Cluster, then the browser test
-# with the published @typebot.io/js player in headless Chromium.
+# with the published @typebot.io/js player in headless Chromium (a scripted chat, and an AI answer
+# streamed into a bubble).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -39,3 +40,4 @@ cargo fmt --all -- --check
 cargo clippy --all-targets -- -D warnings
 cargo test --all-targets
 scripts/browser-test.sh
+scripts/browser-ai-test.sh
