@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The one test command (README, CI): formatting, lints, unit + API + golden + store contract
 # tests against memory, a real Redis and a real 3-master Redis Cluster, then the browser test
-# with the published @typebot.io/js player in headless Chromium, and the web test of Tessera's
-# own player (scripts/web-test.sh).
+# with the published @typebot.io/js player in headless Chromium (a scripted chat, and an AI answer
+# streamed into a bubble), and the web test of Tessera's own player (scripts/web-test.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -37,8 +37,12 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# The SMTP stand-in of the email tests (tests/integrations/smtp_recorder.py).
+python3 -c "import aiosmtpd" 2>/dev/null || python3 -m pip install --quiet aiosmtpd
+
 cargo fmt --all -- --check
 cargo clippy --all-targets -- -D warnings
 cargo test --all-targets
 scripts/browser-test.sh
+scripts/browser-ai-test.sh
 scripts/web-test.sh

@@ -2,6 +2,7 @@
 //! `TESSERA_CONFIG`), then `TESSERA_*` environment variables, then command-line flags.
 //! Unknown keys in the file are an error; every setting is documented in the README.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use serde::Deserialize;
@@ -58,6 +59,14 @@ pub struct Config {
     /// Secret of the identity check: when set, a startChat prefilling `user_id`/`userId` must
     /// carry `X-Tessera-User-Hash` (the HMAC-SHA256 of the user id under this secret).
     pub identity_secret: Option<String>,
+    /// Key sealing stored credentials: 32 bytes, hex-encoded (`TESSERA_SECRET_KEY`). Unset:
+    /// credentials can only be declared in this file, not stored through the API.
+    pub secret_key: Option<SecretString>,
+    /// Credentials declared here (`[[credentials]]`), their secrets read from environment
+    /// variables (`env = { apiKey = "OPENAI_API_KEY" }`).
+    pub credentials: Vec<CredentialDecl>,
+    /// Prices per model for token usage costs (`[model_prices."gpt-4o-mini"]`).
+    pub model_prices: BTreeMap<String, ModelPriceDecl>,
     /// Publish the example bots compiled into the binary (set by `tessera serve` when no
     /// flows directory is configured or found).
     #[serde(skip)]
@@ -89,9 +98,57 @@ impl Default for Config {
             strict: false,
             web_custom_head_code: false,
             identity_secret: None,
+            secret_key: None,
+            credentials: Vec::new(),
+            model_prices: BTreeMap::new(),
             bundled_flows: false,
         }
     }
+}
+
+/// A secret setting: its Debug output is redacted.
+#[derive(Clone, Deserialize, PartialEq, Default)]
+#[serde(transparent)]
+pub struct SecretString(pub String);
+
+impl std::fmt::Debug for SecretString {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
+/// A credential declared in the config file. `data` holds its non-secret fields; `env` maps
+/// secret fields to the environment variables holding them (read at start-up; a missing one
+/// is an error).
+#[derive(Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct CredentialDecl {
+    pub id: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub data: serde_json::Map<String, serde_json::Value>,
+    #[serde(default)]
+    pub env: BTreeMap<String, String>,
+}
+
+impl std::fmt::Debug for CredentialDecl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CredentialDecl")
+            .field("id", &self.id)
+            .field("kind", &self.kind)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The price of a model in US dollars per million tokens.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ModelPriceDecl {
+    pub input_per_mtok: f64,
+    pub output_per_mtok: f64,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -217,6 +274,21 @@ impl Config {
         if let Some(v) = get("TESSERA_WEB_CUSTOM_HEAD_CODE") {
             self.web_custom_head_code = matches!(v.trim(), "1" | "true" | "yes" | "on");
         }
+        if let Some(v) = get("TESSERA_SECRET_KEY") {
+            self.secret_key = Some(SecretString(v));
+        }
+        for c in &mut self.credentials {
+            for (field, var) in &c.env {
+                let value = get(var).ok_or_else(|| {
+                    ConfigError::Env(
+                        var.clone(),
+                        format!("is not set (field {field} of credentials {})", c.id),
+                    )
+                })?;
+                c.data
+                    .insert(field.clone(), serde_json::Value::String(value));
+            }
+        }
         Ok(())
     }
 }
@@ -270,6 +342,32 @@ mod tests {
         let bad = |k: &str| (k == "TESSERA_STRICT").then(|| "maybe".to_string());
         assert!(Config::load(None, &bad).is_err());
         assert!(toml::from_str::<Config>("strict = true").is_ok_and(|c| c.strict));
+    }
+
+    #[test]
+    fn declared_credentials_take_secrets_from_the_environment() {
+        let file = r#"
+            [[credentials]]
+            id = "main"
+            type = "openai"
+            data = { baseUrl = "https://llm.example/v1" }
+            env = { apiKey = "MY_OPENAI_KEY" }
+            [model_prices."gpt-4o-mini"]
+            input_per_mtok = 0.15
+            output_per_mtok = 0.6
+        "#;
+        let Ok(mut c) = toml::from_str::<Config>(file) else {
+            panic!("parses")
+        };
+        let env = |k: &str| (k == "MY_OPENAI_KEY").then(|| "sk-test".to_string());
+        assert!(c.apply_env(&env).is_ok());
+        assert_eq!(c.credentials[0].data["apiKey"], "sk-test");
+        assert!(!format!("{c:?}").contains("sk-test"));
+        assert_eq!(c.model_prices["gpt-4o-mini"].output_per_mtok, 0.6);
+        let Ok(mut c) = toml::from_str::<Config>(file) else {
+            panic!("parses")
+        };
+        assert!(c.apply_env(&|_| None).is_err());
     }
 
     #[test]

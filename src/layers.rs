@@ -19,6 +19,8 @@ pub const ALLOWED: &[(&str, &[&str])] = &[
     ("engine", &["eval", "flow", "ids", "net"]),
     // Storage knows bytes and records, not engines or surfaces.
     ("store", &["ids", "config"]),
+    // Integration credentials: sealed in the store, handed to the engine decrypted.
+    ("credentials", &["engine", "store"]),
     // Published bots: compiled flows over the flow store.
     ("registry", &["engine", "flow", "store"]),
     // Publishing the bots of --flows (or the bundled ones) at start-up, retried in the
@@ -42,6 +44,7 @@ pub const ALLOWED: &[(&str, &[&str])] = &[
         "api",
         &[
             "conversation",
+            "credentials",
             "registry",
             "startup",
             "engine",
@@ -77,6 +80,7 @@ pub const ALLOWED: &[(&str, &[&str])] = &[
             "bundled",
             "config",
             "conversation",
+            "credentials",
             "engine",
             "eval",
             "net",

@@ -11,6 +11,7 @@
 //! - [`store`]: sessions, idempotency records, results and published flows, one trait each
 //!   (in-memory default, Redis).
 //! - [`registry`]: publishing and serving compiled bots.
+//! - [`credentials`]: integration credentials (config-declared or stored sealed) for blocks.
 //! - [`conversation`]: the conversation core every surface calls: start, resume, results.
 //! - [`api`]: the HTTP surfaces (Typebot chat API, publishing, results, health) and `ApiError`.
 //! - [`net`]: the one outbound HTTP client, with SSRF protection.
@@ -22,6 +23,7 @@ pub mod bundled;
 pub mod cli;
 pub mod config;
 pub mod conversation;
+pub mod credentials;
 pub mod engine;
 pub mod eval;
 pub mod flow;

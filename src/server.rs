@@ -14,7 +14,8 @@ use tracing::Instrument;
 use crate::api::{self, AppState};
 use crate::config::Config;
 use crate::conversation::{ConversationConfig, Conversations};
-use crate::engine::{Engine, EngineConfig};
+use crate::credentials::{Credentials, Declared, SecretKey};
+use crate::engine::{AiServices, Engine, EngineConfig, ModelPrice};
 use crate::eval::js::JsLimits;
 use crate::net::{OutboundPolicy, SafeClient};
 use crate::registry::Registry;
@@ -68,17 +69,35 @@ pub async fn build_state(config: &Config) -> anyhow::Result<AppState> {
         ..OutboundPolicy::default()
     })
     .map_err(|e| anyhow::anyhow!("outbound HTTP client: {e}"))?;
-    let engine = Arc::new(Engine::new(
-        registry.clone(),
-        Some(http),
-        EngineConfig {
-            step_budget: config.step_budget.max(1),
-            js: JsLimits {
-                timeout: Duration::from_millis(config.js_timeout_ms.max(1)),
-                memory_bytes: config.js_memory_mib.max(1) * 1024 * 1024,
+    let credentials = Arc::new(build_credentials(config, &stores)?);
+    let ai = AiServices {
+        credentials: Some(credentials.clone()),
+        prices: config
+            .model_prices
+            .iter()
+            .map(|(m, p)| {
+                let price = ModelPrice {
+                    input_per_mtok: p.input_per_mtok,
+                    output_per_mtok: p.output_per_mtok,
+                };
+                (m.clone(), price)
+            })
+            .collect(),
+    };
+    let engine = Arc::new(
+        Engine::new(
+            registry.clone(),
+            Some(http),
+            EngineConfig {
+                step_budget: config.step_budget.max(1),
+                js: JsLimits {
+                    timeout: Duration::from_millis(config.js_timeout_ms.max(1)),
+                    memory_bytes: config.js_memory_mib.max(1) * 1024 * 1024,
+                },
             },
-        },
-    ));
+        )
+        .with_ai(ai),
+    );
     let conversations = Arc::new(Conversations {
         engine,
         registry: registry.clone(),
@@ -102,7 +121,32 @@ pub async fn build_state(config: &Config) -> anyhow::Result<AppState> {
             custom_head_code: config.web_custom_head_code,
         },
         identity_secret: config.identity_secret.clone().filter(|s| !s.is_empty()),
+        credentials,
     })
+}
+
+/// The credentials registry: the sealing key (if any) and the declared credentials.
+fn build_credentials(config: &Config, stores: &Stores) -> anyhow::Result<Credentials> {
+    let key = match config
+        .secret_key
+        .as_ref()
+        .map(|k| k.0.as_str())
+        .filter(|k| !k.is_empty())
+    {
+        Some(hex) => Some(SecretKey::from_hex(hex).map_err(|e| anyhow::anyhow!("{e}"))?),
+        None => None,
+    };
+    let declared = config
+        .credentials
+        .iter()
+        .map(|c| Declared {
+            id: c.id.clone(),
+            kind: c.kind.clone(),
+            name: c.name.clone().unwrap_or_else(|| c.id.clone()),
+            data: c.data.clone(),
+        })
+        .collect();
+    Credentials::new(key, stores.credentials.clone(), declared).map_err(|e| anyhow::anyhow!("{e}"))
 }
 
 impl Application {

@@ -12,7 +12,8 @@ use actix_web::{HttpResponse, ResponseError};
 use serde_json::{Value, json};
 
 use crate::conversation::ServiceError;
-use crate::engine::EngineError;
+use crate::credentials::CredentialError;
+use crate::engine::{EngineError, StreamError};
 use crate::store::StoreError;
 
 macro_rules! error_codes {
@@ -63,6 +64,11 @@ error_codes! {
     SessionExpired = (404, "session_expired"),
     ResultNotFound = (404, "result_not_found"),
     CredentialsNotFound = (404, "credentials_not_found"),
+    SessionNotStreaming = (409, "session_not_streaming"),
+    CredentialsReadOnly = (409, "credentials_read_only"),
+    CredentialsInvalid = (422, "credentials_invalid"),
+    UpstreamError = (502, "upstream_error"),
+    SecretKeyMissing = (503, "secret_key_missing"),
     RouteNotFound = (404, "route_not_found"),
     MethodNotAllowed = (405, "method_not_allowed"),
     SessionBusy = (409, "session_busy"),
@@ -194,6 +200,7 @@ impl From<ServiceError> for ApiError {
                 "A request with this Idempotency-Key is still being processed. Retry shortly to get its response.",
             ),
             S::Engine(e) => ApiError::from(e),
+            S::Stream(e) => ApiError::from(e),
             S::Store(e) => ApiError::from(e),
             S::Internal(m) => ApiError::internal(m),
         }
@@ -222,6 +229,35 @@ impl From<EngineError> for ApiError {
             EngineError::CredentialsNotFound => ErrorCode::CredentialsNotFound,
         };
         ApiError::new(code, msg)
+    }
+}
+
+impl From<StreamError> for ApiError {
+    fn from(e: StreamError) -> Self {
+        match e {
+            StreamError::NotStreaming => {
+                ApiError::new(ErrorCode::SessionNotStreaming, e.to_string())
+            }
+            StreamError::Refused(m) => ApiError::new(ErrorCode::CredentialsNotFound, m),
+            StreamError::Upstream(m) => {
+                ApiError::new(ErrorCode::UpstreamError, "The AI provider failed.")
+                    .with_details(json!({ "upstream": m }))
+            }
+            StreamError::Engine(e) => ApiError::from(e),
+        }
+    }
+}
+
+impl From<CredentialError> for ApiError {
+    fn from(e: CredentialError) -> Self {
+        let code = match &e {
+            CredentialError::NoSecretKey => ErrorCode::SecretKeyMissing,
+            CredentialError::Invalid(_) => ErrorCode::CredentialsInvalid,
+            CredentialError::ReadOnly(_) => ErrorCode::CredentialsReadOnly,
+            CredentialError::Store(s) => return ApiError::from(s.clone()),
+            CredentialError::Seal(_) => ErrorCode::InternalError,
+        };
+        ApiError::new(code, e.to_string())
     }
 }
 

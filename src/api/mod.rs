@@ -5,6 +5,7 @@
 
 pub mod auth;
 pub mod body;
+pub mod credentials;
 pub mod error;
 pub mod flows;
 pub mod health;
@@ -36,6 +37,8 @@ pub struct AppState {
     pub web: web::WebOptions,
     /// Secret of the user-id identity check ([`identity`]); unset, user ids are not checked.
     pub identity_secret: Option<String>,
+    /// Integration credentials (AI providers, SMTP).
+    pub credentials: Arc<crate::credentials::Credentials>,
 }
 
 /// A JSON response from a pre-serialized body.

@@ -7,7 +7,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 
 use super::error::ApiError;
 use super::typebot::{self, BotKey};
-use super::{AppState, flows, health, results, web as pages};
+use super::{AppState, credentials, flows, health, results, web as pages};
 
 /// Which handler a route runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,6 +26,10 @@ pub enum Handler {
     Health,
     Ready,
     OpenApi,
+    StreamMessage,
+    PutCredentials,
+    GetCredentials,
+    DeleteCredentials,
     WebIndex,
     EmbedJs,
     WebAsset,
@@ -74,6 +78,18 @@ pub const ROUTES: &[(&str, &str, Handler)] = &[
     ("GET", "/api/healthz", Handler::Health),
     ("GET", "/readyz", Handler::Ready),
     ("GET", "/openapi.yaml", Handler::OpenApi),
+    (
+        "POST",
+        "/api/v2/sessions/{sessionId}/streamMessage",
+        Handler::StreamMessage,
+    ),
+    ("PUT", "/api/v1/credentials/{id}", Handler::PutCredentials),
+    ("GET", "/api/v1/credentials/{id}", Handler::GetCredentials),
+    (
+        "DELETE",
+        "/api/v1/credentials/{id}",
+        Handler::DeleteCredentials,
+    ),
     // The web surface (api::web). `/{publicId}` is last: every route above wins over it.
     ("GET", "/", Handler::WebIndex),
     ("GET", "/embed.js", Handler::EmbedJs),
@@ -183,6 +199,10 @@ pub async fn dispatch(
         Handler::Health => Ok(health::healthz()),
         Handler::Ready => Ok(health::readyz(&state).await),
         Handler::OpenApi => Ok(health::openapi()),
+        Handler::StreamMessage => typebot::stream_message(&req, payload, &state, &p).await,
+        Handler::PutCredentials => credentials::put(&req, payload, &state, &p).await,
+        Handler::GetCredentials => credentials::get(&req, &state, &p).await,
+        Handler::DeleteCredentials => credentials::delete(&req, &state, &p).await,
         Handler::WebIndex => pages::index(&req, &state).await,
         Handler::EmbedJs => pages::asset(&req, "embed.js"),
         Handler::WebAsset => pages::asset(&req, &p),

@@ -46,6 +46,9 @@ pub enum ServiceError {
     /// The turn could not run.
     #[error(transparent)]
     Engine(EngineError),
+    /// A streamed AI answer could not be opened.
+    #[error(transparent)]
+    Stream(crate::engine::StreamError),
     /// The store failed.
     #[error(transparent)]
     Store(StoreError),

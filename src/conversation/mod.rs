@@ -16,6 +16,7 @@ mod origin;
 mod results;
 mod resume;
 mod start;
+mod stream;
 
 use std::sync::Arc;
 

@@ -10,6 +10,7 @@
 //! nothing below imports the walker or the reply handling. Evaluation of templates, conditions
 //! and code comes from [`crate::eval`]; the engine imports nothing above it.
 
+pub mod ai_services;
 pub mod blocks;
 pub mod context;
 pub mod flows;
@@ -23,6 +24,8 @@ use std::sync::Arc;
 
 use serde_json::{Map, Value};
 
+pub use ai_services::{AiServices, Credential, CredentialSource, ModelPrice, TokenUsage};
+pub use blocks::integrations::ai::stream::{StreamError, TextStream};
 pub use flows::{FlowSource, MemoryFlows};
 pub use state::SessionState;
 pub use turn::{Log, TurnAnswer, TurnOutput, TurnStatus};
@@ -140,6 +143,8 @@ pub struct Engine {
     pub flows: Arc<dyn FlowSource>,
     pub http: Option<SafeClient>,
     pub config: EngineConfig,
+    /// Credentials and prices for AI and email blocks (none: they log what is missing).
+    pub ai: AiServices,
 }
 
 impl Engine {
@@ -148,7 +153,14 @@ impl Engine {
             flows,
             http,
             config,
+            ai: AiServices::default(),
         }
+    }
+
+    /// The engine with credentials and prices for AI and email blocks.
+    pub fn with_ai(mut self, ai: AiServices) -> Self {
+        self.ai = ai;
+        self
     }
 
     /// Starts a session on `flow`. Returns the new state and what the first turn produced.
@@ -177,6 +189,27 @@ impl Engine {
             .await?
             .ok_or(EngineError::FlowGone)?;
         self.resume_on(state, root, message, format).await
+    }
+
+    /// The AI call of the streaming block a session waits on (the streamMessage endpoint).
+    pub async fn stream_plan(
+        &self,
+        state: SessionState,
+        root: Arc<CompiledFlow>,
+    ) -> Result<blocks::integrations::ai::ChatCall, StreamError> {
+        blocks::integrations::ai::stream::plan(self, state, root).await
+    }
+
+    /// Sends a planned AI call with streaming on; its text deltas as they arrive.
+    pub async fn open_stream(
+        &self,
+        call: &blocks::integrations::ai::ChatCall,
+    ) -> Result<TextStream, StreamError> {
+        let http = self
+            .http
+            .as_ref()
+            .ok_or_else(|| StreamError::Upstream("outbound HTTP is not available".into()))?;
+        blocks::integrations::ai::stream::open(http, call).await
     }
 
     /// [`Engine::resume`] with the compiled revision of the session's root flow already

@@ -33,7 +33,10 @@ impl Turn<'_> {
             self.reply_to_input(ix, msg.as_ref(), true).await?;
         } else {
             blocks::resume_action(self, ix, msg.as_ref())?;
-            let next = self.after_block(ix);
+            let mut next = self.after_block(ix);
+            if blocks::integrations::streamed_bubble_follows(self, ix) {
+                next = next.and_then(|bubble| self.after_block(bubble.block));
+            }
             self.walk_or_end(next).await?;
         }
         self.auto_resume().await

@@ -126,6 +126,8 @@ pub struct TurnOutput {
     pub progress: Option<f64>,
     /// `{hostAvatarUrl, guestAvatarUrl, backgroundUrl}` when the theme uses variables.
     pub dynamic_theme: Option<Value>,
+    /// Tokens the AI blocks of this turn used (None: no AI call ran).
+    pub token_usage: Option<super::TokenUsage>,
 }
 
 impl Default for TurnOutput {
@@ -145,11 +147,19 @@ impl Default for TurnOutput {
             initial_vars: None,
             progress: None,
             dynamic_theme: None,
+            token_usage: None,
         }
     }
 }
 
 impl TurnOutput {
+    /// Records one AI call's token usage on the turn.
+    pub fn add_usage(&mut self, usage: &super::TokenUsage) {
+        self.token_usage
+            .get_or_insert_with(Default::default)
+            .add(usage);
+    }
+
     /// Appends a client-side action `{type, <type>: payload}`, tagged with the last bubble.
     pub fn push_action(&mut self, kind: &str, payload: Option<Value>, expects_reply: bool) {
         let mut a = Map::new();

@@ -94,19 +94,47 @@ impl SafeClient {
     pub async fn send(&self, req: OutboundRequest) -> Result<OutboundResponse, OutboundError> {
         let limit = req.timeout.unwrap_or(self.inner.policy.default_timeout);
         let origin = Guard::parse_url(&req.url).map(|u| u.origin().ascii_serialization());
-        let result = match tokio::time::timeout(limit, self.exchange(req)).await {
+        let cap = self.inner.policy.max_body_bytes;
+        let exchange = async { read_body(self.exchange(req).await?, cap).await };
+        let result = match tokio::time::timeout(limit, exchange).await {
             Ok(result) => result,
             Err(_) => Err(OutboundError::Timeout(whole_seconds(limit))),
         };
         if let Err(err) = &result {
-            // The origin only: paths and query strings often carry API keys.
-            let origin = origin.unwrap_or_default();
-            tracing::info!(%origin, error = %err, "outbound request failed");
+            log_failure(origin.ok(), err);
         }
         result
     }
 
-    async fn exchange(&self, req: OutboundRequest) -> Result<OutboundResponse, OutboundError> {
+    /// Like [`send`](Self::send), but answers as soon as the response head arrived: the body
+    /// is read as it comes (see [`super::stream`]). The deadline covers the head; each body
+    /// chunk then has the same deadline, and the body cap applies to the total. Dropping the
+    /// stream closes the connection (that is how a caller cancels the upstream request).
+    pub async fn send_streaming(
+        &self,
+        req: OutboundRequest,
+    ) -> Result<super::StreamingResponse, OutboundError> {
+        let limit = req.timeout.unwrap_or(self.inner.policy.default_timeout);
+        let origin = Guard::parse_url(&req.url).map(|u| u.origin().ascii_serialization());
+        let result = match tokio::time::timeout(limit, self.exchange(req)).await {
+            Ok(result) => result,
+            Err(_) => Err(OutboundError::Timeout(whole_seconds(limit))),
+        };
+        match result {
+            Ok(response) => Ok(super::stream::streaming(
+                response,
+                self.inner.policy.max_body_bytes,
+                limit,
+            )),
+            Err(err) => {
+                log_failure(origin.ok(), &err);
+                Err(err)
+            }
+        }
+    }
+
+    /// Sends the request and follows redirects; answers the final response, body unread.
+    async fn exchange(&self, req: OutboundRequest) -> Result<reqwest::Response, OutboundError> {
         let mut hop = Hop {
             url: Guard::parse_url(&req.url).map_err(OutboundError::Blocked)?,
             method: redirect::parse_method(&req.method)?,
@@ -129,7 +157,7 @@ impl SafeClient {
                 .filter(|_| redirect::is_redirect(status))
                 .map(|value| String::from_utf8_lossy(value.as_bytes()).into_owned());
             let Some(location) = location else {
-                return read_body(response, self.inner.policy.max_body_bytes).await;
+                return Ok(response);
             };
             if redirects >= self.inner.policy.max_redirects {
                 return Err(OutboundError::Transport(format!(
@@ -165,22 +193,18 @@ impl SafeClient {
     }
 }
 
+/// Logs a failed request by its origin only: paths and query strings often carry API keys.
+fn log_failure(origin: Option<String>, err: &OutboundError) {
+    let origin = origin.unwrap_or_default();
+    tracing::info!(%origin, error = %err, "outbound request failed");
+}
+
 /// Reads the body, refusing to buffer more than `cap` bytes (announced or actual).
 async fn read_body(
     mut response: reqwest::Response,
     cap: usize,
 ) -> Result<OutboundResponse, OutboundError> {
-    let status = response.status().as_u16();
-    let headers = response
-        .headers()
-        .iter()
-        .map(|(name, value)| {
-            (
-                name.as_str().to_owned(),
-                String::from_utf8_lossy(value.as_bytes()).into_owned(),
-            )
-        })
-        .collect();
+    let (status, headers) = head_of(&response);
     let announced = response.content_length().unwrap_or(0);
     if announced > cap as u64 {
         return Err(OutboundError::TooLarge(cap));
@@ -203,10 +227,25 @@ async fn read_body(
     })
 }
 
+/// The response head as owned strings (non-UTF-8 bytes replaced).
+pub(super) fn head_of(response: &reqwest::Response) -> (u16, Vec<(String, String)>) {
+    let headers = response
+        .headers()
+        .iter()
+        .map(|(name, value)| {
+            (
+                name.as_str().to_owned(),
+                String::from_utf8_lossy(value.as_bytes()).into_owned(),
+            )
+        })
+        .collect();
+    (response.status().as_u16(), headers)
+}
+
 /// Maps a reqwest failure: a [`Rejection`] from the resolver becomes `Blocked`, a refused
 /// connection reads like Node's `connect ECONNREFUSED host:port`, anything else keeps its chain
 /// (without the URL, which may carry credentials in its query string).
-fn send_error(err: reqwest::Error, url: &Url) -> OutboundError {
+pub(super) fn send_error(err: reqwest::Error, url: &Url) -> OutboundError {
     let err = err.without_url();
     let mut parts = Vec::new();
     let mut current: Option<&(dyn StdError + 'static)> = Some(&err);
@@ -228,6 +267,6 @@ fn send_error(err: reqwest::Error, url: &Url) -> OutboundError {
 }
 
 /// A deadline in whole seconds, rounded up so that sub-second deadlines do not read "(0s)".
-fn whole_seconds(limit: Duration) -> u64 {
+pub(super) fn whole_seconds(limit: Duration) -> u64 {
     limit.as_secs() + u64::from(limit.subsec_nanos() > 0)
 }

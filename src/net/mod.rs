@@ -30,12 +30,15 @@ mod client;
 mod guard;
 mod ip;
 mod redirect;
+pub mod smtp;
+mod stream;
 #[cfg(test)]
 mod tests;
 
 use std::time::Duration;
 
 pub use client::SafeClient;
+pub use stream::{BodyStream, StreamingResponse};
 
 /// What outbound requests may reach and how much they may cost. Built once from configuration.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -9,6 +9,7 @@
 //! serializes the engine's state), and nothing in this module knows HTTP, Typebot's wire format
 //! or how a turn runs. It must not import `engine`, `conversation` or `api`.
 
+pub mod credentials;
 pub mod flows;
 pub mod idempotency;
 pub mod memory;
@@ -20,6 +21,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
+pub use credentials::{CredentialStore, StoredCredential};
 pub use flows::{FlowStore, Published};
 pub use idempotency::{IdempotencyStore, StoredResponse};
 pub use results::{AnswerRecord, ResultRecord, ResultStore, ResultUpdate, ResultsPage};
@@ -60,19 +62,22 @@ pub struct Stores {
     pub idempotency: Arc<dyn IdempotencyStore>,
     pub results: Arc<dyn ResultStore>,
     pub flows: Arc<dyn FlowStore>,
+    /// Integration credentials, secrets sealed by the credentials registry.
+    pub credentials: Arc<dyn CredentialStore>,
 }
 
 impl Stores {
     /// The capabilities of a backend that implements them all.
     pub fn of<S>(backend: Arc<S>) -> Self
     where
-        S: SessionStore + IdempotencyStore + ResultStore + FlowStore + 'static,
+        S: SessionStore + IdempotencyStore + ResultStore + FlowStore + CredentialStore + 'static,
     {
         Stores {
             sessions: backend.clone(),
             idempotency: backend.clone(),
             results: backend.clone(),
-            flows: backend,
+            flows: backend.clone(),
+            credentials: backend,
         }
     }
 
@@ -84,6 +89,7 @@ impl Stores {
             idempotency: backend.clone(),
             results: backend,
             flows: Arc::new(memory::MemoryFlowStore::default()),
+            credentials: Arc::new(memory::MemoryCredentialStore::default()),
         }
     }
 }

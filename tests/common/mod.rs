@@ -10,6 +10,7 @@ pub mod corpus;
 pub mod engine;
 pub mod http;
 pub mod http_stub;
+pub mod llm_stub;
 pub mod redis_env;
 pub mod redis_server;
 pub mod replies;

@@ -19,6 +19,7 @@ mod document_checks;
 mod error_codes;
 mod validator;
 mod walk;
+mod walk_ai;
 mod walk_bots;
 mod walk_continue;
 mod walk_publishing;

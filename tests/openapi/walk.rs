@@ -73,6 +73,7 @@ async fn every_route_and_documented_status_matches_the_document() {
     results(&w).await;
     fallbacks(&w).await;
     web(&w).await;
+    crate::walk_ai::credentials_and_stream(&w).await;
 
     w.api.assert_coverage(&[
         (

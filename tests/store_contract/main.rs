@@ -63,6 +63,7 @@ contract_suite!(
     results_list_newest_first_in_stable_pages,
     results_are_dropped_after_their_retention,
     flows_publish_atomically_with_unique_public_ids,
+    credentials_are_replaced_whole_and_deleted_once,
 );
 
 /// Runs checks that need a Redis backend (they look at keys directly) on single Redis and on

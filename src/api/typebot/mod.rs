@@ -3,9 +3,11 @@
 //! (`wire`), calls [`Conversations`], and shapes Typebot's responses (`shape`).
 
 mod shape;
+mod stream;
 pub mod wire;
 
 use std::pin::Pin;
+pub use stream::stream_message;
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::{Value, json};

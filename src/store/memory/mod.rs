@@ -12,11 +12,13 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+mod credentials;
 mod flows;
 mod idempotency;
 mod results;
 mod sessions;
 
+pub use credentials::MemoryCredentialStore;
 pub use flows::MemoryFlowStore;
 
 use super::{

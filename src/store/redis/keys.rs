@@ -74,6 +74,11 @@ impl Keys {
         ]
     }
 
+    /// One integration credential (sealed).
+    pub(super) fn credential(&self, id: &str) -> String {
+        format!("{}:{{cred}}:{id}", self.prefix)
+    }
+
     /// The JSON of one flow revision.
     pub(super) fn revision(&self, flow_id: &str, revision: &str) -> String {
         format!("{}:{{rev:{flow_id}}}:{revision}", self.prefix)

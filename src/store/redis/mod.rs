@@ -28,6 +28,7 @@
 //! The key layout and the expiry rules are described in `docs/REDIS.md`.
 
 mod conn;
+mod credentials;
 mod flows;
 mod idempotency;
 mod keys;

@@ -1,10 +1,12 @@
 //! The contract cases. Each takes a backend and must hold for every store; the suites in
 //! `main.rs` run each of them on every backend.
 
+mod credentials;
 mod flows;
 mod results;
 mod sessions;
 
+pub use credentials::*;
 pub use flows::*;
 pub use results::*;
 pub use sessions::*;

@@ -54,6 +54,9 @@ pub fn show(turn: &mut Turn<'_>, ix: u32) -> Result<Next, EngineError> {
         return Ok(Next::Continue);
     };
     if input.kind == InputKind::Payment {
+        tracing::info!(
+            "Stripe payment inputs are not supported yet; the turn fails as without credentials"
+        );
         match &input.options.credentials_id {
             None => return Err(EngineError::MissingCredentials),
             Some(_) => return Err(EngineError::CredentialsNotFound),

@@ -4,6 +4,8 @@
 //! Blocks that need credentials this server does not hold log what is missing and let the
 //! flow continue, exactly as Typebot does when a bot is imported without its credentials.
 
+pub mod ai;
+mod email;
 pub mod http;
 mod trackers;
 
@@ -26,55 +28,55 @@ pub async fn execute(turn: &mut Turn<'_>, ix: u32, i: &Integration) -> Result<Ne
             webhook_id,
         } => http::execute(turn, *long_timeout, options, webhook_id.as_deref()).await,
         Integration::Email(o) => {
-            if turn.state.preview {
-                turn.out
-                    .logs
-                    .push(Log::info("Emails are not sent in preview mode"));
-            } else {
-                match o.credentials_id.as_deref() {
-                    None | Some("default") => turn.out.logs.push(Log::error(
-                        "No credentials found, make sure to configure your SMTP provider properly",
-                    )),
-                    Some(id) => turn.out.logs.push(
-                        Log::error("Email not sent")
-                            .with_details(json!({"error": format!("SMTP credentials {id} are not configured on this server")}))
-                            .result_only(),
-                    ),
-                }
-            }
+            email::execute(turn, o).await;
             Next::Continue
         }
         Integration::GoogleSheets(_) => {
             turn.out
                 .logs
                 .push(Log::error("Couldn't find credentials for Google Sheets"));
+            tracing::info!("Google Sheets blocks are not supported yet; the block was skipped");
             Next::Continue
         }
-        Integration::OpenAi(o) => {
-            if o.get("credentialsId").is_none() {
-                turn.out
-                    .logs
-                    .push(Log::error("Make sure to select an OpenAI account"));
-            } else {
-                turn.out
-                    .logs
-                    .push(Log::error("Could not find credentials for block OpenAI"));
-            }
-            Next::Continue
-        }
+        Integration::OpenAi(o) => legacy_openai(turn, ix, o).await,
         Integration::Chatwoot(o) => trackers::chatwoot(turn, o),
         Integration::GoogleAnalytics(o) => trackers::google_analytics(turn, o),
         Integration::Pixel(o) => trackers::pixel(turn, o),
         Integration::Forge {
             block_type,
             options,
-        } => forge(turn, ix, block_type, options),
+        } => forge(turn, ix, block_type, options).await,
     })
 }
 
+/// The legacy OpenAI block: "Create chat completion" runs (or streams, when the player
+/// streams and the next bubble shows the answer); other tasks are not supported yet.
+async fn legacy_openai(turn: &mut Turn<'_>, ix: u32, options: &Value) -> Next {
+    if let Err(log) = ai::prepare(turn, ai::LEGACY, options).await {
+        turn.out.logs.push(log);
+        return Next::Continue;
+    }
+    let task = options.get("task").and_then(Value::as_str);
+    if !ai::is_chat(ai::LEGACY, task.or(Some("Create chat completion"))) {
+        turn.out.logs.push(Log::error(format!(
+            "OpenAI task \"{}\" is not supported yet",
+            task.unwrap_or_default()
+        )));
+        return Next::Continue;
+    }
+    if turn.state.stream && next_bubble_streams(turn, ix, options) {
+        turn.out
+            .push_action("stream", Some(Value::Bool(true)), true);
+        return Next::Stop(TurnStatus::WaitingAction);
+    }
+    ai::run(turn, ai::LEGACY, options).await;
+    Next::Continue
+}
+
 /// Forge blocks (AI providers and others). Streaming actions ask the client to stream first
-/// (as Typebot does, before any credential check); otherwise credentials are required.
-fn forge(turn: &mut Turn<'_>, ix: u32, block_type: &str, options: &Value) -> Next {
+/// (as Typebot does, before any credential check); chat actions then run with the block's
+/// credentials; other actions are not supported yet.
+async fn forge(turn: &mut Turn<'_>, ix: u32, block_type: &str, options: &Value) -> Next {
     let action = options.get("action").and_then(Value::as_str);
     if action.is_none() {
         turn.out.logs.push(Log {
@@ -90,10 +92,36 @@ fn forge(turn: &mut Turn<'_>, ix: u32, block_type: &str, options: &Value) -> Nex
             .push_action("stream", Some(Value::Bool(true)), true);
         return Next::Stop(TurnStatus::WaitingAction);
     }
-    turn.out.logs.push(Log::error(format!(
-        "Could not find credentials for block {block_type}"
-    )));
+    if ai::is_chat(block_type, action) {
+        ai::run(turn, block_type, options).await;
+        return Next::Continue;
+    }
+    // Without credentials, Typebot's log; with them, say plainly what is missing.
+    let log = match ai::prepare(turn, block_type, options).await {
+        Err(log) => log,
+        Ok(_) => Log::error(format!(
+            "{block_type} action \"{}\" is not supported yet",
+            action.unwrap_or_default()
+        )),
+    };
+    turn.out.logs.push(log);
     Next::Continue
+}
+
+/// After a streamed AI answer came back: the bubble that shows it (the next block, whose first
+/// leaf is the answer's variable) was already shown by the player while streaming, so the walk
+/// skips it (as Typebot does).
+pub fn streamed_bubble_follows(turn: &Turn<'_>, ix: u32) -> bool {
+    let flow = &turn.flows[turn.flows.len() - 1];
+    let BlockKind::Integration(i) = &flow.block(ix).kind else {
+        return false;
+    };
+    match i.as_ref() {
+        Integration::Forge { options, .. } | Integration::OpenAi(options) => {
+            turn.state.stream && next_bubble_streams(turn, ix, options)
+        }
+        _ => false,
+    }
 }
 
 /// True when the next block is a text bubble whose first leaf is exactly `{{<message var>}}`.
@@ -146,6 +174,7 @@ fn message_content_variable(options: &Value) -> Option<&str> {
         .and_then(|m| {
             m.iter().find(|r| {
                 r.get("item")
+                    .or_else(|| r.get("valueToExtract"))
                     .and_then(Value::as_str)
                     .is_none_or(|i| i == "Message content")
             })

@@ -1,0 +1,55 @@
+//! Streamed AI answers (the streamMessage endpoint): the session is read without taking its
+//! lease (the answer's text comes back with the next continueChat, which takes it), the block
+//! it waits on is asked for its call, and the provider's stream is opened.
+
+use super::resume::decode;
+use super::{Caller, Conversations, ServiceError};
+use crate::engine::{StreamError, TextStream};
+use crate::ids::is_plausible_id;
+
+impl Conversations {
+    /// The streamed answer of the AI block the session waits on.
+    pub async fn stream_answer(
+        &self,
+        session_id: &str,
+        caller: &Caller,
+    ) -> Result<TextStream, ServiceError> {
+        if !is_plausible_id(session_id) {
+            return Err(ServiceError::SessionMissing);
+        }
+        let data = self
+            .stores
+            .sessions
+            .peek(session_id)
+            .await?
+            .ok_or(ServiceError::SessionMissing)?;
+        let state = decode(&data)?;
+        if state.done {
+            return Err(ServiceError::Finished);
+        }
+        let root = {
+            let r = &state.root().flow;
+            self.registry.revision(&r.id, &r.rev).await?
+        }
+        .ok_or(ServiceError::Engine(crate::engine::EngineError::FlowGone))?;
+        self.check_origin(&root, caller)?;
+        let call = self
+            .engine
+            .stream_plan(state, root)
+            .await
+            .map_err(ServiceError::from)?;
+        self.engine
+            .open_stream(&call)
+            .await
+            .map_err(ServiceError::from)
+    }
+}
+
+impl From<StreamError> for ServiceError {
+    fn from(e: StreamError) -> Self {
+        match e {
+            StreamError::Engine(e) => ServiceError::from(e),
+            other => ServiceError::Stream(other),
+        }
+    }
+}
