@@ -9,21 +9,27 @@
 //! serializes the engine's state), and nothing in this module knows HTTP, Typebot's wire format
 //! or how a turn runs. It must not import `engine`, `conversation` or `api`.
 
+pub mod executions;
 pub mod flows;
 pub mod idempotency;
 pub mod memory;
 pub mod redis;
 pub mod results;
 pub mod sessions;
+pub mod timers;
+pub mod transcripts;
 
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
+pub use executions::{Doc, ExecutionStore, Index};
 pub use flows::{FlowStore, Published};
 pub use idempotency::{IdempotencyStore, StoredResponse};
 pub use results::{AnswerRecord, ResultRecord, ResultStore, ResultUpdate, ResultsPage};
 pub use sessions::{Leased, Loaded, SessionStore};
+pub use timers::TimerStore;
+pub use transcripts::{Transcript, TranscriptMeta, TranscriptStore};
 
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
@@ -60,30 +66,48 @@ pub struct Stores {
     pub idempotency: Arc<dyn IdempotencyStore>,
     pub results: Arc<dyn ResultStore>,
     pub flows: Arc<dyn FlowStore>,
+    /// Engine and workflow API records (executions, conversations, runs, wait tokens).
+    pub executions: Arc<dyn ExecutionStore>,
+    pub transcripts: Arc<dyn TranscriptStore>,
+    pub timers: Arc<dyn TimerStore>,
 }
 
 impl Stores {
     /// The capabilities of a backend that implements them all.
     pub fn of<S>(backend: Arc<S>) -> Self
     where
-        S: SessionStore + IdempotencyStore + ResultStore + FlowStore + 'static,
+        S: SessionStore
+            + IdempotencyStore
+            + ResultStore
+            + FlowStore
+            + ExecutionStore
+            + TranscriptStore
+            + TimerStore
+            + 'static,
     {
         Stores {
             sessions: backend.clone(),
             idempotency: backend.clone(),
             results: backend.clone(),
-            flows: backend,
+            flows: backend.clone(),
+            executions: backend.clone(),
+            transcripts: backend.clone(),
+            timers: backend,
         }
     }
 
     /// The embedded in-memory backend.
     pub fn memory() -> Self {
         let backend = Arc::new(memory::MemoryStore::new());
+        let records = Arc::new(memory::MemoryRecords::default());
         Stores {
             sessions: backend.clone(),
             idempotency: backend.clone(),
             results: backend,
             flows: Arc::new(memory::MemoryFlowStore::default()),
+            executions: records.clone(),
+            transcripts: records.clone(),
+            timers: records,
         }
     }
 }

@@ -14,10 +14,12 @@ use std::time::{Duration, Instant};
 
 mod flows;
 mod idempotency;
+mod records;
 mod results;
 mod sessions;
 
 pub use flows::MemoryFlowStore;
+pub use records::MemoryRecords;
 
 use super::{
     EXPIRED_GRACE_SECS, FINISHED_MARKER_SECS, Leased, ResultRecord, StoreError, StoredResponse,

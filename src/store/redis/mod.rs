@@ -31,6 +31,7 @@ mod conn;
 mod flows;
 mod idempotency;
 mod keys;
+mod records;
 mod results;
 mod scripts;
 mod sessions;
