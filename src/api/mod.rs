@@ -5,12 +5,14 @@
 
 pub mod auth;
 pub mod body;
+pub mod engine_api;
 pub mod error;
 pub mod flows;
 pub mod health;
 pub mod results;
 pub mod router;
 pub mod typebot;
+pub mod workflows;
 
 use std::sync::Arc;
 
@@ -27,6 +29,8 @@ pub struct AppState {
     pub registry: Arc<Registry>,
     pub stores: Stores,
     pub api_token: Option<String>,
+    /// The engine API's own token (`TESSERA_ENGINE_API_TOKEN`).
+    pub engine_api_token: Option<String>,
     pub max_body_bytes: usize,
 }
 

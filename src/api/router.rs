@@ -7,7 +7,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 
 use super::error::ApiError;
 use super::typebot::{self, BotKey};
-use super::{AppState, flows, health, results};
+use super::{AppState, engine_api, flows, health, results, workflows};
 
 /// Which handler a route runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,6 +26,14 @@ pub enum Handler {
     Health,
     Ready,
     OpenApi,
+    EngineTrigger,
+    EngineResume,
+    EngineExecution,
+    EngineAbort,
+    EngineConversation,
+    ListWorkflows,
+    TriggerWorkflow,
+    WorkflowRuns,
 }
 
 /// Every route: method, path pattern, handler. The hottest route comes first.
@@ -70,6 +78,38 @@ pub const ROUTES: &[(&str, &str, Handler)] = &[
     ("GET", "/api/healthz", Handler::Health),
     ("GET", "/readyz", Handler::Ready),
     ("GET", "/openapi.yaml", Handler::OpenApi),
+    (
+        "POST",
+        "/api/v1/engine/triggers/chat",
+        Handler::EngineTrigger,
+    ),
+    (
+        "POST",
+        "/api/v1/engine/executions/{executionId}/resume",
+        Handler::EngineResume,
+    ),
+    (
+        "GET",
+        "/api/v1/engine/executions/{executionId}",
+        Handler::EngineExecution,
+    ),
+    (
+        "POST",
+        "/api/v1/engine/executions/{executionId}/abort",
+        Handler::EngineAbort,
+    ),
+    (
+        "GET",
+        "/api/v1/engine/conversations/{conversationId}",
+        Handler::EngineConversation,
+    ),
+    ("GET", "/api/workflows", Handler::ListWorkflows),
+    (
+        "POST",
+        "/api/workflows/{name}/trigger",
+        Handler::TriggerWorkflow,
+    ),
+    ("GET", "/api/workflows/{name}/runs", Handler::WorkflowRuns),
 ];
 
 /// Matches a request path; returns the handler and the path parameters (percent-decoded).
@@ -174,6 +214,14 @@ pub async fn dispatch(
         Handler::Health => Ok(health::healthz()),
         Handler::Ready => Ok(health::readyz(&state).await),
         Handler::OpenApi => Ok(health::openapi()),
+        Handler::EngineTrigger => engine_api::trigger(&req, payload, &state).await,
+        Handler::EngineResume => engine_api::resume(&req, payload, &state, &p).await,
+        Handler::EngineExecution => engine_api::get_execution(&req, &state, &p).await,
+        Handler::EngineAbort => engine_api::abort(&req, payload, &state, &p).await,
+        Handler::EngineConversation => engine_api::conversation(&req, &state, &p).await,
+        Handler::ListWorkflows => workflows::list(&req, &state).await,
+        Handler::TriggerWorkflow => workflows::trigger(&req, payload, &state, &p).await,
+        Handler::WorkflowRuns => workflows::runs(&req, &state, &p).await,
     };
     result.unwrap_or_else(|e| actix_web::ResponseError::error_response(&e))
 }

@@ -65,8 +65,7 @@ pub trait ExecutionStore: Send + Sync {
         ttl_secs: u64,
     ) -> BoxFuture<'_, Result<(), StoreError>>;
     /// The list `key`, newest first (empty when unknown).
-    fn index_list(&self, kind: Index, key: &str)
-    -> BoxFuture<'_, Result<Vec<String>, StoreError>>;
+    fn index_list(&self, kind: Index, key: &str) -> BoxFuture<'_, Result<Vec<String>, StoreError>>;
     /// Sets the wait token of an execution (replacing the previous one).
     fn token_set(
         &self,

@@ -117,11 +117,7 @@ impl ExecutionStore for MemoryRecords {
         ready(Ok(()))
     }
 
-    fn index_list(
-        &self,
-        kind: Index,
-        key: &str,
-    ) -> BoxFuture<'_, Result<Vec<String>, StoreError>> {
+    fn index_list(&self, kind: Index, key: &str) -> BoxFuture<'_, Result<Vec<String>, StoreError>> {
         let now = Instant::now();
         let g = self.lock();
         let list = g
@@ -252,4 +248,3 @@ impl TimerStore for MemoryRecords {
         ready(Ok(claimed))
     }
 }
-

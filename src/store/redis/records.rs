@@ -98,11 +98,7 @@ impl ExecutionStore for RedisStore {
         Box::pin(async move { self.pipeline::<()>("index_push", &pipe).await })
     }
 
-    fn index_list(
-        &self,
-        kind: Index,
-        key: &str,
-    ) -> BoxFuture<'_, Result<Vec<String>, StoreError>> {
+    fn index_list(&self, kind: Index, key: &str) -> BoxFuture<'_, Result<Vec<String>, StoreError>> {
         let cmd = ::redis::cmd("LRANGE")
             .arg(self.record_key(kind.tag(), key))
             .arg(0)
@@ -204,10 +200,7 @@ impl TimerStore for RedisStore {
     }
 
     fn timer_cancel(&self, id: &str) -> BoxFuture<'_, Result<(), StoreError>> {
-        let cmd = ::redis::cmd("ZREM")
-            .arg(self.timers_key())
-            .arg(id)
-            .clone();
+        let cmd = ::redis::cmd("ZREM").arg(self.timers_key()).arg(id).clone();
         Box::pin(async move { self.query::<Value>("timer_cancel", &cmd).await.map(|_| ()) })
     }
 
