@@ -44,7 +44,7 @@ impl Inner {
     /// Counts a write; every 4096 writes, drops everything expired.
     fn wrote(&mut self, now: Instant) {
         self.writes += 1;
-        if self.writes % 4096 == 0 {
+        if self.writes.is_multiple_of(4096) {
             self.docs.retain(|_, e| live(e, now));
             self.lists.retain(|_, e| live(e, now));
             self.tokens.retain(|_, e| live(e, now));
