@@ -4,14 +4,13 @@
 
 use serde_json::json;
 
+use crate::common::app::TestApp;
 use crate::support::{
-    ENGINE_TOKEN, app, call, code, get_execution, looping_bot, order_bot, publish, resume, tenant,
+    ENGINE_TOKEN, call, code, get_execution, looping_bot, order_bot, publish, resume, tenant,
     texts, trigger_ok, unique,
 };
 
-#[tokio::test]
-async fn an_execution_walks_from_trigger_to_completed() {
-    let app = app().await;
+async fn an_execution_walks_from_trigger_to_completed(app: TestApp) {
     let t = tenant();
     let id = unique("orders");
     publish(&app, &order_bot(&id), Some(&t)).await;
@@ -91,9 +90,7 @@ async fn an_execution_walks_from_trigger_to_completed() {
     assert_eq!(get_execution(&app, &t, eid).await, (200, done));
 }
 
-#[tokio::test]
-async fn a_looping_bot_fails_with_the_reason() {
-    let app = app().await;
+async fn a_looping_bot_fails_with_the_reason(app: TestApp) {
     let t = tenant();
     let id = unique("loop");
     publish(&app, &looping_bot(&id), Some(&t)).await;
@@ -104,9 +101,7 @@ async fn a_looping_bot_fails_with_the_reason() {
     assert_eq!(env["expected_input"], json!(null));
 }
 
-#[tokio::test]
-async fn an_aborted_execution_ends_and_cannot_resume() {
-    let app = app().await;
+async fn an_aborted_execution_ends_and_cannot_resume(app: TestApp) {
     let t = tenant();
     let id = unique("orders");
     publish(&app, &order_bot(&id), Some(&t)).await;
@@ -127,9 +122,7 @@ async fn an_aborted_execution_ends_and_cannot_resume() {
     assert_eq!((status, code(&err)), (409, "execution_finished"));
 }
 
-#[tokio::test]
-async fn unknown_execution_ids_are_404() {
-    let app = app().await;
+async fn unknown_execution_ids_are_404(app: TestApp) {
     let t = tenant();
     for id in [uuid::Uuid::new_v4().to_string(), "not-a-uuid".to_string()] {
         let (status, err) = get_execution(&app, &t, &id).await;
@@ -139,9 +132,7 @@ async fn unknown_execution_ids_are_404() {
     assert_eq!((status, code(&err)), (422, "invalid_input"), "{err}");
 }
 
-#[tokio::test]
-async fn trigger_and_resume_are_idempotent() {
-    let app = app().await;
+async fn trigger_and_resume_are_idempotent(app: TestApp) {
     let t = tenant();
     let id = unique("orders");
     publish(&app, &order_bot(&id), Some(&t)).await;
@@ -219,3 +210,11 @@ async fn trigger_and_resume_are_idempotent() {
     .await;
     assert_eq!((status, code(&err)), (409, "idempotency_conflict"));
 }
+
+on_both_stores!(
+    an_execution_walks_from_trigger_to_completed,
+    a_looping_bot_fails_with_the_reason,
+    an_aborted_execution_ends_and_cannot_resume,
+    unknown_execution_ids_are_404,
+    trigger_and_resume_are_idempotent
+);

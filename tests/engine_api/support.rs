@@ -195,3 +195,10 @@ pub fn texts(env: &Value) -> Vec<String> {
         })
         .unwrap_or_default()
 }
+
+/// A private redis-server for this test (None: skip, when it is not installed and Redis tests
+/// are not required).
+pub fn private_redis() -> Option<crate::common::redis_server::PrivateRedis> {
+    use crate::common::redis_env::{SHARED_REDIS_VAR, required_by};
+    crate::common::redis_server::PrivateRedis::start(None, required_by(SHARED_REDIS_VAR))
+}

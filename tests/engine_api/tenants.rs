@@ -3,14 +3,13 @@
 
 use serde_json::json;
 
+use crate::common::app::TestApp;
 use crate::support::{
-    DEFAULT_TENANT, ENGINE_TOKEN, app, call, code, get_execution, order_bot, publish, tenant,
-    trigger, trigger_ok, unique,
+    DEFAULT_TENANT, ENGINE_TOKEN, call, code, get_execution, order_bot, publish, tenant, trigger,
+    trigger_ok, unique,
 };
 
-#[tokio::test]
-async fn nothing_of_one_tenant_is_reachable_from_another() {
-    let app = app().await;
+async fn nothing_of_one_tenant_is_reachable_from_another(app: TestApp) {
     let (a, b) = (tenant(), tenant());
     let id = unique("orders");
     publish(&app, &order_bot(&id), Some(&a)).await;
@@ -82,9 +81,7 @@ async fn nothing_of_one_tenant_is_reachable_from_another() {
     assert_eq!(get_execution(&app, &a, eid).await, (200, env));
 }
 
-#[tokio::test]
-async fn flows_published_without_a_tenant_belong_to_the_default_one() {
-    let app = app().await;
+async fn flows_published_without_a_tenant_belong_to_the_default_one(app: TestApp) {
     let id = unique("orders");
     publish(&app, &order_bot(&id), None).await;
     let env = trigger_ok(&app, DEFAULT_TENANT, &id, json!({})).await;
@@ -92,3 +89,8 @@ async fn flows_published_without_a_tenant_belong_to_the_default_one() {
     let (status, _) = trigger(&app, json!({"tenant_id": tenant(), "intent_name": id})).await;
     assert_eq!(status, 404);
 }
+
+on_both_stores!(
+    nothing_of_one_tenant_is_reachable_from_another,
+    flows_published_without_a_tenant_belong_to_the_default_one
+);

@@ -4,8 +4,9 @@
 
 use serde_json::{Map, Value, json};
 
+use crate::common::app::TestApp;
 use crate::support::{
-    DEFAULT_TENANT, ENGINE_TOKEN, app, call, code, order_bot, publish, tenant, texts, trigger,
+    DEFAULT_TENANT, ENGINE_TOKEN, call, code, order_bot, publish, tenant, texts, trigger,
     trigger_ok, unique,
 };
 
@@ -19,9 +20,7 @@ fn long_key() -> Value {
     Value::Object(m)
 }
 
-#[tokio::test]
-async fn each_variables_rule_is_a_422_naming_the_key_and_rule() {
-    let app = app().await;
+async fn each_variables_rule_is_a_422_naming_the_key_and_rule(app: TestApp) {
     let many: Map<String, Value> = (0..51).map(|i| (format!("k{i}"), json!(i))).collect();
     let cases = [
         (json!({"Bad_Key": 1}), Some("Bad_Key"), "key_pattern"),
@@ -63,9 +62,7 @@ async fn each_variables_rule_is_a_422_naming_the_key_and_rule() {
     }
 }
 
-#[tokio::test]
-async fn malformed_bodies_are_422_invalid_input() {
-    let app = app().await;
+async fn malformed_bodies_are_422_invalid_input(app: TestApp) {
     let cases = [
         (json!({"intent_name": "x"}), "tenant_id"),
         (json!({"tenant_id": DEFAULT_TENANT}), "intent_name"),
@@ -107,9 +104,7 @@ async fn malformed_bodies_are_422_invalid_input() {
     assert_eq!(r.status().as_u16(), 422);
 }
 
-#[tokio::test]
-async fn unknown_intents_and_conversations_are_404() {
-    let app = app().await;
+async fn unknown_intents_and_conversations_are_404(app: TestApp) {
     let t = tenant();
     let (status, err) = trigger(
         &app,
@@ -135,9 +130,7 @@ async fn unknown_intents_and_conversations_are_404() {
     assert_eq!((status, code(&err)), (404, "conversation_not_found"));
 }
 
-#[tokio::test]
-async fn variables_set_declared_variables_as_plain_values_and_persist() {
-    let app = app().await;
+async fn variables_set_declared_variables_as_plain_values_and_persist(app: TestApp) {
     let t = tenant();
     let id = unique("orders");
     publish(&app, &order_bot(&id), Some(&t)).await;
@@ -195,3 +188,10 @@ async fn variables_set_declared_variables_as_plain_values_and_persist() {
         "newest first"
     );
 }
+
+on_both_stores!(
+    each_variables_rule_is_a_422_naming_the_key_and_rule,
+    malformed_bodies_are_422_invalid_input,
+    unknown_intents_and_conversations_are_404,
+    variables_set_declared_variables_as_plain_values_and_persist
+);

@@ -10,11 +10,10 @@ use serde_json::{Value, json};
 use crate::common::app::TestApp;
 use crate::common::http::into_json;
 use crate::common::http_stub::slow_server_counting;
-use crate::common::redis_env::{SHARED_REDIS_VAR, required_by};
-use crate::common::redis_server::PrivateRedis;
 use crate::server::{Server, TOKEN};
 use crate::support::{
-    ENGINE_TOKEN, app, app_on, get_execution, publish, tenant, texts, trigger_ok, unique, wait_bot,
+    ENGINE_TOKEN, app, app_on, get_execution, private_redis, publish, tenant, texts, trigger_ok,
+    unique, wait_bot,
 };
 
 /// Polls GET until the execution is no longer `waiting_time` (at most `limit`).
@@ -56,10 +55,6 @@ fn check_resumed(env: &Value, waited: Duration) {
         waited >= Duration::from_millis(1500),
         "resumed early: {waited:?}"
     );
-}
-
-fn private_redis() -> Option<PrivateRedis> {
-    PrivateRedis::start(None, required_by(SHARED_REDIS_VAR))
 }
 
 #[tokio::test]

@@ -5,11 +5,10 @@
 use serde_json::{Value, json};
 
 use crate::common::app::TOKEN;
-use crate::support::{app, call, code, order_bot, publish, tenant, unique};
+use crate::common::app::TestApp;
+use crate::support::{call, code, order_bot, publish, tenant, unique};
 
-#[tokio::test]
-async fn workflows_lists_the_default_tenants_flows() {
-    let app = app().await;
+async fn workflows_lists_the_default_tenants_flows(app: TestApp) {
     let mine = unique("support");
     let theirs = unique("support");
     publish(&app, &order_bot(&mine), None).await;
@@ -33,9 +32,7 @@ async fn workflows_lists_the_default_tenants_flows() {
     );
 }
 
-#[tokio::test]
-async fn a_trigger_starts_a_run_the_player_can_continue_and_the_runs_show_it() {
-    let app = app().await;
+async fn a_trigger_starts_a_run_the_player_can_continue_and_the_runs_show_it(app: TestApp) {
     let name = unique("support");
     publish(&app, &order_bot(&name), None).await;
     let trigger = format!("/api/workflows/{name}/trigger");
@@ -115,9 +112,7 @@ async fn a_trigger_starts_a_run_the_player_can_continue_and_the_runs_show_it() {
     assert_eq!(none["runs"], json!([]));
 }
 
-#[tokio::test]
-async fn workflow_errors() {
-    let app = app().await;
+async fn workflow_errors(app: TestApp) {
     let (status, err) = call(
         &app,
         "POST",
@@ -174,3 +169,9 @@ async fn workflow_errors() {
     .await;
     assert_eq!(status, 404);
 }
+
+on_both_stores!(
+    workflows_lists_the_default_tenants_flows,
+    a_trigger_starts_a_run_the_player_can_continue_and_the_runs_show_it,
+    workflow_errors
+);
