@@ -21,6 +21,7 @@ mod validator;
 mod walk;
 mod walk_bots;
 mod walk_continue;
+mod walk_engine;
 mod walk_publishing;
 mod walk_results;
 mod walk_sessions;
