@@ -17,6 +17,8 @@ const POLL: Duration = Duration::from_millis(5);
 const BATCH: usize = 500;
 /// How long a claimed timer is kept from other processes.
 const LEASE_MS: u64 = 30_000;
+/// Timers resumed at once by one process (the rest wait for a permit, under their lease).
+const CONCURRENCY: usize = 256;
 
 /// Milliseconds since the Unix epoch.
 pub fn now_ms() -> u64 {
@@ -31,6 +33,7 @@ pub fn timer_id(execution_id: &str, token: &str) -> String {
 /// Runs the timer loop until the runtime stops.
 pub fn spawn(core: Arc<Conversations>) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
+        let permits = Arc::new(tokio::sync::Semaphore::new(CONCURRENCY));
         loop {
             let claimed = core
                 .stores
@@ -41,8 +44,14 @@ pub fn spawn(core: Arc<Conversations>) -> tokio::task::JoinHandle<()> {
                 Ok(ids) => {
                     let full = ids.len() == BATCH;
                     for id in ids {
+                        let Ok(permit) = permits.clone().acquire_owned().await else {
+                            return;
+                        };
                         let core = core.clone();
-                        tokio::spawn(async move { core.fire_timer(&id).await });
+                        tokio::spawn(async move {
+                            core.fire_timer(&id).await;
+                            drop(permit);
+                        });
                     }
                     full
                 }
