@@ -76,6 +76,16 @@ pub async fn engine(w: &World) {
         )
         .await;
     assert_eq!(r.json["code"], "intent_not_found");
+    let mut closed = intent_bot("oa-closed");
+    closed["isClosed"] = json!(true);
+    let put = call("PUT", FLOW, &["oa-closed"]).bearer();
+    let put = put.query(&format!("tenant_id={TENANT}")).json(closed);
+    api.call(app, put).await;
+    let closed = json!({"tenant_id": TENANT, "intent_name": "oa-closed"});
+    let r = api
+        .call(app, engine(call("POST", TRIGGER, &[])).json(closed))
+        .await;
+    assert_eq!(r.json["code"], "bot_closed");
     let r = api
         .call(
             app,
@@ -224,9 +234,20 @@ pub async fn workflows(w: &World) {
         app,
         call("POST", WORKFLOW_TRIGGER, &["nope"])
             .bearer()
-            .json(body),
+            .json(body.clone()),
     )
     .await;
+    let mut closed = intent_bot("oa-closed-workflow");
+    closed["isClosed"] = json!(true);
+    let put = call("PUT", FLOW, &["oa-closed-workflow"])
+        .bearer()
+        .json(closed);
+    api.call(app, put).await;
+    let closed = call("POST", WORKFLOW_TRIGGER, &["oa-closed-workflow"])
+        .bearer()
+        .json(body);
+    let r = api.call(app, closed).await;
+    assert_eq!(r.json["code"], "bot_closed");
     api.call(
         app,
         call("POST", WORKFLOW_TRIGGER, &["oa-workflow"])
