@@ -104,6 +104,7 @@ impl Conversations {
         context: Map<String, Value>,
     ) -> Result<(RunRecord, TurnResult), ServiceError> {
         let flow = self.workflow(name).await?.flow;
+        let started_at = now();
         let opts = StartOptions {
             prefilled: context.clone(),
             ..StartOptions::default()
@@ -120,7 +121,7 @@ impl Conversations {
             workflow: name.to_string(),
             user_id: user_id.to_string(),
             context,
-            started_at: now(),
+            started_at,
         };
         self.save(Doc::Run, &run.run_id, &run).await?;
         self.stores
