@@ -2,9 +2,11 @@
 //! `main.rs` run each of them on every backend.
 
 mod flows;
+mod records;
 mod results;
 mod sessions;
 
 pub use flows::*;
+pub use records::*;
 pub use results::*;
 pub use sessions::*;
