@@ -7,10 +7,14 @@
 #   LOAD_DURATION=30s LOAD_CONNECTIONS=64 scripts/load-test.sh
 #   LOAD_WORKERS=1 scripts/load-test.sh       # one HTTP worker for both servers
 #   LOAD_MODE=continue scripts/load-test.sh   # continueChat only (see below)
+#   LOAD_MODE=engine scripts/load-test.sh     # continueChat, then the engine API, one run
 #
 # LOAD_MODE=continue measures continueChat alone: the bot gets one more edge, from its last
 # block back to its first group, so a conversation never ends and, after one startChat per
 # queue slot at the beginning, every request is a continueChat over the same blocks.
+# LOAD_MODE=engine does the same, then plays the looping bot through the engine API
+# (scripts/load/engine.lua: triggers, and resumes with each envelope's wait token) against the
+# same server, so the envelope path is measured beside continueChat in one run.
 #
 # The bot is Typebot's lead-gen template from $TESSERA_TYPEBOT_CORPUS when present (to compare
 # with Typebot's own figures), else the bundled flows/lead-capture.json.
@@ -40,7 +44,7 @@ fi
 MODE="${LOAD_MODE:-conversations}"
 case "$MODE" in
   conversations) ;;
-  continue)
+  continue|engine)
     export LOAD_LOOP=1
     python3 - "$FLOWS/$LOAD_BOT.json" <<'PY'
 import json, sys
@@ -54,7 +58,7 @@ for i, block in enumerate(enders):
 json.dump(bot, open(path, "w"))
 PY
     ;;
-  *) echo "LOAD_MODE must be conversations or continue" >&2; exit 2 ;;
+  *) echo "LOAD_MODE must be conversations, continue or engine" >&2; exit 2 ;;
 esac
 
 SERVER_PID=""
@@ -65,7 +69,8 @@ URL="${LOAD_URL:-}"
 if [ -z "$URL" ]; then
   cargo build --release -q
   PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-  TESSERA_LOG=warn TESSERA_WORKERS="$WORKERS" target/release/tessera serve --host 127.0.0.1 --port "$PORT" --flows "$FLOWS" --store "$STORE" &
+  export LOAD_ENGINE_TOKEN=load-engine-token
+  TESSERA_ENGINE_API_TOKEN="$LOAD_ENGINE_TOKEN" TESSERA_LOG=warn TESSERA_WORKERS="$WORKERS" target/release/tessera serve --host 127.0.0.1 --port "$PORT" --flows "$FLOWS" --store "$STORE" &
   SERVER_PID=$!
   URL="http://127.0.0.1:$PORT"
   for _ in $(seq 50); do curl -sf "$URL/healthz" >/dev/null && break; sleep 0.1; done
@@ -100,6 +105,10 @@ print(f'cpu per request: server {per($ds)}, redis-server {per($dr)}, wrk {per($w
 
 echo "load: $URL bot=$LOAD_BOT mode=$MODE store=$STORE workers=$WORKERS wrk -t$THREADS -c$CONNECTIONS -d$DURATION"
 run_wrk scripts/load/conversation.lua "$URL" "$SERVER_PID"
+if [ "$MODE" = engine ]; then
+  echo "engine API: $URL intent=$LOAD_BOT wrk -t$THREADS -c$CONNECTIONS -d$DURATION"
+  run_wrk scripts/load/engine.lua "$URL" "$SERVER_PID"
+fi
 
 # With a Redis store, the same run against the baseline: a minimal actix-web endpoint doing one
 # Redis GET and one SET of a 1 KB value per request (examples/redis_baseline.rs).
