@@ -62,13 +62,10 @@ pub struct ConversationRecord {
 }
 
 /// Whether a start or resume error is a runtime failure of the execution (it ends as
-/// `failed`) rather than a refusal of the call.
+/// `failed`: a linked bot, or the bot itself, is gone) rather than a refusal of the call
+/// (closed bot, missing credentials, an unusable reply: the execution stays as it was).
 fn runtime_failure(e: &ServiceError) -> bool {
-    matches!(e, ServiceError::Engine(_))
-        && !matches!(
-            e,
-            ServiceError::Engine(crate::engine::EngineError::FlowsUnavailable(_))
-        )
+    matches!(e, ServiceError::Engine(crate::engine::EngineError::FlowGone))
 }
 
 impl Conversations {

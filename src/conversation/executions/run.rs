@@ -47,7 +47,6 @@ impl Conversations {
         conversation.variables.extend(t.variables);
         conversation.updated_at = now();
         let cid = conversation.conversation_id.clone();
-        self.save(Doc::Conversation, &cid, &conversation).await?;
         // Context keys naming declared variables set them; the conversation's variables (plain
         // values: never evaluated) come last.
         let mut prefilled = t.context.clone();
@@ -89,6 +88,8 @@ impl Conversations {
             }
             Err(e) => return Err(e),
         };
+        // The conversation (with its merged variables) is saved once the trigger is accepted.
+        self.save(Doc::Conversation, &cid, &conversation).await?;
         self.save_execution(&record).await?;
         self.stores
             .executions
