@@ -218,3 +218,66 @@ on_both_stores!(
     unknown_execution_ids_are_404,
     trigger_and_resume_are_idempotent
 );
+
+/// A session paused inside a linked bot whose revision is gone (deleted from Redis, resumed
+/// by a process that never cached it): the resume ends the execution `failed`, not a 500.
+#[tokio::test]
+async fn a_linked_bot_gone_fails_the_execution() {
+    use crate::common::bots::{bot, input, text};
+    use crate::support::{app_on, private_redis};
+    let Some(redis) = private_redis() else {
+        return;
+    };
+    let first = app_on(Some(&redis.url())).await;
+    let t = tenant();
+    let (root, linked) = (unique("root"), unique("linked"));
+    let mut inner = bot(
+        &linked,
+        json!([input("i-in", "text input", "v-in")]),
+        json!([]),
+    );
+    inner["publicId"] = json!(linked);
+    let r = first
+        .client
+        .put(format!(
+            "{}/api/v1/flows/{linked}?tenant_id={t}",
+            first.base
+        ))
+        .bearer_auth(crate::common::app::TOKEN)
+        .json(&inner)
+        .send()
+        .await
+        .expect("publish");
+    let revision = r.json::<serde_json::Value>().await.expect("json")["revision"]
+        .as_str()
+        .expect("revision")
+        .to_string();
+    let mut outer = bot(
+        &root,
+        json!([text("t-go", "go"), {"id": "link", "type": "Typebot link", "options": {"typebotId": linked}}]),
+        json!([]),
+    );
+    outer["publicId"] = json!(root);
+    publish(&first, &outer, Some(&t)).await;
+    let env = trigger_ok(&first, &t, &root, json!({})).await;
+    assert_eq!(env["expected_input"]["id"], "i-in", "{env}");
+    let mut con = redis.raw().expect("raw redis");
+    let _: i64 = redis::cmd("DEL")
+        .arg(format!("tessera:{{rev:{linked}}}:{revision}"))
+        .query(&mut con)
+        .expect("DEL");
+    let second = app_on(Some(&redis.url())).await;
+    let (status, failed) = resume(&second, &t, &env, "hello").await;
+    assert_eq!(
+        (status, failed["status"].as_str()),
+        (200, Some("failed")),
+        "{failed}"
+    );
+    assert!(
+        failed["metadata"]["error"]
+            .as_str()
+            .is_some_and(|e| !e.is_empty())
+    );
+    let eid = env["execution_id"].as_str().unwrap_or_default();
+    assert_eq!(get_execution(&second, &t, eid).await.1, failed);
+}

@@ -65,7 +65,10 @@ pub struct ConversationRecord {
 /// `failed`: a linked bot, or the bot itself, is gone) rather than a refusal of the call
 /// (closed bot, missing credentials, an unusable reply: the execution stays as it was).
 fn runtime_failure(e: &ServiceError) -> bool {
-    matches!(e, ServiceError::Engine(crate::engine::EngineError::FlowGone))
+    matches!(
+        e,
+        ServiceError::Engine(crate::engine::EngineError::FlowGone)
+    )
 }
 
 impl Conversations {
