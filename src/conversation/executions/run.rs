@@ -124,6 +124,7 @@ impl Conversations {
         if current.is_empty() || !same || !executions.token_take(execution_id, wait_token).await? {
             return Err(ServiceError::StaleWaitToken);
         }
+        let timed = record.envelope.status == "waiting_time";
         let session = record.session_id.clone().unwrap_or_default();
         let outcome = self
             .resume(&session, message, TextFormat::Markdown, &Caller::default())
@@ -151,11 +152,13 @@ impl Conversations {
             }
         };
         self.save_execution(&record).await?;
-        // The pause is over: its timer (if any) is done with.
-        self.stores
-            .timers
-            .timer_cancel(&timer_id(execution_id, wait_token))
-            .await?;
+        // The pause is over: its timer (a Wait block's) is done with.
+        if timed {
+            self.stores
+                .timers
+                .timer_cancel(&timer_id(execution_id, wait_token))
+                .await?;
+        }
         self.schedule(timer).await?;
         Ok(record.envelope)
     }
