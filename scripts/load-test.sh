@@ -9,10 +9,14 @@
 #   LOAD_MODE=continue scripts/load-test.sh   # continueChat only (see below)
 #   LOAD_BIN=/path/to/tessera scripts/load-test.sh   # that server binary (no build): to compare
 #                                             # two builds side by side in one session
+#   LOAD_MODE=engine scripts/load-test.sh     # continueChat, then the engine API, one run
 #
 # LOAD_MODE=continue measures continueChat alone: the bot gets one more edge, from its last
 # block back to its first group, so a conversation never ends and, after one startChat per
 # queue slot at the beginning, every request is a continueChat over the same blocks.
+# LOAD_MODE=engine does the same, then plays the looping bot through the engine API
+# (scripts/load/engine.lua: triggers, and resumes with each envelope's wait token) against the
+# same server, so the envelope path is measured beside continueChat in one run.
 #
 # The bot is Typebot's lead-gen template from $TESSERA_TYPEBOT_CORPUS when present (to compare
 # with Typebot's own figures), else the bundled flows/lead-capture.json.
@@ -42,7 +46,7 @@ fi
 MODE="${LOAD_MODE:-conversations}"
 case "$MODE" in
   conversations) ;;
-  continue)
+  continue|engine)
     export LOAD_LOOP=1
     python3 - "$FLOWS/$LOAD_BOT.json" <<'PY'
 import json, sys
@@ -56,7 +60,7 @@ for i, block in enumerate(enders):
 json.dump(bot, open(path, "w"))
 PY
     ;;
-  *) echo "LOAD_MODE must be conversations or continue" >&2; exit 2 ;;
+  *) echo "LOAD_MODE must be conversations, continue or engine" >&2; exit 2 ;;
 esac
 
 SERVER_PID=""
@@ -71,7 +75,8 @@ if [ -z "$URL" ]; then
     BIN="${CARGO_TARGET_DIR:-target}/release/tessera"
   fi
   PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-  TESSERA_LOG=warn TESSERA_WORKERS="$WORKERS" "$BIN" serve --host 127.0.0.1 --port "$PORT" --flows "$FLOWS" --store "$STORE" &
+  export LOAD_ENGINE_TOKEN=load-engine-token
+  TESSERA_ENGINE_API_TOKEN="$LOAD_ENGINE_TOKEN" TESSERA_LOG=warn TESSERA_WORKERS="$WORKERS" "$BIN" serve --host 127.0.0.1 --port "$PORT" --flows "$FLOWS" --store "$STORE" &
   SERVER_PID=$!
   URL="http://127.0.0.1:$PORT"
   for _ in $(seq 50); do curl -sf "$URL/healthz" >/dev/null && break; sleep 0.1; done
@@ -106,6 +111,10 @@ print(f'cpu per request: server {per($ds)}, redis-server {per($dr)}, wrk {per($w
 
 echo "load: $URL bot=$LOAD_BOT mode=$MODE store=$STORE workers=$WORKERS wrk -t$THREADS -c$CONNECTIONS -d$DURATION"
 run_wrk scripts/load/conversation.lua "$URL" "$SERVER_PID"
+if [ "$MODE" = engine ]; then
+  echo "engine API: $URL intent=$LOAD_BOT wrk -t$THREADS -c$CONNECTIONS -d$DURATION"
+  run_wrk scripts/load/engine.lua "$URL" "$SERVER_PID"
+fi
 
 # With a Redis store, the same run against the baseline: a minimal actix-web endpoint doing one
 # Redis GET and one SET of a 1 KB value per request (examples/redis_baseline.rs).

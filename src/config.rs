@@ -23,6 +23,9 @@ pub struct Config {
     /// Bearer token for the authenticated routes (publishing, preview, results). Unset: those
     /// routes answer 401 explaining how to set it.
     pub api_token: Option<String>,
+    /// Bearer token of the engine API (`/api/v1/engine/...`), server to server. Unset: those
+    /// routes answer 401 explaining how to set it.
+    pub engine_api_token: Option<String>,
     /// Default inactivity TTL of sessions, in seconds (a bot may set its own).
     pub session_ttl_secs: u64,
     /// How long `Idempotency-Key` responses are kept, in seconds.
@@ -81,6 +84,7 @@ impl Default for Config {
             flows: None,
             store: "memory".into(),
             api_token: None,
+            engine_api_token: None,
             session_ttl_secs: 86_400,
             idempotency_ttl_secs: 86_400,
             results_retention_days: 30,
@@ -213,6 +217,9 @@ impl Config {
         }
         if let Some(v) = get("TESSERA_API_TOKEN") {
             self.api_token = Some(v);
+        }
+        if let Some(v) = get("TESSERA_ENGINE_API_TOKEN") {
+            self.engine_api_token = Some(v);
         }
         if let Some(v) = get("TESSERA_SESSION_TTL_SECS") {
             self.session_ttl_secs = num("TESSERA_SESSION_TTL_SECS", v)?;

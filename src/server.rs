@@ -115,6 +115,7 @@ pub async fn build_state(config: &Config) -> anyhow::Result<AppState> {
         registry,
         stores,
         api_token: config.api_token.clone(),
+        engine_api_token: config.engine_api_token.clone(),
         max_body_bytes: config.max_body_bytes.max(1024),
         startup,
         web: api::web::WebOptions {
@@ -152,6 +153,8 @@ fn build_credentials(config: &Config, stores: &Stores) -> anyhow::Result<Credent
 impl Application {
     pub async fn build(config: Config) -> anyhow::Result<Application> {
         let state = web::Data::new(build_state(&config).await?);
+        // Executions paused on a Wait block resume when their time is up.
+        crate::conversation::executions::timers::spawn(state.conversations.clone());
         let listener = TcpListener::bind((config.host.as_str(), config.port))
             .with_context(|| format!("cannot listen on {}:{}", config.host, config.port))?;
         let port = listener.local_addr()?.port();

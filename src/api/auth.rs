@@ -7,10 +7,29 @@ use super::error::ApiError;
 
 /// Ok when the request carries `Authorization: Bearer <token>` matching the configured token.
 pub fn require_token(req: &HttpRequest, configured: Option<&str>) -> Result<(), ApiError> {
+    require_bearer(
+        req,
+        configured,
+        "This route needs an API token, and none is configured: set TESSERA_API_TOKEN (or api_token in the config file) and send it as \"Authorization: Bearer <token>\".",
+    )
+}
+
+/// Ok when the request carries the engine API token (`TESSERA_ENGINE_API_TOKEN`).
+pub fn require_engine_token(req: &HttpRequest, configured: Option<&str>) -> Result<(), ApiError> {
+    require_bearer(
+        req,
+        configured,
+        "The engine API needs its own token, and none is configured: set TESSERA_ENGINE_API_TOKEN (or engine_api_token in the config file) and send it as \"Authorization: Bearer <token>\".",
+    )
+}
+
+fn require_bearer(
+    req: &HttpRequest,
+    configured: Option<&str>,
+    unset: &str,
+) -> Result<(), ApiError> {
     let Some(expected) = configured.filter(|t| !t.is_empty()) else {
-        return Err(ApiError::unauthorized(
-            "This route needs an API token, and none is configured: set TESSERA_API_TOKEN (or api_token in the config file) and send it as \"Authorization: Bearer <token>\".",
-        ));
+        return Err(ApiError::unauthorized(unset));
     };
     let given = req
         .headers()

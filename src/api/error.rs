@@ -70,13 +70,20 @@ error_codes! {
     UpstreamError = (502, "upstream_error"),
     SecretKeyMissing = (503, "secret_key_missing"),
     RouteNotFound = (404, "route_not_found"),
+    IntentNotFound = (404, "intent_not_found"),
+    ConversationNotFound = (404, "conversation_not_found"),
+    ExecutionNotFound = (404, "execution_not_found"),
+    WorkflowNotFound = (404, "workflow_not_found"),
     MethodNotAllowed = (405, "method_not_allowed"),
     SessionBusy = (409, "session_busy"),
     IdempotencyConflict = (409, "idempotency_conflict"),
     RequestInProgress = (409, "request_in_progress"),
     PublicIdTaken = (409, "public_id_taken"),
+    StaleWaitToken = (409, "stale_wait_token"),
+    ExecutionFinished = (409, "execution_finished"),
     PayloadTooLarge = (413, "payload_too_large"),
     FlowInvalid = (422, "flow_invalid"),
+    InvalidInput = (422, "invalid_input"),
     InternalError = (500, "internal_error"),
     StoreUnavailable = (503, "store_unavailable"),
 }
@@ -198,6 +205,30 @@ impl From<ServiceError> for ApiError {
             S::RequestInProgress => ApiError::new(
                 ErrorCode::RequestInProgress,
                 "A request with this Idempotency-Key is still being processed. Retry shortly to get its response.",
+            ),
+            S::IntentNotFound => ApiError::new(
+                ErrorCode::IntentNotFound,
+                "No published flow of this tenant has this intent name (publicId).",
+            ),
+            S::ConversationNotFound => ApiError::new(
+                ErrorCode::ConversationNotFound,
+                "No conversation with this id in this tenant.",
+            ),
+            S::ExecutionNotFound => ApiError::new(
+                ErrorCode::ExecutionNotFound,
+                "No execution with this id in this tenant.",
+            ),
+            S::StaleWaitToken => ApiError::new(
+                ErrorCode::StaleWaitToken,
+                "This wait token is not the current one of the execution (stale, already used or foreign): nothing was changed. GET the execution for its current state.",
+            ),
+            S::ExecutionFinished => ApiError::new(
+                ErrorCode::ExecutionFinished,
+                "This execution has finished: trigger a new one.",
+            ),
+            S::WorkflowNotFound => ApiError::new(
+                ErrorCode::WorkflowNotFound,
+                "No published workflow with this name.",
             ),
             S::Engine(e) => ApiError::from(e),
             S::Stream(e) => ApiError::from(e),

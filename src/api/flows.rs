@@ -7,6 +7,7 @@ use serde_json::{Value, json};
 use super::body::read_body;
 use super::error::{ApiError, ErrorCode};
 use super::{AppState, auth};
+use crate::conversation::executions::DEFAULT_TENANT;
 use crate::registry::PublishError;
 
 pub async fn publish(
@@ -16,6 +17,7 @@ pub async fn publish(
     id: &str,
 ) -> Result<HttpResponse, ApiError> {
     auth::require_token(req, state.api_token.as_deref())?;
+    let tenant = publish_tenant(req)?;
     // Bots can be large: allow 16x the chat body limit for publishing.
     let body = read_body(payload, req, state.max_body_bytes.saturating_mul(16)).await?;
     let json: Value = serde_json::from_slice(&body)
@@ -41,7 +43,23 @@ pub async fn publish(
             PublishError::BadId(m) => ApiError::bad_request(m),
             PublishError::Store(s) => ApiError::from(s),
         })?;
+    // The flow belongs to the tenant it was published into (the default one without).
+    state
+        .conversations
+        .set_flow_tenant(&outcome.id, &tenant)
+        .await?;
     Ok(HttpResponse::Ok().json(outcome))
+}
+
+/// `?tenant_id=<uuid>` of a publish (absent: the default tenant).
+fn publish_tenant(req: &HttpRequest) -> Result<String, ApiError> {
+    let q = web::Query::<std::collections::HashMap<String, String>>::from_query(req.query_string())
+        .map_err(|e| ApiError::bad_request(format!("Invalid query string: {e}")))?;
+    match q.get("tenant_id") {
+        None => Ok(DEFAULT_TENANT.to_string()),
+        Some(t) if uuid::Uuid::parse_str(t).is_ok() => Ok(t.clone()),
+        Some(_) => Err(ApiError::bad_request("tenant_id must be a UUID.")),
+    }
 }
 
 pub async fn list(req: &HttpRequest, state: &AppState) -> Result<HttpResponse, ApiError> {

@@ -6,6 +6,7 @@
 pub mod auth;
 pub mod body;
 pub mod credentials;
+pub mod engine_api;
 pub mod error;
 pub mod flows;
 pub mod health;
@@ -14,6 +15,7 @@ pub mod results;
 pub mod router;
 pub mod typebot;
 pub mod web;
+pub mod workflows;
 
 use std::sync::Arc;
 
@@ -30,6 +32,8 @@ pub struct AppState {
     pub registry: Arc<Registry>,
     pub stores: Stores,
     pub api_token: Option<String>,
+    /// The engine API's own token (`TESSERA_ENGINE_API_TOKEN`).
+    pub engine_api_token: Option<String>,
     pub max_body_bytes: usize,
     /// Whether the start-up bots are published yet (`/readyz` answers 503 until then).
     pub startup: Arc<crate::startup::Startup>,

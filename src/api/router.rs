@@ -7,7 +7,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 
 use super::error::ApiError;
 use super::typebot::{self, BotKey};
-use super::{AppState, credentials, flows, health, results, web as pages};
+use super::{AppState, credentials, engine_api, flows, health, results, web as pages, workflows};
 
 /// Which handler a route runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,6 +34,14 @@ pub enum Handler {
     EmbedJs,
     WebAsset,
     BotPage,
+    EngineTrigger,
+    EngineResume,
+    EngineExecution,
+    EngineAbort,
+    EngineConversation,
+    ListWorkflows,
+    TriggerWorkflow,
+    WorkflowRuns,
 }
 
 /// Every route: method, path pattern, handler. The hottest route comes first.
@@ -90,6 +98,38 @@ pub const ROUTES: &[(&str, &str, Handler)] = &[
         "/api/v1/credentials/{id}",
         Handler::DeleteCredentials,
     ),
+    (
+        "POST",
+        "/api/v1/engine/triggers/chat",
+        Handler::EngineTrigger,
+    ),
+    (
+        "POST",
+        "/api/v1/engine/executions/{executionId}/resume",
+        Handler::EngineResume,
+    ),
+    (
+        "GET",
+        "/api/v1/engine/executions/{executionId}",
+        Handler::EngineExecution,
+    ),
+    (
+        "POST",
+        "/api/v1/engine/executions/{executionId}/abort",
+        Handler::EngineAbort,
+    ),
+    (
+        "GET",
+        "/api/v1/engine/conversations/{conversationId}",
+        Handler::EngineConversation,
+    ),
+    ("GET", "/api/workflows", Handler::ListWorkflows),
+    (
+        "POST",
+        "/api/workflows/{name}/trigger",
+        Handler::TriggerWorkflow,
+    ),
+    ("GET", "/api/workflows/{name}/runs", Handler::WorkflowRuns),
     // The web surface (api::web). `/{publicId}` is last: every route above wins over it.
     ("GET", "/", Handler::WebIndex),
     ("GET", "/embed.js", Handler::EmbedJs),
@@ -207,6 +247,14 @@ pub async fn dispatch(
         Handler::EmbedJs => pages::asset(&req, "embed.js"),
         Handler::WebAsset => pages::asset(&req, &p),
         Handler::BotPage => pages::bot_page(&req, &state, &p).await,
+        Handler::EngineTrigger => engine_api::trigger(&req, payload, &state).await,
+        Handler::EngineResume => engine_api::resume(&req, payload, &state, &p).await,
+        Handler::EngineExecution => engine_api::get_execution(&req, &state, &p).await,
+        Handler::EngineAbort => engine_api::abort(&req, payload, &state, &p).await,
+        Handler::EngineConversation => engine_api::conversation(&req, &state, &p).await,
+        Handler::ListWorkflows => workflows::list(&req, &state).await,
+        Handler::TriggerWorkflow => workflows::trigger(&req, payload, &state, &p).await,
+        Handler::WorkflowRuns => workflows::runs(&req, &state, &p).await,
     };
     result.unwrap_or_else(|e| actix_web::ResponseError::error_response(&e))
 }

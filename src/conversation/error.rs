@@ -43,6 +43,24 @@ pub enum ServiceError {
     /// An idempotency key whose first request still runs.
     #[error("a request with this idempotency key is still running")]
     RequestInProgress,
+    /// Engine API: no published flow of this tenant answers to this intent.
+    #[error("intent not found")]
+    IntentNotFound,
+    /// Engine API: no conversation with this id in this tenant.
+    #[error("conversation not found")]
+    ConversationNotFound,
+    /// Engine API: no execution with this id in this tenant.
+    #[error("execution not found")]
+    ExecutionNotFound,
+    /// Engine API: the wait token is not the current pause's (stale, reused or foreign).
+    #[error("stale wait token")]
+    StaleWaitToken,
+    /// Engine API: the execution has ended.
+    #[error("the execution has finished")]
+    ExecutionFinished,
+    /// Workflow API: no published workflow with this name.
+    #[error("workflow not found")]
+    WorkflowNotFound,
     /// The turn could not run.
     #[error(transparent)]
     Engine(EngineError),

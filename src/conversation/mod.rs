@@ -11,12 +11,15 @@
 //! It must not import `api`; below it are `registry`, `engine` and `store`.
 
 mod error;
+pub mod executions;
 mod idempotency;
 mod origin;
 mod results;
 mod resume;
 mod start;
 mod stream;
+mod transcript;
+pub mod workflows;
 
 use std::sync::Arc;
 

@@ -49,6 +49,7 @@ impl Conversations {
         caller: &Caller,
     ) -> Result<TurnResult, ServiceError> {
         let state = decode(&leased.data)?;
+        let reply = message.as_ref().map(super::transcript::reply_text);
         let root = {
             let r = &state.root().flow;
             self.registry.revision(&r.id, &r.rev).await?
@@ -92,6 +93,7 @@ impl Conversations {
         if !preview {
             self.record_all(linked_result_updates(&out).into_iter())
                 .await;
+            self.record_transcript(session_id, reply, &out).await;
         }
         Ok(TurnResult {
             session_id: session_id.to_string(),

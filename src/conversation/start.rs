@@ -95,6 +95,7 @@ impl Conversations {
     ) -> Result<TurnResult, ServiceError> {
         let registering = opts.only_registering;
         let session_id = opts.session_id.unwrap_or_else(new_id);
+        let reply = opts.message.as_ref().map(super::transcript::reply_text);
         let params = StartParams {
             message: opts.message,
             prefilled: opts.prefilled,
@@ -140,6 +141,7 @@ impl Conversations {
         if live {
             self.record_all(linked_result_updates(&out).into_iter())
                 .await;
+            self.record_transcript(&session_id, reply, &out).await;
         }
         let result_id = (waiting && live)
             .then(|| state.result_id().map(str::to_string))

@@ -106,6 +106,9 @@ async fn every_turn_runs_in_a_span_with_flow_session_revision_and_blocks() {
         .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE)
         .finish();
     let _guard = tracing::subscriber::set_default(subscriber);
+    // Other tests may have hit the span's callsite first, on threads without a subscriber:
+    // its cached interest is computed again now that this thread has one.
+    tracing::callsite::rebuild_interest_cache();
     let start = core
         .start(
             FlowChoice::Published("core".into()),

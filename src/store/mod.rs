@@ -10,22 +10,28 @@
 //! or how a turn runs. It must not import `engine`, `conversation` or `api`.
 
 pub mod credentials;
+pub mod executions;
 pub mod flows;
 pub mod idempotency;
 pub mod memory;
 pub mod redis;
 pub mod results;
 pub mod sessions;
+pub mod timers;
+pub mod transcripts;
 
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
 pub use credentials::{CredentialStore, StoredCredential};
+pub use executions::{Doc, ExecutionStore, Index};
 pub use flows::{FlowStore, Published};
 pub use idempotency::{IdempotencyStore, StoredResponse};
 pub use results::{AnswerRecord, ResultRecord, ResultStore, ResultUpdate, ResultsPage};
 pub use sessions::{Leased, Loaded, SessionStore};
+pub use timers::TimerStore;
+pub use transcripts::{Transcript, TranscriptMeta, TranscriptStore};
 
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
@@ -64,32 +70,51 @@ pub struct Stores {
     pub flows: Arc<dyn FlowStore>,
     /// Integration credentials, secrets sealed by the credentials registry.
     pub credentials: Arc<dyn CredentialStore>,
+    /// Engine and workflow API records (executions, conversations, runs, wait tokens).
+    pub executions: Arc<dyn ExecutionStore>,
+    pub transcripts: Arc<dyn TranscriptStore>,
+    pub timers: Arc<dyn TimerStore>,
 }
 
 impl Stores {
     /// The capabilities of a backend that implements them all.
     pub fn of<S>(backend: Arc<S>) -> Self
     where
-        S: SessionStore + IdempotencyStore + ResultStore + FlowStore + CredentialStore + 'static,
+        S: SessionStore
+            + IdempotencyStore
+            + ResultStore
+            + FlowStore
+            + CredentialStore
+            + ExecutionStore
+            + TranscriptStore
+            + TimerStore
+            + 'static,
     {
         Stores {
             sessions: backend.clone(),
             idempotency: backend.clone(),
             results: backend.clone(),
             flows: backend.clone(),
-            credentials: backend,
+            credentials: backend.clone(),
+            executions: backend.clone(),
+            transcripts: backend.clone(),
+            timers: backend,
         }
     }
 
     /// The embedded in-memory backend.
     pub fn memory() -> Self {
         let backend = Arc::new(memory::MemoryStore::new());
+        let records = Arc::new(memory::MemoryRecords::default());
         Stores {
             sessions: backend.clone(),
             idempotency: backend.clone(),
             results: backend,
             flows: Arc::new(memory::MemoryFlowStore::default()),
             credentials: Arc::new(memory::MemoryCredentialStore::default()),
+            executions: records.clone(),
+            transcripts: records.clone(),
+            timers: records,
         }
     }
 }

@@ -22,6 +22,7 @@ mod walk;
 mod walk_ai;
 mod walk_bots;
 mod walk_continue;
+mod walk_engine;
 mod walk_publishing;
 mod walk_results;
 mod walk_sessions;

@@ -9,6 +9,7 @@ use crate::common::app::TestApp;
 use crate::common::http_stub::slow_server;
 use crate::common::replies::session_id;
 use crate::walk_continue::{client_logs, continue_route};
+use crate::walk_engine::{ENGINE_TOKEN, engine, workflows};
 use crate::walk_publishing::{flows, health, publishing};
 use crate::walk_results::{fallbacks, results};
 use crate::walk_sessions::{busy_sessions, expiry};
@@ -56,7 +57,11 @@ pub struct World {
 async fn every_route_and_documented_status_matches_the_document() {
     let w = World {
         api: Checker::new(),
-        app: common::app::spawn_app_with(|c| c.http_allowed_hosts = vec!["127.0.0.1".into()]).await,
+        app: common::app::spawn_app_with(|c| {
+            c.http_allowed_hosts = vec!["127.0.0.1".into()];
+            c.engine_api_token = Some(ENGINE_TOKEN.into());
+        })
+        .await,
         small: common::app::spawn_app_with(|c| c.max_body_bytes = 1024).await,
         tokenless: common::app::spawn_app_with(|c| c.api_token = None).await,
         slow_url: slow_server(Duration::from_millis(1500)).await,
@@ -74,6 +79,8 @@ async fn every_route_and_documented_status_matches_the_document() {
     fallbacks(&w).await;
     web(&w).await;
     crate::walk_ai::credentials_and_stream(&w).await;
+    engine(&w).await;
+    workflows(&w).await;
 
     w.api.assert_coverage(&[
         (

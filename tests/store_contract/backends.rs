@@ -5,18 +5,20 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use tessera::store::memory::{MemoryCredentialStore, MemoryFlowStore, MemoryStore};
+use tessera::store::memory::{MemoryCredentialStore, MemoryFlowStore, MemoryRecords, MemoryStore};
 use tessera::store::redis::{RedisOptions, RedisStore};
 use tessera::store::{CredentialStore, FlowStore, SessionStore, StoreError};
 
 use crate::common::redis_env::{required_by, scan, shared_redis_url};
-use crate::support::Store;
+use crate::support::{Records, Store};
 
 /// One store under test.
 pub struct Backend {
     pub store: Arc<dyn Store>,
     pub flows: Arc<dyn FlowStore>,
     pub credentials: Arc<dyn CredentialStore>,
+    /// Engine-API records, transcripts and timers.
+    pub records: Arc<dyn Records>,
     /// The finished and expired markers last [`MARKER`], so cases can wait for them to go.
     pub short_markers: bool,
     /// Raw access to the Redis nodes (and key cleanup on drop), for Redis backends.
@@ -30,6 +32,7 @@ pub fn memory_backend() -> Backend {
         store: Arc::new(MemoryStore::new().with_marker_durations(MARKER, MARKER)),
         flows: Arc::new(MemoryFlowStore::default()),
         credentials: Arc::new(MemoryCredentialStore::default()),
+        records: Arc::new(MemoryRecords::default()),
         short_markers: true,
         redis: None,
     }
@@ -138,7 +141,8 @@ pub async fn redis_backend_at(
     Some(Backend {
         store: store.clone(),
         flows: store.clone(),
-        credentials: store,
+        credentials: store.clone(),
+        records: store,
         short_markers: true,
         redis: Some(RawRedis { nodes, prefix }),
     })

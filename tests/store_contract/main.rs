@@ -64,6 +64,10 @@ contract_suite!(
     results_are_dropped_after_their_retention,
     flows_publish_atomically_with_unique_public_ids,
     credentials_are_replaced_whole_and_deleted_once,
+    records_round_trip_and_lists_are_newest_first,
+    a_wait_token_is_taken_exactly_once,
+    transcripts_append_in_order_and_keep_the_last_entries,
+    due_timers_are_claimed_once_and_again_after_their_lease,
 );
 
 /// Runs checks that need a Redis backend (they look at keys directly) on single Redis and on

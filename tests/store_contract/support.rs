@@ -6,13 +6,18 @@ use std::pin::Pin;
 use std::task::Poll;
 
 use tessera::store::{
-    AnswerRecord, IdempotencyStore, Leased, Loaded, Published, ResultUpdate, SessionStore,
+    AnswerRecord, ExecutionStore, IdempotencyStore, Leased, Loaded, Published, ResultUpdate,
+    SessionStore, TimerStore, TranscriptStore,
 };
 
 /// The capabilities the cases exercise on one backend: sessions (with their results) and
 /// idempotency records. Flows are exercised through `FlowStore` apart.
 pub trait Store: SessionStore + IdempotencyStore {}
 impl<T: SessionStore + IdempotencyStore + ?Sized> Store for T {}
+
+/// The engine-API capabilities: records, transcripts and timers.
+pub trait Records: ExecutionStore + TranscriptStore + TimerStore {}
+impl<T: ExecutionStore + TranscriptStore + TimerStore + ?Sized> Records for T {}
 
 /// Polls all futures together (real concurrency on the multiplexed Redis connection).
 pub async fn join_all<'a, T>(

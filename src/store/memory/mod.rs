@@ -15,11 +15,13 @@ use std::time::{Duration, Instant};
 mod credentials;
 mod flows;
 mod idempotency;
+mod records;
 mod results;
 mod sessions;
 
 pub use credentials::MemoryCredentialStore;
 pub use flows::MemoryFlowStore;
+pub use records::MemoryRecords;
 
 use super::{
     EXPIRED_GRACE_SECS, FINISHED_MARKER_SECS, Leased, ResultRecord, StoreError, StoredResponse,

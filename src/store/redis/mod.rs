@@ -32,6 +32,7 @@ mod credentials;
 mod flows;
 mod idempotency;
 mod keys;
+mod records;
 mod results;
 mod scripts;
 mod sessions;

@@ -3,10 +3,12 @@
 
 mod credentials;
 mod flows;
+mod records;
 mod results;
 mod sessions;
 
 pub use credentials::*;
 pub use flows::*;
+pub use records::*;
 pub use results::*;
 pub use sessions::*;

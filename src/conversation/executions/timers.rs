@@ -1,0 +1,98 @@
+//! The timer loop: resumes executions paused on a Wait block when their time is up. Every
+//! server process runs one; timers are claimed atomically from the store (an in-process set
+//! on memory, one sorted set on Redis), so each fires in exactly one process, and a timer
+//! claimed by a process that died is claimed again after the lease. Firing goes through the
+//! execution's wait token, so a timer that fired twice still resumes its pause once.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::ExecutionRecord;
+use crate::conversation::{Conversations, ServiceError};
+use crate::store::Doc;
+
+/// How often the store is asked for due timers.
+const POLL: Duration = Duration::from_millis(5);
+/// Timers claimed per poll.
+const BATCH: usize = 500;
+/// How long a claimed timer is kept from other processes.
+const LEASE_MS: u64 = 30_000;
+/// Timers resumed at once by one process (the rest wait for a permit, under their lease).
+const CONCURRENCY: usize = 256;
+
+/// Milliseconds since the Unix epoch.
+pub fn now_ms() -> u64 {
+    u64::try_from(chrono::Utc::now().timestamp_millis()).unwrap_or(0)
+}
+
+/// The timer of one pause: the execution and the pause's wait token.
+pub fn timer_id(execution_id: &str, token: &str) -> String {
+    format!("{execution_id}:{token}")
+}
+
+/// Runs the timer loop until the runtime stops.
+pub fn spawn(core: Arc<Conversations>) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let permits = Arc::new(tokio::sync::Semaphore::new(CONCURRENCY));
+        loop {
+            let claimed = core
+                .stores
+                .timers
+                .timer_claim(now_ms(), LEASE_MS, BATCH)
+                .await;
+            let full = match claimed {
+                Ok(ids) => {
+                    let full = ids.len() == BATCH;
+                    for id in ids {
+                        let Ok(permit) = permits.clone().acquire_owned().await else {
+                            return;
+                        };
+                        let core = core.clone();
+                        tokio::spawn(async move {
+                            core.fire_timer(&id).await;
+                            drop(permit);
+                        });
+                    }
+                    full
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "could not claim due timers");
+                    false
+                }
+            };
+            if !full {
+                tokio::time::sleep(POLL).await;
+            }
+        }
+    })
+}
+
+impl Conversations {
+    /// Resumes the pause a claimed timer belongs to, then forgets the timer (kept when the
+    /// session was busy or the store failed: it is claimed again after its lease).
+    pub async fn fire_timer(&self, id: &str) {
+        let Some((execution_id, token)) = id.split_once(':') else {
+            let _ = self.stores.timers.timer_cancel(id).await;
+            return;
+        };
+        let record: Option<ExecutionRecord> =
+            self.load(Doc::Execution, execution_id).await.ok().flatten();
+        let outcome = match record {
+            Some(r) if r.envelope.status == "waiting_time" => self
+                .resume_execution(&r.tenant_id, execution_id, token, None)
+                .await
+                .map(|_| ()),
+            _ => Ok(()),
+        };
+        match outcome {
+            Err(ServiceError::Busy | ServiceError::Store(_)) => {}
+            Err(e) => {
+                tracing::debug!(timer = id, error = %e, "timer found nothing to resume");
+                let _ = self.stores.timers.timer_cancel(id).await;
+            }
+            Ok(()) => {
+                let _ = self.stores.timers.timer_cancel(id).await;
+            }
+        }
+    }
+}

@@ -1,0 +1,65 @@
+//! Transcripts: after every live turn, whichever surface ran it, the user's reply and the
+//! bot's messages are appended to the session's transcript with their time, and its status
+//! recorded (bounded per session, kept as long as results). A failure is logged: the turn
+//! itself happened.
+
+use serde_json::{Value, json};
+
+use super::Conversations;
+use super::start::now;
+use crate::engine::{Message, TurnOutput};
+use crate::store::TranscriptMeta;
+
+/// Most entries kept per session (the oldest go first).
+pub const MAX_TRANSCRIPT_ENTRIES: usize = 500;
+
+/// The text a reply shows in a transcript.
+pub(super) fn reply_text(m: &Message) -> String {
+    match m {
+        Message::Text { text, .. } => text.clone(),
+        Message::Audio { url } => url.clone(),
+        Message::Command { command } => command.clone(),
+    }
+}
+
+impl Conversations {
+    /// Appends a turn (the reply that started it, if any, then the bot's messages).
+    pub(super) async fn record_transcript(
+        &self,
+        session_id: &str,
+        reply: Option<String>,
+        out: &TurnOutput,
+    ) {
+        let at = now();
+        let mut entries = Vec::with_capacity(out.messages.len() + 1);
+        let mut push = |v: Value| {
+            if let Ok(s) = serde_json::to_string(&v) {
+                entries.push(s);
+            }
+        };
+        if let Some(text) = reply {
+            push(json!({"role": "user", "at": at, "text": text}));
+        }
+        for m in &out.messages {
+            push(json!({"role": "bot", "at": at, "message": m}));
+        }
+        let meta = TranscriptMeta {
+            status: out.status.execution_status().to_string(),
+            updated_at: at,
+        };
+        if let Err(e) = self
+            .stores
+            .transcripts
+            .transcript_append(
+                session_id,
+                entries,
+                &meta,
+                MAX_TRANSCRIPT_ENTRIES,
+                self.config.results_retention_secs,
+            )
+            .await
+        {
+            tracing::warn!(error = %e, session = session_id, "could not record the transcript");
+        }
+    }
+}

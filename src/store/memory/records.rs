@@ -1,0 +1,250 @@
+//! The in-memory engine-API records, transcripts and timers ([`ExecutionStore`],
+//! [`TranscriptStore`], [`TimerStore`]), under one lock of their own. Expired entries are
+//! dropped on access, and all of them every few thousand writes.
+
+use std::collections::{BTreeSet, HashMap, VecDeque};
+use std::sync::{Mutex, MutexGuard};
+use std::time::Instant;
+
+use super::super::{
+    BoxFuture, Doc, ExecutionStore, Index, StoreError, TimerStore, Transcript, TranscriptMeta,
+    TranscriptStore, ready,
+};
+use super::secs;
+
+/// A value and when it expires (None: never).
+type Expiring<T> = (T, Option<Instant>);
+
+#[derive(Default)]
+struct Inner {
+    docs: HashMap<(Doc, String), Expiring<String>>,
+    lists: HashMap<(Index, String), Expiring<VecDeque<String>>>,
+    tokens: HashMap<String, Expiring<String>>,
+    transcripts: HashMap<String, Expiring<(VecDeque<String>, TranscriptMeta)>>,
+    timers: BTreeSet<(u64, String)>,
+    due: HashMap<String, u64>,
+    writes: u64,
+}
+
+/// Records, transcripts and timers in process memory.
+#[derive(Default)]
+pub struct MemoryRecords {
+    inner: Mutex<Inner>,
+}
+
+fn expiry(ttl_secs: u64, now: Instant) -> Option<Instant> {
+    (ttl_secs > 0).then(|| now + secs(ttl_secs))
+}
+
+fn live<T>(e: &Expiring<T>, now: Instant) -> bool {
+    e.1.is_none_or(|at| at > now)
+}
+
+impl Inner {
+    /// Counts a write; every 4096 writes, drops everything expired.
+    fn wrote(&mut self, now: Instant) {
+        self.writes += 1;
+        if self.writes.is_multiple_of(4096) {
+            self.docs.retain(|_, e| live(e, now));
+            self.lists.retain(|_, e| live(e, now));
+            self.tokens.retain(|_, e| live(e, now));
+            self.transcripts.retain(|_, e| live(e, now));
+        }
+    }
+
+    fn unschedule(&mut self, id: &str) {
+        if let Some(due) = self.due.remove(id) {
+            self.timers.remove(&(due, id.to_string()));
+        }
+    }
+}
+
+impl MemoryRecords {
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        // Every update is a few inserts or removes: a poisoned lock is recovered.
+        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+impl ExecutionStore for MemoryRecords {
+    fn doc_put(
+        &self,
+        kind: Doc,
+        id: &str,
+        json: String,
+        ttl_secs: u64,
+    ) -> BoxFuture<'_, Result<(), StoreError>> {
+        let now = Instant::now();
+        let mut g = self.lock();
+        g.docs
+            .insert((kind, id.to_string()), (json, expiry(ttl_secs, now)));
+        g.wrote(now);
+        ready(Ok(()))
+    }
+
+    fn doc_get(&self, kind: Doc, id: &str) -> BoxFuture<'_, Result<Option<String>, StoreError>> {
+        let now = Instant::now();
+        let g = self.lock();
+        let found = g
+            .docs
+            .get(&(kind, id.to_string()))
+            .filter(|e| live(e, now))
+            .map(|e| e.0.clone());
+        ready(Ok(found))
+    }
+
+    fn index_push(
+        &self,
+        kind: Index,
+        key: &str,
+        member: &str,
+        max: usize,
+        ttl_secs: u64,
+    ) -> BoxFuture<'_, Result<(), StoreError>> {
+        let now = Instant::now();
+        let mut g = self.lock();
+        let entry = g
+            .lists
+            .entry((kind, key.to_string()))
+            .or_insert_with(|| (VecDeque::new(), None));
+        if !live(entry, now) {
+            entry.0.clear();
+        }
+        entry.0.push_front(member.to_string());
+        entry.0.truncate(max.max(1));
+        entry.1 = expiry(ttl_secs, now);
+        g.wrote(now);
+        ready(Ok(()))
+    }
+
+    fn index_list(&self, kind: Index, key: &str) -> BoxFuture<'_, Result<Vec<String>, StoreError>> {
+        let now = Instant::now();
+        let g = self.lock();
+        let list = g
+            .lists
+            .get(&(kind, key.to_string()))
+            .filter(|e| live(e, now))
+            .map(|e| e.0.iter().cloned().collect())
+            .unwrap_or_default();
+        ready(Ok(list))
+    }
+
+    fn token_set(
+        &self,
+        execution_id: &str,
+        token: &str,
+        ttl_secs: u64,
+    ) -> BoxFuture<'_, Result<(), StoreError>> {
+        let now = Instant::now();
+        let mut g = self.lock();
+        g.tokens.insert(
+            execution_id.to_string(),
+            (token.to_string(), expiry(ttl_secs, now)),
+        );
+        g.wrote(now);
+        ready(Ok(()))
+    }
+
+    fn token_take(
+        &self,
+        execution_id: &str,
+        token: &str,
+    ) -> BoxFuture<'_, Result<bool, StoreError>> {
+        let now = Instant::now();
+        let mut g = self.lock();
+        let matches = g
+            .tokens
+            .get(execution_id)
+            .is_some_and(|e| live(e, now) && e.0 == token);
+        if matches {
+            g.tokens.remove(execution_id);
+        }
+        ready(Ok(matches))
+    }
+}
+
+impl TranscriptStore for MemoryRecords {
+    fn transcript_append(
+        &self,
+        session_id: &str,
+        entries: Vec<String>,
+        meta: &TranscriptMeta,
+        max_entries: usize,
+        retention_secs: u64,
+    ) -> BoxFuture<'_, Result<(), StoreError>> {
+        let now = Instant::now();
+        let mut g = self.lock();
+        let entry = g
+            .transcripts
+            .entry(session_id.to_string())
+            .or_insert_with(|| ((VecDeque::new(), meta.clone()), None));
+        if !live(entry, now) {
+            entry.0.0.clear();
+        }
+        let list = &mut entry.0.0;
+        list.extend(entries);
+        while list.len() > max_entries {
+            list.pop_front();
+        }
+        entry.0.1 = meta.clone();
+        entry.1 = expiry(retention_secs.max(1), now);
+        g.wrote(now);
+        ready(Ok(()))
+    }
+
+    fn transcript_get(
+        &self,
+        session_id: &str,
+    ) -> BoxFuture<'_, Result<Option<Transcript>, StoreError>> {
+        let now = Instant::now();
+        let g = self.lock();
+        let found = g
+            .transcripts
+            .get(session_id)
+            .filter(|e| live(e, now))
+            .map(|e| Transcript {
+                entries: e.0.0.iter().cloned().collect(),
+                status: e.0.1.status.clone(),
+                updated_at: e.0.1.updated_at.clone(),
+            });
+        ready(Ok(found))
+    }
+}
+
+impl TimerStore for MemoryRecords {
+    fn timer_schedule(&self, id: &str, due_ms: u64) -> BoxFuture<'_, Result<(), StoreError>> {
+        let mut g = self.lock();
+        g.unschedule(id);
+        g.timers.insert((due_ms, id.to_string()));
+        g.due.insert(id.to_string(), due_ms);
+        ready(Ok(()))
+    }
+
+    fn timer_cancel(&self, id: &str) -> BoxFuture<'_, Result<(), StoreError>> {
+        self.lock().unschedule(id);
+        ready(Ok(()))
+    }
+
+    fn timer_claim(
+        &self,
+        now_ms: u64,
+        lease_ms: u64,
+        limit: usize,
+    ) -> BoxFuture<'_, Result<Vec<String>, StoreError>> {
+        let mut g = self.lock();
+        let claimed: Vec<String> = g
+            .timers
+            .iter()
+            .take_while(|(due, _)| *due <= now_ms)
+            .take(limit)
+            .map(|(_, id)| id.clone())
+            .collect();
+        let until = now_ms.saturating_add(lease_ms);
+        for id in &claimed {
+            g.unschedule(id);
+            g.timers.insert((until, id.clone()));
+            g.due.insert(id.clone(), until);
+        }
+        ready(Ok(claimed))
+    }
+}

@@ -1,0 +1,220 @@
+//! The engine-API records, transcripts and timers on Redis. Documents and wait tokens are
+//! plain keys (`SET ... EX`); id lists are lists (`LPUSH` + `LTRIM`); a transcript is a list
+//! of entries beside a status key, both written in one pipeline; timers are one sorted set
+//! scored by due time, claimed by a script (`TIMER_CLAIM`) so that of several processes
+//! exactly one gets each due timer. Taking a wait token is a compare-and-delete script.
+
+use std::sync::LazyLock;
+
+use ::redis::{Script, Value};
+
+use super::{RedisStore, corrupt};
+use crate::store::{
+    BoxFuture, Doc, ExecutionStore, Index, StoreError, TimerStore, Transcript, TranscriptMeta,
+    TranscriptStore,
+};
+
+/// `KEYS`: token key. `ARGV`: token. Deletes the key if it holds the token; 1 when it did.
+static TOKEN_TAKE: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  redis.call('DEL', KEYS[1])
+  return 1
+end
+return 0
+",
+    )
+});
+
+/// `KEYS`: the timer set. `ARGV`: now ms, lease end ms, limit. The due ids, each rescored to
+/// the lease end in the same atomic step.
+static TIMER_CLAIM: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, ARGV[3])
+for _, id in ipairs(ids) do
+  redis.call('ZADD', KEYS[1], ARGV[2], id)
+end
+return ids
+",
+    )
+});
+
+impl RedisStore {
+    fn record_key(&self, tag: &str, id: &str) -> String {
+        format!("{}:{{{tag}:{id}}}", self.keys.prefix)
+    }
+    fn timers_key(&self) -> String {
+        format!("{}:{{timers}}", self.keys.prefix)
+    }
+    /// Entries and status of a transcript (one hash tag).
+    fn transcript_keys(&self, session_id: &str) -> [String; 2] {
+        let base = self.record_key("t", session_id);
+        [format!("{base}:log"), format!("{base}:meta")]
+    }
+}
+
+impl ExecutionStore for RedisStore {
+    fn doc_put(
+        &self,
+        kind: Doc,
+        id: &str,
+        json: String,
+        ttl_secs: u64,
+    ) -> BoxFuture<'_, Result<(), StoreError>> {
+        let mut cmd = ::redis::cmd("SET");
+        cmd.arg(self.record_key(kind.tag(), id)).arg(json);
+        if ttl_secs > 0 {
+            cmd.arg("EX").arg(ttl_secs);
+        }
+        Box::pin(async move { self.query::<Value>("doc_put", &cmd).await.map(|_| ()) })
+    }
+
+    fn doc_get(&self, kind: Doc, id: &str) -> BoxFuture<'_, Result<Option<String>, StoreError>> {
+        let cmd = ::redis::cmd("GET")
+            .arg(self.record_key(kind.tag(), id))
+            .clone();
+        Box::pin(async move { self.read("doc_get", &cmd).await })
+    }
+
+    fn index_push(
+        &self,
+        kind: Index,
+        key: &str,
+        member: &str,
+        max: usize,
+        ttl_secs: u64,
+    ) -> BoxFuture<'_, Result<(), StoreError>> {
+        let key = self.record_key(kind.tag(), key);
+        let mut pipe = ::redis::pipe();
+        pipe.cmd("LPUSH").arg(&key).arg(member).ignore();
+        pipe.cmd("LTRIM")
+            .arg(&key)
+            .arg(0)
+            .arg(max.max(1) - 1)
+            .ignore();
+        pipe.cmd("EXPIRE").arg(&key).arg(ttl_secs.max(1)).ignore();
+        Box::pin(async move { self.pipeline::<()>("index_push", &pipe).await })
+    }
+
+    fn index_list(&self, kind: Index, key: &str) -> BoxFuture<'_, Result<Vec<String>, StoreError>> {
+        let cmd = ::redis::cmd("LRANGE")
+            .arg(self.record_key(kind.tag(), key))
+            .arg(0)
+            .arg(-1)
+            .clone();
+        Box::pin(async move { self.read("index_list", &cmd).await })
+    }
+
+    fn token_set(
+        &self,
+        execution_id: &str,
+        token: &str,
+        ttl_secs: u64,
+    ) -> BoxFuture<'_, Result<(), StoreError>> {
+        let cmd = ::redis::cmd("SET")
+            .arg(self.record_key("wt", execution_id))
+            .arg(token)
+            .arg("EX")
+            .arg(ttl_secs.max(1))
+            .clone();
+        Box::pin(async move { self.query::<Value>("token_set", &cmd).await.map(|_| ()) })
+    }
+
+    fn token_take(
+        &self,
+        execution_id: &str,
+        token: &str,
+    ) -> BoxFuture<'_, Result<bool, StoreError>> {
+        let mut inv = TOKEN_TAKE.prepare_invoke();
+        inv.key(self.record_key("wt", execution_id)).arg(token);
+        Box::pin(async move { Ok(self.script::<i64>("token_take", &inv).await? == 1) })
+    }
+}
+
+impl TranscriptStore for RedisStore {
+    fn transcript_append(
+        &self,
+        session_id: &str,
+        entries: Vec<String>,
+        meta: &TranscriptMeta,
+        max_entries: usize,
+        retention_secs: u64,
+    ) -> BoxFuture<'_, Result<(), StoreError>> {
+        let [log, meta_key] = self.transcript_keys(session_id);
+        let meta = serde_json::to_string(meta);
+        Box::pin(async move {
+            let meta = meta.map_err(|e| StoreError::Other(format!("transcript_append: {e}")))?;
+            let ttl = retention_secs.max(1);
+            let mut pipe = ::redis::pipe();
+            if !entries.is_empty() {
+                pipe.cmd("RPUSH").arg(&log).arg(entries).ignore();
+                let keep = i64::try_from(max_entries.max(1)).unwrap_or(i64::MAX);
+                pipe.cmd("LTRIM").arg(&log).arg(-keep).arg(-1).ignore();
+                pipe.cmd("EXPIRE").arg(&log).arg(ttl).ignore();
+            }
+            pipe.cmd("SET").arg(&meta_key).arg(meta).arg("EX").arg(ttl);
+            pipe.ignore();
+            self.pipeline::<()>("transcript_append", &pipe).await
+        })
+    }
+
+    fn transcript_get(
+        &self,
+        session_id: &str,
+    ) -> BoxFuture<'_, Result<Option<Transcript>, StoreError>> {
+        let [log, meta_key] = self.transcript_keys(session_id);
+        let mut pipe = ::redis::pipe();
+        pipe.cmd("GET").arg(&meta_key);
+        pipe.cmd("LRANGE").arg(&log).arg(0).arg(-1);
+        Box::pin(async move {
+            let (meta, entries): (Option<String>, Vec<String>) =
+                self.pipeline("transcript_get", &pipe).await?;
+            let Some(meta) = meta else {
+                return Ok(None);
+            };
+            let meta: TranscriptMeta =
+                serde_json::from_str(&meta).map_err(|e| corrupt("transcript_get", e))?;
+            Ok(Some(Transcript {
+                entries,
+                status: meta.status,
+                updated_at: meta.updated_at,
+            }))
+        })
+    }
+}
+
+impl TimerStore for RedisStore {
+    fn timer_schedule(&self, id: &str, due_ms: u64) -> BoxFuture<'_, Result<(), StoreError>> {
+        let cmd = ::redis::cmd("ZADD")
+            .arg(self.timers_key())
+            .arg(due_ms)
+            .arg(id)
+            .clone();
+        Box::pin(async move {
+            self.query::<Value>("timer_schedule", &cmd)
+                .await
+                .map(|_| ())
+        })
+    }
+
+    fn timer_cancel(&self, id: &str) -> BoxFuture<'_, Result<(), StoreError>> {
+        let cmd = ::redis::cmd("ZREM").arg(self.timers_key()).arg(id).clone();
+        Box::pin(async move { self.query::<Value>("timer_cancel", &cmd).await.map(|_| ()) })
+    }
+
+    fn timer_claim(
+        &self,
+        now_ms: u64,
+        lease_ms: u64,
+        limit: usize,
+    ) -> BoxFuture<'_, Result<Vec<String>, StoreError>> {
+        let mut inv = TIMER_CLAIM.prepare_invoke();
+        inv.key(self.timers_key())
+            .arg(now_ms)
+            .arg(now_ms.saturating_add(lease_ms))
+            .arg(limit.max(1));
+        Box::pin(async move { self.script("timer_claim", &inv).await })
+    }
+}

@@ -1,0 +1,175 @@
+//! Cases of the engine-API capabilities: documents and newest-first lists, single-use wait
+//! tokens (racing takes: one winner), bounded transcripts, and timers claimed atomically
+//! (racing claims: each due timer to exactly one claimer, again once its lease ends).
+
+use std::collections::BTreeSet;
+
+use tessera::ids::new_id as id;
+use tessera::store::{Doc, Index, TranscriptMeta};
+
+use crate::backends::Backend;
+use crate::support::join_all;
+
+pub async fn records_round_trip_and_lists_are_newest_first(b: &Backend) {
+    let r = &*b.records;
+    let doc = id();
+    assert_eq!(r.doc_get(Doc::Execution, &doc).await.unwrap(), None);
+    r.doc_put(Doc::Execution, &doc, "{\"a\":1}".into(), 600)
+        .await
+        .unwrap();
+    r.doc_put(Doc::Conversation, &doc, "{\"c\":1}".into(), 600)
+        .await
+        .unwrap();
+    assert_eq!(
+        r.doc_get(Doc::Execution, &doc).await.unwrap().as_deref(),
+        Some("{\"a\":1}")
+    );
+    assert_eq!(
+        r.doc_get(Doc::Conversation, &doc).await.unwrap().as_deref(),
+        Some("{\"c\":1}")
+    );
+    r.doc_put(Doc::Execution, &doc, "{\"a\":2}".into(), 600)
+        .await
+        .unwrap();
+    assert_eq!(
+        r.doc_get(Doc::Execution, &doc).await.unwrap().as_deref(),
+        Some("{\"a\":2}")
+    );
+    let list = id();
+    assert!(
+        r.index_list(Index::UserRuns, &list)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    for m in ["a", "b", "c", "d"] {
+        r.index_push(Index::UserRuns, &list, m, 3, 600)
+            .await
+            .unwrap();
+    }
+    assert_eq!(
+        r.index_list(Index::UserRuns, &list).await.unwrap(),
+        vec!["d", "c", "b"]
+    );
+    assert!(
+        r.index_list(Index::ConversationExecutions, &list)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+pub async fn a_wait_token_is_taken_exactly_once(b: &Backend) {
+    let r = &*b.records;
+    let exec = id();
+    assert!(!r.token_take(&exec, "t1").await.unwrap(), "no token yet");
+    r.token_set(&exec, "t1", 600).await.unwrap();
+    assert!(
+        !r.token_take(&exec, "other").await.unwrap(),
+        "a foreign token"
+    );
+    let takes = join_all((0..8).map(|_| r.token_take(&exec, "t1")).collect()).await;
+    let won = takes.into_iter().filter(|t| *t.as_ref().unwrap()).count();
+    assert_eq!(won, 1, "one of the racing takes wins");
+    r.token_set(&exec, "t2", 600).await.unwrap();
+    assert!(!r.token_take(&exec, "t1").await.unwrap(), "a stale token");
+    assert!(r.token_take(&exec, "t2").await.unwrap());
+}
+
+pub async fn transcripts_append_in_order_and_keep_the_last_entries(b: &Backend) {
+    let r = &*b.records;
+    let sid = id();
+    assert_eq!(r.transcript_get(&sid).await.unwrap(), None);
+    let meta = |s: &str| TranscriptMeta {
+        status: s.into(),
+        updated_at: format!("2026-01-01T00:00:0{}Z", s.len()),
+    };
+    r.transcript_append(
+        &sid,
+        vec!["1".into(), "2".into()],
+        &meta("waiting_input"),
+        3,
+        600,
+    )
+    .await
+    .unwrap();
+    r.transcript_append(
+        &sid,
+        vec!["3".into(), "4".into()],
+        &meta("completed"),
+        3,
+        600,
+    )
+    .await
+    .unwrap();
+    r.transcript_append(&sid, vec![], &meta("failed"), 3, 600)
+        .await
+        .unwrap();
+    let t = r.transcript_get(&sid).await.unwrap().expect("transcript");
+    assert_eq!(t.entries, vec!["2", "3", "4"]);
+    assert_eq!(
+        (t.status.as_str(), t.updated_at),
+        ("failed", meta("failed").updated_at)
+    );
+}
+
+pub async fn due_timers_are_claimed_once_and_again_after_their_lease(b: &Backend) {
+    let r = &*b.records;
+    // Far in the future of any other test's timers sharing the store: claims below see only
+    // this test's (the set is one per store; ids are unique).
+    let base: u64 = 4_000_000_000_000 + u64::from(id().as_bytes()[1]) * 1_000_000;
+    let ids: Vec<String> = (0..20).map(|i| format!("{}-{i}", id())).collect();
+    for (i, t) in ids.iter().enumerate() {
+        r.timer_schedule(t, base + i as u64).await.unwrap();
+    }
+    let late = id();
+    r.timer_schedule(&late, base + 10_000).await.unwrap();
+    r.timer_cancel(&ids[0]).await.unwrap();
+    let claims = join_all(
+        (0..4)
+            .map(|_| r.timer_claim(base + 100, 60_000, 7))
+            .collect(),
+    )
+    .await;
+    let mut seen = BTreeSet::new();
+    let mut total = 0;
+    for c in claims {
+        for t in c.unwrap() {
+            if ids.contains(&t) || t == late {
+                total += 1;
+                seen.insert(t);
+            }
+        }
+    }
+    assert_eq!(
+        total, 19,
+        "every due timer claimed once, none twice: {seen:?}"
+    );
+    assert!(!seen.contains(&ids[0]) && !seen.contains(&late));
+    assert!(
+        r.timer_claim(base + 100, 60_000, 100)
+            .await
+            .unwrap()
+            .iter()
+            .all(|t| !ids.contains(t)),
+        "leased"
+    );
+    // After the lease, unfinished timers come back; cancelled ones do not.
+    r.timer_cancel(&ids[1]).await.unwrap();
+    let again: BTreeSet<String> = r
+        .timer_claim(base + 60_200, 60_000, 100)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|t| ids.contains(t) || *t == late)
+        .collect();
+    assert_eq!(
+        again.len(),
+        19,
+        "18 after their lease, and the late one now due"
+    );
+    assert!(!again.contains(&ids[1]));
+    for t in ids.iter().chain([&late]) {
+        r.timer_cancel(t).await.unwrap();
+    }
+}
