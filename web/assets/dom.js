@@ -34,9 +34,9 @@ export function safeUrl(url, protocols = LINK) {
   }
 }
 
-/** A media URL (images, audio, video, frames): http(s), blob, or a data: image. */
+/** A media URL (images, audio, video, frames): http(s), blob, or a data: image (SVG too: an SVG shown by <img> runs no script and loads nothing). */
 export function mediaUrl(url, allowDataImage = true) {
-  if (allowDataImage && typeof url === 'string' && /^data:image\/(png|gif|jpe?g|webp);/i.test(url.trim())) return url.trim();
+  if (allowDataImage && typeof url === 'string' && /^data:image\/(png|gif|jpe?g|webp|svg\+xml);/i.test(url.trim())) return url.trim();
   return safeUrl(url, MEDIA);
 }
 
