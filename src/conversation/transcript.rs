@@ -3,7 +3,8 @@
 //! recorded (bounded per session, kept as long as results). A failure is logged: the turn
 //! itself happened.
 
-use serde_json::{Value, json};
+use serde::Serialize;
+use serde_json::Value;
 
 use super::Conversations;
 use super::start::now;
@@ -22,6 +23,15 @@ pub(super) fn reply_text(m: &Message) -> String {
     }
 }
 
+/// One transcript entry as stored: `{"role": "user", "at", "text"}` or
+/// `{"role": "bot", "at", "message"}`.
+#[derive(Serialize)]
+#[serde(tag = "role", rename_all = "lowercase")]
+enum Entry<'a> {
+    User { at: &'a str, text: &'a str },
+    Bot { at: &'a str, message: &'a Value },
+}
+
 impl Conversations {
     /// Appends a turn (the reply that started it, if any, then the bot's messages).
     pub(super) async fn record_transcript(
@@ -32,16 +42,20 @@ impl Conversations {
     ) {
         let at = now();
         let mut entries = Vec::with_capacity(out.messages.len() + 1);
-        let mut push = |v: Value| {
-            if let Ok(s) = serde_json::to_string(&v) {
+        // Serialized from borrowed fields: a `json!` entry would deep-copy every message first
+        // (measured: most of a turn's transcript cost).
+        if let Some(text) = &reply
+            && let Ok(s) = serde_json::to_string(&Entry::User {
+                at: &at,
+                text: text.as_str(),
+            })
+        {
+            entries.push(s);
+        }
+        for message in &out.messages {
+            if let Ok(s) = serde_json::to_string(&Entry::Bot { at: &at, message }) {
                 entries.push(s);
             }
-        };
-        if let Some(text) = reply {
-            push(json!({"role": "user", "at": at, "text": text}));
-        }
-        for m in &out.messages {
-            push(json!({"role": "bot", "at": at, "message": m}));
         }
         let meta = TranscriptMeta {
             status: out.status.execution_status().to_string(),
