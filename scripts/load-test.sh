@@ -120,9 +120,14 @@ fi
 # Redis GET and one SET of a 1 KB value per request (examples/redis_baseline.rs).
 if [[ "$STORE" == redis://* ]] && [ -z "${LOAD_URL:-}" ]; then
   kill "$SERVER_PID" 2>/dev/null; wait "$SERVER_PID" 2>/dev/null || true
-  cargo build --release -q --example redis_baseline
+  # With LOAD_BIN, the baseline binary beside it when there is one (no build).
+  BASELINE="$(dirname "${LOAD_BIN:-x}")/redis_baseline"
+  if [ -z "${LOAD_BIN:-}" ] || [ ! -x "$BASELINE" ]; then
+    cargo build --release -q --example redis_baseline
+    BASELINE="${CARGO_TARGET_DIR:-target}/release/examples/redis_baseline"
+  fi
   BPORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-  TESSERA_WORKERS="$WORKERS" "${CARGO_TARGET_DIR:-target}/release/examples/redis_baseline" "127.0.0.1:$BPORT" "$STORE" &
+  TESSERA_WORKERS="$WORKERS" "$BASELINE" "127.0.0.1:$BPORT" "$STORE" &
   SERVER_PID=$!
   sleep 1
   echo "baseline: http://127.0.0.1:$BPORT (GET + SET of 1 KB per request) wrk -t$THREADS -c$CONNECTIONS -d$DURATION"
