@@ -9,7 +9,7 @@
 #   COMPARE_ROUNDS=5 LOAD_DURATION=20s scripts/compare-builds.sh old/tessera target/release/tessera
 #
 # Redis: COMPARE_REDIS (default redis://127.0.0.1:6379/5), flushed before each run; the baseline
-# run uses the redis_baseline binary beside NEW_BIN when there is one. Stop other
+# run after each uses the redis_baseline binary beside that build's tessera when there is one. Stop other
 # redis-server processes first (the CPU line reads the first one it finds).
 set -euo pipefail
 cd "$(dirname "$0")/.."
