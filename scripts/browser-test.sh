@@ -29,31 +29,8 @@ echo "browser test: building the server"
 cargo build --quiet --bin tessera
 
 # The player and playwright-core, exactly as locked; reinstalled when the lock file changed.
-lock_sum=$(sha256sum tests/browser/package-lock.json | cut -d' ' -f1)
-stamp=tests/browser/node_modules/.tessera-lock-sha256
-if [ "$(cat "$stamp" 2>/dev/null)" != "$lock_sum" ] || [ ! -f tests/browser/node_modules/@typebot.io/js/dist/web.js ]; then
-  echo "browser test: npm ci in tests/browser"
-  (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error)
-  echo "$lock_sum" >"$stamp"
-fi
-
-work=$(mktemp -d)
-SERVER_PID=""
-cleanup() {
-  if [ -n "$SERVER_PID" ]; then
-    kill "$SERVER_PID" 2>/dev/null || true
-    wait "$SERVER_PID" 2>/dev/null || true
-  fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-free_port() {
-  node -e 'const s = require("net").createServer(); s.listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); });'
-}
-healthy() {
-  node -e 'fetch(process.argv[1]).then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))' "$1"
-}
+source scripts/lib/browser.sh
+npm_ci_once "browser test" tests/browser @typebot.io/js/dist/web.js
 
 # Start the server on a free loopback port (another try if the port was taken meanwhile).
 for attempt in 1 2 3; do

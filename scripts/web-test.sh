@@ -25,31 +25,8 @@ echo "web test: building the server"
 cargo build --quiet --bin tessera
 
 # playwright-core and axe-core, exactly as locked; reinstalled when the lock file changed.
-lock_sum=$(sha256sum tests/web/package-lock.json | cut -d' ' -f1)
-stamp=tests/web/node_modules/.tessera-lock-sha256
-if [ "$(cat "$stamp" 2>/dev/null)" != "$lock_sum" ] || [ ! -f tests/web/node_modules/axe-core/axe.min.js ]; then
-  echo "web test: npm ci in tests/web"
-  (cd tests/web && npm ci --no-audit --no-fund --loglevel=error)
-  echo "$lock_sum" >"$stamp"
-fi
-
-work=$(mktemp -d)
-SERVER_PID=""
-cleanup() {
-  if [ -n "$SERVER_PID" ]; then
-    kill "$SERVER_PID" 2>/dev/null || true
-    wait "$SERVER_PID" 2>/dev/null || true
-  fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-free_port() {
-  node -e 'const s = require("net").createServer(); s.listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); });'
-}
-healthy() {
-  node -e 'fetch(process.argv[1]).then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))' "$1"
-}
+source scripts/lib/browser.sh
+npm_ci_once "web test" tests/web axe-core/axe.min.js
 
 export WEB_TEST_TOKEN="web-test-token"
 for attempt in 1 2 3; do
