@@ -33,26 +33,7 @@ source scripts/lib/browser.sh
 npm_ci_once "browser test" tests/browser @typebot.io/js/dist/web.js
 
 # Start the server on a free loopback port (another try if the port was taken meanwhile).
-for attempt in 1 2 3; do
-  PORT=$(free_port)
-  : >"$work/server.log"
-  target/debug/tessera serve --host 127.0.0.1 --port "$PORT" --flows flows --store memory >"$work/server.log" 2>&1 &
-  SERVER_PID=$!
-  for _ in $(seq 1 150); do
-    if healthy "http://127.0.0.1:$PORT/healthz"; then break 2; fi
-    kill -0 "$SERVER_PID" 2>/dev/null || break
-    sleep 0.2
-  done
-  kill "$SERVER_PID" 2>/dev/null || true
-  wait "$SERVER_PID" 2>/dev/null || true
-  SERVER_PID=""
-  echo "browser test: the server did not become healthy on port $PORT (try $attempt); its log:" >&2
-  cat "$work/server.log" >&2
-done
-if [ -z "$SERVER_PID" ]; then
-  echo "browser test: FAILED: could not start the server" >&2
-  exit 1
-fi
+start_server "browser test" flows
 
 mkdir -p "$(dirname "$SHOT")"
 echo "browser test: player @typebot.io/js $(node -p 'require("./tests/browser/node_modules/@typebot.io/js/package.json").version') in $("$CHROMIUM_PATH" --version 2>/dev/null | tail -n1) against http://127.0.0.1:$PORT"

@@ -29,26 +29,7 @@ source scripts/lib/browser.sh
 npm_ci_once "web test" tests/web axe-core/axe.min.js
 
 export WEB_TEST_TOKEN="web-test-token"
-for attempt in 1 2 3; do
-  PORT=$(free_port)
-  : >"$work/server.log"
-  TESSERA_API_TOKEN="$WEB_TEST_TOKEN" target/debug/tessera serve --host 127.0.0.1 --port "$PORT" --flows tests/web/flows --store memory >"$work/server.log" 2>&1 &
-  SERVER_PID=$!
-  for _ in $(seq 1 150); do
-    if healthy "http://127.0.0.1:$PORT/healthz"; then break 2; fi
-    kill -0 "$SERVER_PID" 2>/dev/null || break
-    sleep 0.2
-  done
-  kill "$SERVER_PID" 2>/dev/null || true
-  wait "$SERVER_PID" 2>/dev/null || true
-  SERVER_PID=""
-  echo "web test: the server did not become healthy on port $PORT (try $attempt); its log:" >&2
-  cat "$work/server.log" >&2
-done
-if [ -z "$SERVER_PID" ]; then
-  echo "web test: FAILED: could not start the server" >&2
-  exit 1
-fi
+start_server "web test" tests/web/flows TESSERA_API_TOKEN="$WEB_TEST_TOKEN"
 
 mkdir -p "$OUT"
 echo "web test: $("$CHROMIUM_PATH" --version 2>/dev/null | tail -n1) against http://127.0.0.1:$PORT"

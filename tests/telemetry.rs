@@ -1,44 +1,15 @@
 //! The per-turn tracing span: every turn runs in a `turn` span carrying the flow id, the
-//! session id, the revision and the number of blocks run. In a process of its own, since
-//! tracing's callsite interest is cached process-wide.
+//! session id, the revision and the number of blocks run. A test binary of its own: tracing's
+//! callsite interest is cached process-wide, and other tests hitting the span first in the same
+//! process made this check flaky.
+
+mod common;
 
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 
-use serde_json::json;
-use tessera::conversation::{Caller, ConversationConfig, Conversations, FlowChoice, StartOptions};
-use tessera::engine::{Engine, EngineConfig};
-use tessera::registry::Registry;
-use tessera::store::Stores;
-
-fn bot() -> serde_json::Value {
-    json!({
-        "id": "core-bot", "publicId": "core", "version": "6",
-        "events": [{"id": "ev", "type": "start", "outgoingEdgeId": "e0"}],
-        "groups": [{"id": "g1", "title": "Ask", "blocks": [
-            {"id": "t1", "type": "text", "content": {"richText": [{"type": "p", "children": [{"text": "Name?"}]}]}},
-            {"id": "i1", "type": "text input", "options": {"variableId": "v1"}},
-            {"id": "t2", "type": "text", "content": {"richText": [{"type": "p", "children": [{"text": "Hi {{Name}}"}]}]}}
-        ]}],
-        "edges": [{"id": "e0", "from": {"eventId": "ev"}, "to": {"groupId": "g1"}}],
-        "variables": [{"id": "v1", "name": "Name"}]
-    })
-}
-
-async fn core() -> Conversations {
-    let stores = Stores::memory();
-    let registry = Arc::new(Registry::new(stores.flows.clone()));
-    registry
-        .publish(&bot(), None, None)
-        .await
-        .expect("the test bot publishes");
-    Conversations {
-        engine: Arc::new(Engine::new(registry.clone(), None, EngineConfig::default())),
-        registry,
-        stores,
-        config: ConversationConfig::default(),
-    }
-}
+use common::core::core;
+use tessera::conversation::{Caller, FlowChoice, StartOptions};
 
 /// Collects what the subscriber writes.
 #[derive(Clone, Default)]

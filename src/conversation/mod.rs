@@ -147,6 +147,3 @@ impl Conversations {
             .max(1)
     }
 }
-
-#[cfg(test)]
-mod tests;

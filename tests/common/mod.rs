@@ -6,6 +6,7 @@
 pub mod app;
 pub mod bots;
 pub mod cli;
+pub mod core;
 pub mod corpus;
 pub mod engine;
 pub mod http;
