@@ -37,6 +37,7 @@ mod results;
 mod scripts;
 mod sessions;
 mod state;
+mod transcripts;
 
 use std::future::Future;
 use std::time::Duration;
