@@ -29,7 +29,9 @@ source scripts/lib/browser.sh
 npm_ci_once "web test" tests/web axe-core/axe.min.js
 
 export WEB_TEST_TOKEN="web-test-token"
-start_server "web test" tests/web/flows TESSERA_API_TOKEN="$WEB_TEST_TOKEN"
+# The identity check is on: the host pages sign their user ids as a site's backend would.
+export WEB_TEST_IDENTITY_SECRET="web-identity-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
+start_server "web test" tests/web/flows TESSERA_API_TOKEN="$WEB_TEST_TOKEN" TESSERA_IDENTITY_SECRET="$WEB_TEST_IDENTITY_SECRET"
 
 mkdir -p "$OUT"
 echo "web test: $("$CHROMIUM_PATH" --version 2>/dev/null | tail -n1) against http://127.0.0.1:$PORT"

@@ -71,13 +71,13 @@ export class Chat {
     this.typing(true);
     const body = { prefilledVariables: this.prefilled() };
     if (this.opts.format === 'markdown') body.textBubbleContentFormat = 'markdown';
-    const r = await startChat(this.opts.apiHost, this.opts.bot, body, this.opts.userHash);
+    const r = await startChat(this.opts.apiHost, this.opts.bot, body, this.opts.userId, this.opts.userHash);
     this.typing(false);
     if (r.error) return this.fail(r.error);
     const d = r.data;
     Object.assign(this, { sessionId: d.sessionId, resultId: d.resultId, theme: d.typebot?.theme, settings: d.typebot?.settings || {} });
     this.themeChanged();
-    this.emit('start', { bot: this.opts.bot, sessionId: this.sessionId });
+    this.emit('start', { bot: this.opts.bot, sessionId: this.sessionId, runId: d.runId, userId: d.userId });
     return this.play(d);
   }
 
