@@ -58,6 +58,8 @@ ${script(t, '')}`),
 ${script(t, `data-bot="actions" data-mode="inline" data-target="#chat" data-prefilled='${JSON.stringify({ Avatar: AVATAR, Target: '/landed.html' })}'`)}`),
   '/xss-markdown.html': t => page(t, 'XSS (Markdown)', `<main><div id="chat" class="box tall"></div></main>
 ${script(t, `data-bot="xss" data-mode="inline" data-target="#chat" data-format="markdown" data-prefilled='${XSS_PREFILL}'`)}`),
+  '/welcome.html': t => page(t, 'Welcome', `<main><div id="chat" class="box tall"></div></main>
+${script(t, 'data-bot="welcome" data-mode="inline" data-target="#chat" data-typing="off"')}`),
   '/landed.html': t => page(t, 'Landed', '<main><h1>Redirect target</h1></main>'),
   '/xss.html': t => page(t, 'XSS', `<main><div id="chat" class="box tall"></div></main>
 ${script(t, `data-bot="xss" data-mode="inline" data-target="#chat" data-prefilled='${XSS_PREFILL}'`)}`),
@@ -85,7 +87,7 @@ main { padding: 16px; max-width: 760px; margin: 0 auto; }
 /** Starts the host site; resolves to its origin. */
 export async function startHost(tessera) {
   const csp = [`default-src 'self'`, `script-src 'self' ${tessera}`, `style-src 'self'`, `connect-src ${tessera}`,
-    `img-src 'self' ${tessera} https: data:`, `media-src https:`, `font-src ${tessera}`, `frame-src https:`].join('; ');
+    `img-src 'self' ${tessera} https: data:`, `media-src 'self' https: data: blob:`, `font-src ${tessera}`, `frame-src https:`].join('; ');
   const server = http.createServer((req, res) => {
     const path = req.url.split('?')[0];
     if (PAGES[path]) {
