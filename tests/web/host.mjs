@@ -60,6 +60,8 @@ ${script(t, `data-bot="actions" data-mode="inline" data-target="#chat" data-pref
 ${script(t, `data-bot="xss" data-mode="inline" data-target="#chat" data-format="markdown" data-prefilled='${XSS_PREFILL}'`)}`),
   '/welcome.html': t => page(t, 'Welcome', `<main><div id="chat" class="box tall"></div></main>
 ${script(t, 'data-bot="welcome" data-mode="inline" data-target="#chat" data-typing="off"')}`),
+  '/stream.html': t => page(t, 'Streaming', `<main><div id="chat" class="box"></div></main>
+${script(t, 'data-bot="browser-ai" data-mode="inline" data-target="#chat" data-typing="off"')}`),
   '/landed.html': t => page(t, 'Landed', '<main><h1>Redirect target</h1></main>'),
   '/xss.html': t => page(t, 'XSS', `<main><div id="chat" class="box tall"></div></main>
 ${script(t, `data-bot="xss" data-mode="inline" data-target="#chat" data-prefilled='${XSS_PREFILL}'`)}`),
