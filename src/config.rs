@@ -59,8 +59,9 @@ pub struct Config {
     pub strict: bool,
     /// Include a bot's custom head code (`settings.metadata.customHeadCode`) in its page.
     pub web_custom_head_code: bool,
-    /// Secret of the identity check: when set, a startChat prefilling `user_id`/`userId` must
-    /// carry `X-Tessera-User-Hash` (the HMAC-SHA256 of the user id under this secret).
+    /// Secret of the identity check: when set, a startChat prefilling `user_id`/`userId`, and
+    /// the web player's start of a workflow run, must carry `X-Tessera-User-Hash` (the
+    /// HMAC-SHA256 of the user id under this secret).
     pub identity_secret: Option<String>,
     /// Key sealing stored credentials: 32 bytes, hex-encoded (`TESSERA_SECRET_KEY`). Unset:
     /// credentials can only be declared in this file, not stored through the API.

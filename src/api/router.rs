@@ -41,6 +41,7 @@ pub enum Handler {
     EngineConversation,
     ListWorkflows,
     TriggerWorkflow,
+    StartWorkflow,
     WorkflowRuns,
 }
 
@@ -128,6 +129,11 @@ pub const ROUTES: &[(&str, &str, Handler)] = &[
         "POST",
         "/api/workflows/{name}/trigger",
         Handler::TriggerWorkflow,
+    ),
+    (
+        "POST",
+        "/api/workflows/{name}/start",
+        Handler::StartWorkflow,
     ),
     ("GET", "/api/workflows/{name}/runs", Handler::WorkflowRuns),
     // The web surface (api::web). `/{publicId}` is last: every route above wins over it.
@@ -254,6 +260,7 @@ pub async fn dispatch(
         Handler::EngineConversation => engine_api::conversation(&req, &state, &p).await,
         Handler::ListWorkflows => workflows::list(&req, &state).await,
         Handler::TriggerWorkflow => workflows::trigger(&req, payload, &state, &p).await,
+        Handler::StartWorkflow => workflows::start(&req, payload, &state, &p).await,
         Handler::WorkflowRuns => workflows::runs(&req, &state, &p).await,
     };
     result.unwrap_or_else(|e| actix_web::ResponseError::error_response(&e))
