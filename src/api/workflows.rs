@@ -84,7 +84,8 @@ pub async fn start(
 struct RunsQuery {
     user_id: Option<String>,
     cursor: Option<String>,
-    limit: Option<usize>,
+    /// Any integer: clamped to 1..100 (as the spec says), so a negative one is not an error.
+    limit: Option<i64>,
 }
 
 pub async fn runs(
@@ -108,7 +109,13 @@ pub async fn runs(
         })?;
     let page = state
         .conversations
-        .runs(name, user_id, q.cursor.as_deref(), q.limit.unwrap_or(20))
+        .runs(name, user_id, q.cursor.as_deref(), runs_limit(q.limit))
         .await?;
     Ok(HttpResponse::Ok().json(page))
+}
+
+/// Runs per page: 20 by default, clamped to 1..100.
+fn runs_limit(limit: Option<i64>) -> usize {
+    // Clamped first, so the cast cannot truncate.
+    limit.unwrap_or(20).clamp(1, 100) as usize
 }
