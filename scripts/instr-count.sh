@@ -74,6 +74,11 @@ measure() {
 SPORT=$(port)
 STORE="redis://127.0.0.1:$RPORT"
 [ "${INSTR_STORE:-redis}" = memory ] && STORE=memory
+# The rate limits are off (the driver is one client sending as fast as it can) unless the
+# caller sets them: TESSERA_RATE_LIMIT_PER_IP=1000000 TESSERA_RATE_LIMIT_PER_SESSION=1000000
+# measures what checking them costs a request.
+TESSERA_RATE_LIMIT_PER_IP="${TESSERA_RATE_LIMIT_PER_IP:-0}" \
+TESSERA_RATE_LIMIT_PER_SESSION="${TESSERA_RATE_LIMIT_PER_SESSION:-0}" \
 TESSERA_LOG=warn TESSERA_WORKERS=1 valgrind --tool=callgrind --callgrind-out-file="$WORK/tessera.out" \
   "$BIN/tessera" serve --host 127.0.0.1 --port "$SPORT" --flows "$WORK" \
   --store "$STORE" 2>/dev/null &

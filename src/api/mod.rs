@@ -11,6 +11,7 @@ pub mod error;
 pub mod flows;
 pub mod health;
 pub mod identity;
+pub mod limits;
 pub mod results;
 pub mod router;
 pub mod typebot;
@@ -43,6 +44,8 @@ pub struct AppState {
     pub identity_secret: Option<String>,
     /// Integration credentials (AI providers, SMTP).
     pub credentials: Arc<crate::credentials::Credentials>,
+    /// Request rates per client and per session, the body read timeout ([`limits`]).
+    pub limits: limits::RequestLimits,
 }
 
 /// A JSON response from a pre-serialized body.

@@ -216,6 +216,9 @@ pub async fn dispatch(
     payload: web::Payload,
     state: web::Data<AppState>,
 ) -> HttpResponse {
+    if let Err(e) = state.limits.check(&req) {
+        return actix_web::ResponseError::error_response(&e);
+    }
     let method = req.method().as_str();
     let Some((handler, params)) = find(method, req.path()) else {
         if method == "OPTIONS" {
