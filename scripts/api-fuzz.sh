@@ -32,9 +32,9 @@ mkdir -p "$OUT"
 # newer Python (or without venv), python3 and its own pip.
 pick_python() {
   local c root="${PYENV_ROOT:-$HOME/.pyenv}"
-  for c in python3.13 python3.12; do command -v "$c" && return; done
-  for c in "$root"/versions/3.13*/bin/python3 "$root"/versions/3.12*/bin/python3; do
-    [ -x "$c" ] && { echo "$c"; return; }
+  # (A pyenv shim of a version that is not active exists but does not run: try each.)
+  for c in python3.13 python3.12 "$root"/versions/3.13*/bin/python3 "$root"/versions/3.12*/bin/python3; do
+    "$c" -c 'import venv' >/dev/null 2>&1 && { command -v "$c"; return; }
   done
   command -v python3
 }
