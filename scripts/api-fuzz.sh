@@ -26,8 +26,29 @@ WORKERS="${FUZZ_WORKERS:-2}"
 OUT="${FUZZ_OUT:-$(mktemp -d)}"
 mkdir -p "$OUT"
 
-if ! command -v schemathesis >/dev/null || ! schemathesis --version 2>/dev/null | grep -q "$SCHEMATHESIS_VERSION"; then
-  python3 -m pip install --quiet "schemathesis==$SCHEMATHESIS_VERSION"
+# schemathesis in a virtualenv of its own (in target/), on the newest Python 3.12+ there is:
+# on Python 3.11.7 (this machine's python3) Hypothesis now and then trips a CPython bug, "AST
+# constructor recursion depth mismatch", a tool error that would fail the run. Without a
+# newer Python (or without venv), python3 and its own pip.
+pick_python() {
+  local c root="${PYENV_ROOT:-$HOME/.pyenv}"
+  # (A pyenv shim of a version that is not active exists but does not run: try each.)
+  for c in python3.13 python3.12 "$root"/versions/3.13*/bin/python3 "$root"/versions/3.12*/bin/python3; do
+    "$c" -c 'import venv' >/dev/null 2>&1 && { command -v "$c"; return; }
+  done
+  command -v python3
+}
+VENV="${FUZZ_VENV:-${CARGO_TARGET_DIR:-target}/api-fuzz-venv}"
+ST="$VENV/bin/schemathesis"
+if ! "$ST" --version 2>/dev/null | grep -q "$SCHEMATHESIS_VERSION"; then
+  rm -rf "$VENV"
+  if "$(pick_python)" -m venv "$VENV" >/dev/null 2>&1; then
+    "$VENV/bin/pip" install --quiet "schemathesis==$SCHEMATHESIS_VERSION"
+  else
+    schemathesis --version 2>/dev/null | grep -q "$SCHEMATHESIS_VERSION" \
+      || python3 -m pip install --quiet "schemathesis==$SCHEMATHESIS_VERSION"
+    ST=schemathesis
+  fi
 fi
 
 BIN="${FUZZ_BIN:-}"
@@ -80,7 +101,7 @@ for store in $STORES; do
   [ -n "${FUZZ_MAX_EXAMPLES:-}" ] && args+=(--max-examples "$FUZZ_MAX_EXAMPLES")
   [ -n "${FUZZ_SEED:-}" ] && args+=(--seed "$FUZZ_SEED")
   rc=0
-  schemathesis --config-file scripts/api-fuzz/schemathesis.toml run openapi.yaml \
+  "$ST" --config-file scripts/api-fuzz/schemathesis.toml run openapi.yaml \
     --url "http://127.0.0.1:$port" "${args[@]}" >"$OUT/schemathesis-$store.log" 2>&1 || rc=$?
   # The summary: phases, failures, cases generated.
   sed -n '/=== SUMMARY ===/,$p' "$OUT/schemathesis-$store.log"

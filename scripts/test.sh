@@ -40,8 +40,8 @@ trap cleanup EXIT
 
 # The SMTP stand-in of the email tests (tests/integrations/smtp_recorder.py).
 python3 -c "import aiosmtpd" 2>/dev/null || python3 -m pip install --quiet aiosmtpd
-# The API fuzzer of scripts/api-fuzz.sh, pinned (its checks change between releases).
-schemathesis --version 2>/dev/null | grep -q 4.32.5 || python3 -m pip install --quiet schemathesis==4.32.5
+# The API fuzzer (schemathesis 4.32.5, pinned) is installed by scripts/api-fuzz.sh itself, in
+# a virtualenv under target/ on the newest Python it finds (see there why).
 
 cargo fmt --all -- --check
 cargo clippy --all-targets -- -D warnings
