@@ -70,6 +70,17 @@ pub struct Config {
     pub credentials: Vec<CredentialDecl>,
     /// Prices per model for token usage costs (`[model_prices."gpt-4o-mini"]`).
     pub model_prices: BTreeMap<String, ModelPriceDecl>,
+    /// Background workers running trigger events in this process (0: an API-only process
+    /// that accepts events and leaves them to others).
+    pub trigger_workers: usize,
+    /// How long a delivered trigger event may stay unacknowledged before another worker takes
+    /// it (a worker that died), in milliseconds.
+    pub trigger_visibility_timeout_ms: u64,
+    /// Most trigger events waiting at once; beyond, posting an event answers 429.
+    pub trigger_queue_max: u64,
+    /// Triggers declared here (`[[triggers]]`), their secret read from an environment variable
+    /// (`secret_env = "MY_TRIGGER_SECRET"`).
+    pub triggers: Vec<TriggerDecl>,
     /// Publish the example bots compiled into the binary (set by `tessera serve` when no
     /// flows directory is configured or found).
     #[serde(skip)]
@@ -105,6 +116,10 @@ impl Default for Config {
             secret_key: None,
             credentials: Vec::new(),
             model_prices: BTreeMap::new(),
+            trigger_workers: 4,
+            trigger_visibility_timeout_ms: 30_000,
+            trigger_queue_max: 100_000,
+            triggers: Vec::new(),
             bundled_flows: false,
         }
     }
@@ -143,6 +158,35 @@ impl std::fmt::Debug for CredentialDecl {
         f.debug_struct("CredentialDecl")
             .field("id", &self.id)
             .field("kind", &self.kind)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A trigger declared in the config file.
+#[derive(Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct TriggerDecl {
+    pub id: String,
+    /// The bot (public id or id).
+    pub flow: String,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub default_text: Option<String>,
+    #[serde(default)]
+    pub session_ttl_secs: Option<u64>,
+    /// The environment variable holding the secret (read at start-up; a missing one is an
+    /// error).
+    pub secret_env: String,
+    #[serde(skip)]
+    pub secret: SecretString,
+}
+
+impl std::fmt::Debug for TriggerDecl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TriggerDecl")
+            .field("id", &self.id)
+            .field("flow", &self.flow)
             .finish_non_exhaustive()
     }
 }
@@ -284,6 +328,24 @@ impl Config {
         if let Some(v) = get("TESSERA_SECRET_KEY") {
             self.secret_key = Some(SecretString(v));
         }
+        if let Some(v) = get("TESSERA_TRIGGER_WORKERS") {
+            self.trigger_workers = num("TESSERA_TRIGGER_WORKERS", v)?;
+        }
+        if let Some(v) = get("TESSERA_TRIGGER_VISIBILITY_TIMEOUT_MS") {
+            self.trigger_visibility_timeout_ms = num("TESSERA_TRIGGER_VISIBILITY_TIMEOUT_MS", v)?;
+        }
+        if let Some(v) = get("TESSERA_TRIGGER_QUEUE_MAX") {
+            self.trigger_queue_max = num("TESSERA_TRIGGER_QUEUE_MAX", v)?;
+        }
+        for t in &mut self.triggers {
+            let secret = get(&t.secret_env).ok_or_else(|| {
+                ConfigError::Env(
+                    t.secret_env.clone(),
+                    format!("is not set (the secret of trigger {})", t.id),
+                )
+            })?;
+            t.secret = SecretString(secret);
+        }
         for c in &mut self.credentials {
             for (field, var) in &c.env {
                 let value = get(var).ok_or_else(|| {
@@ -371,6 +433,30 @@ mod tests {
         assert_eq!(c.credentials[0].data["apiKey"], "sk-test");
         assert!(!format!("{c:?}").contains("sk-test"));
         assert_eq!(c.model_prices["gpt-4o-mini"].output_per_mtok, 0.6);
+        let Ok(mut c) = toml::from_str::<Config>(file) else {
+            panic!("parses")
+        };
+        assert!(c.apply_env(&|_| None).is_err());
+    }
+
+    #[test]
+    fn declared_triggers_take_their_secret_from_the_environment() {
+        let file = r#"
+            trigger_workers = 0
+            [[triggers]]
+            id = "orders"
+            flow = "order-bot"
+            default_text = "new order"
+            secret_env = "ORDERS_TRIGGER_SECRET"
+        "#;
+        let Ok(mut c) = toml::from_str::<Config>(file) else {
+            panic!("parses")
+        };
+        assert_eq!(c.trigger_workers, 0);
+        let env = |k: &str| (k == "ORDERS_TRIGGER_SECRET").then(|| "s3cret".to_string());
+        assert!(c.apply_env(&env).is_ok());
+        assert_eq!(c.triggers[0].secret.0, "s3cret");
+        assert!(!format!("{c:?}").contains("s3cret"));
         let Ok(mut c) = toml::from_str::<Config>(file) else {
             panic!("parses")
         };

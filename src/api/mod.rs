@@ -13,6 +13,7 @@ pub mod health;
 pub mod identity;
 pub mod results;
 pub mod router;
+pub mod triggers;
 pub mod typebot;
 pub mod web;
 pub mod workflows;
@@ -43,6 +44,8 @@ pub struct AppState {
     pub identity_secret: Option<String>,
     /// Integration credentials (AI providers, SMTP).
     pub credentials: Arc<crate::credentials::Credentials>,
+    /// The trigger integration (its workers run beside the server).
+    pub triggers: Arc<crate::conversation::triggers::Triggers>,
 }
 
 /// A JSON response from a pre-serialized body.

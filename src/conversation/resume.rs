@@ -4,6 +4,7 @@
 use tracing::Instrument;
 
 use super::results::{linked_result_updates, result_update};
+use super::triggers::EventTurn;
 use super::{Caller, Conversations, ServiceError, TurnResult, is_waiting};
 use crate::engine::{Message, SessionState, TextFormat};
 use crate::ids::is_plausible_id;
@@ -32,7 +33,7 @@ impl Conversations {
             Loaded::Expired => return Err(ServiceError::Expired),
         };
         let outcome = self
-            .run_turn(session_id, &leased, message, format, caller)
+            .run_turn(session_id, &leased, message, format, caller, None)
             .await;
         if outcome.is_err() {
             let _ = sessions.abort_turn(session_id, &leased).await;
@@ -40,13 +41,17 @@ impl Conversations {
         outcome
     }
 
-    async fn run_turn(
+    /// Runs a turn on a leased session and saves it. With `event` (a trigger event's turn),
+    /// the save carries the event's mark and TTL, the turn is journaled before the save, and
+    /// the transcript is left to the event's completion.
+    pub(super) async fn run_turn(
         &self,
         session_id: &str,
         leased: &Leased,
         message: Option<Message>,
         format: TextFormat,
         caller: &Caller,
+        event: Option<&EventTurn<'_>>,
     ) -> Result<TurnResult, ServiceError> {
         let state = decode(&leased.data)?;
         let reply = message.as_ref().map(super::transcript::reply_text);
@@ -79,6 +84,18 @@ impl Conversations {
             None
         };
         let retention = self.config.results_retention_secs;
+        let marked;
+        let (leased, ttl) = match event {
+            Some(ev) => {
+                ev.journal(reply.as_deref(), &out).await?;
+                marked = Leased {
+                    mark: ev.seq,
+                    ..leased.clone()
+                };
+                (&marked, ev.ttl_secs.unwrap_or_else(|| self.ttl(&root)))
+            }
+            None => (leased, self.ttl(&root)),
+        };
         // The session and its result are saved together (one round trip on single Redis).
         self.stores
             .sessions
@@ -86,14 +103,16 @@ impl Conversations {
                 session_id,
                 data,
                 leased,
-                self.ttl(&root),
+                ttl,
                 update.as_ref().map(|u| (u, retention)),
             )
             .await?;
         if !preview {
             self.record_all(linked_result_updates(&out).into_iter())
                 .await;
-            self.record_transcript(session_id, reply, &out).await;
+            if event.is_none() {
+                self.record_transcript(session_id, reply, &out).await;
+            }
         }
         Ok(TurnResult {
             session_id: session_id.to_string(),

@@ -9,6 +9,7 @@ use serde_json::Value;
 use tracing::Instrument;
 
 use super::results::{linked_result_updates, result_update};
+use super::triggers::EventTurn;
 use super::{
     Caller, Conversations, FlowChoice, ServiceError, StartOptions, TurnResult, is_waiting,
 };
@@ -45,7 +46,9 @@ impl Conversations {
                 opts.start_from = None;
                 opts.session_id = None;
                 let result_id = self.resolve_result(&flow, &mut opts).await?;
-                let mut turn = self.start_session(flow, opts, result_id, false).await?;
+                let mut turn = self
+                    .start_session(flow, opts, result_id, false, None)
+                    .await?;
                 turn.published_at = Some(published.published_at);
                 Ok(turn)
             }
@@ -61,7 +64,7 @@ impl Conversations {
                     }
                 };
                 opts.session_id = opts.session_id.filter(|s| is_plausible_id(s));
-                self.start_session(flow, opts, new_id(), true).await
+                self.start_session(flow, opts, new_id(), true, None).await
             }
         }
     }
@@ -86,12 +89,16 @@ impl Conversations {
         Ok(flow)
     }
 
-    async fn start_session(
+    /// Runs a start turn and creates its session. With `event` (a trigger event's turn), the
+    /// session carries the event's mark and TTL, the turn is journaled before the save, and
+    /// the transcript is left to the event's completion.
+    pub(super) async fn start_session(
         &self,
         flow: Arc<CompiledFlow>,
         opts: StartOptions,
         result_id: String,
         preview: bool,
+        event: Option<&EventTurn<'_>>,
     ) -> Result<TurnResult, ServiceError> {
         let registering = opts.only_registering;
         let session_id = opts.session_id.unwrap_or_else(new_id);
@@ -119,6 +126,16 @@ impl Conversations {
             .then(|| result_update(&flow, &state, &out, None))
             .flatten();
         let sessions = &self.stores.sessions;
+        let mark = match event {
+            Some(ev) => {
+                ev.journal(reply.as_deref(), &out).await?;
+                ev.seq
+            }
+            None => 0,
+        };
+        let ttl = event
+            .and_then(|e| e.ttl_secs)
+            .unwrap_or_else(|| self.ttl(&flow));
         if waiting {
             let bytes = state.encode().map_err(|e| {
                 ServiceError::Internal(format!("session could not be encoded: {e}"))
@@ -127,21 +144,24 @@ impl Conversations {
             // on single Redis).
             let retention = self.config.results_retention_secs;
             sessions
-                .create_with_result(
+                .create_marked(
                     &session_id,
                     bytes,
-                    self.ttl(&flow),
+                    ttl,
                     update.as_ref().map(|u| (u, retention)),
+                    mark,
                 )
                 .await?;
         } else {
-            sessions.create_finished(&session_id).await?;
+            sessions.create_finished_marked(&session_id, mark).await?;
             self.record_all(update.into_iter()).await;
         }
         if live {
             self.record_all(linked_result_updates(&out).into_iter())
                 .await;
-            self.record_transcript(&session_id, reply, &out).await;
+            if event.is_none() {
+                self.record_transcript(&session_id, reply, &out).await;
+            }
         }
         let result_id = (waiting && live)
             .then(|| state.result_id().map(str::to_string))

@@ -14,6 +14,11 @@ pub struct Leased {
     pub data: Vec<u8>,
     pub version: u64,
     pub lease: String,
+    /// The sequence of the last trigger event applied to the session (0: none). A save writes
+    /// it with the session, atomically: a trigger turn sets it to its event's sequence before
+    /// saving, so a redelivered event can tell its effect is already saved. Other turns leave
+    /// it as loaded.
+    pub mark: u64,
 }
 
 /// What `begin_turn` found.
@@ -46,10 +51,27 @@ pub trait SessionStore: ResultStore + Send + Sync {
         ttl_secs: u64,
         result: Option<(&'a ResultUpdate, u64)>,
     ) -> BoxFuture<'a, Result<(), StoreError>> {
-        create_in_steps(self, id, data, ttl_secs, result)
+        self.create_marked(id, data, ttl_secs, result, 0)
     }
+    /// `create_with_result` of a session started by a trigger event: the new session carries
+    /// the event's sequence as its mark ([`Leased::mark`]), written with it.
+    fn create_marked<'a>(
+        &'a self,
+        id: &'a str,
+        data: Vec<u8>,
+        ttl_secs: u64,
+        result: Option<(&'a ResultUpdate, u64)>,
+        mark: u64,
+    ) -> BoxFuture<'a, Result<(), StoreError>>;
     /// Records a session that finished in the very turn that created it.
-    fn create_finished(&self, id: &str) -> BoxFuture<'_, Result<(), StoreError>>;
+    fn create_finished(&self, id: &str) -> BoxFuture<'_, Result<(), StoreError>> {
+        self.create_finished_marked(id, 0)
+    }
+    /// `create_finished` with the mark of the trigger event that ran the turn.
+    fn create_finished_marked(&self, id: &str, mark: u64) -> BoxFuture<'_, Result<(), StoreError>>;
+    /// The mark of a session ([`Leased::mark`]): of its state or of its finished marker; 0
+    /// when it has none or is unknown. Read without a lease.
+    fn mark(&self, id: &str) -> BoxFuture<'_, Result<u64, StoreError>>;
     /// Loads a session and takes its turn lease for `lease_ms`. `Err(Busy)` if leased.
     fn begin_turn(&self, id: &str, lease_ms: u64) -> BoxFuture<'_, Result<Loaded, StoreError>>;
     /// Saves the new state if the version still matches, releases the lease, refreshes the TTL.
@@ -102,23 +124,6 @@ pub(super) fn save_turn_in_steps<'a, S: SessionStore + ?Sized>(
             Some(d) => store.commit_turn(id, d, leased, ttl_secs).await?,
             None => store.finish_turn(id, leased).await?,
         }
-        if let Some((update, retention)) = result {
-            log_lost_result(store.record_result(update, retention).await, update);
-        }
-        Ok(())
-    })
-}
-
-/// [`SessionStore::create_with_result`] as separate calls: `create`, then `record_result`.
-pub(super) fn create_in_steps<'a, S: SessionStore + ?Sized>(
-    store: &'a S,
-    id: &'a str,
-    data: Vec<u8>,
-    ttl_secs: u64,
-    result: Option<(&'a ResultUpdate, u64)>,
-) -> BoxFuture<'a, Result<(), StoreError>> {
-    Box::pin(async move {
-        store.create(id, data, ttl_secs).await?;
         if let Some((update, retention)) = result {
             log_lost_result(store.record_result(update, retention).await, update);
         }

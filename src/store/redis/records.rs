@@ -49,7 +49,7 @@ impl RedisStore {
         format!("{}:{{timers}}", self.keys.prefix)
     }
     /// Entries and status of a transcript (one hash tag).
-    fn transcript_keys(&self, session_id: &str) -> [String; 2] {
+    pub(super) fn transcript_keys(&self, session_id: &str) -> [String; 2] {
         let base = self.record_key("t", session_id);
         [format!("{base}:log"), format!("{base}:meta")]
     }

@@ -6,10 +6,13 @@ use ::redis::Value;
 
 use super::conn::Conn;
 use super::results::{self, Seq};
+use super::state::finished_value;
 use super::state::{Header, State, parse_state};
 use super::{RedisStore, ms, scripts, secs_ms};
-use crate::store::sessions::{create_in_steps, log_lost_result, save_turn_in_steps};
-use crate::store::{BoxFuture, Leased, Loaded, ResultUpdate, SessionStore, StoreError};
+use crate::store::sessions::{log_lost_result, save_turn_in_steps};
+use crate::store::{
+    BoxFuture, Leased, Loaded, ResultStore, ResultUpdate, SessionStore, StoreError,
+};
 
 /// Maps a "did the compare-and-set apply" script answer.
 fn applied(n: i64) -> Result<(), StoreError> {
@@ -85,7 +88,8 @@ impl RedisStore {
             .arg(refresh);
     }
 
-    /// The three FINISH arguments: lease value, version, finished-marker TTL.
+    /// The four FINISH arguments: lease value, version, finished-marker TTL, the marker
+    /// (carrying the session's mark).
     fn push_finish_args(
         &self,
         inv: &mut ::redis::ScriptInvocation<'_>,
@@ -94,12 +98,13 @@ impl RedisStore {
     ) {
         inv.arg(token)
             .arg(header.version)
-            .arg(ms(self.opts.finished_marker));
+            .arg(ms(self.opts.finished_marker))
+            .arg(finished_value(header.mark));
     }
 
     /// A new session's state value (version 1), its TTL and its `seen` marker's lifetime (ms).
     /// The record refresh time is 0: the start turn's result update refreshes the record.
-    fn new_state(&self, data: &[u8], ttl_secs: u64) -> (Vec<u8>, u64, u64) {
+    fn new_state(&self, data: &[u8], ttl_secs: u64, mark: u64) -> (Vec<u8>, u64, u64) {
         let now = now_ms();
         let (ttl, seen_ms) = (secs_ms(ttl_secs), self.seen_ms(ttl_secs));
         let value = Header {
@@ -107,6 +112,7 @@ impl RedisStore {
             seen_until_ms: now.saturating_add(seen_ms),
             created_s: now / 1000,
             record_until_ms: 0,
+            mark,
         }
         .value(data);
         (value, ttl, seen_ms)
@@ -141,15 +147,17 @@ impl RedisStore {
     }
 }
 
-impl SessionStore for RedisStore {
-    fn create(
+impl RedisStore {
+    /// `create` with a mark in the new state's header.
+    fn create_with_mark(
         &self,
         id: &str,
         data: Vec<u8>,
         ttl_secs: u64,
+        mark: u64,
     ) -> BoxFuture<'_, Result<(), StoreError>> {
         let [state, lease, seen] = self.keys.session(id);
-        let (value, ttl, seen_ms) = self.new_state(&data, ttl_secs);
+        let (value, ttl, seen_ms) = self.new_state(&data, ttl_secs, mark);
         Box::pin(async move {
             // Fast path, plain commands: a new id has no state key yet.
             let mut pipe = ::redis::pipe();
@@ -177,21 +185,49 @@ impl SessionStore for RedisStore {
         })
     }
 
-    fn create_with_result<'a>(
+    /// `create_marked` as separate calls: create, then record the result update.
+    async fn create_in_steps(
+        &self,
+        id: &str,
+        data: Vec<u8>,
+        ttl_secs: u64,
+        result: Option<(&ResultUpdate, u64)>,
+        mark: u64,
+    ) -> Result<(), StoreError> {
+        self.create_with_mark(id, data, ttl_secs, mark).await?;
+        if let Some((update, retention)) = result {
+            log_lost_result(self.record_result(update, retention).await, update);
+        }
+        Ok(())
+    }
+}
+
+impl SessionStore for RedisStore {
+    fn create(
+        &self,
+        id: &str,
+        data: Vec<u8>,
+        ttl_secs: u64,
+    ) -> BoxFuture<'_, Result<(), StoreError>> {
+        self.create_with_mark(id, data, ttl_secs, 0)
+    }
+
+    fn create_marked<'a>(
         &'a self,
         id: &'a str,
         data: Vec<u8>,
         ttl_secs: u64,
         result: Option<(&'a ResultUpdate, u64)>,
+        mark: u64,
     ) -> BoxFuture<'a, Result<(), StoreError>> {
         // On a cluster the session and result keys live in different slots: two calls.
         let Some((update, retention)) = result.filter(|_| matches!(self.conn, Conn::Single(_)))
         else {
-            return create_in_steps(self, id, data, ttl_secs, result);
+            return Box::pin(self.create_in_steps(id, data, ttl_secs, result, mark));
         };
         Box::pin(async move {
             let [state, lease, seen] = self.keys.session(id);
-            let (value, ttl, seen_ms) = self.new_state(&data, ttl_secs);
+            let (value, ttl, seen_ms) = self.new_state(&data, ttl_secs, mark);
             let mut inv = scripts::CREATE_RECORD.prepare_invoke();
             inv.key(state).key(lease).key(seen);
             for k in self.result_keys(update) {
@@ -203,11 +239,32 @@ impl SessionStore for RedisStore {
                 return Ok(());
             }
             // The key exists (a reused preview id, say): `create`'s slow path decides.
-            create_in_steps(self, id, data, ttl_secs, result).await
+            self.create_in_steps(id, data, ttl_secs, result, mark).await
         })
     }
 
-    fn create_finished(&self, id: &str) -> BoxFuture<'_, Result<(), StoreError>> {
+    fn mark(&self, id: &str) -> BoxFuture<'_, Result<u64, StoreError>> {
+        let [state, _, _] = self.keys.session(id);
+        Box::pin(async move {
+            // The header and the marker are short: a range read never moves the session bytes.
+            let cmd = ::redis::cmd("GETRANGE").arg(state).arg(0).arg(127).clone();
+            let raw: Vec<u8> = self.read("mark", &cmd).await?;
+            if raw.is_empty() {
+                return Ok(0);
+            }
+            let mut head = raw;
+            if let Some(end) = head.iter().position(|&b| b == b'\n') {
+                head.truncate(end + 1);
+            }
+            Ok(match parse_state(head) {
+                Ok(State::Active(h, _)) => h.mark,
+                Ok(State::Finished(m)) => m,
+                Err(_) => 0,
+            })
+        })
+    }
+
+    fn create_finished_marked(&self, id: &str, mark: u64) -> BoxFuture<'_, Result<(), StoreError>> {
         let [state, lease, seen] = self.keys.session(id);
         let marker = ms(self.opts.finished_marker);
         Box::pin(async move {
@@ -216,7 +273,7 @@ impl SessionStore for RedisStore {
             pipe.cmd("DEL").arg(&lease).arg(&seen).ignore();
             pipe.cmd("SET")
                 .arg(&state)
-                .arg(scripts::FINISHED)
+                .arg(finished_value(mark))
                 .arg("PX")
                 .arg(marker)
                 .ignore();
@@ -291,9 +348,10 @@ impl SessionStore for RedisStore {
                     data,
                     version: header.version,
                     lease: header.lease(&token),
+                    mark: header.mark,
                 })),
                 Ok(State::Active(..)) => Err(StoreError::Busy),
-                Ok(State::Finished) => self.begin_without_state(&id, took, true).await,
+                Ok(State::Finished(_)) => self.begin_without_state(&id, took, true).await,
                 Err(e) => {
                     if took {
                         let lease = ::redis::cmd("DEL").arg(&lease_key).clone();
@@ -398,7 +456,7 @@ impl SessionStore for RedisStore {
             let raw: Option<Vec<u8>> = self.read("peek", &cmd).await?;
             match raw.map(parse_state).transpose()? {
                 Some(State::Active(_, data)) => Ok(Some(data)),
-                Some(State::Finished) | None => Ok(None),
+                Some(State::Finished(_)) | None => Ok(None),
             }
         })
     }
