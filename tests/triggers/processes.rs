@@ -17,6 +17,8 @@ const PER_SESSION: usize = 10;
 
 /// A `tessera serve` on `redis` with `workers` trigger workers and a short visibility timeout.
 fn serve(redis: &str, workers: usize) -> (Served, TestApp) {
+    // reqwest is built without a default TLS provider (as in tests/redis_api).
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let mut served = Served::start_with_env(
         &["--store", redis],
         &[
