@@ -330,8 +330,36 @@ impl EventStore for MemoryEvents {
 
     fn event_complete<'a>(&'a self, c: &'a Completion) -> BoxFuture<'a, Result<(), StoreError>> {
         Box::pin(async move {
-            // The transcript first, then the rest: in one process nothing can come between.
-            if let Some(t) = &c.transcript {
+            let fresh = self.with(|g, _| {
+                if let Some(q) = g.queues.get_mut(&c.session) {
+                    if q.front() == Some(&c.event_id) {
+                        q.pop_front();
+                    }
+                    if q.is_empty() {
+                        g.queues.remove(&c.session);
+                    }
+                }
+                let mut fresh = false;
+                if let Some(e) = g.events.get_mut(&c.event_id)
+                    && !matches!(e.status.as_str(), "done" | "failed")
+                {
+                    e.status = c.status.to_string();
+                    e.processed_at = Some(c.processed_at.clone());
+                    e.outcome = Some(c.outcome.clone());
+                    e.journal = None;
+                    g.waiting = g.waiting.saturating_sub(1);
+                    fresh = true;
+                }
+                if let Some(d) = g.delivery_of.remove(&c.event_id) {
+                    // A delivery not handed out yet is acknowledged when it is: its event is
+                    // complete by then.
+                    g.pending.remove(&d);
+                }
+                fresh
+            });
+            // The transcript once, by the completion that ended the event (in one process
+            // nothing can come between).
+            if let (true, Some(t)) = (fresh, &c.transcript) {
                 self.transcripts
                     .transcript_append(
                         &c.session,
@@ -342,31 +370,7 @@ impl EventStore for MemoryEvents {
                     )
                     .await?;
             }
-            self.with(|g, _| {
-                if let Some(q) = g.queues.get_mut(&c.session) {
-                    if q.front() == Some(&c.event_id) {
-                        q.pop_front();
-                    }
-                    if q.is_empty() {
-                        g.queues.remove(&c.session);
-                    }
-                }
-                if let Some(e) = g.events.get_mut(&c.event_id)
-                    && !matches!(e.status.as_str(), "done" | "failed")
-                {
-                    e.status = c.status.to_string();
-                    e.processed_at = Some(c.processed_at.clone());
-                    e.outcome = Some(c.outcome.clone());
-                    e.journal = None;
-                    g.waiting = g.waiting.saturating_sub(1);
-                }
-                if let Some(d) = g.delivery_of.remove(&c.event_id) {
-                    // A delivery not handed out yet is acknowledged when it is: its event is
-                    // complete by then.
-                    g.pending.remove(&d);
-                }
-                Ok(())
-            })
+            Ok(())
         })
     }
 
