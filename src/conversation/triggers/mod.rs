@@ -195,8 +195,8 @@ impl Triggers {
             return Ok(id.clone());
         }
         let p = self.core.registry.resolve(&t.flow).await?;
-        Ok(p.map(|p| p.flow.id.clone())
-            .ok_or(ServiceError::FlowNotFound)?)
+        p.map(|p| p.flow.id.clone())
+            .ok_or(ServiceError::FlowNotFound)
     }
 
     pub async fn create(

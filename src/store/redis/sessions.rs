@@ -10,9 +10,7 @@ use super::state::finished_value;
 use super::state::{Header, State, parse_state};
 use super::{RedisStore, ms, scripts, secs_ms};
 use crate::store::sessions::{log_lost_result, save_turn_in_steps};
-use crate::store::{
-    BoxFuture, Leased, Loaded, ResultStore, ResultUpdate, SessionStore, StoreError,
-};
+use crate::store::{BoxFuture, Leased, Loaded, ResultUpdate, SessionStore, StoreError};
 
 /// Maps a "did the compare-and-set apply" script answer.
 fn applied(n: i64) -> Result<(), StoreError> {
@@ -144,61 +142,6 @@ impl RedisStore {
         } else {
             Loaded::Missing
         })
-    }
-}
-
-impl RedisStore {
-    /// `create` with a mark in the new state's header.
-    fn create_with_mark(
-        &self,
-        id: &str,
-        data: Vec<u8>,
-        ttl_secs: u64,
-        mark: u64,
-    ) -> BoxFuture<'_, Result<(), StoreError>> {
-        let [state, lease, seen] = self.keys.session(id);
-        let (value, ttl, seen_ms) = self.new_state(&data, ttl_secs, mark);
-        Box::pin(async move {
-            // Fast path, plain commands: a new id has no state key yet.
-            let mut pipe = ::redis::pipe();
-            pipe.cmd("SET")
-                .arg(&state)
-                .arg(&value)
-                .arg("NX")
-                .arg("PX")
-                .arg(ttl);
-            pipe.cmd("SET")
-                .arg(&seen)
-                .arg("1")
-                .arg("PX")
-                .arg(seen_ms)
-                .ignore();
-            let (created,): (Option<String>,) = self.pipeline("create", &pipe).await?;
-            if created.is_some() {
-                return Ok(());
-            }
-            // The key exists: busy when active, replaced when finished.
-            let mut inv = scripts::CREATE.prepare_invoke();
-            inv.key(state).key(lease).key(seen);
-            inv.arg(value).arg(ttl).arg(seen_ms);
-            applied(self.script("create", &inv).await?)
-        })
-    }
-
-    /// `create_marked` as separate calls: create, then record the result update.
-    async fn create_in_steps(
-        &self,
-        id: &str,
-        data: Vec<u8>,
-        ttl_secs: u64,
-        result: Option<(&ResultUpdate, u64)>,
-        mark: u64,
-    ) -> Result<(), StoreError> {
-        self.create_with_mark(id, data, ttl_secs, mark).await?;
-        if let Some((update, retention)) = result {
-            log_lost_result(self.record_result(update, retention).await, update);
-        }
-        Ok(())
     }
 }
 
@@ -484,5 +427,6 @@ impl SessionStore for RedisStore {
     }
 }
 
+mod create;
 #[cfg(test)]
 mod tests;
