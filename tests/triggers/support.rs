@@ -128,8 +128,19 @@ pub async fn all_events(app: &TestApp, trigger: &str, filter: &str) -> Vec<Value
             .map(|c| format!("&cursor={c}"))
             .unwrap_or_default();
         let path = format!("/api/v1/integration/trigger/{trigger}/events?limit=1000{filter}{c}");
-        let (status, page) = call(app, "GET", &path, Some(TOKEN), None, None).await;
-        assert_eq!(status, 200, "{page}");
+        // A page reads up to 1,000 records in one pipeline: on a loaded machine that may pass
+        // the store's 500 ms command timeout (503), which a client retries.
+        let mut tries = 0;
+        let page = loop {
+            let (status, page) = call(app, "GET", &path, Some(TOKEN), None, None).await;
+            tries += 1;
+            if status == 503 && tries < 10 {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                continue;
+            }
+            assert_eq!(status, 200, "{page}");
+            break page;
+        };
         out.extend(page["events"].as_array().cloned().unwrap_or_default());
         match page["next_cursor"].as_str() {
             Some(c) => cursor = Some(c.to_string()),
