@@ -52,15 +52,16 @@ BODY='{"text":"Hello there","session":"load123"}'
 echo "== floor: redis-benchmark XADD, ${#BODY}-byte payload"
 redis-benchmark -p "$RPORT" -q -n 200000 -c 50 XADD floor:stream '*' e "$BODY" | tr '\r' '\n' | tail -1
 
-start_server() { # $1 trigger workers; prints the base URL
+start_server() { # $1 trigger workers; sets BASE and SERVER (its pid)
   local port; port=$(free_port)
   TESSERA_API_TOKEN=$TOKEN TESSERA_LOG=warn TESSERA_TRIGGER_WORKERS=$1 TESSERA_WORKERS=$WORKERS \
     TESSERA_TRIGGER_QUEUE_MAX=100000000 \
     "$BIN" serve --host 127.0.0.1 --port "$port" --store "redis://127.0.0.1:$RPORT" --flows flows \
     >"$DIR/server-$port.log" 2>&1 &
-  PIDS+=($!)
-  for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/readyz" >/dev/null && break; sleep 0.1; done
-  echo "http://127.0.0.1:$port"
+  SERVER=$!
+  PIDS+=("$SERVER")
+  BASE="http://127.0.0.1:$port"
+  for _ in $(seq 100); do curl -sf "$BASE/readyz" >/dev/null && break; sleep 0.1; done
 }
 make_trigger() { # $1 base; sets TRIGGER and SECRET
   local t; t=$(curl -sf -X POST "$1/api/v1/integration/triggers" -H "Authorization: Bearer $TOKEN" \
@@ -71,13 +72,13 @@ make_trigger() { # $1 base; sets TRIGGER and SECRET
 }
 
 echo "== accepting alone: $CONNECTIONS connections, $DURATION, no workers"
-BASE=$(start_server 0)
+start_server 0
 make_trigger "$BASE"
 wrk -t 1 -c "$CONNECTIONS" -d "$DURATION" -s scripts/load/trigger_event.lua "$BASE" | grep RESULT
-kill "${PIDS[-1]}"; redis-cli -p "$RPORT" flushall >/dev/null
+kill "$SERVER"; redis-cli -p "$RPORT" flushall >/dev/null
 
 echo "== accepting and processing: $STEP_CONNECTIONS connections, $STEP_DURATION, $TRIGGER_WORKERS workers"
-BASE=$(start_server "$TRIGGER_WORKERS")
+start_server "$TRIGGER_WORKERS"
 make_trigger "$BASE"
 ( while sleep 1; do echo "backlog $(redis-cli -p "$RPORT" get 'tessera:{ev}:n')"; done ) > "$DIR/backlog" &
 SAMPLER=$!
