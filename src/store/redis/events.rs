@@ -272,9 +272,19 @@ impl EventStore for RedisStore {
                     }
                 }
                 Some(t) => {
-                    // A cluster: the transcript's slot is not the events' one. Written first
-                    // (a completion lost after it is retried, and may append it again).
+                    // A cluster: the transcript's slot is not the events' one. Written first,
+                    // unless the event is complete already (a completion lost between the two
+                    // steps and repeated may append it twice: see docs/REDIS.md).
                     use crate::store::TranscriptStore;
+                    let status = ::redis::cmd("HGET")
+                        .arg(self.ev_key(&format!("e:{}", c.event_id)))
+                        .arg("status")
+                        .clone();
+                    let status: Option<String> = self.read("event_complete", &status).await?;
+                    if matches!(status.as_deref(), Some("done" | "failed") | None) {
+                        inv.arg(0);
+                        return self.script::<i64>("event_complete", &inv).await.map(|_| ());
+                    }
                     self.transcript_append(
                         &c.session,
                         t.entries.clone(),
