@@ -13,6 +13,7 @@ use tracing::Instrument;
 
 use crate::api::{self, AppState};
 use crate::config::Config;
+use crate::conversation::triggers::{DeclaredTrigger, TriggerSettings, Triggers};
 use crate::conversation::{ConversationConfig, Conversations};
 use crate::credentials::{Credentials, Declared, SecretKey};
 use crate::engine::{AiServices, Engine, EngineConfig, ModelPrice};
@@ -110,6 +111,26 @@ pub async fn build_state(config: &Config) -> anyhow::Result<AppState> {
             viewer_urls: config.viewer_urls.clone(),
         },
     });
+    let triggers = Arc::new(Triggers::new(
+        conversations.clone(),
+        TriggerSettings {
+            workers: config.trigger_workers.min(1024),
+            visibility_timeout_ms: config.trigger_visibility_timeout_ms.clamp(100, 86_400_000),
+            queue_max: config.trigger_queue_max.max(1),
+        },
+        config
+            .triggers
+            .iter()
+            .map(|t| DeclaredTrigger {
+                id: t.id.clone(),
+                flow: t.flow.clone(),
+                name: t.name.clone(),
+                default_text: t.default_text.clone(),
+                session_ttl_secs: t.session_ttl_secs.map(|s| s.clamp(1, YEAR)),
+                secret: t.secret.0.clone(),
+            })
+            .collect(),
+    ));
     Ok(AppState {
         conversations,
         registry,
@@ -129,6 +150,7 @@ pub async fn build_state(config: &Config) -> anyhow::Result<AppState> {
             config.limits.trusted_proxy_addrs()?,
             Duration::from_millis(config.limits.body_timeout_ms.max(1)),
         ),
+        triggers,
     })
 }
 
@@ -161,6 +183,8 @@ impl Application {
         let state = web::Data::new(build_state(&config).await?);
         // Executions paused on a Wait block resume when their time is up.
         crate::conversation::executions::timers::spawn(state.conversations.clone());
+        // Trigger events run in the background (none in an API-only process).
+        crate::conversation::triggers::worker::spawn(state.triggers.clone());
         let listener = TcpListener::bind((config.host.as_str(), config.port))
             .with_context(|| format!("cannot listen on {}:{}", config.host, config.port))?;
         let port = listener.local_addr()?.port();

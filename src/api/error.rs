@@ -74,6 +74,9 @@ error_codes! {
     ConversationNotFound = (404, "conversation_not_found"),
     ExecutionNotFound = (404, "execution_not_found"),
     WorkflowNotFound = (404, "workflow_not_found"),
+    TriggerNotFound = (404, "trigger_not_found"),
+    TriggerReadOnly = (409, "trigger_read_only"),
+    QueueFull = (429, "queue_full"),
     MethodNotAllowed = (405, "method_not_allowed"),
     SessionBusy = (409, "session_busy"),
     IdempotencyConflict = (409, "idempotency_conflict"),
@@ -180,6 +183,9 @@ impl ResponseError for ApiError {
         {
             res.insert_header(("retry-after", secs.to_string()));
         }
+        if self.code == ErrorCode::QueueFull {
+            res.insert_header(("retry-after", "1"));
+        }
         res.json(self.body())
     }
 }
@@ -236,6 +242,20 @@ impl From<ServiceError> for ApiError {
             S::WorkflowNotFound => ApiError::new(
                 ErrorCode::WorkflowNotFound,
                 "No published workflow with this name.",
+            ),
+            S::TriggerNotFound => {
+                ApiError::new(ErrorCode::TriggerNotFound, "No trigger with this id.")
+            }
+            S::TriggerSecret => ApiError::unauthorized(
+                "Invalid or missing trigger secret: send it as \"Authorization: Bearer <secret>\".",
+            ),
+            S::TriggerReadOnly => ApiError::new(
+                ErrorCode::TriggerReadOnly,
+                "This trigger is declared in the config file: change it there.",
+            ),
+            S::QueueFull => ApiError::new(
+                ErrorCode::QueueFull,
+                "Too many events are waiting to be processed: nothing was accepted. Retry after the time in Retry-After.",
             ),
             S::Engine(e) => ApiError::from(e),
             S::Stream(e) => ApiError::from(e),

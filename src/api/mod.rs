@@ -14,6 +14,7 @@ pub mod identity;
 pub mod limits;
 pub mod results;
 pub mod router;
+pub mod triggers;
 pub mod typebot;
 pub mod web;
 pub mod workflows;
@@ -46,6 +47,8 @@ pub struct AppState {
     pub credentials: Arc<crate::credentials::Credentials>,
     /// Request rates per client and per session, the body read timeout ([`limits`]).
     pub limits: limits::RequestLimits,
+    /// The trigger integration (its workers run beside the server).
+    pub triggers: Arc<crate::conversation::triggers::Triggers>,
 }
 
 /// A JSON response from a pre-serialized body.

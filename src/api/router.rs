@@ -7,7 +7,9 @@ use actix_web::{HttpRequest, HttpResponse, web};
 
 use super::error::ApiError;
 use super::typebot::{self, BotKey};
-use super::{AppState, credentials, engine_api, flows, health, results, web as pages, workflows};
+use super::{
+    AppState, credentials, engine_api, flows, health, results, triggers, web as pages, workflows,
+};
 
 /// Which handler a route runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,6 +45,14 @@ pub enum Handler {
     TriggerWorkflow,
     StartWorkflow,
     WorkflowRuns,
+    CreateTrigger,
+    ListTriggers,
+    GetTrigger,
+    DeleteTrigger,
+    RotateTriggerSecret,
+    TriggerEvent,
+    TriggerEvents,
+    TriggerSession,
 }
 
 /// Every route: method, path pattern, handler. The hottest route comes first.
@@ -136,6 +146,42 @@ pub const ROUTES: &[(&str, &str, Handler)] = &[
         Handler::StartWorkflow,
     ),
     ("GET", "/api/workflows/{name}/runs", Handler::WorkflowRuns),
+    (
+        "POST",
+        "/api/v1/integration/trigger/{triggerId}/event",
+        Handler::TriggerEvent,
+    ),
+    (
+        "GET",
+        "/api/v1/integration/trigger/{triggerId}/events",
+        Handler::TriggerEvents,
+    ),
+    (
+        "GET",
+        "/api/v1/integration/trigger/{triggerId}/sessions/{session}",
+        Handler::TriggerSession,
+    ),
+    (
+        "POST",
+        "/api/v1/integration/triggers",
+        Handler::CreateTrigger,
+    ),
+    ("GET", "/api/v1/integration/triggers", Handler::ListTriggers),
+    (
+        "GET",
+        "/api/v1/integration/triggers/{id}",
+        Handler::GetTrigger,
+    ),
+    (
+        "DELETE",
+        "/api/v1/integration/triggers/{id}",
+        Handler::DeleteTrigger,
+    ),
+    (
+        "POST",
+        "/api/v1/integration/triggers/{id}/secret",
+        Handler::RotateTriggerSecret,
+    ),
     // The web surface (api::web). `/{publicId}` is last: every route above wins over it.
     ("GET", "/", Handler::WebIndex),
     ("GET", "/embed.js", Handler::EmbedJs),
@@ -232,7 +278,8 @@ pub async fn dispatch(
         };
         return actix_web::ResponseError::error_response(&error);
     };
-    let p = params.into_iter().next().unwrap_or_default();
+    let mut params = params.into_iter();
+    let p = params.next().unwrap_or_default();
     let result = match handler {
         Handler::ContinueChat => typebot::continue_chat(&req, payload, &state, &p).await,
         Handler::StartTypebot => typebot::start(&req, payload, &state, &p, BotKey::Typebot).await,
@@ -265,6 +312,17 @@ pub async fn dispatch(
         Handler::TriggerWorkflow => workflows::trigger(&req, payload, &state, &p).await,
         Handler::StartWorkflow => workflows::start(&req, payload, &state, &p).await,
         Handler::WorkflowRuns => workflows::runs(&req, &state, &p).await,
+        Handler::CreateTrigger => triggers::create(&req, payload, &state).await,
+        Handler::ListTriggers => triggers::list(&req, &state).await,
+        Handler::GetTrigger => triggers::get_one(&req, &state, &p).await,
+        Handler::DeleteTrigger => triggers::delete(&req, &state, &p).await,
+        Handler::RotateTriggerSecret => triggers::rotate(&req, &state, &p).await,
+        Handler::TriggerEvent => triggers::event(&req, payload, &state, &p).await,
+        Handler::TriggerEvents => triggers::events(&req, &state, &p).await,
+        Handler::TriggerSession => {
+            let session = params.next().unwrap_or_default();
+            triggers::session(&req, &state, &p, &session).await
+        }
     };
     result.unwrap_or_else(|e| actix_web::ResponseError::error_response(&e))
 }

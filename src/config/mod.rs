@@ -76,6 +76,17 @@ pub struct Config {
     pub model_prices: BTreeMap<String, ModelPriceDecl>,
     /// Abuse limits (`[limits]`): request rates, slow clients, connections.
     pub limits: Limits,
+    /// Background workers running trigger events in this process (0: an API-only process
+    /// that accepts events and leaves them to others).
+    pub trigger_workers: usize,
+    /// How long a delivered trigger event may stay unacknowledged before another worker takes
+    /// it (a worker that died), in milliseconds.
+    pub trigger_visibility_timeout_ms: u64,
+    /// Most trigger events waiting at once; beyond, posting an event answers 429.
+    pub trigger_queue_max: u64,
+    /// Triggers declared here (`[[triggers]]`), their secret read from an environment variable
+    /// (`secret_env = "MY_TRIGGER_SECRET"`).
+    pub triggers: Vec<TriggerDecl>,
     /// Publish the example bots compiled into the binary (set by `tessera serve` when no
     /// flows directory is configured or found).
     #[serde(skip)]
@@ -112,6 +123,10 @@ impl Default for Config {
             credentials: Vec::new(),
             model_prices: BTreeMap::new(),
             limits: Limits::default(),
+            trigger_workers: 4,
+            trigger_visibility_timeout_ms: 30_000,
+            trigger_queue_max: 100_000,
+            triggers: Vec::new(),
             bundled_flows: false,
         }
     }
@@ -150,6 +165,35 @@ impl std::fmt::Debug for CredentialDecl {
         f.debug_struct("CredentialDecl")
             .field("id", &self.id)
             .field("kind", &self.kind)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A trigger declared in the config file.
+#[derive(Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct TriggerDecl {
+    pub id: String,
+    /// The bot (public id or id).
+    pub flow: String,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub default_text: Option<String>,
+    #[serde(default)]
+    pub session_ttl_secs: Option<u64>,
+    /// The environment variable holding the secret (read at start-up; a missing one is an
+    /// error).
+    pub secret_env: String,
+    #[serde(skip)]
+    pub secret: SecretString,
+}
+
+impl std::fmt::Debug for TriggerDecl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TriggerDecl")
+            .field("id", &self.id)
+            .field("flow", &self.flow)
             .finish_non_exhaustive()
     }
 }
@@ -292,6 +336,24 @@ impl Config {
             self.secret_key = Some(SecretString(v));
         }
         self.limits.apply_env(&get, num::<u64>)?;
+        if let Some(v) = get("TESSERA_TRIGGER_WORKERS") {
+            self.trigger_workers = num("TESSERA_TRIGGER_WORKERS", v)?;
+        }
+        if let Some(v) = get("TESSERA_TRIGGER_VISIBILITY_TIMEOUT_MS") {
+            self.trigger_visibility_timeout_ms = num("TESSERA_TRIGGER_VISIBILITY_TIMEOUT_MS", v)?;
+        }
+        if let Some(v) = get("TESSERA_TRIGGER_QUEUE_MAX") {
+            self.trigger_queue_max = num("TESSERA_TRIGGER_QUEUE_MAX", v)?;
+        }
+        for t in &mut self.triggers {
+            let secret = get(&t.secret_env).ok_or_else(|| {
+                ConfigError::Env(
+                    t.secret_env.clone(),
+                    format!("is not set (the secret of trigger {})", t.id),
+                )
+            })?;
+            t.secret = SecretString(secret);
+        }
         for c in &mut self.credentials {
             for (field, var) in &c.env {
                 let value = get(var).ok_or_else(|| {
@@ -319,77 +381,5 @@ pub fn redact_url(url: &str) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn store_urls_are_logged_without_credentials() {
-        assert_eq!(
-            redact_url("redis://:s3cret@127.0.0.1:6379/0"),
-            "redis://***@127.0.0.1:6379/0"
-        );
-        assert_eq!(
-            redact_url("redis://127.0.0.1:6379"),
-            "redis://127.0.0.1:6379"
-        );
-        assert_eq!(redact_url("memory"), "memory");
-    }
-
-    #[test]
-    fn env_overrides_defaults() {
-        let env = |k: &str| match k {
-            "TESSERA_PORT" => Some("9000".to_string()),
-            "TESSERA_HTTP_ALLOWED_HOSTS" => Some("a.internal, b.internal".to_string()),
-            _ => None,
-        };
-        let c = Config::load(None, &env).map_err(|e| e.to_string());
-        let Ok(c) = c else { panic!("config failed") };
-        assert_eq!(c.port, 9000);
-        assert_eq!(c.http_allowed_hosts, vec!["a.internal", "b.internal"]);
-        assert_eq!(c.store, "memory");
-        assert!(!c.strict);
-    }
-
-    #[test]
-    fn strict_comes_from_the_file_or_the_environment() {
-        let on = |k: &str| (k == "TESSERA_STRICT").then(|| "true".to_string());
-        assert!(Config::load(None, &on).is_ok_and(|c| c.strict));
-        let bad = |k: &str| (k == "TESSERA_STRICT").then(|| "maybe".to_string());
-        assert!(Config::load(None, &bad).is_err());
-        assert!(toml::from_str::<Config>("strict = true").is_ok_and(|c| c.strict));
-    }
-
-    #[test]
-    fn declared_credentials_take_secrets_from_the_environment() {
-        let file = r#"
-            [[credentials]]
-            id = "main"
-            type = "openai"
-            data = { baseUrl = "https://llm.example/v1" }
-            env = { apiKey = "MY_OPENAI_KEY" }
-            [model_prices."gpt-4o-mini"]
-            input_per_mtok = 0.15
-            output_per_mtok = 0.6
-        "#;
-        let Ok(mut c) = toml::from_str::<Config>(file) else {
-            panic!("parses")
-        };
-        let env = |k: &str| (k == "MY_OPENAI_KEY").then(|| "sk-test".to_string());
-        assert!(c.apply_env(&env).is_ok());
-        assert_eq!(c.credentials[0].data["apiKey"], "sk-test");
-        assert!(!format!("{c:?}").contains("sk-test"));
-        assert_eq!(c.model_prices["gpt-4o-mini"].output_per_mtok, 0.6);
-        let Ok(mut c) = toml::from_str::<Config>(file) else {
-            panic!("parses")
-        };
-        assert!(c.apply_env(&|_| None).is_err());
-    }
-
-    #[test]
-    fn bad_numbers_and_unknown_keys_are_errors() {
-        let env = |k: &str| (k == "TESSERA_PORT").then(|| "eighty".to_string());
-        assert!(Config::load(None, &env).is_err());
-        assert!(toml::from_str::<Config>("nope = 1").is_err());
-        assert!(toml::from_str::<Config>("port = 1234").is_ok());
-    }
-}
+#[path = "config_tests.rs"]
+mod tests;

@@ -61,6 +61,18 @@ pub enum ServiceError {
     /// Workflow API: no published workflow with this name.
     #[error("workflow not found")]
     WorkflowNotFound,
+    /// Triggers: no trigger with this id.
+    #[error("trigger not found")]
+    TriggerNotFound,
+    /// Triggers: the event's secret is missing or wrong.
+    #[error("invalid or missing trigger secret")]
+    TriggerSecret,
+    /// Triggers: a trigger declared in the config file cannot be changed through the API.
+    #[error("this trigger is declared in the config file")]
+    TriggerReadOnly,
+    /// Triggers: the queue of waiting events is full.
+    #[error("the event queue is full")]
+    QueueFull,
     /// The turn could not run.
     #[error(transparent)]
     Engine(EngineError),

@@ -19,6 +19,7 @@ mod resume;
 mod start;
 mod stream;
 mod transcript;
+pub mod triggers;
 pub mod workflows;
 
 use std::sync::Arc;

@@ -4,6 +4,7 @@
 use tracing::Instrument;
 
 use super::results::{linked_result_updates, result_update};
+use super::triggers::EventTurn;
 use super::{Caller, Conversations, ServiceError, TurnResult, is_waiting};
 use crate::engine::{Message, SessionState, TextFormat};
 use crate::ids::is_plausible_id;
@@ -32,7 +33,7 @@ impl Conversations {
             Loaded::Expired => return Err(ServiceError::Expired),
         };
         let outcome = self
-            .run_turn(session_id, &leased, message, format, caller)
+            .run_turn(session_id, &leased, message, format, caller, None)
             .await;
         if outcome.is_err() {
             let _ = sessions.abort_turn(session_id, &leased).await;
@@ -40,13 +41,17 @@ impl Conversations {
         outcome
     }
 
-    async fn run_turn(
+    /// Runs a turn on a leased session and saves it. With `event` (a trigger event's turn),
+    /// the save carries the event's mark and TTL, the turn is journaled before the save, and
+    /// the transcript is left to the event's completion.
+    pub(super) async fn run_turn(
         &self,
         session_id: &str,
         leased: &Leased,
         message: Option<Message>,
         format: TextFormat,
         caller: &Caller,
+        event: Option<&EventTurn<'_>>,
     ) -> Result<TurnResult, ServiceError> {
         let state = decode(&leased.data)?;
         let reply = message.as_ref().map(super::transcript::reply_text);
@@ -79,16 +84,29 @@ impl Conversations {
             None
         };
         let retention = self.config.results_retention_secs;
-        let transcript = (!preview).then(|| self.transcript_of(reply.as_deref(), &out));
+        let marked;
+        let (leased, ttl) = match event {
+            Some(ev) => {
+                ev.journal(reply.as_deref(), &out).await?;
+                marked = Leased {
+                    mark: ev.seq,
+                    ..leased.clone()
+                };
+                (&marked, ev.ttl_secs.unwrap_or_else(|| self.ttl(&root)))
+            }
+            None => (leased, self.ttl(&root)),
+        };
         // The session, its result and its transcript are saved together (one round trip on
-        // single Redis).
+        // single Redis). An event's transcript is written by its completion, from the journal.
+        let transcript =
+            (!preview && event.is_none()).then(|| self.transcript_of(reply.as_deref(), &out));
         let writes = TurnWrites {
             result: update.as_ref().map(|u| (u, retention)),
             transcript: transcript.as_ref(),
         };
         self.stores
             .sessions
-            .save_turn(session_id, data, leased, self.ttl(&root), writes)
+            .save_turn(session_id, data, leased, ttl, writes)
             .await?;
         if !preview {
             self.record_all(linked_result_updates(&out).into_iter())

@@ -9,6 +9,7 @@ use serde_json::Value;
 use tracing::Instrument;
 
 use super::results::{linked_result_updates, result_update};
+use super::triggers::EventTurn;
 use super::{
     Caller, Conversations, FlowChoice, ServiceError, StartOptions, TurnResult, is_waiting,
 };
@@ -46,7 +47,9 @@ impl Conversations {
                 opts.start_from = None;
                 opts.session_id = None;
                 let result_id = self.resolve_result(&flow, &mut opts).await?;
-                let mut turn = self.start_session(flow, opts, result_id, false).await?;
+                let mut turn = self
+                    .start_session(flow, opts, result_id, false, None)
+                    .await?;
                 turn.published_at = Some(published.published_at);
                 Ok(turn)
             }
@@ -62,7 +65,7 @@ impl Conversations {
                     }
                 };
                 opts.session_id = opts.session_id.filter(|s| is_plausible_id(s));
-                self.start_session(flow, opts, new_id(), true).await
+                self.start_session(flow, opts, new_id(), true, None).await
             }
         }
     }
@@ -87,12 +90,16 @@ impl Conversations {
         Ok(flow)
     }
 
-    async fn start_session(
+    /// Runs a start turn and creates its session. With `event` (a trigger event's turn), the
+    /// session carries the event's mark and TTL, the turn is journaled before the save, and
+    /// the transcript is left to the event's completion.
+    pub(super) async fn start_session(
         &self,
         flow: Arc<CompiledFlow>,
         opts: StartOptions,
         result_id: String,
         preview: bool,
+        event: Option<&EventTurn<'_>>,
     ) -> Result<TurnResult, ServiceError> {
         let registering = opts.only_registering;
         let session_id = opts.session_id.unwrap_or_else(new_id);
@@ -120,7 +127,19 @@ impl Conversations {
             .then(|| result_update(&flow, &state, &out, None))
             .flatten();
         let sessions = &self.stores.sessions;
-        let transcript = live.then(|| self.transcript_of(reply.as_deref(), &out));
+        // An event's transcript is written by its completion, from the journal.
+        let transcript =
+            (live && event.is_none()).then(|| self.transcript_of(reply.as_deref(), &out));
+        let mark = match event {
+            Some(ev) => {
+                ev.journal(reply.as_deref(), &out).await?;
+                ev.seq
+            }
+            None => 0,
+        };
+        let ttl = event
+            .and_then(|e| e.ttl_secs)
+            .unwrap_or_else(|| self.ttl(&flow));
         if waiting {
             let bytes = state.encode().map_err(|e| {
                 ServiceError::Internal(format!("session could not be encoded: {e}"))
@@ -133,10 +152,10 @@ impl Conversations {
                 transcript: transcript.as_ref(),
             };
             sessions
-                .create_with_result(&session_id, bytes, self.ttl(&flow), writes)
+                .create_marked(&session_id, bytes, ttl, writes, mark)
                 .await?;
         } else {
-            sessions.create_finished(&session_id).await?;
+            sessions.create_finished_marked(&session_id, mark).await?;
             self.record_all(update.into_iter()).await;
             if let Some(t) = &transcript {
                 self.record_transcript(&session_id, t).await;

@@ -33,30 +33,38 @@ enum Entry<'a> {
     Bot { at: &'a str, message: &'a Value },
 }
 
+/// A turn's transcript entries (the reply that started it, if any, then the bot's messages)
+/// and its status, as stored.
+pub(super) fn turn_entries(reply: Option<&str>, out: &TurnOutput) -> (Vec<String>, TranscriptMeta) {
+    let at = now();
+    let mut entries = Vec::with_capacity(out.messages.len() + 1);
+    // Serialized from borrowed fields: a `json!` entry would deep-copy every message first
+    // (measured: most of a turn's transcript cost).
+    if let Some(text) = reply
+        && let Ok(s) = serde_json::to_string(&Entry::User { at: &at, text })
+    {
+        entries.push(s);
+    }
+    for message in &out.messages {
+        if let Ok(s) = serde_json::to_string(&Entry::Bot { at: &at, message }) {
+            entries.push(s);
+        }
+    }
+    let meta = TranscriptMeta {
+        status: out.status.execution_status().to_string(),
+        updated_at: at,
+    };
+    (entries, meta)
+}
+
 impl Conversations {
     /// A turn's transcript entries (the reply that started it, if any, then the bot's
     /// messages), written by the turn's save.
     pub(super) fn transcript_of(&self, reply: Option<&str>, out: &TurnOutput) -> TranscriptAppend {
-        let at = now();
-        let mut entries = Vec::with_capacity(out.messages.len() + 1);
-        // Serialized from borrowed fields: a `json!` entry would deep-copy every message first
-        // (measured: most of a turn's transcript cost).
-        if let Some(text) = reply
-            && let Ok(s) = serde_json::to_string(&Entry::User { at: &at, text })
-        {
-            entries.push(s);
-        }
-        for message in &out.messages {
-            if let Ok(s) = serde_json::to_string(&Entry::Bot { at: &at, message }) {
-                entries.push(s);
-            }
-        }
+        let (entries, meta) = turn_entries(reply, out);
         TranscriptAppend {
             entries,
-            meta: TranscriptMeta {
-                status: out.status.execution_status().to_string(),
-                updated_at: at,
-            },
+            meta,
             max_entries: MAX_TRANSCRIPT_ENTRIES,
             retention_secs: self.config.results_retention_secs,
         }

@@ -10,6 +10,7 @@
 //! or how a turn runs. It must not import `engine`, `conversation` or `api`.
 
 pub mod credentials;
+pub mod events;
 pub mod executions;
 pub mod flows;
 pub mod idempotency;
@@ -25,6 +26,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 
 pub use credentials::{CredentialStore, StoredCredential};
+pub use events::EventStore;
 pub use executions::{Doc, ExecutionStore, Index};
 pub use flows::{FlowStore, Published};
 pub use idempotency::{IdempotencyStore, StoredResponse};
@@ -74,6 +76,8 @@ pub struct Stores {
     pub executions: Arc<dyn ExecutionStore>,
     pub transcripts: Arc<dyn TranscriptStore>,
     pub timers: Arc<dyn TimerStore>,
+    /// Triggers, the queue of accepted events and their log.
+    pub events: Arc<dyn EventStore>,
 }
 
 impl Stores {
@@ -88,6 +92,7 @@ impl Stores {
             + ExecutionStore
             + TranscriptStore
             + TimerStore
+            + EventStore
             + 'static,
     {
         Stores {
@@ -98,7 +103,8 @@ impl Stores {
             credentials: backend.clone(),
             executions: backend.clone(),
             transcripts: backend.clone(),
-            timers: backend,
+            timers: backend.clone(),
+            events: backend,
         }
     }
 
@@ -114,7 +120,8 @@ impl Stores {
             credentials: Arc::new(memory::MemoryCredentialStore::default()),
             executions: records.clone(),
             transcripts: records.clone(),
-            timers: records,
+            timers: records.clone(),
+            events: Arc::new(memory::MemoryEvents::new(records)),
         }
     }
 }

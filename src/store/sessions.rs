@@ -33,6 +33,11 @@ pub struct Leased {
     pub data: Vec<u8>,
     pub version: u64,
     pub lease: String,
+    /// The sequence of the last trigger event applied to the session (0: none). A save writes
+    /// it with the session, atomically: a trigger turn sets it to its event's sequence before
+    /// saving, so a redelivered event can tell its effect is already saved. Other turns leave
+    /// it as loaded.
+    pub mark: u64,
 }
 
 /// What `begin_turn` found.
@@ -58,7 +63,7 @@ pub trait SessionStore: ResultStore + TranscriptStore + Send + Sync {
     /// Creates a session (as `create`), then records the result update and transcript of the
     /// turn that created it (as `record_result` and `transcript_append`; a failure of those is
     /// logged, since the session exists). Nothing is recorded when the session could not be
-    /// created. Stores that can do it all in one round trip override this.
+    /// created. Stores that can do it all in one round trip do so in `create_marked`.
     fn create_with_result<'a>(
         &'a self,
         id: &'a str,
@@ -66,10 +71,27 @@ pub trait SessionStore: ResultStore + TranscriptStore + Send + Sync {
         ttl_secs: u64,
         writes: TurnWrites<'a>,
     ) -> BoxFuture<'a, Result<(), StoreError>> {
-        create_in_steps(self, id, data, ttl_secs, writes)
+        self.create_marked(id, data, ttl_secs, writes, 0)
     }
+    /// `create_with_result` of a session started by a trigger event: the new session carries
+    /// the event's sequence as its mark ([`Leased::mark`]), written with it.
+    fn create_marked<'a>(
+        &'a self,
+        id: &'a str,
+        data: Vec<u8>,
+        ttl_secs: u64,
+        writes: TurnWrites<'a>,
+        mark: u64,
+    ) -> BoxFuture<'a, Result<(), StoreError>>;
     /// Records a session that finished in the very turn that created it.
-    fn create_finished(&self, id: &str) -> BoxFuture<'_, Result<(), StoreError>>;
+    fn create_finished(&self, id: &str) -> BoxFuture<'_, Result<(), StoreError>> {
+        self.create_finished_marked(id, 0)
+    }
+    /// `create_finished` with the mark of the trigger event that ran the turn.
+    fn create_finished_marked(&self, id: &str, mark: u64) -> BoxFuture<'_, Result<(), StoreError>>;
+    /// The mark of a session ([`Leased::mark`]): of its state or of its finished marker; 0
+    /// when it has none or is unknown. Read without a lease.
+    fn mark(&self, id: &str) -> BoxFuture<'_, Result<u64, StoreError>>;
     /// Loads a session and takes its turn lease for `lease_ms`. `Err(Busy)` if leased.
     fn begin_turn(&self, id: &str, lease_ms: u64) -> BoxFuture<'_, Result<Loaded, StoreError>>;
     /// Saves the new state if the version still matches, releases the lease, refreshes the TTL.
@@ -140,22 +162,6 @@ pub(super) async fn record_in_steps<S: SessionStore + ?Sized>(
     if let Some(t) = writes.transcript {
         log_lost_transcript(store.transcript_append(id, t).await, id);
     }
-}
-
-/// [`SessionStore::create_with_result`] as separate calls: `create`, then `record_result`
-/// and `transcript_append`.
-pub(super) fn create_in_steps<'a, S: SessionStore + ?Sized>(
-    store: &'a S,
-    id: &'a str,
-    data: Vec<u8>,
-    ttl_secs: u64,
-    writes: TurnWrites<'a>,
-) -> BoxFuture<'a, Result<(), StoreError>> {
-    Box::pin(async move {
-        store.create(id, data, ttl_secs).await?;
-        record_in_steps(store, id, writes).await;
-        Ok(())
-    })
 }
 
 /// A transcript append that follows a saved turn: logged when lost (the turn happened).

@@ -92,10 +92,16 @@ pub struct Served {
 impl Served {
     /// Starts `tessera serve --host 127.0.0.1 --port 0 ARGS...`.
     pub fn start(args: &[&str]) -> Served {
+        Self::start_with_env(args, &[])
+    }
+
+    /// [`Served::start`] with extra environment variables.
+    pub fn start_with_env(args: &[&str], env: &[(&str, &str)]) -> Served {
         let mut child = tessera()
             .args(["serve", "--host", "127.0.0.1", "--port", "0"])
             .args(args)
             .env("TESSERA_WORKERS", "1")
+            .envs(env.iter().copied())
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -155,6 +161,12 @@ impl Served {
             .collect();
         let port = url.rsplit(':').next().expect("port");
         format!("http://127.0.0.1:{port}")
+    }
+
+    /// Kills the process with SIGKILL (no clean-up of any kind) and reaps it.
+    pub fn kill9(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 
     /// Waits for the process to exit (at most `within`).

@@ -60,9 +60,23 @@ async fn every_route_and_documented_status_matches_the_document() {
         app: common::app::spawn_app_with(|c| {
             c.http_allowed_hosts = vec!["127.0.0.1".into()];
             c.engine_api_token = Some(ENGINE_TOKEN.into());
+            c.triggers = vec![tessera::config::TriggerDecl {
+                id: crate::walk_triggers::DECLARED.into(),
+                flow: "oa-chat".into(),
+                name: None,
+                default_text: None,
+                session_ttl_secs: None,
+                secret_env: "UNUSED".into(),
+                secret: tessera::config::SecretString("declared-secret".into()),
+            }];
         })
         .await,
-        small: common::app::spawn_app_with(|c| c.max_body_bytes = 1024).await,
+        small: common::app::spawn_app_with(|c| {
+            c.max_body_bytes = 1024;
+            c.trigger_workers = 0;
+            c.trigger_queue_max = 1;
+        })
+        .await,
         tokenless: common::app::spawn_app_with(|c| c.api_token = None).await,
         slow_url: slow_server(Duration::from_millis(1500)).await,
     };
@@ -82,6 +96,7 @@ async fn every_route_and_documented_status_matches_the_document() {
     engine(&w).await;
     workflows(&w).await;
     workflow_start(&w).await;
+    crate::walk_triggers::triggers(&w).await;
 
     w.api.assert_coverage(&[
         (

@@ -5,9 +5,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use tessera::store::memory::{MemoryCredentialStore, MemoryFlowStore, MemoryStore};
+use tessera::store::memory::{MemoryCredentialStore, MemoryEvents, MemoryFlowStore, MemoryStore};
 use tessera::store::redis::{RedisOptions, RedisStore};
-use tessera::store::{CredentialStore, FlowStore, SessionStore, StoreError};
+use tessera::store::{CredentialStore, EventStore, FlowStore, SessionStore, StoreError};
 
 use crate::common::redis_env::{required_by, scan, shared_redis_url};
 use crate::support::{Records, Store};
@@ -19,6 +19,8 @@ pub struct Backend {
     pub credentials: Arc<dyn CredentialStore>,
     /// Engine-API records, transcripts and timers.
     pub records: Arc<dyn Records>,
+    /// Trigger events (the queue, the log).
+    pub events: Arc<dyn EventStore>,
     /// The finished and expired markers last [`MARKER`], so cases can wait for them to go.
     pub short_markers: bool,
     /// Raw access to the Redis nodes (and key cleanup on drop), for Redis backends.
@@ -29,8 +31,10 @@ pub const MARKER: Duration = Duration::from_secs(1);
 
 pub fn memory_backend() -> Backend {
     let store = Arc::new(MemoryStore::new().with_marker_durations(MARKER, MARKER));
+    let records = store.records();
     Backend {
-        records: store.records(),
+        records: records.clone(),
+        events: Arc::new(MemoryEvents::new(records)),
         store,
         flows: Arc::new(MemoryFlowStore::default()),
         credentials: Arc::new(MemoryCredentialStore::default()),
@@ -143,7 +147,8 @@ pub async fn redis_backend_at(
         store: store.clone(),
         flows: store.clone(),
         credentials: store.clone(),
-        records: store,
+        records: store.clone(),
+        events: store,
         short_markers: true,
         redis: Some(RawRedis { nodes, prefix }),
     })

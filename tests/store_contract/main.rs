@@ -69,6 +69,10 @@ contract_suite!(
     a_wait_token_is_taken_exactly_once,
     transcripts_append_in_order_and_keep_the_last_entries,
     due_timers_are_claimed_once_and_again_after_their_lease,
+    a_save_writes_the_session_mark_with_the_session,
+    accepting_dedupes_bounds_and_decides_the_session_atomically,
+    deliveries_stay_pending_until_completed_and_are_reclaimed_after_the_timeout,
+    a_session_runs_one_event_at_a_time_in_arrival_order,
 );
 
 /// Runs checks that need a Redis backend (they look at keys directly) on single Redis and on

@@ -13,6 +13,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 mod credentials;
+mod events;
 mod flows;
 mod idempotency;
 mod records;
@@ -20,6 +21,7 @@ mod results;
 mod sessions;
 
 pub use credentials::MemoryCredentialStore;
+pub use events::MemoryEvents;
 pub use flows::MemoryFlowStore;
 pub use records::MemoryRecords;
 
@@ -34,9 +36,12 @@ enum Entry {
         lease: Option<(String, Instant)>,
         expires: Instant,
         forget: Instant,
+        /// The last applied trigger event ([`Leased::mark`]).
+        mark: u64,
     },
     Finished {
         forget: Instant,
+        mark: u64,
     },
 }
 
@@ -148,7 +153,7 @@ fn sweep(g: &mut Inner, now: Instant, step: usize) {
         cursor,
     } = g;
     sweep_some(sessions, &mut cursor.session, step, |e| match e {
-        Entry::Active { forget, .. } | Entry::Finished { forget } => *forget <= now,
+        Entry::Active { forget, .. } | Entry::Finished { forget, .. } => *forget <= now,
     });
     sweep_some(idempotency, &mut cursor.idempotency, step, |(_, exp)| {
         *exp <= now
@@ -277,7 +282,7 @@ mod tests {
         for i in 0..1000 {
             let forget = if i % 3 == 0 { later } else { past };
             g.sessions
-                .insert(format!("s{i}"), Entry::Finished { forget });
+                .insert(format!("s{i}"), Entry::Finished { forget, mark: 0 });
             let exp = if i % 4 == 0 { later } else { past };
             g.idempotency.insert(
                 format!("k{i}"),

@@ -3,20 +3,22 @@
 
 use std::time::Duration;
 
+use super::super::sessions::record_in_steps;
 use super::super::{
     BoxFuture, Leased, Loaded, SessionStore, StoreError, Transcript, TranscriptAppend,
-    TranscriptStore, ready,
+    TranscriptStore, TurnWrites, ready,
 };
 use super::{Entry, MemoryStore, check_lease, secs};
 
-impl SessionStore for MemoryStore {
-    fn create(
+impl MemoryStore {
+    fn create_with_mark(
         &self,
         id: &str,
         data: Vec<u8>,
         ttl_secs: u64,
-    ) -> BoxFuture<'_, Result<(), StoreError>> {
-        ready(self.with(|g, now| {
+        mark: u64,
+    ) -> Result<(), StoreError> {
+        self.with(|g, now| {
             if matches!(g.sessions.get(id), Some(Entry::Active { expires, .. }) if *expires > now) {
                 return Err(StoreError::Busy);
             }
@@ -29,21 +31,60 @@ impl SessionStore for MemoryStore {
                     lease: None,
                     expires,
                     forget: expires + self.expired_grace,
+                    mark,
+                },
+            );
+            Ok(())
+        })
+    }
+}
+
+impl SessionStore for MemoryStore {
+    fn create(
+        &self,
+        id: &str,
+        data: Vec<u8>,
+        ttl_secs: u64,
+    ) -> BoxFuture<'_, Result<(), StoreError>> {
+        ready(self.create_with_mark(id, data, ttl_secs, 0))
+    }
+
+    fn create_marked<'a>(
+        &'a self,
+        id: &'a str,
+        data: Vec<u8>,
+        ttl_secs: u64,
+        writes: TurnWrites<'a>,
+        mark: u64,
+    ) -> BoxFuture<'a, Result<(), StoreError>> {
+        let created = self.create_with_mark(id, data, ttl_secs, mark);
+        Box::pin(async move {
+            created?;
+            record_in_steps(self, id, writes).await;
+            Ok(())
+        })
+    }
+
+    fn create_finished_marked(&self, id: &str, mark: u64) -> BoxFuture<'_, Result<(), StoreError>> {
+        ready(self.with(|g, now| {
+            g.sessions.insert(
+                id.to_string(),
+                Entry::Finished {
+                    forget: now + self.finished_marker,
+                    mark,
                 },
             );
             Ok(())
         }))
     }
 
-    fn create_finished(&self, id: &str) -> BoxFuture<'_, Result<(), StoreError>> {
+    fn mark(&self, id: &str) -> BoxFuture<'_, Result<u64, StoreError>> {
         ready(self.with(|g, now| {
-            g.sessions.insert(
-                id.to_string(),
-                Entry::Finished {
-                    forget: now + self.finished_marker,
-                },
-            );
-            Ok(())
+            Ok(match g.sessions.get(id) {
+                Some(Entry::Active { mark, expires, .. }) if *expires > now => *mark,
+                Some(Entry::Finished { mark, forget }) if *forget > now => *mark,
+                _ => 0,
+            })
         }))
     }
 
@@ -54,7 +95,7 @@ impl SessionStore for MemoryStore {
                 return Ok(Loaded::Missing);
             };
             match entry {
-                Entry::Finished { forget } if *forget > now => Ok(Loaded::Finished),
+                Entry::Finished { forget, .. } if *forget > now => Ok(Loaded::Finished),
                 Entry::Finished { .. } => Ok(Loaded::Missing),
                 Entry::Active {
                     expires, forget, ..
@@ -67,6 +108,7 @@ impl SessionStore for MemoryStore {
                     data,
                     version,
                     lease,
+                    mark,
                     ..
                 } => {
                     if matches!(lease, Some((_, until)) if *until > now) {
@@ -77,6 +119,7 @@ impl SessionStore for MemoryStore {
                         data: data.clone(),
                         version: *version,
                         lease: token,
+                        mark: *mark,
                     }))
                 }
             }
@@ -99,6 +142,7 @@ impl SessionStore for MemoryStore {
                 lease: None,
                 expires,
                 forget: expires + self.expired_grace,
+                mark: leased.mark,
             };
             Ok(())
         }))
@@ -109,6 +153,7 @@ impl SessionStore for MemoryStore {
             let entry = check_lease(g.sessions.get_mut(id), leased, now)?;
             *entry = Entry::Finished {
                 forget: now + self.finished_marker,
+                mark: leased.mark,
             };
             Ok(())
         }))

@@ -29,6 +29,8 @@
 
 mod conn;
 mod credentials;
+mod events;
+mod events_scripts;
 mod flows;
 mod idempotency;
 mod keys;

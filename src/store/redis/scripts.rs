@@ -89,7 +89,8 @@ if ARGV[5] ~= '0' then redis.call('SET', KEYS[3], '1', 'PX', ARGV[5]) end
     )
 }
 
-/// `KEYS`: state, lease, seen. `ARGV`: lease value, version, finished-marker ms.
+/// `KEYS`: state, lease, seen. `ARGV`: lease value, version, finished-marker ms, the marker
+/// (`fin`, or `fin <mark>`: see `state.rs`).
 /// Returns 1 when the session was replaced by the finished marker, 0 on a mismatch.
 pub(super) static FINISH: LazyLock<Script> =
     LazyLock::new(|| Script::new(&format!("{}return 1\n", finish_steps())));
@@ -97,7 +98,7 @@ pub(super) static FINISH: LazyLock<Script> =
 /// The body of FINISH (before its `return 1`), shared with FINISH_RECORD.
 fn finish_steps() -> String {
     format!(
-        r"{OWNED}if not redis.call('SET', KEYS[1], 'fin', 'XX', 'PX', ARGV[3]) then return 0 end
+        r"{OWNED}if not redis.call('SET', KEYS[1], ARGV[4], 'XX', 'PX', ARGV[3]) then return 0 end
 redis.call('DEL', KEYS[3])
 "
     )
@@ -250,11 +251,11 @@ pub(super) static COMMIT_TRANSCRIPT: LazyLock<Script> = LazyLock::new(|| {
     ))
 });
 
-/// `KEYS`: as COMMIT_TRANSCRIPT. `ARGV`: the three FINISH arguments, then the transcript
+/// `KEYS`: as COMMIT_TRANSCRIPT. `ARGV`: the four FINISH arguments, then the transcript
 /// arguments.
 pub(super) static FINISH_TRANSCRIPT: LazyLock<Script> = LazyLock::new(|| {
     Script::new(&format!(
-        "{TRANSCRIPT_FN}{}transcript(4)\nreturn 1\n",
+        "{TRANSCRIPT_FN}{}transcript(5)\nreturn 1\n",
         finish_steps()
     ))
 });
@@ -276,11 +277,11 @@ return 1
     ))
 });
 
-/// `KEYS`: as COMMIT_RECORD. `ARGV`: the three FINISH arguments, the transcript arguments,
+/// `KEYS`: as COMMIT_RECORD. `ARGV`: the four FINISH arguments, the transcript arguments,
 /// then the record arguments. Finishes the session, appends its transcript and records its
 /// result atomically (single Redis only).
 pub(super) static FINISH_RECORD: LazyLock<Script> =
-    LazyLock::new(|| Script::new(&then_record(&finish_steps(), 4)));
+    LazyLock::new(|| Script::new(&then_record(&finish_steps(), 5)));
 
 /// A combined save script: the session `steps`, the transcript from `ARGV[first_arg]`, then
 /// the result update over `KEYS[6..9]` with the arguments that follow.

@@ -6,11 +6,10 @@ use ::redis::Value;
 
 use super::conn::Conn;
 use super::results::{self, Seq};
+use super::state::finished_value;
 use super::state::{Header, State, parse_state};
 use super::{RedisStore, ms, scripts, secs_ms};
-use crate::store::sessions::{
-    create_in_steps, log_lost_result, log_lost_transcript, save_turn_in_steps,
-};
+use crate::store::sessions::{log_lost_result, log_lost_transcript, save_turn_in_steps};
 use crate::store::{
     BoxFuture, Leased, Loaded, SessionStore, StoreError, TranscriptStore, TurnWrites,
 };
@@ -89,7 +88,8 @@ impl RedisStore {
             .arg(refresh);
     }
 
-    /// The three FINISH arguments: lease value, version, finished-marker TTL.
+    /// The four FINISH arguments: lease value, version, finished-marker TTL, the marker
+    /// (carrying the session's mark).
     fn push_finish_args(
         &self,
         inv: &mut ::redis::ScriptInvocation<'_>,
@@ -98,12 +98,13 @@ impl RedisStore {
     ) {
         inv.arg(token)
             .arg(header.version)
-            .arg(ms(self.opts.finished_marker));
+            .arg(ms(self.opts.finished_marker))
+            .arg(finished_value(header.mark));
     }
 
     /// A new session's state value (version 1), its TTL and its `seen` marker's lifetime (ms).
     /// The record refresh time is 0: the start turn's result update refreshes the record.
-    fn new_state(&self, data: &[u8], ttl_secs: u64) -> (Vec<u8>, u64, u64) {
+    fn new_state(&self, data: &[u8], ttl_secs: u64, mark: u64) -> (Vec<u8>, u64, u64) {
         let now = now_ms();
         let (ttl, seen_ms) = (secs_ms(ttl_secs), self.seen_ms(ttl_secs));
         let value = Header {
@@ -111,6 +112,7 @@ impl RedisStore {
             seen_until_ms: now.saturating_add(seen_ms),
             created_s: now / 1000,
             record_until_ms: 0,
+            mark,
         }
         .value(data);
         (value, ttl, seen_ms)
@@ -180,48 +182,23 @@ impl SessionStore for RedisStore {
         data: Vec<u8>,
         ttl_secs: u64,
     ) -> BoxFuture<'_, Result<(), StoreError>> {
-        let [state, lease, seen] = self.keys.session(id);
-        let (value, ttl, seen_ms) = self.new_state(&data, ttl_secs);
-        Box::pin(async move {
-            // Fast path, plain commands: a new id has no state key yet.
-            let mut pipe = ::redis::pipe();
-            pipe.cmd("SET")
-                .arg(&state)
-                .arg(&value)
-                .arg("NX")
-                .arg("PX")
-                .arg(ttl);
-            pipe.cmd("SET")
-                .arg(&seen)
-                .arg("1")
-                .arg("PX")
-                .arg(seen_ms)
-                .ignore();
-            let (created,): (Option<String>,) = self.pipeline("create", &pipe).await?;
-            if created.is_some() {
-                return Ok(());
-            }
-            // The key exists: busy when active, replaced when finished.
-            let mut inv = scripts::CREATE.prepare_invoke();
-            inv.key(state).key(lease).key(seen);
-            inv.arg(value).arg(ttl).arg(seen_ms);
-            applied(self.script("create", &inv).await?)
-        })
+        self.create_with_mark(id, data, ttl_secs, 0)
     }
 
-    fn create_with_result<'a>(
+    fn create_marked<'a>(
         &'a self,
         id: &'a str,
         data: Vec<u8>,
         ttl_secs: u64,
         writes: TurnWrites<'a>,
+        mark: u64,
     ) -> BoxFuture<'a, Result<(), StoreError>> {
         // On a cluster the session, transcript and result keys live in different slots.
         let Some((update, retention)) = writes.result.filter(|_| self.single()) else {
-            return create_in_steps(self, id, data, ttl_secs, writes);
+            return Box::pin(self.create_in_steps(id, data, ttl_secs, writes, mark));
         };
         Box::pin(async move {
-            let (value, ttl, seen_ms) = self.new_state(&data, ttl_secs);
+            let (value, ttl, seen_ms) = self.new_state(&data, ttl_secs, mark);
             let mut inv = self.turn_script(&scripts::CREATE_RECORD, id);
             for k in self.result_keys(update) {
                 inv.key(k);
@@ -233,11 +210,32 @@ impl SessionStore for RedisStore {
                 return Ok(());
             }
             // The key exists (a reused preview id, say): `create`'s slow path decides.
-            create_in_steps(self, id, data, ttl_secs, writes).await
+            self.create_in_steps(id, data, ttl_secs, writes, mark).await
         })
     }
 
-    fn create_finished(&self, id: &str) -> BoxFuture<'_, Result<(), StoreError>> {
+    fn mark(&self, id: &str) -> BoxFuture<'_, Result<u64, StoreError>> {
+        let [state, _, _] = self.keys.session(id);
+        Box::pin(async move {
+            // The header and the marker are short: a range read never moves the session bytes.
+            let cmd = ::redis::cmd("GETRANGE").arg(state).arg(0).arg(127).clone();
+            let raw: Vec<u8> = self.read("mark", &cmd).await?;
+            if raw.is_empty() {
+                return Ok(0);
+            }
+            let mut head = raw;
+            if let Some(end) = head.iter().position(|&b| b == b'\n') {
+                head.truncate(end + 1);
+            }
+            Ok(match parse_state(head) {
+                Ok(State::Active(h, _)) => h.mark,
+                Ok(State::Finished(m)) => m,
+                Err(_) => 0,
+            })
+        })
+    }
+
+    fn create_finished_marked(&self, id: &str, mark: u64) -> BoxFuture<'_, Result<(), StoreError>> {
         let [state, lease, seen] = self.keys.session(id);
         let marker = ms(self.opts.finished_marker);
         Box::pin(async move {
@@ -246,7 +244,7 @@ impl SessionStore for RedisStore {
             pipe.cmd("DEL").arg(&lease).arg(&seen).ignore();
             pipe.cmd("SET")
                 .arg(&state)
-                .arg(scripts::FINISHED)
+                .arg(finished_value(mark))
                 .arg("PX")
                 .arg(marker)
                 .ignore();
@@ -321,9 +319,10 @@ impl SessionStore for RedisStore {
                     data,
                     version: header.version,
                     lease: header.lease(&token),
+                    mark: header.mark,
                 })),
                 Ok(State::Active(..)) => Err(StoreError::Busy),
-                Ok(State::Finished) => self.begin_without_state(&id, took, true).await,
+                Ok(State::Finished(_)) => self.begin_without_state(&id, took, true).await,
                 Err(e) => {
                     if took {
                         let lease = ::redis::cmd("DEL").arg(&lease_key).clone();
@@ -442,7 +441,7 @@ impl SessionStore for RedisStore {
             let raw: Option<Vec<u8>> = self.read("peek", &cmd).await?;
             match raw.map(parse_state).transpose()? {
                 Some(State::Active(_, data)) => Ok(Some(data)),
-                Some(State::Finished) | None => Ok(None),
+                Some(State::Finished(_)) | None => Ok(None),
             }
         })
     }
@@ -470,5 +469,6 @@ impl SessionStore for RedisStore {
     }
 }
 
+mod create;
 #[cfg(test)]
 mod tests;

@@ -17,14 +17,22 @@ pub(super) struct Header {
     pub(super) created_s: u64,
     /// Until when (ms) the session's result record is known to live without a refresh.
     pub(super) record_until_ms: u64,
+    /// The sequence of the last trigger event applied to the session ([`Leased::mark`]); a
+    /// fifth header field, written only when not 0 (headers of older versions have four).
+    pub(super) mark: u64,
 }
 
 impl Header {
     pub(super) fn value(&self, data: &[u8]) -> Vec<u8> {
-        let h = format!(
-            "{} {} {} {}\n",
+        let mut h = format!(
+            "{} {} {} {}",
             self.version, self.seen_until_ms, self.created_s, self.record_until_ms
         );
+        if self.mark != 0 {
+            h.push(' ');
+            h.push_str(&self.mark.to_string());
+        }
+        h.push('\n');
         let mut v = Vec::with_capacity(h.len() + data.len());
         v.extend_from_slice(h.as_bytes());
         v.extend_from_slice(data);
@@ -48,6 +56,7 @@ impl Header {
             seen_until_ms: n(),
             created_s: n(),
             record_until_ms: n(),
+            mark: leased.mark,
         };
         (token, header)
     }
@@ -57,12 +66,27 @@ impl Header {
 #[derive(Debug, PartialEq, Eq)]
 pub(super) enum State {
     Active(Header, Vec<u8>),
-    Finished,
+    /// The finished marker (`fin`, or `fin <mark>` after a trigger event), with its mark.
+    Finished(u64),
+}
+
+/// The finished marker of a session whose last applied event is `mark`.
+pub(super) fn finished_value(mark: u64) -> String {
+    if mark == 0 {
+        scripts::FINISHED.to_string()
+    } else {
+        format!("{} {mark}", scripts::FINISHED)
+    }
 }
 
 pub(super) fn parse_state(mut raw: Vec<u8>) -> Result<State, StoreError> {
-    if raw == scripts::FINISHED.as_bytes() {
-        return Ok(State::Finished);
+    // A header starts with a digit, so the marker's prefix is unambiguous.
+    if let Some(rest) = raw.strip_prefix(scripts::FINISHED.as_bytes()) {
+        let mark = std::str::from_utf8(rest)
+            .ok()
+            .and_then(|r| r.trim().parse().ok())
+            .unwrap_or(0);
+        return Ok(State::Finished(mark));
     }
     let bad = || corrupt("session", "no state header");
     let end = raw.iter().position(|&b| b == b'\n').ok_or_else(bad)?;
@@ -74,6 +98,7 @@ pub(super) fn parse_state(mut raw: Vec<u8>) -> Result<State, StoreError> {
         seen_until_ms: next()?,
         created_s: next()?,
         record_until_ms: next()?,
+        mark: n.next().and_then(Result::ok).unwrap_or(0),
     };
     raw.drain(..=end);
     Ok(State::Active(header, raw))
@@ -90,6 +115,7 @@ mod tests {
             seen_until_ms: 1_800_000_000_000,
             created_s: 1_790_000_000,
             record_until_ms: 42,
+            mark: 0,
         };
         let value = h.value(b"{\"a\":\"b\nc\"}");
         assert!(value.starts_with(b"7 1800000000000 1790000000 42\n"));
@@ -97,7 +123,16 @@ mod tests {
             parse_state(value).unwrap(),
             State::Active(h, b"{\"a\":\"b\nc\"}".to_vec())
         );
-        assert_eq!(parse_state(b"fin".to_vec()).unwrap(), State::Finished);
+        assert_eq!(parse_state(b"fin".to_vec()).unwrap(), State::Finished(0));
+        assert_eq!(
+            parse_state(finished_value(12).into_bytes()).unwrap(),
+            State::Finished(12)
+        );
+        let marked = Header { mark: 9, ..h };
+        assert_eq!(
+            parse_state(marked.value(b"x")).unwrap(),
+            State::Active(marked, b"x".to_vec())
+        );
         for bad in [&b"{}"[..], b"1 2\n{}", b"x 1 2 3\n"] {
             assert!(parse_state(bad.to_vec()).is_err(), "{bad:?}");
         }
@@ -110,10 +145,12 @@ mod tests {
             seen_until_ms: 5,
             created_s: 6,
             record_until_ms: 8,
+            mark: 0,
         };
         let leased = Leased {
             data: Vec::new(),
             version: 3,
+            mark: 0,
             lease: h.lease("tok"),
         };
         assert_eq!(Header::from_lease(&leased), ("tok", h));

@@ -2,12 +2,14 @@
 //! `main.rs` run each of them on every backend.
 
 mod credentials;
+mod events;
 mod flows;
 mod records;
 mod results;
 mod sessions;
 
 pub use credentials::*;
+pub use events::*;
 pub use flows::*;
 pub use records::*;
 pub use results::*;

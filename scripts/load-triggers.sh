@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# Load test of the trigger integration on Redis (a private redis-server on a free port, with
+# its own directory, stopped at the end), beside a floor measured in the same run:
+#
+#   1. floor: redis-benchmark XADD to one stream with a payload the size of an event body;
+#   2. accepting alone: a server with no trigger workers, wrk posting events for
+#      LOAD_DURATION (rate and p99 of the 202);
+#   3. accepting and processing in step: a server with LOAD_TRIGGER_WORKERS workers, wrk for
+#      LOAD_STEP_DURATION with LOAD_STEP_CONNECTIONS connections; the backlog (waiting events)
+#      sampled every second, and the accept-to-done p99 from the event log afterwards.
+#
+#   scripts/load-triggers.sh
+#   LOAD_BIN=target/release/tessera LOAD_DURATION=10s LOAD_STEP_DURATION=60s scripts/load-triggers.sh
+#
+# Env: LOAD_BIN (default target/release/tessera, built if missing), LOAD_CONNECTIONS (64),
+# LOAD_STEP_CONNECTIONS (8), LOAD_SESSIONS (1000), LOAD_TRIGGER_WORKERS (8), LOAD_WORKERS (HTTP
+# workers, nproc), LOAD_SAMPLE_PAGES (pages of 1,000 events read for the accept-to-done p99).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+for c in wrk redis-server redis-benchmark redis-cli curl python3; do
+  command -v "$c" >/dev/null || { echo "$c is missing" >&2; exit 1; }
+done
+BIN="${LOAD_BIN:-target/release/tessera}"
+[ -x "$BIN" ] || cargo build --release --bin tessera
+DURATION="${LOAD_DURATION:-10s}"
+STEP_DURATION="${LOAD_STEP_DURATION:-60s}"
+CONNECTIONS="${LOAD_CONNECTIONS:-64}"
+STEP_CONNECTIONS="${LOAD_STEP_CONNECTIONS:-8}"
+export LOAD_SESSIONS="${LOAD_SESSIONS:-1000}"
+TRIGGER_WORKERS="${LOAD_TRIGGER_WORKERS:-8}"
+WORKERS="${LOAD_WORKERS:-$(nproc)}"
+SAMPLE_PAGES="${LOAD_SAMPLE_PAGES:-100}"
+TOKEN=load-token
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+DIR=$(mktemp -d)
+RPORT=$(free_port)
+PIDS=()
+cleanup() {
+  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+  redis-cli -p "$RPORT" shutdown nosave >/dev/null 2>&1 || true
+  rm -rf "$DIR"
+}
+trap cleanup EXIT
+# AOF with fsync every second: the usual production setting (see docs/REDIS.md for the one
+# that loses no acknowledged event, appendfsync always).
+redis-server --port "$RPORT" --bind 127.0.0.1 --dir "$DIR" --appendonly yes \
+  --appendfsync everysec --save '' --daemonize yes --logfile "$DIR/redis.log"
+for _ in $(seq 50); do redis-cli -p "$RPORT" ping >/dev/null 2>&1 && break; sleep 0.1; done
+
+BODY='{"text":"Hello there","session":"load123"}'
+echo "== floor: redis-benchmark XADD, ${#BODY}-byte payload"
+redis-benchmark -p "$RPORT" -q -n 200000 -c 50 XADD floor:stream '*' e "$BODY" | tr '\r' '\n' | tail -1
+
+start_server() { # $1 trigger workers; sets BASE and SERVER (its pid)
+  local port; port=$(free_port)
+  TESSERA_API_TOKEN=$TOKEN TESSERA_LOG=warn TESSERA_TRIGGER_WORKERS=$1 TESSERA_WORKERS=$WORKERS \
+    TESSERA_TRIGGER_QUEUE_MAX=100000000 \
+    "$BIN" serve --host 127.0.0.1 --port "$port" --store "redis://127.0.0.1:$RPORT" --flows flows \
+    >"$DIR/server-$port.log" 2>&1 &
+  SERVER=$!
+  PIDS+=("$SERVER")
+  BASE="http://127.0.0.1:$port"
+  for _ in $(seq 100); do curl -sf "$BASE/readyz" >/dev/null && break; sleep 0.1; done
+}
+make_trigger() { # $1 base; sets TRIGGER and SECRET
+  local t; t=$(curl -sf -X POST "$1/api/v1/integration/triggers" -H "Authorization: Bearer $TOKEN" \
+    -H 'content-type: application/json' -d '{"flow":"support-triage"}')
+  TRIGGER=$(echo "$t" | python3 -c 'import sys,json;print(json.load(sys.stdin)["id"])')
+  SECRET=$(echo "$t" | python3 -c 'import sys,json;print(json.load(sys.stdin)["secret"])')
+  export LOAD_TRIGGER=$TRIGGER LOAD_SECRET=$SECRET
+}
+
+echo "== accepting alone: $CONNECTIONS connections, $DURATION, no workers"
+start_server 0
+make_trigger "$BASE"
+wrk -t 1 -c "$CONNECTIONS" -d "$DURATION" -s scripts/load/trigger_event.lua "$BASE" | grep RESULT
+kill "$SERVER"; redis-cli -p "$RPORT" flushall >/dev/null
+
+echo "== accepting and processing: $STEP_CONNECTIONS connections, $STEP_DURATION, $TRIGGER_WORKERS workers"
+start_server "$TRIGGER_WORKERS"
+make_trigger "$BASE"
+( while sleep 1; do echo "backlog $(redis-cli -p "$RPORT" get 'tessera:{ev}:n')"; done ) > "$DIR/backlog" &
+SAMPLER=$!
+wrk -t 1 -c "$STEP_CONNECTIONS" -d "$STEP_DURATION" -s scripts/load/trigger_event.lua "$BASE" | grep RESULT
+kill "$SAMPLER"
+python3 - "$DIR/backlog" <<'PY'
+import sys
+v = [int(l.split()[1] or 0) for l in open(sys.argv[1]) if l.split()[1:] and l.split()[1].isdigit()]
+if v: print(f"backlog during the run: max {max(v)}, last {v[-1]}, samples {len(v)}")
+PY
+for _ in $(seq 600); do
+  n=$(redis-cli -p "$RPORT" get 'tessera:{ev}:n'); [ "${n:-0}" = "0" ] && break; sleep 0.1
+done
+echo "drained: waiting events $(redis-cli -p "$RPORT" get 'tessera:{ev}:n')"
+python3 - "$BASE" "$TRIGGER" "$TOKEN" "$SAMPLE_PAGES" <<'PY'
+import json, sys, urllib.request
+from datetime import datetime
+base, trig, token, pages = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+lat, cursor, statuses = [], None, {}
+for _ in range(pages):
+    url = f"{base}/api/v1/integration/trigger/{trig}/events?limit=1000" + (f"&cursor={cursor}" if cursor else "")
+    req = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"})
+    page = json.load(urllib.request.urlopen(req))
+    for e in page["events"]:
+        statuses[e["status"]] = statuses.get(e["status"], 0) + 1
+        if e["processed_at"]:
+            t = lambda s: datetime.fromisoformat(s.replace("Z", "+00:00")).timestamp()
+            lat.append((t(e["processed_at"]) - t(e["received_at"])) * 1000)
+    cursor = page["next_cursor"]
+    if not cursor: break
+lat.sort()
+if lat:
+    p = lambda q: lat[min(len(lat) - 1, int(q * len(lat)))]
+    print(f"accept-to-done over {len(lat)} events: p50 {p(0.5):.1f} ms, p99 {p(0.99):.1f} ms, max {lat[-1]:.1f} ms; statuses {statuses}")
+PY

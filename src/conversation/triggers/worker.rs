@@ -1,0 +1,319 @@
+//! The background workers: every server process runs `workers` of them (none in an API-only
+//! process). Each fetches deliveries from the store (a consumer of the Redis Stream's group),
+//! and one of them also reclaims deliveries left pending longer than the visibility timeout
+//! by a worker that died.
+//!
+//! A delivery points at an event and its session. The worker takes the session's worker lock
+//! and runs the head of the session's pending list until its own event has run, so a session
+//! runs one event at a time, in arrival order, whichever worker got which delivery; a busy
+//! session (its lock or its turn lease held elsewhere) puts the delivery back for a moment,
+//! it never drops it. An event is acknowledged only by its completion, which is saved after
+//! its effect; a redelivered event whose effect is already saved (the session's mark) is
+//! completed from its journal without running again. A failing turn ends the event as
+//! `failed` with the reason; store errors are retried [`MAX_ATTEMPTS`] times. Nothing one event
+//! does stops a worker.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde_json::{Map, Value, json};
+
+use super::run::{EventTurn, Journal};
+use super::{TriggerRecord, Triggers};
+use crate::conversation::ServiceError;
+use crate::conversation::start::now;
+use crate::conversation::transcript::MAX_TRANSCRIPT_ENTRIES;
+use crate::engine::Message;
+use crate::store::TranscriptAppend;
+use crate::store::events::{Completion, Delivery, EventRecord};
+
+/// Runs an event gets before it fails on store errors.
+pub const MAX_ATTEMPTS: u32 = 5;
+/// Deliveries fetched per call.
+const BATCH: usize = 16;
+/// Pause when there is nothing to do.
+const IDLE: Duration = Duration::from_millis(2);
+
+/// What handling a delivery came to.
+enum Handled {
+    Done,
+    /// Try again after this long (a busy session, a store error).
+    Later(Duration),
+}
+
+/// Starts the workers of this process.
+pub fn spawn(triggers: Arc<Triggers>) -> Vec<tokio::task::JoinHandle<()>> {
+    let process = crate::ids::new_id();
+    (0..triggers.settings.workers)
+        .map(|i| {
+            let t = triggers.clone();
+            let consumer = format!("{process}-{i}");
+            tokio::spawn(async move { t.work(consumer, i == 0).await })
+        })
+        .collect()
+}
+
+impl Triggers {
+    async fn work(&self, consumer: String, reclaims: bool) {
+        let store = &self.core.stores.events;
+        let visibility = self.settings.visibility_timeout_ms.max(1);
+        let reclaim_every = Duration::from_millis((visibility / 4).clamp(50, 5000));
+        let mut last_reclaim = Instant::now();
+        let mut later: VecDeque<(Instant, Delivery)> = VecDeque::new();
+        loop {
+            let mut batch = Vec::new();
+            while later.front().is_some_and(|(at, _)| *at <= Instant::now()) {
+                if let Some((_, d)) = later.pop_front() {
+                    batch.push(d);
+                }
+            }
+            if reclaims && last_reclaim.elapsed() >= reclaim_every {
+                last_reclaim = Instant::now();
+                match store.event_reclaim(&consumer, visibility, BATCH).await {
+                    Ok(d) => batch.extend(d),
+                    Err(e) => tracing::warn!(error = %e, "could not reclaim trigger events"),
+                }
+            }
+            match store.event_fetch(&consumer, BATCH).await {
+                Ok(d) => batch.extend(d),
+                Err(e) => {
+                    tracing::warn!(error = %e, "could not fetch trigger events");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+            }
+            if batch.is_empty() {
+                tokio::time::sleep(IDLE).await;
+                continue;
+            }
+            for d in batch {
+                match self.handle(&d).await {
+                    Handled::Done => {}
+                    Handled::Later(after) => {
+                        let at = Instant::now() + after;
+                        // Kept in due order (retries of one worker are few).
+                        let pos = later.iter().position(|(t, _)| *t > at);
+                        later.insert(pos.unwrap_or(later.len()), (at, d));
+                    }
+                }
+            }
+        }
+    }
+
+    /// Runs a delivery's session up to its event (see the module docs).
+    async fn handle(&self, d: &Delivery) -> Handled {
+        let store = &self.core.stores.events;
+        let mine = match store.event_get(&d.event_id).await {
+            Ok(Some(r)) if !finished(&r) => r,
+            Ok(_) => {
+                // Completed (or forgotten): nothing left but the acknowledgement.
+                return match store.event_ack(d).await {
+                    Ok(()) => Handled::Done,
+                    Err(_) => Handled::Later(Duration::from_millis(100)),
+                };
+            }
+            Err(_) => return Handled::Later(Duration::from_millis(100)),
+        };
+        let token = crate::ids::new_id();
+        let lease = self.settings.visibility_timeout_ms.max(1);
+        match store.event_lock(&d.session, &token, lease).await {
+            Ok(true) => {}
+            Ok(false) => return Handled::Later(Duration::from_millis(5)),
+            Err(_) => return Handled::Later(Duration::from_millis(100)),
+        }
+        let handled = self.run_heads(&mine, &token, lease).await;
+        let _ = store.event_unlock(&d.session, &token).await;
+        handled
+    }
+
+    async fn run_heads(&self, mine: &EventRecord, token: &str, lease: u64) -> Handled {
+        let store = &self.core.stores.events;
+        loop {
+            let head = match store.event_head(&mine.session).await {
+                Ok(Some(h)) => h,
+                Ok(None) => return Handled::Done,
+                Err(_) => return Handled::Later(Duration::from_millis(100)),
+            };
+            let record = match store.event_get(&head).await {
+                Ok(Some(r)) => r,
+                Ok(None) => {
+                    // A head whose record is gone: complete it so the session moves on.
+                    let c = completion(
+                        &head,
+                        &mine.session,
+                        "failed",
+                        json!({"reply": null, "error": "the event record was lost"}),
+                        None,
+                    );
+                    if store.event_complete(&c).await.is_err() {
+                        return Handled::Later(Duration::from_millis(100));
+                    }
+                    continue;
+                }
+                Err(_) => return Handled::Later(Duration::from_millis(100)),
+            };
+            if record.seq > mine.seq {
+                return Handled::Done;
+            }
+            if let Handled::Later(d) = self.run_one(&record).await {
+                return Handled::Later(d);
+            }
+            if record.event_id == mine.event_id {
+                return Handled::Done;
+            }
+            // Still this worker's session: the lock is extended for the next event.
+            if !matches!(
+                store.event_lock(&mine.session, token, lease).await,
+                Ok(true)
+            ) {
+                return Handled::Later(Duration::from_millis(5));
+            }
+        }
+    }
+
+    /// Runs (or, when its effect is saved already, completes) the head event `r`.
+    async fn run_one(&self, r: &EventRecord) -> Handled {
+        let store = &self.core.stores.events;
+        let complete = |c: Completion| async move {
+            match store.event_complete(&c).await {
+                Ok(()) => Handled::Done,
+                Err(_) => Handled::Later(Duration::from_millis(50)),
+            }
+        };
+        if finished(r) {
+            let c = completion(&r.event_id, &r.session, "done", Value::Null, None);
+            return complete(c).await;
+        }
+        let mark = match self.core.stores.sessions.mark(&r.session).await {
+            Ok(m) => m,
+            Err(_) => return Handled::Later(Duration::from_millis(100)),
+        };
+        if mark >= r.seq {
+            // Saved by a run that did not complete: complete it from its journal.
+            let journal = r
+                .journal
+                .as_deref()
+                .and_then(|j| serde_json::from_str::<Journal>(j).ok());
+            return complete(self.completion_of(r, journal)).await;
+        }
+        let attempts = r.attempts + 1;
+        if store.event_start(&r.event_id, attempts).await.is_err() {
+            return Handled::Later(Duration::from_millis(100));
+        }
+        let turn = EventTurn {
+            event_id: &r.event_id,
+            seq: r.seq,
+            ttl_secs: None,
+            store: store.as_ref(),
+            written: std::sync::Mutex::new(None),
+        };
+        let outcome = self.run_event(r, turn).await;
+        match outcome {
+            Ok(journal) => {
+                tracing::debug!(event = %r.event_id, session = %r.session, "trigger event ran");
+                complete(self.completion_of(r, Some(journal))).await
+            }
+            Err(ServiceError::Busy) => {
+                // Another turn holds the session: wait, without counting a run.
+                let _ = store.event_start(&r.event_id, r.attempts).await;
+                Handled::Later(Duration::from_millis(20))
+            }
+            Err(ServiceError::Store(e)) if attempts < MAX_ATTEMPTS => {
+                tracing::warn!(event = %r.event_id, error = %e, attempts, "trigger event: store error, will retry");
+                Handled::Later(Duration::from_millis(50 * u64::from(attempts)))
+            }
+            Err(e) => {
+                let reason = match &e {
+                    ServiceError::Store(s) => {
+                        format!("gave up after {attempts} attempts: {s}")
+                    }
+                    ServiceError::TriggerNotFound => "the trigger was deleted".into(),
+                    ServiceError::FlowNotFound => "the bot is not published (deleted?)".into(),
+                    other => other.to_string(),
+                };
+                tracing::info!(event = %r.event_id, %reason, "trigger event failed");
+                let c = completion(
+                    &r.event_id,
+                    &r.session,
+                    "failed",
+                    json!({"reply": null, "error": reason}),
+                    None,
+                );
+                complete(c).await
+            }
+        }
+    }
+
+    /// Runs an event's turn; the journal it wrote.
+    async fn run_event(
+        &self,
+        r: &EventRecord,
+        mut turn: EventTurn<'_>,
+    ) -> Result<Journal, ServiceError> {
+        let t: TriggerRecord = self.record(&r.trigger_id).await?;
+        let flow_id = self.flow_id(&t).await?;
+        turn.ttl_secs = t.session_ttl_secs;
+        let body: Value = serde_json::from_str(&r.body).unwrap_or(Value::Null);
+        let text = t
+            .default_text
+            .clone()
+            .or_else(|| body["text"].as_str().map(str::to_string));
+        let message = text.map(|text| Message::Text {
+            text,
+            reply_id: None,
+            attached_file_urls: Vec::new(),
+        });
+        let prefilled: Map<String, Value> =
+            body["contact"].as_object().cloned().unwrap_or_default();
+        self.core
+            .run_event(&flow_id, &r.session, message, prefilled, &turn)
+            .await?;
+        let written = turn.written.lock().ok().and_then(|mut w| w.take());
+        written.ok_or_else(|| ServiceError::Internal("the turn was not journaled".into()))
+    }
+
+    fn completion_of(&self, r: &EventRecord, journal: Option<Journal>) -> Completion {
+        match journal {
+            Some(j) => {
+                let outcome = json!({"reply": j.reply, "error": j.error});
+                let status = j.status();
+                let transcript = TranscriptAppend {
+                    entries: j.entries,
+                    meta: j.meta,
+                    max_entries: MAX_TRANSCRIPT_ENTRIES,
+                    retention_secs: self.core.config.results_retention_secs,
+                };
+                completion(&r.event_id, &r.session, status, outcome, Some(transcript))
+            }
+            // A saved run always journaled first; without a journal there is nothing to add.
+            None => completion(
+                &r.event_id,
+                &r.session,
+                "done",
+                json!({"reply": null, "error": null}),
+                None,
+            ),
+        }
+    }
+}
+
+fn finished(r: &EventRecord) -> bool {
+    matches!(r.status.as_str(), "done" | "failed")
+}
+
+fn completion(
+    event_id: &str,
+    session: &str,
+    status: &'static str,
+    outcome: Value,
+    transcript: Option<TranscriptAppend>,
+) -> Completion {
+    Completion {
+        event_id: event_id.to_string(),
+        session: session.to_string(),
+        status,
+        processed_at: now(),
+        outcome: outcome.to_string(),
+        transcript,
+    }
+}

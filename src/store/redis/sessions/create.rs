@@ -1,0 +1,61 @@
+//! Creating sessions on Redis: the fast path (plain commands for a new id) and the script for
+//! an existing key, with the trigger-event mark in the new state's header.
+
+use super::super::{RedisStore, scripts};
+use super::applied;
+use crate::store::sessions::record_in_steps;
+use crate::store::{BoxFuture, StoreError, TurnWrites};
+
+impl RedisStore {
+    /// `create` with a mark in the new state's header.
+    pub(super) fn create_with_mark(
+        &self,
+        id: &str,
+        data: Vec<u8>,
+        ttl_secs: u64,
+        mark: u64,
+    ) -> BoxFuture<'_, Result<(), StoreError>> {
+        let [state, lease, seen] = self.keys.session(id);
+        let (value, ttl, seen_ms) = self.new_state(&data, ttl_secs, mark);
+        Box::pin(async move {
+            // Fast path, plain commands: a new id has no state key yet.
+            let mut pipe = ::redis::pipe();
+            pipe.cmd("SET")
+                .arg(&state)
+                .arg(&value)
+                .arg("NX")
+                .arg("PX")
+                .arg(ttl);
+            pipe.cmd("SET")
+                .arg(&seen)
+                .arg("1")
+                .arg("PX")
+                .arg(seen_ms)
+                .ignore();
+            let (created,): (Option<String>,) = self.pipeline("create", &pipe).await?;
+            if created.is_some() {
+                return Ok(());
+            }
+            // The key exists: busy when active, replaced when finished.
+            let mut inv = scripts::CREATE.prepare_invoke();
+            inv.key(state).key(lease).key(seen);
+            inv.arg(value).arg(ttl).arg(seen_ms);
+            applied(self.script("create", &inv).await?)
+        })
+    }
+
+    /// `create_marked` as separate calls: create, then record the result update and the
+    /// transcript.
+    pub(super) async fn create_in_steps(
+        &self,
+        id: &str,
+        data: Vec<u8>,
+        ttl_secs: u64,
+        writes: TurnWrites<'_>,
+        mark: u64,
+    ) -> Result<(), StoreError> {
+        self.create_with_mark(id, data, ttl_secs, mark).await?;
+        record_in_steps(self, id, writes).await;
+        Ok(())
+    }
+}
