@@ -113,7 +113,7 @@ impl Conversations {
             .start(
                 FlowChoice::Published(name.to_string()),
                 opts,
-                &Caller::default(),
+                &Caller::of(super::Surface::Workflows),
             )
             .await?;
         let run = RunRecord {

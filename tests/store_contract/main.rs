@@ -68,6 +68,8 @@ contract_suite!(
     a_wait_token_is_taken_exactly_once,
     transcripts_append_in_order_and_keep_the_last_entries,
     due_timers_are_claimed_once_and_again_after_their_lease,
+    timer_stats_count_the_scheduled_timers_and_give_the_earliest,
+    active_sessions_are_counted_or_estimated,
 );
 
 /// Runs checks that need a Redis backend (they look at keys directly) on single Redis and on

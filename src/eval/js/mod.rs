@@ -1,7 +1,8 @@
 //! Sandboxed JavaScript evaluation for bot-authored code (set-variable expressions, inline
 //! `{{= … =}}` code, server-side script blocks), backed by an embedded QuickJS engine.
 //!
-//! This file is the API: [`run_function_body`], its limits, values and errors. `runtime.rs` owns
+//! This file is the API: [`run_function_body`], its limits, values and errors ([`metrics`]:
+//! evaluations counted and timed). `runtime.rs` owns
 //! the per-thread QuickJS runtime and its hardening, `convert.rs` the conversion of values across
 //! the sandbox boundary.
 //!
@@ -23,6 +24,7 @@
 //! There is no I/O at all: no `fetch`, `require`, module loader, `std`/`os`, nor timers.
 
 mod convert;
+pub mod metrics;
 mod runtime;
 #[cfg(test)]
 mod tests;
@@ -112,5 +114,8 @@ pub fn run_function_body(
         names.push(name);
     }
     let source = format!("(async function ({}) {{\n{body}\n}})", names.join(", "));
-    runtime::evaluate(&source, body, params, limits)
+    let started = std::time::Instant::now();
+    let r = runtime::evaluate(&source, body, params, limits);
+    metrics::record(started, &r);
+    r
 }

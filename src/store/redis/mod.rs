@@ -37,6 +37,7 @@ mod results;
 mod scripts;
 mod sessions;
 mod state;
+mod stats;
 
 use std::future::Future;
 use std::time::Duration;

@@ -10,8 +10,8 @@ use ::redis::{Script, Value};
 
 use super::{RedisStore, corrupt};
 use crate::store::{
-    BoxFuture, Doc, ExecutionStore, Index, StoreError, TimerStore, Transcript, TranscriptMeta,
-    TranscriptStore,
+    BoxFuture, Doc, ExecutionStore, Index, StoreError, TimerStats, TimerStore, Transcript,
+    TranscriptMeta, TranscriptStore,
 };
 
 /// `KEYS`: token key. `ARGV`: token. Deletes the key if it holds the token; 1 when it did.
@@ -216,5 +216,9 @@ impl TimerStore for RedisStore {
             .arg(now_ms.saturating_add(lease_ms))
             .arg(limit.max(1));
         Box::pin(async move { self.script("timer_claim", &inv).await })
+    }
+
+    fn timer_stats(&self) -> BoxFuture<'_, Result<TimerStats, StoreError>> {
+        Box::pin(self.timer_figures(self.timers_key()))
     }
 }
