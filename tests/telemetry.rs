@@ -94,6 +94,8 @@ async fn json_logs_carry_the_request_id_on_every_line_of_a_request() {
         .filter_map(|l| serde_json::from_str::<Value>(l).ok())
         .find_map(|l| l["fields"]["port"].as_u64())
         .unwrap_or_else(|| panic!("no port field in {logs}"));
+    // The server runs in its own process: this one installs the TLS provider reqwest needs.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let r = reqwest::Client::new()
         .post(format!(
             "http://127.0.0.1:{port}/api/v1/typebots/json-logs/startChat"
