@@ -43,8 +43,9 @@ pub trait QueueProbe: Send + Sync {
 
 /// The number of active sessions, as the session store can tell it cheaply.
 pub trait SessionsProbe: Send + Sync {
-    /// The store's name (the `store` label) and the count (None: this store cannot say).
+    /// The count now (None: this store cannot say).
     fn active(&self) -> ProbeFuture<'_, Option<f64>>;
+    /// The store's name (the `store` label).
     fn store(&self) -> &'static str;
 }
 
