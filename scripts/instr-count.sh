@@ -11,6 +11,9 @@
 #   INSTR_KEEP=/tmp/cg scripts/instr-count.sh   # keep the callgrind files for callgrind_annotate
 #   INSTR_STORE=memory scripts/instr-count.sh    # the server on its in-memory store (no Redis)
 #   INSTR_BIN=/some/dir scripts/instr-count.sh   # the binaries in that directory, no build
+#   INSTR_BOT=counter-js INSTR_STORE=memory scripts/instr-count.sh  # the counter bot, whose
+#       turn evaluates one Set variable `{{Count}} + 1` (scripts/load/counter_bot.py);
+#       INSTR_BOT=counter is the same bot without that block: their ratio is the price of JS
 # Honours CARGO_TARGET_DIR (to compare two checkouts that share one release build directory).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,7 +21,14 @@ command -v valgrind >/dev/null || { echo "valgrind is missing: apt-get install v
 N="${INSTR_CONVERSATIONS:-100}"
 CORPUS="${TESSERA_TYPEBOT_CORPUS:-$(cd .. && pwd)/shared/typebot-flows}"
 WORK=$(mktemp -d)
-if [ -f "$CORPUS/templates/lead-gen.json" ]; then
+if [ -n "${INSTR_BOT:-}" ]; then
+  case "$INSTR_BOT" in
+    counter) python3 scripts/load/counter_bot.py "$WORK/counter.json" ;;
+    counter-js) python3 scripts/load/counter_bot.py "$WORK/counter.json" js ;;
+    *) echo "INSTR_BOT must be counter or counter-js" >&2; exit 2 ;;
+  esac
+  BOT=counter REPLIES="a|b|c|d|e"
+elif [ -f "$CORPUS/templates/lead-gen.json" ]; then
   cp "$CORPUS/templates/lead-gen.json" "$WORK/"
   BOT=lead-gen REPLIES="Hi!|John|john@example.com|Website dev|I need a new website"
 else
@@ -64,6 +74,11 @@ measure() {
 SPORT=$(port)
 STORE="redis://127.0.0.1:$RPORT"
 [ "${INSTR_STORE:-redis}" = memory ] && STORE=memory
+# The rate limits are off (the driver is one client sending as fast as it can) unless the
+# caller sets them: TESSERA_RATE_LIMIT_PER_IP=1000000 TESSERA_RATE_LIMIT_PER_SESSION=1000000
+# measures what checking them costs a request.
+TESSERA_RATE_LIMIT_PER_IP="${TESSERA_RATE_LIMIT_PER_IP:-0}" \
+TESSERA_RATE_LIMIT_PER_SESSION="${TESSERA_RATE_LIMIT_PER_SESSION:-0}" \
 TESSERA_LOG=warn TESSERA_WORKERS=1 valgrind --tool=callgrind --callgrind-out-file="$WORK/tessera.out" \
   "$BIN/tessera" serve --host 127.0.0.1 --port "$SPORT" --flows "$WORK" \
   --store "$STORE" 2>/dev/null &

@@ -2,7 +2,8 @@
 # The one test command (README, CI): formatting, lints, unit + API + golden + store contract
 # tests against memory, a real Redis and a real 3-master Redis Cluster, then the browser test
 # with the published @typebot.io/js player in headless Chromium (a scripted chat, and an AI answer
-# streamed into a bubble), and the web test of Tessera's own player (scripts/web-test.sh).
+# streamed into a bubble), and the web test of Tessera's own player (scripts/web-test.sh); in
+# between, the API fuzzer (scripts/api-fuzz.sh: schemathesis from openapi.yaml, memory and Redis).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -39,10 +40,14 @@ trap cleanup EXIT
 
 # The SMTP stand-in of the email tests (tests/integrations/smtp_recorder.py).
 python3 -c "import aiosmtpd" 2>/dev/null || python3 -m pip install --quiet aiosmtpd
+# The API fuzzer of scripts/api-fuzz.sh, pinned (its checks change between releases).
+schemathesis --version 2>/dev/null | grep -q 4.32.5 || python3 -m pip install --quiet schemathesis==4.32.5
 
 cargo fmt --all -- --check
 cargo clippy --all-targets -- -D warnings
 cargo test --all-targets
+# schemathesis against the built server, from openapi.yaml: about a minute per store.
+FUZZ_MAX_TIME="${FUZZ_MAX_TIME:-60}" scripts/api-fuzz.sh
 scripts/browser-test.sh
 scripts/browser-ai-test.sh
 scripts/web-test.sh

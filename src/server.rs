@@ -136,6 +136,12 @@ pub async fn build_state(config: &Config) -> anyhow::Result<AppState> {
         identity_secret: config.identity_secret.clone().filter(|s| !s.is_empty()),
         credentials,
         metrics,
+        limits: api::limits::RequestLimits::new(
+            config.limits.per_ip_per_sec,
+            config.limits.per_session_per_sec,
+            config.limits.trusted_proxy_addrs()?,
+            Duration::from_millis(config.limits.body_timeout_ms.max(1)),
+        ),
     })
 }
 
@@ -219,7 +225,12 @@ impl Application {
         let listener = TcpListener::bind((config.host.as_str(), config.port))
             .with_context(|| format!("cannot listen on {}:{}", config.host, config.port))?;
         let port = listener.local_addr()?.port();
-        let mut server = HttpServer::new(move || {
+        // actix's default: one worker per CPU.
+        let workers = config
+            .workers
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+            .max(1);
+        let server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
                 .wrap(Compress::default())
@@ -228,11 +239,15 @@ impl Application {
         })
         // Responses leave at once (no Nagle delay): the usual setting for request/response APIs.
         .tcp_nodelay(true)
+        // Slow clients: the headers must arrive in time (else 408 and the connection closes).
+        .client_request_timeout(Duration::from_millis(
+            config.limits.header_timeout_ms.max(1),
+        ))
+        // actix counts connections per worker: the configured total is shared out.
+        .max_connections(config.limits.max_connections.div_ceil(workers).max(1))
+        .workers(workers)
         .listen(listener)?
         .shutdown_timeout(10);
-        if let Some(w) = config.workers {
-            server = server.workers(w.max(1));
-        }
         let metrics = match MetricsAccess::parse(&config.metrics, None) {
             Ok(MetricsAccess::Open) => Some(metrics_listener(&config.metrics_bind)?),
             _ => None,

@@ -112,13 +112,15 @@ async fn scrape(client: &reqwest::Client, url: &str) -> Samples {
     parse(&r.text().await.expect("body"))
 }
 
-/// A bot that evaluates JavaScript, then asks for a name, then says goodbye.
+/// A bot that evaluates JavaScript in the sandbox (code the native fast path does not take),
+/// then asks for a name, then says goodbye.
 fn js_bot() -> Value {
     bot(
         "metrics-bot",
         json!([
             {"id": "sv", "type": "Set variable", "options": {"variableId": "v-x", "type": "Custom",
-             "expressionToEvaluate": "return 6 * 7", "isCode": true}},
+             "expressionToEvaluate": "const a = [6, 7]; return a.reduce((x, y) => x * y, 1)",
+             "isCode": true}},
             text("hello", "Hello {{X}}"),
             input("q", "text input", "v-name"),
             text("bye", "Bye")

@@ -59,6 +59,18 @@ function response(status, headers, body)
   if sid then push({sid, 1}) end
 end
 
+-- LOAD_DELAY_MS (soak.sh): a pause before each request of a connection, to hold a rate below
+-- the maximum. wrk takes whole milliseconds, so a fractional pause is rounded up or down at
+-- random in the right proportion.
+local pause = tonumber(os.getenv("LOAD_DELAY_MS") or "")
+if pause and pause > 0 then
+  function delay()
+    local whole = math.floor(pause)
+    if math.random() < pause - whole then return whole + 1 end
+    return whole
+  end
+end
+
 function done(summary, latency, requests)
   local s, c, e, b = 0, 0, 0, 0
   for _, t in ipairs(threads) do

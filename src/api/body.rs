@@ -6,7 +6,9 @@ use futures_util::StreamExt;
 use serde::Deserialize;
 use validator::Validate;
 
-use super::error::ApiError;
+use std::time::Duration;
+
+use super::error::{ApiError, ErrorCode};
 
 /// Reads a request body with a size limit (413 as JSON when exceeded).
 pub async fn read_body(
@@ -22,16 +24,35 @@ pub async fn read_body(
     if declared.is_some_and(|n| n > limit) {
         return Err(ApiError::payload_too_large(limit));
     }
-    let mut body = web::BytesMut::new();
-    while let Some(chunk) = payload.next().await {
-        let chunk = chunk
-            .map_err(|e| ApiError::bad_request(format!("could not read the request body: {e}")))?;
-        if body.len() + chunk.len() > limit {
-            return Err(ApiError::payload_too_large(limit));
+    // A client sending its body slowly holds a worker's connection: it gets the configured
+    // time for the whole body (`limits.body_timeout_ms`), then 408.
+    let timeout = req
+        .app_data::<web::Data<super::AppState>>()
+        .map_or(Duration::from_secs(30), |s| s.limits.body_timeout);
+    let read = async {
+        let mut body = web::BytesMut::new();
+        while let Some(chunk) = payload.next().await {
+            let chunk = chunk.map_err(|e| {
+                ApiError::bad_request(format!("could not read the request body: {e}"))
+            })?;
+            if body.len() + chunk.len() > limit {
+                return Err(ApiError::payload_too_large(limit));
+            }
+            body.extend_from_slice(&chunk);
         }
-        body.extend_from_slice(&chunk);
-    }
-    Ok(body.freeze())
+        Ok(body.freeze())
+    };
+    tokio::time::timeout(timeout, read)
+        .await
+        .unwrap_or_else(|_| {
+            Err(ApiError::new(
+                ErrorCode::RequestTimeout,
+                format!(
+                    "The request body did not arrive within {} ms.",
+                    timeout.as_millis()
+                ),
+            ))
+        })
 }
 
 /// `result_id` -> `resultId`: validation errors name the JSON field, not the Rust one.

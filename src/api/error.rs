@@ -81,9 +81,11 @@ error_codes! {
     PublicIdTaken = (409, "public_id_taken"),
     StaleWaitToken = (409, "stale_wait_token"),
     ExecutionFinished = (409, "execution_finished"),
+    RequestTimeout = (408, "request_timeout"),
     PayloadTooLarge = (413, "payload_too_large"),
     FlowInvalid = (422, "flow_invalid"),
     InvalidInput = (422, "invalid_input"),
+    RateLimited = (429, "rate_limited"),
     InternalError = (500, "internal_error"),
     StoreUnavailable = (503, "store_unavailable"),
 }
@@ -176,6 +178,11 @@ impl ResponseError for ApiError {
         {
             let allow: Vec<&str> = allow.iter().filter_map(Value::as_str).collect();
             res.insert_header(("allow", allow.join(", ")));
+        }
+        if self.code == ErrorCode::RateLimited
+            && let Some(secs) = self.details.as_ref().and_then(|d| d["retryAfter"].as_u64())
+        {
+            res.insert_header(("retry-after", secs.to_string()));
         }
         res.json(self.body())
     }

@@ -11,6 +11,7 @@ pub mod error;
 pub mod flows;
 pub mod health;
 pub mod identity;
+pub mod limits;
 pub mod metrics;
 pub mod results;
 pub mod router;
@@ -46,6 +47,8 @@ pub struct AppState {
     pub credentials: Arc<crate::credentials::Credentials>,
     /// Where and how `GET /metrics` is served ([`metrics`]).
     pub metrics: metrics::MetricsAccess,
+    /// Request rates per client and per session, the body read timeout ([`limits`]).
+    pub limits: limits::RequestLimits,
 }
 
 /// A JSON response from a pre-serialized body.

@@ -46,6 +46,7 @@ pub enum Handler {
     EngineConversation,
     ListWorkflows,
     TriggerWorkflow,
+    StartWorkflow,
     WorkflowRuns,
     Metrics,
 }
@@ -134,6 +135,11 @@ pub const ROUTES: &[(&str, &str, Handler)] = &[
         "POST",
         "/api/workflows/{name}/trigger",
         Handler::TriggerWorkflow,
+    ),
+    (
+        "POST",
+        "/api/workflows/{name}/start",
+        Handler::StartWorkflow,
     ),
     ("GET", "/api/workflows/{name}/runs", Handler::WorkflowRuns),
     ("GET", "/metrics", Handler::Metrics),
@@ -227,6 +233,9 @@ pub async fn dispatch(
     state: web::Data<AppState>,
 ) -> HttpResponse {
     let started = Instant::now();
+    if let Err(e) = state.limits.check(&req) {
+        return actix_web::ResponseError::error_response(&e);
+    }
     let method = req.method().as_str();
     let Some((route, handler, params)) = find_route(method, req.path()) else {
         let res = if method == "OPTIONS" {
@@ -288,6 +297,7 @@ async fn run(
         Handler::TriggerWorkflow => workflows::trigger(req, payload, state, &p).await,
         Handler::WorkflowRuns => workflows::runs(req, state, &p).await,
         Handler::Metrics => metrics::scrape(req, state).await,
+        Handler::StartWorkflow => workflows::start(req, payload, state, &p).await,
     };
     result.unwrap_or_else(|e| actix_web::ResponseError::error_response(&e))
 }

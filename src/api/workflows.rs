@@ -1,15 +1,19 @@
-//! The workflow API (seed 000, backend half): list the default tenant's workflows, trigger
-//! one for a user (a session a web player can continue with `continueChat`), and list that
-//! user's runs with their transcripts. Bearer API token.
+//! The workflow API (seed 000): list the default tenant's workflows, trigger one for a user (a
+//! session a web player can continue with `continueChat`), and list that user's runs with
+//! their transcripts, with the bearer API token. `start` is the browser's way in, without the
+//! token: the web player starts a run for the user of its page with a startChat body plus
+//! `userId`, and that user id is trusted through the identity check ([`identity`]) when the
+//! server has an identity secret.
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::body::read_body;
+use super::body::{parse_body, read_body};
 use super::engine_api::wire;
 use super::error::ApiError;
-use super::{AppState, auth};
+use super::typebot::{self, BotKey};
+use super::{AppState, auth, identity};
 
 /// Longest accepted `user_id`, in characters.
 const MAX_USER_ID: usize = 256;
@@ -47,11 +51,42 @@ pub async fn trigger(
     })))
 }
 
+/// `POST /api/workflows/{name}/start`: the web player's start of a run for the user of its
+/// page. The body is startChat's plus `userId`; the prefilled variables are the run's
+/// context. The answer is startChat's (the player continues with continueChat) plus `runId`
+/// and `userId`. No token: with an identity secret, `X-Tessera-User-Hash` must be the user
+/// id's HMAC (403 `identity_mismatch`), checked before anything is saved.
+pub async fn start(
+    req: &HttpRequest,
+    payload: web::Payload,
+    state: &AppState,
+    name: &str,
+) -> Result<HttpResponse, ApiError> {
+    let body = read_body(payload, req, state.max_body_bytes).await?;
+    let (mut caller, idem) = typebot::request_facts(req, &body)?;
+    caller.surface = crate::conversation::Surface::Workflows;
+    let core = &state.conversations;
+    let call: typebot::Call<'_> = Box::pin(async {
+        let opts = typebot::start_options(parse_body(&body)?)?;
+        let user_id = wire::string_field(&wire::object(&body)?, "userId", MAX_USER_ID)?;
+        identity::check_user(req, state.identity_secret.as_deref(), &user_id, "userId")?;
+        let (run, turn) = core.start_run(name, &user_id, opts, &caller).await?;
+        let mut out = typebot::start_response(turn, BotKey::Typebot);
+        if let Some(o) = out.as_object_mut() {
+            o.insert("runId".into(), Value::String(run.run_id));
+            o.insert("userId".into(), Value::String(run.user_id));
+        }
+        Ok(out)
+    });
+    Ok(typebot::answer(core, format!("workflow-start:{name}"), idem, call).await)
+}
+
 #[derive(Debug, Deserialize)]
 struct RunsQuery {
     user_id: Option<String>,
     cursor: Option<String>,
-    limit: Option<usize>,
+    /// Any integer: clamped to 1..100 (as the spec says), so a negative one is not an error.
+    limit: Option<i64>,
 }
 
 pub async fn runs(
@@ -75,7 +110,13 @@ pub async fn runs(
         })?;
     let page = state
         .conversations
-        .runs(name, user_id, q.cursor.as_deref(), q.limit.unwrap_or(20))
+        .runs(name, user_id, q.cursor.as_deref(), runs_limit(q.limit))
         .await?;
     Ok(HttpResponse::Ok().json(page))
+}
+
+/// Runs per page: 20 by default, clamped to 1..100.
+fn runs_limit(limit: Option<i64>) -> usize {
+    // Clamped first, so the cast cannot truncate.
+    limit.unwrap_or(20).clamp(1, 100) as usize
 }

@@ -7,7 +7,7 @@ use super::results::{linked_result_updates, result_update};
 use super::{Caller, Conversations, ServiceError, TurnResult, is_waiting};
 use crate::engine::{Message, SessionState, TextFormat};
 use crate::ids::is_plausible_id;
-use crate::store::{Leased, Loaded};
+use crate::store::{Leased, Loaded, TurnWrites};
 
 impl Conversations {
     /// Applies a reply (or none: a skip, a client action's report) to a session and runs on
@@ -93,21 +93,20 @@ impl Conversations {
             None
         };
         let retention = self.config.results_retention_secs;
-        // The session and its result are saved together (one round trip on single Redis).
+        let transcript = (!preview).then(|| self.transcript_of(reply.as_deref(), &out));
+        // The session, its result and its transcript are saved together (one round trip on
+        // single Redis).
+        let writes = TurnWrites {
+            result: update.as_ref().map(|u| (u, retention)),
+            transcript: transcript.as_ref(),
+        };
         self.stores
             .sessions
-            .save_turn(
-                session_id,
-                data,
-                leased,
-                self.ttl(&root),
-                update.as_ref().map(|u| (u, retention)),
-            )
+            .save_turn(session_id, data, leased, self.ttl(&root), writes)
             .await?;
         if !preview {
             self.record_all(linked_result_updates(&out).into_iter())
                 .await;
-            self.record_transcript(session_id, reply, &out).await;
         }
         Ok(TurnResult {
             session_id: session_id.to_string(),

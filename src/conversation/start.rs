@@ -16,6 +16,7 @@ use crate::engine::StartParams;
 use crate::flow::CompiledFlow;
 use crate::flow::settings::DEFAULT_BOT_CLOSED;
 use crate::ids::{is_plausible_id, new_id};
+use crate::store::TurnWrites;
 
 impl Conversations {
     /// Starts a conversation on a bot and runs its first turn (counted for the caller's
@@ -132,29 +133,31 @@ impl Conversations {
             .then(|| result_update(&flow, &state, &out, None))
             .flatten();
         let sessions = &self.stores.sessions;
+        let transcript = live.then(|| self.transcript_of(reply.as_deref(), &out));
         if waiting {
             let bytes = state.encode().map_err(|e| {
                 ServiceError::Internal(format!("session could not be encoded: {e}"))
             })?;
-            // The session and its result's first update are written together (one round trip
-            // on single Redis).
+            // The session, its result's first update and its transcript are written together
+            // (one round trip on single Redis).
             let retention = self.config.results_retention_secs;
+            let writes = TurnWrites {
+                result: update.as_ref().map(|u| (u, retention)),
+                transcript: transcript.as_ref(),
+            };
             sessions
-                .create_with_result(
-                    &session_id,
-                    bytes,
-                    self.ttl(&flow),
-                    update.as_ref().map(|u| (u, retention)),
-                )
+                .create_with_result(&session_id, bytes, self.ttl(&flow), writes)
                 .await?;
         } else {
             sessions.create_finished(&session_id).await?;
             self.record_all(update.into_iter()).await;
+            if let Some(t) = &transcript {
+                self.record_transcript(&session_id, t).await;
+            }
         }
         if live {
             self.record_all(linked_result_updates(&out).into_iter())
                 .await;
-            self.record_transcript(&session_id, reply, &out).await;
         }
         let result_id = (waiting && live)
             .then(|| state.result_id().map(str::to_string))

@@ -1,6 +1,7 @@
-//! Transcripts: after every live turn, whichever surface ran it, the user's reply and the
+//! Transcripts: with every live turn, whichever surface ran it, the user's reply and the
 //! bot's messages are appended to the session's transcript with their time, and its status
-//! recorded (bounded per session, kept as long as results). A failure is logged: the turn
+//! recorded (bounded per session, kept as long as results). The turn's save writes them (in
+//! the same round trip as the session on a single Redis). A failure is logged: the turn
 //! itself happened.
 
 use serde::Serialize;
@@ -9,7 +10,7 @@ use serde_json::Value;
 use super::Conversations;
 use super::start::now;
 use crate::engine::{Message, TurnOutput};
-use crate::store::TranscriptMeta;
+use crate::store::{TranscriptAppend, TranscriptMeta};
 
 /// Most entries kept per session (the oldest go first).
 pub const MAX_TRANSCRIPT_ENTRIES: usize = 500;
@@ -33,22 +34,15 @@ enum Entry<'a> {
 }
 
 impl Conversations {
-    /// Appends a turn (the reply that started it, if any, then the bot's messages).
-    pub(super) async fn record_transcript(
-        &self,
-        session_id: &str,
-        reply: Option<String>,
-        out: &TurnOutput,
-    ) {
+    /// A turn's transcript entries (the reply that started it, if any, then the bot's
+    /// messages), written by the turn's save.
+    pub(super) fn transcript_of(&self, reply: Option<&str>, out: &TurnOutput) -> TranscriptAppend {
         let at = now();
         let mut entries = Vec::with_capacity(out.messages.len() + 1);
         // Serialized from borrowed fields: a `json!` entry would deep-copy every message first
         // (measured: most of a turn's transcript cost).
-        if let Some(text) = &reply
-            && let Ok(s) = serde_json::to_string(&Entry::User {
-                at: &at,
-                text: text.as_str(),
-            })
+        if let Some(text) = reply
+            && let Ok(s) = serde_json::to_string(&Entry::User { at: &at, text })
         {
             entries.push(s);
         }
@@ -57,20 +51,23 @@ impl Conversations {
                 entries.push(s);
             }
         }
-        let meta = TranscriptMeta {
-            status: out.status.execution_status().to_string(),
-            updated_at: at,
-        };
+        TranscriptAppend {
+            entries,
+            meta: TranscriptMeta {
+                status: out.status.execution_status().to_string(),
+                updated_at: at,
+            },
+            max_entries: MAX_TRANSCRIPT_ENTRIES,
+            retention_secs: self.config.results_retention_secs,
+        }
+    }
+
+    /// Appends a turn's transcript on its own (a turn whose save could not carry it).
+    pub(super) async fn record_transcript(&self, session_id: &str, append: &TranscriptAppend) {
         if let Err(e) = self
             .stores
             .transcripts
-            .transcript_append(
-                session_id,
-                entries,
-                &meta,
-                MAX_TRANSCRIPT_ENTRIES,
-                self.config.results_retention_secs,
-            )
+            .transcript_append(session_id, append)
             .await
         {
             tracing::warn!(error = %e, session = session_id, "could not record the transcript");

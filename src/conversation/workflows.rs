@@ -1,6 +1,7 @@
 //! Workflows: the default tenant's published bots by name (their public id), started for a
-//! user with a context, and each user's runs with their transcripts. A run is a session: a
-//! web player continues it with `continueChat`, and its transcript is the core's.
+//! user with a context (by a backend's trigger, or by the web player for the user of its
+//! page), and each user's runs with their transcripts. A run is a session: a web player
+//! continues it with `continueChat`, and its transcript is the core's.
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -13,6 +14,9 @@ use crate::store::{Doc, Index};
 
 /// Most runs remembered per user and workflow.
 const MAX_USER_RUNS: usize = 1000;
+
+/// The variables a run's user id is prefilled into (a bot that declares one of them gets it).
+pub const USER_VARIABLES: &[&str] = &["user_id", "userId"];
 
 /// A workflow as listed.
 #[derive(Debug, Clone, Serialize)]
@@ -96,25 +100,43 @@ impl Conversations {
         Ok(out)
     }
 
-    /// Starts a workflow for a user; the context's keys set declared variables of that name.
+    /// Starts a workflow for a user (a backend's trigger); the context's keys set declared
+    /// variables of that name.
     pub async fn trigger_workflow(
         &self,
         name: &str,
         user_id: &str,
         context: Map<String, Value>,
     ) -> Result<(RunRecord, TurnResult), ServiceError> {
-        let flow = self.workflow(name).await?.flow;
-        let started_at = now();
         let opts = StartOptions {
-            prefilled: context.clone(),
+            prefilled: context,
             ..StartOptions::default()
         };
+        self.start_run(name, user_id, opts, &Caller::of(super::Surface::Workflows))
+            .await
+    }
+
+    /// Starts a run of workflow `name` for `user_id` with these start options (the web
+    /// player's, with its caller for the bot's allowed origins). The prefilled variables are
+    /// the run's context; the user id is prefilled as `user_id` and `userId` over any the
+    /// context names, so a run's user is the one it is listed under.
+    pub async fn start_run(
+        &self,
+        name: &str,
+        user_id: &str,
+        mut opts: StartOptions,
+        caller: &Caller,
+    ) -> Result<(RunRecord, TurnResult), ServiceError> {
+        let flow = self.workflow(name).await?.flow;
+        let started_at = now();
+        let mut context = opts.prefilled.clone();
+        for key in USER_VARIABLES {
+            context.remove(*key);
+            opts.prefilled
+                .insert((*key).to_string(), Value::String(user_id.to_string()));
+        }
         let turn = self
-            .start(
-                FlowChoice::Published(name.to_string()),
-                opts,
-                &Caller::of(super::Surface::Workflows),
-            )
+            .start(FlowChoice::Published(name.to_string()), opts, caller)
             .await?;
         let run = RunRecord {
             run_id: turn.session_id.clone(),

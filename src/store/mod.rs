@@ -30,9 +30,9 @@ pub use executions::{Doc, ExecutionStore, Index};
 pub use flows::{FlowStore, Published};
 pub use idempotency::{IdempotencyStore, StoredResponse};
 pub use results::{AnswerRecord, ResultRecord, ResultStore, ResultUpdate, ResultsPage};
-pub use sessions::{Leased, Loaded, SessionStore};
+pub use sessions::{Leased, Loaded, SessionStore, TurnWrites};
 pub use timers::{TimerStats, TimerStore};
-pub use transcripts::{Transcript, TranscriptMeta, TranscriptStore};
+pub use transcripts::{Transcript, TranscriptAppend, TranscriptMeta, TranscriptStore};
 
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
@@ -106,7 +106,7 @@ impl Stores {
     /// The embedded in-memory backend.
     pub fn memory() -> Self {
         let backend = Arc::new(memory::MemoryStore::new());
-        let records = Arc::new(memory::MemoryRecords::default());
+        let records = backend.records();
         Stores {
             sessions: backend.clone(),
             idempotency: backend.clone(),

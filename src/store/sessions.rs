@@ -6,7 +6,26 @@
 //! on each turn; finished sessions leave only a short-lived "finished" marker, and expired ones
 //! a small marker for a grace period, so callers can tell finished, expired and unknown apart.
 
-use super::{BoxFuture, ResultStore, ResultUpdate, StoreError};
+use super::{BoxFuture, ResultStore, ResultUpdate, StoreError, TranscriptAppend, TranscriptStore};
+
+/// What a turn's save writes beside the session: its result update (with the results
+/// retention) and its transcript entries. Stores that can write them atomically with the
+/// session, in one round trip, do.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct TurnWrites<'a> {
+    pub result: Option<(&'a ResultUpdate, u64)>,
+    pub transcript: Option<&'a TranscriptAppend>,
+}
+
+impl<'a> TurnWrites<'a> {
+    /// Only a result update.
+    pub fn result(update: &'a ResultUpdate, retention_secs: u64) -> Self {
+        TurnWrites {
+            result: Some((update, retention_secs)),
+            ..TurnWrites::default()
+        }
+    }
+}
 
 /// A loaded session, leased for one turn.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,9 +44,10 @@ pub enum Loaded {
     Missing,
 }
 
-/// Session storage with the turn protocol. A turn's save also records its result update
-/// (atomically where the backend can), hence the [`ResultStore`] supertrait.
-pub trait SessionStore: ResultStore + Send + Sync {
+/// Session storage with the turn protocol. A turn's save also records its result update and
+/// its transcript (atomically where the backend can), hence the [`ResultStore`] and
+/// [`TranscriptStore`] supertraits.
+pub trait SessionStore: ResultStore + TranscriptStore + Send + Sync {
     /// Creates a new session (version 1) with an inactivity TTL.
     fn create(
         &self,
@@ -35,18 +55,18 @@ pub trait SessionStore: ResultStore + Send + Sync {
         data: Vec<u8>,
         ttl_secs: u64,
     ) -> BoxFuture<'_, Result<(), StoreError>>;
-    /// Creates a session (as `create`), then records the result update of the turn that
-    /// created it (as `record_result`; a failure of that is logged, since the session exists).
-    /// Nothing is recorded when the session could not be created. Stores that can do both in
-    /// one round trip override this.
+    /// Creates a session (as `create`), then records the result update and transcript of the
+    /// turn that created it (as `record_result` and `transcript_append`; a failure of those is
+    /// logged, since the session exists). Nothing is recorded when the session could not be
+    /// created. Stores that can do it all in one round trip override this.
     fn create_with_result<'a>(
         &'a self,
         id: &'a str,
         data: Vec<u8>,
         ttl_secs: u64,
-        result: Option<(&'a ResultUpdate, u64)>,
+        writes: TurnWrites<'a>,
     ) -> BoxFuture<'a, Result<(), StoreError>> {
-        create_in_steps(self, id, data, ttl_secs, result)
+        create_in_steps(self, id, data, ttl_secs, writes)
     }
     /// Records a session that finished in the very turn that created it.
     fn create_finished(&self, id: &str) -> BoxFuture<'_, Result<(), StoreError>>;
@@ -62,18 +82,19 @@ pub trait SessionStore: ResultStore + Send + Sync {
     ) -> BoxFuture<'_, Result<(), StoreError>>;
     /// Replaces the session by a "finished" marker (version-checked), releasing the lease.
     fn finish_turn(&self, id: &str, leased: &Leased) -> BoxFuture<'_, Result<(), StoreError>>;
-    /// Saves a turn and its result update: `data` Some commits the new state (as
-    /// `commit_turn`), None finishes the session (as `finish_turn`); then the result update is
-    /// recorded. Stores that can do both atomically in one round trip override this.
+    /// Saves a turn with what it writes beside the session: `data` Some commits the new state
+    /// (as `commit_turn`), None finishes the session (as `finish_turn`); then the result update
+    /// and the transcript entries are recorded. Stores that can do it all atomically in one
+    /// round trip override this.
     fn save_turn<'a>(
         &'a self,
         id: &'a str,
         data: Option<Vec<u8>>,
         leased: &'a Leased,
         ttl_secs: u64,
-        result: Option<(&'a ResultUpdate, u64)>,
+        writes: TurnWrites<'a>,
     ) -> BoxFuture<'a, Result<(), StoreError>> {
-        save_turn_in_steps(self, id, data, leased, ttl_secs, result)
+        save_turn_in_steps(self, id, data, leased, ttl_secs, writes)
     }
     /// Reads an active session without taking its lease (None when it is not active): for
     /// side requests like client logs that must not collide with a running turn.
@@ -94,43 +115,61 @@ pub trait SessionStore: ResultStore + Send + Sync {
 }
 
 /// [`SessionStore::save_turn`] as separate calls: `commit_turn` or `finish_turn`, then
-/// `record_result`. The default implementation, and the fallback of stores that can only do it
-/// atomically in some configurations.
+/// `record_result` and `transcript_append`. The default implementation, and the fallback of
+/// stores that can only do it atomically in some configurations.
 pub(super) fn save_turn_in_steps<'a, S: SessionStore + ?Sized>(
     store: &'a S,
     id: &'a str,
     data: Option<Vec<u8>>,
     leased: &'a Leased,
     ttl_secs: u64,
-    result: Option<(&'a ResultUpdate, u64)>,
+    writes: TurnWrites<'a>,
 ) -> BoxFuture<'a, Result<(), StoreError>> {
     Box::pin(async move {
         match data {
             Some(d) => store.commit_turn(id, d, leased, ttl_secs).await?,
             None => store.finish_turn(id, leased).await?,
         }
-        if let Some((update, retention)) = result {
-            log_lost_result(store.record_result(update, retention).await, update);
-        }
+        record_in_steps(store, id, writes).await;
         Ok(())
     })
 }
 
-/// [`SessionStore::create_with_result`] as separate calls: `create`, then `record_result`.
+/// The result update and transcript of a saved turn, as separate calls (failures logged).
+pub(super) async fn record_in_steps<S: SessionStore + ?Sized>(
+    store: &S,
+    id: &str,
+    writes: TurnWrites<'_>,
+) {
+    if let Some((update, retention)) = writes.result {
+        log_lost_result(store.record_result(update, retention).await, update);
+    }
+    if let Some(t) = writes.transcript {
+        log_lost_transcript(store.transcript_append(id, t).await, id);
+    }
+}
+
+/// [`SessionStore::create_with_result`] as separate calls: `create`, then `record_result`
+/// and `transcript_append`.
 pub(super) fn create_in_steps<'a, S: SessionStore + ?Sized>(
     store: &'a S,
     id: &'a str,
     data: Vec<u8>,
     ttl_secs: u64,
-    result: Option<(&'a ResultUpdate, u64)>,
+    writes: TurnWrites<'a>,
 ) -> BoxFuture<'a, Result<(), StoreError>> {
     Box::pin(async move {
         store.create(id, data, ttl_secs).await?;
-        if let Some((update, retention)) = result {
-            log_lost_result(store.record_result(update, retention).await, update);
-        }
+        record_in_steps(store, id, writes).await;
         Ok(())
     })
+}
+
+/// A transcript append that follows a saved turn: logged when lost (the turn happened).
+pub(super) fn log_lost_transcript(recorded: Result<(), StoreError>, session_id: &str) {
+    if let Err(e) = recorded {
+        tracing::warn!(error = %e, session = session_id, "could not record the transcript");
+    }
 }
 
 /// The result update that follows a saved turn: failing now would make the client retry a

@@ -24,16 +24,27 @@ pub struct TranscriptMeta {
     pub updated_at: String,
 }
 
+/// One turn's addition to a session's transcript: written by the turn's save where the
+/// backend can (`SessionStore::save_turn`), else on its own ([`TranscriptStore::transcript_append`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TranscriptAppend {
+    /// The entries, oldest first (each a JSON document).
+    pub entries: Vec<String>,
+    /// The status and time of this turn.
+    pub meta: TranscriptMeta,
+    /// Most entries kept (the oldest go first).
+    pub max_entries: usize,
+    /// How long the transcript is kept after this turn.
+    pub retention_secs: u64,
+}
+
 pub trait TranscriptStore: Send + Sync {
-    /// Appends entries (oldest first), keeps the last `max_entries`, records the status and
-    /// time of this turn, and keeps it all `retention_secs`.
+    /// Appends the entries, keeps the last `max_entries`, records the status and time of this
+    /// turn, and keeps it all `retention_secs`.
     fn transcript_append(
         &self,
         session_id: &str,
-        entries: Vec<String>,
-        meta: &TranscriptMeta,
-        max_entries: usize,
-        retention_secs: u64,
+        append: &TranscriptAppend,
     ) -> BoxFuture<'_, Result<(), StoreError>>;
     fn transcript_get(
         &self,

@@ -116,6 +116,42 @@ async fn results_with_a_non_numeric_limit_return_the_json_400() {
     assert_error(&got, 400, "invalid_request");
 }
 
+/// Found by the API fuzzer (scripts/api-fuzz.sh): `limit` is any integer, clamped to 1..500
+/// as the spec says (0, negative and huge ones were a 400 or a 200 outside the spec).
+#[tokio::test]
+async fn results_clamp_any_integer_limit_to_one_to_five_hundred() {
+    let app = spawn_app().await;
+    publish(&app, &three_questions("clamped")).await;
+    for answer in ["one", "two"] {
+        start(&app, "clamped", json!({"message": answer})).await;
+    }
+    for (limit, shown) in [("0", 1), ("-5", 1), ("175940573491767", 2), ("2", 2)] {
+        let path = format!("/api/v1/flows/clamped/results?limit={limit}");
+        let got = into_json(get(&app, &path, Some(TOKEN)).await).await;
+        assert_eq!(got.0, 200, "limit={limit}: {}", got.1);
+        assert_eq!(
+            got.1["results"].as_array().map(Vec::len),
+            Some(shown),
+            "limit={limit}"
+        );
+    }
+}
+
+/// Found by the API fuzzer: an id that names no published bot is 404 `flow_not_found` on
+/// both results routes (now in the spec), whatever its characters (an id with a quote or
+/// non-ASCII characters must never reach the `Content-Disposition` header: it was a 500).
+#[tokio::test]
+async fn results_of_an_unknown_or_odd_id_are_404_flow_not_found_never_500() {
+    let app = spawn_app().await;
+    for id in ["nobody", "%22x%C3%AE%0D%0A", "a%22b", &"0".repeat(129)] {
+        for route in ["results", "results.csv"] {
+            let path = format!("/api/v1/flows/{id}/{route}");
+            let got = into_json(get(&app, &path, Some(TOKEN)).await).await;
+            assert_error(&got, 404, "flow_not_found");
+        }
+    }
+}
+
 #[tokio::test]
 async fn answers_given_in_a_linked_bot_without_merging_go_to_its_own_result() {
     let app = spawn_app().await;

@@ -2,7 +2,7 @@
 //! port 0 (in-memory store unless the config says otherwise) and [`TestApp`] talks to it.
 
 use serde_json::Value;
-use tessera::config::Config;
+use tessera::config::{Config, Limits};
 use tessera::server::Application;
 
 use super::http::into_json;
@@ -21,6 +21,9 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
         host: "127.0.0.1".into(),
         port: 0,
         api_token: Some(TOKEN.into()),
+        // The rate limits have their own tests (tests/api/limits.rs); here they would turn the
+        // concurrency and load-shaped tests' bursts into 429s.
+        limits: Limits::default().without_rates(),
         ..Config::default()
     };
     tweak(&mut config);

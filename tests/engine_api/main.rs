@@ -35,4 +35,5 @@ mod support;
 mod tenants;
 mod variables;
 mod waits;
+mod workflow_start;
 mod workflows;

@@ -170,7 +170,26 @@ async fn workflow_errors(app: TestApp) {
     assert_eq!(status, 404);
 }
 
+/// Found by the API fuzzer (scripts/api-fuzz.sh): what the spec allows is accepted. A null
+/// `context` is the same as none (it was documented as an object only), and `limit` is any
+/// integer, clamped to 1..100 (a negative one was a 422).
+async fn workflow_inputs_the_spec_allows_are_accepted(app: TestApp) {
+    let name = unique("support");
+    publish(&app, &order_bot(&name), None).await;
+    let trigger = format!("/api/workflows/{name}/trigger");
+    let body = json!({"user_id": "u", "context": null});
+    let (status, run) = call(&app, "POST", &trigger, Some(TOKEN), None, Some(&body)).await;
+    assert_eq!(status, 201, "{run}");
+    for limit in ["-143", "0", "9223372036854775807"] {
+        let runs = format!("/api/workflows/{name}/runs?user_id=u&limit={limit}");
+        let (status, page) = call(&app, "GET", &runs, Some(TOKEN), None, None).await;
+        assert_eq!(status, 200, "limit={limit}: {page}");
+        assert_eq!(page["runs"][0]["run_id"], run["run_id"], "limit={limit}");
+    }
+}
+
 on_both_stores!(
+    workflow_inputs_the_spec_allows_are_accepted,
     workflows_lists_the_default_tenants_flows,
     a_trigger_starts_a_run_the_player_can_continue_and_the_runs_show_it,
     workflow_errors

@@ -55,6 +55,20 @@ fn every_error_code_of_the_server_is_documented_under_its_status() {
     // (RouteNotFound, MethodNotAllowed).
     declared.insert((404, "route_not_found".into()));
     declared.insert((405, "method_not_allowed".into()));
+    // The abuse limits apply to every route: documented once each too (RateLimited,
+    // RequestTimeout), checked to be there.
+    for (name, status, code) in [
+        ("RateLimited", 429, "rate_limited"),
+        ("RequestTimeout", 408, "request_timeout"),
+    ] {
+        let codes = &spec["components"]["responses"][name]["x-error-codes"];
+        assert_eq!(
+            codes,
+            &serde_json::json!([code]),
+            "components/responses/{name}"
+        );
+        declared.insert((status, code.into()));
+    }
     for (status, code) in &in_code {
         assert!(
             enumerated.contains(code),

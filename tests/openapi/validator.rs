@@ -21,6 +21,7 @@ pub const ASSERTIONS: &[&str] = &[
     "maximum",
     "minLength",
     "maxLength",
+    "pattern",
 ];
 
 /// Keywords that only annotate.
@@ -81,6 +82,13 @@ pub fn validate(spec: &Value, schema: &Value, v: &Value, at: &str, errs: &mut Ve
             && len > max
         {
             errs.push(format!("{at}: longer than {max}"));
+        }
+        // The document's patterns are anchored and use no syntax the regex crate lacks.
+        if let Some(p) = schema.get("pattern").and_then(Value::as_str) {
+            let re = regex::Regex::new(p).unwrap_or_else(|e| panic!("pattern {p}: {e}"));
+            if !re.is_match(s) {
+                errs.push(format!("{at}: does not match {p}"));
+            }
         }
     }
     if let Some(obj) = v.as_object() {
@@ -165,7 +173,8 @@ fn the_validator_accepts_and_rejects_what_it_should() {
         "U": {"oneOf": [{"type": "string"}, {"$ref": "#/components/schemas/Obj"}]},
         "Any": {"anyOf": [{"type": "number"}, {"type": "boolean"}]},
         "E": {"type": "string", "enum": ["x"], "maxLength": 1},
-        "L": {"type": "array", "items": {"$ref": "#/components/schemas/E"}}
+        "L": {"type": "array", "items": {"$ref": "#/components/schemas/E"}},
+        "P": {"type": "string", "pattern": "^[a-z]{1,3}$"}
     }}});
     let s = |n: &str| json!({"$ref": format!("#/components/schemas/{n}")});
     assert!(check(&spec, &s("Obj"), &json!({"a": 2, "b": null})).is_empty());
@@ -181,6 +190,9 @@ fn the_validator_accepts_and_rejects_what_it_should() {
     assert_eq!(check(&spec, &s("Any"), &json!("no")).len(), 1);
     assert!(check(&spec, &s("L"), &json!(["x", "x"])).is_empty());
     assert_eq!(check(&spec, &s("L"), &json!(["x", "y", 1])).len(), 2);
+    assert!(check(&spec, &s("P"), &json!("abc")).is_empty());
+    assert_eq!(check(&spec, &s("P"), &json!("abcd")).len(), 1);
+    assert_eq!(check(&spec, &s("P"), &json!("a\"b")).len(), 1);
     // oneOf needs exactly one match.
     let both = json!({"oneOf": [{"type": "number"}, {"type": "integer"}]});
     assert_eq!(check(&spec, &both, &json!(1)).len(), 1);

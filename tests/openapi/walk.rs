@@ -9,7 +9,7 @@ use crate::common::app::TestApp;
 use crate::common::http_stub::slow_server;
 use crate::common::replies::session_id;
 use crate::walk_continue::{client_logs, continue_route};
-use crate::walk_engine::{ENGINE_TOKEN, engine, workflows};
+use crate::walk_engine::{ENGINE_TOKEN, engine, workflow_start, workflows};
 use crate::walk_publishing::{flows, health, publishing};
 use crate::walk_results::{fallbacks, results};
 use crate::walk_sessions::{busy_sessions, expiry};
@@ -89,6 +89,7 @@ async fn every_route_and_documented_status_matches_the_document() {
     crate::walk_ai::credentials_and_stream(&w).await;
     engine(&w).await;
     workflows(&w).await;
+    workflow_start(&w).await;
 
     w.api.assert_coverage(&[
         (

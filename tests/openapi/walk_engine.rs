@@ -16,6 +16,7 @@ const CONVERSATION: &str = "/api/v1/engine/conversations/{conversationId}";
 const WORKFLOWS: &str = "/api/workflows";
 const WORKFLOW_TRIGGER: &str = "/api/workflows/{name}/trigger";
 const RUNS: &str = "/api/workflows/{name}/runs";
+const PLAYER_START: &str = "/api/workflows/{name}/start";
 const TENANT: &str = "7d0f4a52-5c1e-4d8e-9a55-0a4c1c0e7e11";
 
 fn intent_bot(id: &str) -> Value {
@@ -281,4 +282,40 @@ pub async fn workflows(w: &World) {
     .await;
     api.call(app, call("GET", RUNS, &["oa-workflow"]).bearer())
         .await;
+}
+
+/// The web player's start of a workflow run (no token) and its errors.
+pub async fn workflow_start(w: &World) {
+    let (api, app, small) = (&w.api, &w.app, &w.small);
+    let start = |name: &str| call("POST", PLAYER_START, &[name]);
+    let body = json!({"userId": "u-2", "isStreamEnabled": true,
+        "prefilledVariables": {"order_number": "8"}});
+    let r = api.call(app, start("oa-workflow").json(body.clone())).await;
+    assert_eq!(r.status, 200, "{}", r.json);
+    assert_eq!(r.json["runId"], r.json["sessionId"]);
+    let r = api
+        .call(
+            app,
+            start("oa-workflow").json(json!({"prefilledVariables": 1})),
+        )
+        .await;
+    assert_eq!(r.json["code"], "invalid_request", "{}", r.json);
+    let r = api
+        .call(app, start("oa-workflow").json(json!({"userId": ""})))
+        .await;
+    assert_eq!(r.json["code"], "invalid_input", "{}", r.json);
+    let r = api.call(app, start("nope").json(body.clone())).await;
+    assert_eq!(r.json["code"], "workflow_not_found");
+    // oa-chat allows https://allowed.example only.
+    let evil = start("oa-chat-public").header("origin", "https://evil.example");
+    let r = api.call(app, evil.json(body.clone())).await;
+    assert_eq!(r.json["code"], "origin_not_allowed", "{}", r.json);
+    let first = start("oa-workflow").header("idempotency-key", "oa-player-start");
+    assert_eq!(api.call(app, first.json(body.clone())).await.status, 200);
+    let again = start("oa-workflow").header("idempotency-key", "oa-player-start");
+    let r = api.call(app, again.json(json!({"userId": "u-3"}))).await;
+    assert_eq!(r.json["code"], "idempotency_conflict");
+    let big = json!({"userId": "u", "prefilledVariables": {"x": "x".repeat(2000)}});
+    let r = api.call(small, start("oa-workflow").json(big)).await;
+    assert_eq!(r.status, 413);
 }

@@ -37,6 +37,13 @@ pub async fn results(w: &World) {
     );
     api.call(app, call("GET", CSV, &["oa-chat"]).token_of("nope"))
         .await;
+    // An id that names no published bot: 404 flow_not_found on both.
+    for route in [RESULTS, CSV] {
+        let r = api
+            .call(app, call("GET", route, &["no-such-bot"]).bearer())
+            .await;
+        assert_eq!(r.json["code"], "flow_not_found");
+    }
 }
 
 /// Routes that are not documented answer the documented RouteNotFound response.

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use tessera::store::memory::{MemoryCredentialStore, MemoryFlowStore, MemoryRecords, MemoryStore};
+use tessera::store::memory::{MemoryCredentialStore, MemoryFlowStore, MemoryStore};
 use tessera::store::redis::{RedisOptions, RedisStore};
 use tessera::store::{CredentialStore, FlowStore, SessionStore, StoreError};
 
@@ -28,11 +28,12 @@ pub struct Backend {
 pub const MARKER: Duration = Duration::from_secs(1);
 
 pub fn memory_backend() -> Backend {
+    let store = Arc::new(MemoryStore::new().with_marker_durations(MARKER, MARKER));
     Backend {
-        store: Arc::new(MemoryStore::new().with_marker_durations(MARKER, MARKER)),
+        records: store.records(),
+        store,
         flows: Arc::new(MemoryFlowStore::default()),
         credentials: Arc::new(MemoryCredentialStore::default()),
-        records: Arc::new(MemoryRecords::default()),
         short_markers: true,
         redis: None,
     }

@@ -51,6 +51,7 @@ contract_suite!(
     a_lease_that_ran_out_untouched_still_saves,
     peek_reads_active_sessions_without_taking_the_lease,
     saving_a_turn_records_its_result_only_when_the_save_applies,
+    a_turn_saves_its_transcript_with_it_only_when_the_save_applies,
     a_start_turn_creates_its_session_and_records_its_result,
     a_leased_session_is_busy_until_released_or_the_lease_ends,
     stale_or_foreign_commits_are_busy_and_change_nothing,

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use tessera::ids::new_id as id;
-use tessera::store::{Leased, Loaded, StoreError, StoredResponse};
+use tessera::store::{Leased, Loaded, StoreError, StoredResponse, TurnWrites};
 
 use crate::backends::Backend;
 use crate::support::{active, published, update};
@@ -62,9 +62,15 @@ pub async fn every_key_but_flows_expires(b: &Backend) {
         }
         let l = active(s, &chat).await;
         let u = update("flow", "r2", at, &[("q", "a")], &[], false);
-        s.save_turn(&chat, Some(b"y".to_vec()), &l, 600, Some((&u, 600)))
-            .await
-            .unwrap();
+        s.save_turn(
+            &chat,
+            Some(b"y".to_vec()),
+            &l,
+            600,
+            TurnWrites::result(&u, 600),
+        )
+        .await
+        .unwrap();
     }
     b.flows.put_revision("flow", "rev", "{}").await.unwrap();
     b.flows

@@ -1,5 +1,5 @@
 // Client-side actions of a turn: redirect (http and https only), wait, set variable, the bot
-// author's scripts, HTTP requests asked by the bot. Scripts run through the Function
+// author's scripts, HTTP requests asked by the bot, streamed AI answers (through env.stream). Scripts run through the Function
 // constructor: on a page whose CSP forbids eval (Tessera's own pages) they are skipped and the
 // set-variable answer falls back to the script's text, as Typebot's player does on error.
 // Trackers (Google Analytics, pixels, GTM, Chatwoot, head code) are never loaded: the player
@@ -64,8 +64,8 @@ export async function runAction(action, env) {
       return { reply: JSON.stringify({ statusCode: 500, data: String(e?.message || e) }) };
     }
   }
-  if (action.stream || action.streamOpenAiChatCompletion || action.type === 'listenForWebhook') {
-    return action.expectsDedicatedReply ? { reply: null } : {};
-  }
+  // An AI answer the player streams into a bubble; its text is the reply the server waits for.
+  if (action.stream || action.streamOpenAiChatCompletion) return { reply: await env.stream() };
+  if (action.type === 'listenForWebhook') return action.expectsDedicatedReply ? { reply: null } : {};
   return action.expectsDedicatedReply ? { reply: null } : {};
 }

@@ -1,6 +1,6 @@
 // The bot's messages: text (rich text or Markdown), image, video, audio, embed. Each becomes
-// one bubble element; media URLs are checked (http, https, blob; data: only for images) and
-// third-party frames are sandboxed.
+// one bubble element; media URLs are checked (http, https, blob; data: images, sounds and
+// videos) and third-party frames are sandboxed.
 import { h, mediaUrl, safeUrl } from './dom.js';
 import { markdown, richText } from './richtext.js';
 
@@ -41,7 +41,7 @@ function video(c) {
   let el;
   if (make && c.id) el = frame(make(c.id, q), 'Video', c.height ?? 400);
   else {
-    const src = mediaUrl(c?.url, false);
+    const src = mediaUrl(c?.url, 'video');
     if (!src) return null;
     el = h('video', { src, controls: c?.areControlsDisplayed !== false, class: 'media', playsinline: true, preload: 'metadata' });
     el.muted = c?.isAutoplayEnabled !== false;
@@ -53,7 +53,7 @@ function video(c) {
 }
 
 function audio(c) {
-  const src = mediaUrl(c?.url, false);
+  const src = mediaUrl(c?.url, 'audio');
   if (!src) return null;
   return h('audio', { src, controls: true, class: 'media', preload: 'metadata', 'aria-label': 'Audio message' });
 }

@@ -1,7 +1,8 @@
 // One conversation: starts the bot (startChat), shows its messages with typing emulation, runs
-// its client-side actions, shows its input, sends answers (continueChat), keeps the progress bar
-// and the theme, and remembers the session when the bot asks for it (rememberUser: the session
-// and transcript are kept in session or local storage and resumed after a reload).
+// its client-side actions (an AI answer is streamed into a bubble: stream.js, loaded on first
+// use), shows its input, sends answers (continueChat), keeps the progress bar and the theme,
+// and remembers the session when the bot asks for it (rememberUser: the session and transcript
+// are kept in session or local storage and resumed after a reload).
 import { h, sleep, uid } from './dom.js';
 import { continueChat, startChat } from './client.js';
 import { bubbleContent, guestBubble } from './bubbles.js';
@@ -12,6 +13,7 @@ import { plainText } from './richtext.js';
 
 let rare;
 const rareInputs = () => (rare ??= import('./inputs-more.js'));
+let streaming;
 
 export class Chat {
   constructor(root, el, opts, emit) {
@@ -69,15 +71,16 @@ export class Chat {
       return;
     }
     this.typing(true);
-    const body = { prefilledVariables: this.prefilled() };
+    // The player streams AI answers itself (the `stream` action, see streamAnswer).
+    const body = { prefilledVariables: this.prefilled(), isStreamEnabled: true };
     if (this.opts.format === 'markdown') body.textBubbleContentFormat = 'markdown';
-    const r = await startChat(this.opts.apiHost, this.opts.bot, body, this.opts.userHash);
+    const r = await startChat(this.opts.apiHost, this.opts.bot, body, this.opts.userId, this.opts.userHash);
     this.typing(false);
     if (r.error) return this.fail(r.error);
     const d = r.data;
     Object.assign(this, { sessionId: d.sessionId, resultId: d.resultId, theme: d.typebot?.theme, settings: d.typebot?.settings || {} });
     this.themeChanged();
-    this.emit('start', { bot: this.opts.bot, sessionId: this.sessionId });
+    this.emit('start', { bot: this.opts.bot, sessionId: this.sessionId, runId: d.runId, userId: d.userId });
     return this.play(d);
   }
 
@@ -118,6 +121,28 @@ export class Chat {
     row.append(h('div', { class: 'bubble host-bubble' }, content));
     this.log.append(row);
     this.scroll();
+    return row;
+  }
+
+  /** The `stream` action: the AI answer streamed into a bubble as it arrives; its text. */
+  async streamAnswer() {
+    const { streamAnswer } = await (streaming ??= import('./stream.js'));
+    const msg = text => ({ type: 'text', content: { type: 'markdown', markdown: text } });
+    let row = null;
+    this.typing(true);
+    const r = await streamAnswer(this.opts.apiHost, this.sessionId, text => {
+      if (!row) { this.typing(false); row = this.showMessage(msg(text)); row?.setAttribute('aria-busy', 'true'); return; }
+      row.lastChild.replaceChildren(bubbleContent(msg(text)));
+      this.scroll();
+    });
+    this.typing(false);
+    row?.removeAttribute('aria-busy');
+    if (r.text) {
+      this.transcript.push({ message: msg(r.text) });
+      this.emit('message', { message: msg(r.text), bot: this.opts.bot });
+    }
+    if (r.error) this.fail(r.error);
+    return r.text || null;
   }
 
   showGuest(text) {
@@ -147,7 +172,7 @@ export class Chat {
     let reply;
     const runAll = async list => {
       for (const a of list) {
-        const r = await runAction(a, { notice: m => this.fail(m), log: m => console.warn('[tessera]', m) });
+        const r = await runAction(a, { notice: m => this.fail(m), log: m => console.warn('[tessera]', m), stream: () => this.streamAnswer() });
         if (r.stop) return true;
         if ('reply' in r && reply === undefined) reply = r;
       }

@@ -34,9 +34,20 @@ export function safeUrl(url, protocols = LINK) {
   }
 }
 
-/** A media URL (images, audio, video, frames): http(s), blob, or a data: image (SVG too: an SVG shown by <img> runs no script and loads nothing). */
-export function mediaUrl(url, allowDataImage = true) {
-  if (allowDataImage && typeof url === 'string' && /^data:image\/(png|gif|jpe?g|webp|svg\+xml);/i.test(url.trim())) return url.trim();
+const DATA = {
+  image: /^data:image\/(png|gif|jpe?g|webp|svg\+xml);/i,
+  audio: /^data:audio\/[\w.+-]+[;,]/i,
+  video: /^data:video\/[\w.+-]+[;,]/i,
+};
+
+/**
+ * A media URL (images, audio, video, frames): http(s), blob, or a data: URL of the given kind
+ * ('image', the default, SVG too: an SVG shown by <img> runs no script and loads nothing;
+ * 'audio'; 'video'; null: none). Media elements play data: sounds and videos without running
+ * anything; the page CSP allows them in media-src.
+ */
+export function mediaUrl(url, kind = 'image') {
+  if (DATA[kind]?.test(typeof url === 'string' ? url.trim() : '')) return url.trim();
   return safeUrl(url, MEDIA);
 }
 

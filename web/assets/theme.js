@@ -31,7 +31,7 @@ export function applyTheme(root, el, theme, dynamic) {
   const c = theme?.chat || {};
   const bg = g.background || {};
   const image = dynamic?.backgroundUrl || (bg.type === 'Image' ? bg.content : undefined);
-  const imageUrl = mediaUrl(image, false);
+  const imageUrl = mediaUrl(image, null);
   setVars(el, {
     '--t-font': fontFamily(g.font),
     '--t-bg': bg.type === 'Color' ? color(bg.content) : bg.type === 'None' ? 'transparent' : undefined,

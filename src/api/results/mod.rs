@@ -13,7 +13,8 @@ use csv::to_csv;
 #[derive(Debug, Deserialize)]
 struct Page {
     cursor: Option<String>,
-    limit: Option<usize>,
+    /// Any integer: clamped to 1..500 (as the spec says), so 0 or a huge one is no error.
+    limit: Option<i64>,
 }
 
 pub async fn list(req: &HttpRequest, state: &AppState, id: &str) -> Result<HttpResponse, ApiError> {
@@ -24,7 +25,7 @@ pub async fn list(req: &HttpRequest, state: &AppState, id: &str) -> Result<HttpR
     let page = state
         .stores
         .results
-        .list_results(&flow_id, q.cursor.as_deref(), q.limit.unwrap_or(50))
+        .list_results(&flow_id, q.cursor.as_deref(), page_size(q.limit))
         .await?;
     Ok(HttpResponse::Ok().json(page))
 }
@@ -53,6 +54,12 @@ pub async fn csv(req: &HttpRequest, state: &AppState, id: &str) -> Result<HttpRe
             format!("attachment; filename=\"{flow_id}-results.csv\""),
         ))
         .body(to_csv(&all)))
+}
+
+/// Results per page: 50 by default, clamped to 1..500.
+fn page_size(limit: Option<i64>) -> usize {
+    // Clamped first, so the cast cannot truncate.
+    limit.unwrap_or(50).clamp(1, 500) as usize
 }
 
 /// The id of the published flow named by `key` (its id or public id), or 404.

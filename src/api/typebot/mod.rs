@@ -6,6 +6,7 @@ mod shape;
 mod stream;
 pub mod wire;
 
+pub(crate) use shape::start_response;
 use std::pin::Pin;
 pub use stream::stream_message;
 
@@ -46,7 +47,7 @@ fn header(req: &HttpRequest, name: &str) -> Option<String> {
 }
 
 /// The caller (for the bot's allowed origins) and the idempotency key of a request.
-fn request_facts(
+pub(crate) fn request_facts(
     req: &HttpRequest,
     body: &[u8],
 ) -> Result<(Caller, Option<IdempotencyKey>), ApiError> {
@@ -106,10 +107,10 @@ fn render_error(e: ServiceError) -> Reply {
 /// A chat call, boxed where it is created: a turn's future is large (the engine's inline), and
 /// every move of an unboxed future copies all of it (an unboxed call passed down here cost
 /// about 15,000 instructions per request in memcpy, measured with scripts/instr-count.sh).
-type Call<'a> = Pin<Box<dyn Future<Output = Result<Value, ApiError>> + 'a>>;
+pub(crate) type Call<'a> = Pin<Box<dyn Future<Output = Result<Value, ApiError>> + 'a>>;
 
 /// Runs a chat call under its idempotency key and answers its reply.
-async fn answer(
+pub(crate) async fn answer(
     core: &Conversations,
     scope: String,
     key: Option<IdempotencyKey>,
@@ -124,7 +125,7 @@ async fn answer(
 
 /// The start options a startChat body asks for (preview-only fields are dropped by the core
 /// on published bots).
-fn start_options(req: StartChatRequest) -> Result<StartOptions, ApiError> {
+pub(crate) fn start_options(req: StartChatRequest) -> Result<StartOptions, ApiError> {
     Ok(StartOptions {
         message: req.message.map(|m| m.into_message()).transpose()?,
         prefilled: req.prefilled_variables.unwrap_or_default(),

@@ -52,6 +52,7 @@ assets! {
     "inputs.js" => JS,
     "inputs-more.js" => JS,
     "actions.js" => JS,
+    "stream.js" => JS,
     "theme.js" => JS,
     "player.css" => CSS,
     "page.css" => CSS,

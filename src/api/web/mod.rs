@@ -28,10 +28,11 @@ pub struct WebOptions {
 }
 
 /// The Content Security Policy of every page. Bot content (images, videos, embeds) may come
-/// from any https host, as the bot author wrote it; code, styles, fonts and API calls only
-/// from this server.
+/// from any https host, as the bot author wrote it, and images, sounds and videos may be
+/// `data:` URLs (the bundled bots carry their sounds inline); code, styles, fonts and API
+/// calls only from this server.
 pub const PAGE_CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; \
-img-src 'self' https: data: blob:; media-src 'self' https: blob:; frame-src https:; \
+img-src 'self' https: data: blob:; media-src 'self' https: data: blob:; frame-src https:; \
 connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'";
 
 /// Single-segment paths that are not bot pages (they stay JSON 404s of the API).

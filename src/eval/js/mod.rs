@@ -22,9 +22,15 @@
 //!   out-of-memory or an internal failure drops the whole runtime so it is rebuilt cleanly.
 //!
 //! There is no I/O at all: no `fetch`, `require`, module loader, `std`/`os`, nor timers.
+//!
+//! Before any of that, [`run_function_body`] offers the body to `native/`: a single `return` of
+//! a pure expression (arithmetic, comparisons, concatenation, `Math`, ternaries) is evaluated
+//! in Rust with JavaScript's semantics at a fraction of the cost; everything else, and every
+//! error, is QuickJS's.
 
 mod convert;
 pub mod metrics;
+mod native;
 mod runtime;
 #[cfg(test)]
 mod tests;
@@ -113,6 +119,22 @@ pub fn run_function_body(
         }
         names.push(name);
     }
+    if let Some(value) = native::try_eval(body, params, limits) {
+        return Ok(JsOutcome {
+            value,
+            set_variables: Vec::new(),
+        });
+    }
+    in_quickjs(body, &names, params, limits)
+}
+
+/// The QuickJS path of [`run_function_body`], for names already checked (`setVariable` first).
+fn in_quickjs(
+    body: &str,
+    names: &[&str],
+    params: &[(&str, JsValue)],
+    limits: &JsLimits,
+) -> Result<JsOutcome, JsError> {
     let source = format!("(async function ({}) {{\n{body}\n}})", names.join(", "));
     let started = std::time::Instant::now();
     let r = runtime::evaluate(&source, body, params, limits);

@@ -57,9 +57,11 @@ struct Cursor {
     result: Option<String>,
 }
 
-/// Sessions, idempotency records and results in process memory.
+/// Sessions, idempotency records and results in process memory; beside them, under a lock of
+/// their own, the engine-API records, transcripts and timers ([`MemoryStore::records`]).
 pub struct MemoryStore {
     inner: Mutex<Inner>,
+    records: std::sync::Arc<MemoryRecords>,
     writes: AtomicU64,
     leases: AtomicU64,
     finished_marker: Duration,
@@ -70,6 +72,7 @@ impl Default for MemoryStore {
     fn default() -> Self {
         Self {
             inner: Mutex::default(),
+            records: std::sync::Arc::default(),
             writes: AtomicU64::new(0),
             leases: AtomicU64::new(0),
             finished_marker: secs(FINISHED_MARKER_SECS),
@@ -118,6 +121,12 @@ impl MemoryStore {
             self.leases.fetch_add(1, Ordering::Relaxed),
             crate::ids::new_id()
         )
+    }
+
+    /// The records, transcripts and timers kept beside the sessions (a turn's save writes its
+    /// transcript there).
+    pub fn records(&self) -> std::sync::Arc<MemoryRecords> {
+        self.records.clone()
     }
 
     /// Number of live session entries (for tests and metrics).

@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use super::super::{
     BoxFuture, Doc, ExecutionStore, Index, StoreError, TimerStats, TimerStore, Transcript,
-    TranscriptMeta, TranscriptStore, ready,
+    TranscriptAppend, TranscriptMeta, TranscriptStore, ready,
 };
 use super::secs;
 
@@ -167,13 +167,11 @@ impl TranscriptStore for MemoryRecords {
     fn transcript_append(
         &self,
         session_id: &str,
-        entries: Vec<String>,
-        meta: &TranscriptMeta,
-        max_entries: usize,
-        retention_secs: u64,
+        append: &TranscriptAppend,
     ) -> BoxFuture<'_, Result<(), StoreError>> {
         let now = Instant::now();
         let mut g = self.lock();
+        let meta = &append.meta;
         let entry = g
             .transcripts
             .entry(session_id.to_string())
@@ -182,12 +180,12 @@ impl TranscriptStore for MemoryRecords {
             entry.0.0.clear();
         }
         let list = &mut entry.0.0;
-        list.extend(entries);
-        while list.len() > max_entries {
+        list.extend(append.entries.iter().cloned());
+        while list.len() > append.max_entries {
             list.pop_front();
         }
         entry.0.1 = meta.clone();
-        entry.1 = expiry(retention_secs.max(1), now);
+        entry.1 = expiry(append.retention_secs.max(1), now);
         g.wrote(now);
         ready(Ok(()))
     }

@@ -3,7 +3,10 @@
 
 use std::time::Duration;
 
-use super::super::{BoxFuture, Leased, Loaded, SessionStore, StoreError, ready};
+use super::super::{
+    BoxFuture, Leased, Loaded, SessionStore, StoreError, Transcript, TranscriptAppend,
+    TranscriptStore, ready,
+};
 use super::{Entry, MemoryStore, check_lease, secs};
 
 impl SessionStore for MemoryStore {
@@ -150,5 +153,23 @@ impl SessionStore for MemoryStore {
 
     fn kind(&self) -> &'static str {
         "memory"
+    }
+}
+
+/// The transcripts of the sessions are the records' (a turn's save appends through this).
+impl TranscriptStore for MemoryStore {
+    fn transcript_append(
+        &self,
+        session_id: &str,
+        append: &TranscriptAppend,
+    ) -> BoxFuture<'_, Result<(), StoreError>> {
+        self.records.transcript_append(session_id, append)
+    }
+
+    fn transcript_get(
+        &self,
+        session_id: &str,
+    ) -> BoxFuture<'_, Result<Option<Transcript>, StoreError>> {
+        self.records.transcript_get(session_id)
     }
 }

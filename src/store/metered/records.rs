@@ -5,8 +5,9 @@ use std::time::Instant;
 
 use super::{Metered, Op};
 use crate::store::{
-    BoxFuture, CredentialStore, Doc, ExecutionStore, FlowStore, Index, Published, StoreError,
-    StoredCredential, TimerStats, TimerStore, Transcript, TranscriptMeta, TranscriptStore,
+    BoxFuture, CredentialStore, Doc, ExecutionStore, FlowStore, Index, Published, SessionStore,
+    StoreError, StoredCredential, TimerStats, TimerStore, Transcript, TranscriptAppend,
+    TranscriptStore,
 };
 
 impl FlowStore for Metered<dyn FlowStore> {
@@ -130,29 +131,32 @@ impl ExecutionStore for Metered<dyn ExecutionStore> {
     }
 }
 
-impl TranscriptStore for Metered<dyn TranscriptStore> {
-    fn transcript_append(
-        &self,
-        session_id: &str,
-        entries: Vec<String>,
-        meta: &TranscriptMeta,
-        max_entries: usize,
-        retention_secs: u64,
-    ) -> BoxFuture<'_, Result<(), StoreError>> {
-        let t = Instant::now();
-        let call =
-            self.inner
-                .transcript_append(session_id, entries, meta, max_entries, retention_secs);
-        self.timed(Op::transcript_append, t, call)
-    }
-    fn transcript_get(
-        &self,
-        session_id: &str,
-    ) -> BoxFuture<'_, Result<Option<Transcript>, StoreError>> {
-        let t = Instant::now();
-        self.timed(Op::transcript_get, t, self.inner.transcript_get(session_id))
-    }
+/// The transcript methods, for the session capability (a supertrait) and the transcript one.
+macro_rules! transcript_store {
+    ($t:ty) => {
+        impl TranscriptStore for Metered<$t> {
+            fn transcript_append(
+                &self,
+                session_id: &str,
+                append: &TranscriptAppend,
+            ) -> BoxFuture<'_, Result<(), StoreError>> {
+                let t = Instant::now();
+                let call = self.inner.transcript_append(session_id, append);
+                self.timed(Op::transcript_append, t, call)
+            }
+            fn transcript_get(
+                &self,
+                session_id: &str,
+            ) -> BoxFuture<'_, Result<Option<Transcript>, StoreError>> {
+                let t = Instant::now();
+                self.timed(Op::transcript_get, t, self.inner.transcript_get(session_id))
+            }
+        }
+    };
 }
+
+transcript_store!(dyn SessionStore);
+transcript_store!(dyn TranscriptStore);
 
 impl TimerStore for Metered<dyn TimerStore> {
     fn timer_schedule(&self, id: &str, due_ms: u64) -> BoxFuture<'_, Result<(), StoreError>> {

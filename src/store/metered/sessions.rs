@@ -6,7 +6,7 @@ use std::time::Instant;
 use super::{Metered, Op};
 use crate::store::{
     BoxFuture, IdempotencyStore, Leased, Loaded, ResultRecord, ResultStore, ResultUpdate,
-    ResultsPage, SessionStore, StoreError, StoredResponse,
+    ResultsPage, SessionStore, StoreError, StoredResponse, TurnWrites,
 };
 
 impl SessionStore for Metered<dyn SessionStore> {
@@ -24,10 +24,10 @@ impl SessionStore for Metered<dyn SessionStore> {
         id: &'a str,
         data: Vec<u8>,
         ttl_secs: u64,
-        result: Option<(&'a ResultUpdate, u64)>,
+        writes: TurnWrites<'a>,
     ) -> BoxFuture<'a, Result<(), StoreError>> {
         let t = Instant::now();
-        let call = self.inner.create_with_result(id, data, ttl_secs, result);
+        let call = self.inner.create_with_result(id, data, ttl_secs, writes);
         self.timed(Op::create_with_result, t, call)
     }
     fn create_finished(&self, id: &str) -> BoxFuture<'_, Result<(), StoreError>> {
@@ -59,10 +59,10 @@ impl SessionStore for Metered<dyn SessionStore> {
         data: Option<Vec<u8>>,
         leased: &'a Leased,
         ttl_secs: u64,
-        result: Option<(&'a ResultUpdate, u64)>,
+        writes: TurnWrites<'a>,
     ) -> BoxFuture<'a, Result<(), StoreError>> {
         let t = Instant::now();
-        let call = self.inner.save_turn(id, data, leased, ttl_secs, result);
+        let call = self.inner.save_turn(id, data, leased, ttl_secs, writes);
         self.timed(Op::save_turn, t, call)
     }
     fn peek(&self, id: &str) -> BoxFuture<'_, Result<Option<Vec<u8>>, StoreError>> {

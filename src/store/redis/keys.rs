@@ -35,6 +35,16 @@ impl Keys {
         [key("st"), key("lease"), key("seen")]
     }
 
+    /// A session's transcript: its entries (a list) and the status of its latest turn. Their
+    /// own hash tag (`{t:<id>}`): the save scripts that write them with the session run on a
+    /// single Redis only.
+    pub(super) fn transcript(&self, session_id: &str) -> [String; 2] {
+        [
+            self.tagged("t:", session_id, ":log"),
+            self.tagged("t:", session_id, ":meta"),
+        ]
+    }
+
     /// A stored `Idempotency-Key` response (the caller scopes the key).
     pub(super) fn idempotency(&self, key: &str) -> String {
         format!("{}:{{i:{key}}}", self.prefix)
@@ -109,6 +119,10 @@ mod tests {
                 "t:{r:f}:idx".into(),
                 "t:{r:f}:exp".into()
             ]
+        );
+        assert_eq!(
+            keys.transcript("abc"),
+            ["t:{t:abc}:log".to_string(), "t:{t:abc}:meta".into()]
         );
         assert_eq!(keys.flows()[1], "t:{flows}:public");
         assert_eq!(keys.flows()[2], "t:{flows}:bypublic");

@@ -38,6 +38,7 @@ mod scripts;
 mod sessions;
 mod state;
 mod stats;
+mod transcripts;
 
 use std::future::Future;
 use std::time::Duration;

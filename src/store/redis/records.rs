@@ -1,6 +1,5 @@
 //! The engine-API records, transcripts and timers on Redis. Documents and wait tokens are
-//! plain keys (`SET ... EX`); id lists are lists (`LPUSH` + `LTRIM`); a transcript is a list
-//! of entries beside a status key, both written in one pipeline; timers are one sorted set
+//! plain keys (`SET ... EX`); id lists are lists (`LPUSH` + `LTRIM`); timers are one sorted set
 //! scored by due time, claimed by a script (`TIMER_CLAIM`) so that of several processes
 //! exactly one gets each due timer. Taking a wait token is a compare-and-delete script.
 
@@ -8,11 +7,8 @@ use std::sync::LazyLock;
 
 use ::redis::{Script, Value};
 
-use super::{RedisStore, corrupt};
-use crate::store::{
-    BoxFuture, Doc, ExecutionStore, Index, StoreError, TimerStats, TimerStore, Transcript,
-    TranscriptMeta, TranscriptStore,
-};
+use super::RedisStore;
+use crate::store::{BoxFuture, Doc, ExecutionStore, Index, StoreError, TimerStats, TimerStore};
 
 /// `KEYS`: token key. `ARGV`: token. Deletes the key if it holds the token; 1 when it did.
 static TOKEN_TAKE: LazyLock<Script> = LazyLock::new(|| {
@@ -47,11 +43,6 @@ impl RedisStore {
     }
     fn timers_key(&self) -> String {
         format!("{}:{{timers}}", self.keys.prefix)
-    }
-    /// Entries and status of a transcript (one hash tag).
-    fn transcript_keys(&self, session_id: &str) -> [String; 2] {
-        let base = self.record_key("t", session_id);
-        [format!("{base}:log"), format!("{base}:meta")]
     }
 }
 
@@ -130,58 +121,6 @@ impl ExecutionStore for RedisStore {
         let mut inv = TOKEN_TAKE.prepare_invoke();
         inv.key(self.record_key("wt", execution_id)).arg(token);
         Box::pin(async move { Ok(self.script::<i64>("token_take", &inv).await? == 1) })
-    }
-}
-
-impl TranscriptStore for RedisStore {
-    fn transcript_append(
-        &self,
-        session_id: &str,
-        entries: Vec<String>,
-        meta: &TranscriptMeta,
-        max_entries: usize,
-        retention_secs: u64,
-    ) -> BoxFuture<'_, Result<(), StoreError>> {
-        let [log, meta_key] = self.transcript_keys(session_id);
-        let meta = serde_json::to_string(meta);
-        Box::pin(async move {
-            let meta = meta.map_err(|e| StoreError::Other(format!("transcript_append: {e}")))?;
-            let ttl = retention_secs.max(1);
-            let mut pipe = ::redis::pipe();
-            if !entries.is_empty() {
-                pipe.cmd("RPUSH").arg(&log).arg(entries).ignore();
-                let keep = i64::try_from(max_entries.max(1)).unwrap_or(i64::MAX);
-                pipe.cmd("LTRIM").arg(&log).arg(-keep).arg(-1).ignore();
-                pipe.cmd("EXPIRE").arg(&log).arg(ttl).ignore();
-            }
-            pipe.cmd("SET").arg(&meta_key).arg(meta).arg("EX").arg(ttl);
-            pipe.ignore();
-            self.pipeline::<()>("transcript_append", &pipe).await
-        })
-    }
-
-    fn transcript_get(
-        &self,
-        session_id: &str,
-    ) -> BoxFuture<'_, Result<Option<Transcript>, StoreError>> {
-        let [log, meta_key] = self.transcript_keys(session_id);
-        let mut pipe = ::redis::pipe();
-        pipe.cmd("GET").arg(&meta_key);
-        pipe.cmd("LRANGE").arg(&log).arg(0).arg(-1);
-        Box::pin(async move {
-            let (meta, entries): (Option<String>, Vec<String>) =
-                self.pipeline("transcript_get", &pipe).await?;
-            let Some(meta) = meta else {
-                return Ok(None);
-            };
-            let meta: TranscriptMeta =
-                serde_json::from_str(&meta).map_err(|e| corrupt("transcript_get", e))?;
-            Ok(Some(Transcript {
-                entries,
-                status: meta.status,
-                updated_at: meta.updated_at,
-            }))
-        })
     }
 }
 

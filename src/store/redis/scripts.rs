@@ -191,24 +191,48 @@ end
 end
 ";
 
-/// `KEYS`: state, lease, seen, then the four result keys. `ARGV`: the five COMMIT arguments,
-/// then the record arguments. Saves the session and its result update atomically, in one
-/// round trip (single Redis only: the keys of a session and of a result live in different
+/// A turn's transcript as a Lua function `transcript(o)` over `KEYS[4]` (the entries) and
+/// `KEYS[5]` (the status), with its arguments from `ARGV[o]` on: the number of entries `n`
+/// (-1: no transcript, nothing written), the `n` entries, the status JSON, the most entries
+/// kept, the retention (s). Returns the index of the first argument after them. The list is
+/// trimmed only when it grew past its bound (`RPUSH` answers the length).
+const TRANSCRIPT_FN: &str = r"
+local function transcript(o)
+local n = tonumber(ARGV[o])
+if n < 0 then return o + 1 end
+local ttl = ARGV[o + n + 3]
+if n > 0 then
+  local len = redis.call('RPUSH', KEYS[4], unpack(ARGV, o + 1, o + n))
+  local keep = tonumber(ARGV[o + n + 2])
+  if len > keep then redis.call('LTRIM', KEYS[4], -keep, -1) end
+  redis.call('EXPIRE', KEYS[4], ttl)
+end
+redis.call('SET', KEYS[5], ARGV[o + n + 1], 'EX', ttl)
+return o + n + 4
+end
+";
+
+/// `KEYS`: state, lease, seen, transcript entries and status, then the four result keys.
+/// `ARGV`: the five COMMIT arguments, the transcript arguments, then the record arguments.
+/// Saves the session, its transcript and its result update atomically, in one round trip
+/// (single Redis only: the keys of a session, its transcript and a result live in different
 /// cluster slots). Returns 0, writing nothing, when the version or the lease does not match.
 pub(super) static COMMIT_RECORD: LazyLock<Script> =
     LazyLock::new(|| Script::new(&then_record(&commit_steps(), 6)));
 
-/// `KEYS`: state, lease, seen, result record. `ARGV`: the five COMMIT arguments, the record's
-/// TTL (ms), then the field/value pairs of the result's `HSET` (`updated` first). The common
-/// turn (single Redis): saves the session and adds the turn's fields to a result that needs
-/// no TTL or index refresh. Returns 0 (nothing written) on a mismatch, 1 when saved, 2 when
-/// the `HSET` created the record (it expired meanwhile): it then got its TTL here, and the
-/// caller indexes it with a full record update.
+/// `KEYS`: state, lease, seen, transcript entries and status, result record. `ARGV`: the
+/// five COMMIT arguments, the transcript arguments, the record's TTL (ms), then the
+/// field/value pairs of the result's `HSET` (`updated` first). The common turn (single
+/// Redis): saves the session, appends its transcript and adds the turn's fields to a result
+/// that needs no TTL or index refresh. Returns 0 (nothing written) on a mismatch, 1 when
+/// saved, 2 when the `HSET` created the record (it expired meanwhile): it then got its TTL
+/// here, and the caller indexes it with a full record update.
 pub(super) static COMMIT_FIELDS: LazyLock<Script> = LazyLock::new(|| {
     Script::new(&format!(
-        r"{}local n = redis.call('HSET', KEYS[4], unpack(ARGV, 7))
-if n * 2 == #ARGV - 6 then
-  redis.call('PEXPIRE', KEYS[4], ARGV[6])
+        r"{TRANSCRIPT_FN}{}local o = transcript(6)
+local n = redis.call('HSET', KEYS[6], unpack(ARGV, o + 1))
+if n * 2 == #ARGV - o then
+  redis.call('PEXPIRE', KEYS[6], ARGV[o])
   return 2
 end
 return 1
@@ -217,31 +241,52 @@ return 1
     ))
 });
 
-/// `KEYS`: state, lease, seen, then the four result keys. `ARGV`: state value, ttl ms, seen
-/// ms, then the record arguments. A live start turn in one round trip (single Redis): creates
-/// the session unless its key exists (returns 0, writing nothing: the caller takes the slow
-/// path of `create`), then records the turn's result update. Returns 1 when done.
+/// `KEYS`: state, lease, seen, transcript entries and status. `ARGV`: the five COMMIT
+/// arguments, then the transcript arguments. A turn with no result update (single Redis).
+pub(super) static COMMIT_TRANSCRIPT: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(&format!(
+        "{TRANSCRIPT_FN}{}transcript(6)\nreturn 1\n",
+        commit_steps()
+    ))
+});
+
+/// `KEYS`: as COMMIT_TRANSCRIPT. `ARGV`: the three FINISH arguments, then the transcript
+/// arguments.
+pub(super) static FINISH_TRANSCRIPT: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(&format!(
+        "{TRANSCRIPT_FN}{}transcript(4)\nreturn 1\n",
+        finish_steps()
+    ))
+});
+
+/// `KEYS`: state, lease, seen, transcript entries and status, then the four result keys.
+/// `ARGV`: state value, ttl ms, seen ms, the transcript arguments, then the record arguments.
+/// A live start turn in one round trip (single Redis): creates the session unless its key
+/// exists (returns 0, writing nothing: the caller takes the slow path of `create`), then
+/// appends its transcript and records the turn's result update. Returns 1 when done.
 pub(super) static CREATE_RECORD: LazyLock<Script> = LazyLock::new(|| {
     Script::new(&format!(
-        r"{RECORD_FN}
+        r"{RECORD_FN}{TRANSCRIPT_FN}
 if not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return 0 end
 redis.call('SET', KEYS[3], '1', 'PX', ARGV[3])
-record({{KEYS[4], KEYS[5], KEYS[6], KEYS[7]}}, 4)
+local o = transcript(4)
+record({{KEYS[6], KEYS[7], KEYS[8], KEYS[9]}}, o)
 return 1
 "
     ))
 });
 
-/// `KEYS`: as COMMIT_RECORD. `ARGV`: the three FINISH arguments, then the record arguments.
-/// Finishes the session and records its result atomically (single Redis only).
+/// `KEYS`: as COMMIT_RECORD. `ARGV`: the three FINISH arguments, the transcript arguments,
+/// then the record arguments. Finishes the session, appends its transcript and records its
+/// result atomically (single Redis only).
 pub(super) static FINISH_RECORD: LazyLock<Script> =
     LazyLock::new(|| Script::new(&then_record(&finish_steps(), 4)));
 
-/// A combined save script: the session `steps`, then the result update over `KEYS[4..7]` with
-/// the arguments from `ARGV[first_arg]` on.
+/// A combined save script: the session `steps`, the transcript from `ARGV[first_arg]`, then
+/// the result update over `KEYS[6..9]` with the arguments that follow.
 fn then_record(steps: &str, first_arg: usize) -> String {
     format!(
-        "{RECORD_FN}{steps}record({{KEYS[4], KEYS[5], KEYS[6], KEYS[7]}}, {first_arg})\nreturn 1\n"
+        "{RECORD_FN}{TRANSCRIPT_FN}{steps}local o = transcript({first_arg})\nrecord({{KEYS[6], KEYS[7], KEYS[8], KEYS[9]}}, o)\nreturn 1\n"
     )
 }
 

@@ -8,8 +8,12 @@ use super::conn::Conn;
 use super::results::{self, Seq};
 use super::state::{Header, State, parse_state};
 use super::{RedisStore, ms, scripts, secs_ms};
-use crate::store::sessions::{create_in_steps, log_lost_result, save_turn_in_steps};
-use crate::store::{BoxFuture, Leased, Loaded, ResultUpdate, SessionStore, StoreError};
+use crate::store::sessions::{
+    create_in_steps, log_lost_result, log_lost_transcript, save_turn_in_steps,
+};
+use crate::store::{
+    BoxFuture, Leased, Loaded, SessionStore, StoreError, TranscriptStore, TurnWrites,
+};
 
 /// Maps a "did the compare-and-set apply" script answer.
 fn applied(n: i64) -> Result<(), StoreError> {
@@ -112,6 +116,34 @@ impl RedisStore {
         (value, ttl, seen_ms)
     }
 
+    /// A single Redis (not a cluster): the combined save scripts apply.
+    fn single(&self) -> bool {
+        matches!(self.conn, Conn::Single(_))
+    }
+
+    /// A turn with a transcript and no result update, saved in one script (single Redis).
+    async fn save_with_transcript(
+        &self,
+        id: &str,
+        data: Option<Vec<u8>>,
+        leased: &Leased,
+        ttl_secs: u64,
+        writes: TurnWrites<'_>,
+    ) -> Result<(), StoreError> {
+        let (token, header) = Header::from_lease(leased);
+        let script = match &data {
+            Some(_) => &scripts::COMMIT_TRANSCRIPT,
+            None => &scripts::FINISH_TRANSCRIPT,
+        };
+        let mut inv = self.turn_script(script, id);
+        match &data {
+            Some(d) => self.push_commit_args(&mut inv, token, &header, d, ttl_secs, now_ms()),
+            None => self.push_finish_args(&mut inv, token, &header),
+        }
+        Self::push_transcript_args(&mut inv, writes.transcript)?;
+        applied(self.script("save_turn", &inv).await?)
+    }
+
     /// The rare outcomes of `begin_turn` (no active state): gives back the lease it took and
     /// tells missing from expired by the `seen` marker.
     async fn begin_without_state(
@@ -182,28 +214,26 @@ impl SessionStore for RedisStore {
         id: &'a str,
         data: Vec<u8>,
         ttl_secs: u64,
-        result: Option<(&'a ResultUpdate, u64)>,
+        writes: TurnWrites<'a>,
     ) -> BoxFuture<'a, Result<(), StoreError>> {
-        // On a cluster the session and result keys live in different slots: two calls.
-        let Some((update, retention)) = result.filter(|_| matches!(self.conn, Conn::Single(_)))
-        else {
-            return create_in_steps(self, id, data, ttl_secs, result);
+        // On a cluster the session, transcript and result keys live in different slots.
+        let Some((update, retention)) = writes.result.filter(|_| self.single()) else {
+            return create_in_steps(self, id, data, ttl_secs, writes);
         };
         Box::pin(async move {
-            let [state, lease, seen] = self.keys.session(id);
             let (value, ttl, seen_ms) = self.new_state(&data, ttl_secs);
-            let mut inv = scripts::CREATE_RECORD.prepare_invoke();
-            inv.key(state).key(lease).key(seen);
+            let mut inv = self.turn_script(&scripts::CREATE_RECORD, id);
             for k in self.result_keys(update) {
                 inv.key(k);
             }
             inv.arg(value).arg(ttl).arg(seen_ms);
+            Self::push_transcript_args(&mut inv, writes.transcript)?;
             self.push_result_args(&mut inv, update, retention, true, Seq::now())?;
             if self.script::<i64>("create", &inv).await? == 1 {
                 return Ok(());
             }
             // The key exists (a reused preview id, say): `create`'s slow path decides.
-            create_in_steps(self, id, data, ttl_secs, result).await
+            create_in_steps(self, id, data, ttl_secs, writes).await
         })
     }
 
@@ -331,10 +361,14 @@ impl SessionStore for RedisStore {
         data: Option<Vec<u8>>,
         leased: &'a Leased,
         ttl_secs: u64,
-        result: Option<(&'a ResultUpdate, u64)>,
+        writes: TurnWrites<'a>,
     ) -> BoxFuture<'a, Result<(), StoreError>> {
-        let Some((update, retention)) = result else {
-            return save_turn_in_steps(self, id, data, leased, ttl_secs, None);
+        let single = self.single();
+        let Some((update, retention)) = writes.result else {
+            if single && writes.transcript.is_some() {
+                return Box::pin(self.save_with_transcript(id, data, leased, ttl_secs, writes));
+            }
+            return save_turn_in_steps(self, id, data, leased, ttl_secs, writes);
         };
         Box::pin(async move {
             let now = now_ms();
@@ -342,16 +376,16 @@ impl SessionStore for RedisStore {
             // The result refresh is decided first: the saved header records it.
             let ensure = Self::record_refresh(&mut header, now, retention);
             let seq = Seq::session(header.created_s, header.version + 1);
-            let single = matches!(self.conn, Conn::Single(_));
             if let Some(d) = &data
                 && single
                 && !ensure
                 && update.logs.is_empty()
             {
-                // The common turn: the session and the turn's result fields, nothing else.
-                let mut inv = self.session_script(&scripts::COMMIT_FIELDS, id);
+                // The common turn: the session, its transcript and the turn's result fields.
+                let mut inv = self.turn_script(&scripts::COMMIT_FIELDS, id);
                 inv.key(self.keys.result(&update.flow_id, &update.result_id));
                 self.push_commit_args(&mut inv, token, &header, d, ttl_secs, now);
+                Self::push_transcript_args(&mut inv, writes.transcript)?;
                 inv.arg(results::record_ttl_ms(retention));
                 results::push_fields(&mut inv, update, seq)?;
                 let saved: i64 = self.script("save_turn", &inv).await?;
@@ -363,30 +397,40 @@ impl SessionStore for RedisStore {
                 }
                 return applied(saved);
             }
-            // On a cluster the session and result keys live in different slots: two scripts.
-            let script = match (&data, single) {
-                (Some(_), true) => &scripts::COMMIT_RECORD,
-                (None, true) => &scripts::FINISH_RECORD,
-                (Some(_), false) => &scripts::COMMIT,
-                (None, false) => &scripts::FINISH,
-            };
-            let mut inv = self.session_script(script, id);
             if single {
+                let script = match &data {
+                    Some(_) => &scripts::COMMIT_RECORD,
+                    None => &scripts::FINISH_RECORD,
+                };
+                let mut inv = self.turn_script(script, id);
                 for k in self.result_keys(update) {
                     inv.key(k);
                 }
+                match &data {
+                    Some(d) => self.push_commit_args(&mut inv, token, &header, d, ttl_secs, now),
+                    None => self.push_finish_args(&mut inv, token, &header),
+                }
+                Self::push_transcript_args(&mut inv, writes.transcript)?;
+                self.push_result_args(&mut inv, update, retention, ensure, seq)?;
+                return applied(self.script("save_turn", &inv).await?);
             }
+            // On a cluster the session, transcript and result keys live in different slots:
+            // one call each.
+            let script = match &data {
+                Some(_) => &scripts::COMMIT,
+                None => &scripts::FINISH,
+            };
+            let mut inv = self.session_script(script, id);
             match &data {
                 Some(d) => self.push_commit_args(&mut inv, token, &header, d, ttl_secs, now),
                 None => self.push_finish_args(&mut inv, token, &header),
             }
-            if single {
-                self.push_result_args(&mut inv, update, retention, ensure, seq)?;
-                return applied(self.script("save_turn", &inv).await?);
-            }
             applied(self.script("save_turn", &inv).await?)?;
             let recorded = self.record_result_fields(update, retention, seq).await;
             log_lost_result(recorded, update);
+            if let Some(t) = writes.transcript {
+                log_lost_transcript(self.transcript_append(id, t).await, id);
+            }
             Ok(())
         })
     }

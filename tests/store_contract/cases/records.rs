@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 
 use tessera::ids::new_id as id;
-use tessera::store::{Doc, Index, TranscriptMeta};
+use tessera::store::{Doc, Index, TranscriptAppend, TranscriptMeta};
 
 use crate::backends::Backend;
 use crate::support::join_all;
@@ -84,25 +84,19 @@ pub async fn transcripts_append_in_order_and_keep_the_last_entries(b: &Backend) 
         status: s.into(),
         updated_at: format!("2026-01-01T00:00:0{}Z", s.len()),
     };
-    r.transcript_append(
-        &sid,
-        vec!["1".into(), "2".into()],
-        &meta("waiting_input"),
-        3,
-        600,
-    )
-    .await
-    .unwrap();
-    r.transcript_append(
-        &sid,
-        vec!["3".into(), "4".into()],
-        &meta("completed"),
-        3,
-        600,
-    )
-    .await
-    .unwrap();
-    r.transcript_append(&sid, vec![], &meta("failed"), 3, 600)
+    let append = |entries: &[&str], status: &str| TranscriptAppend {
+        entries: entries.iter().map(|e| e.to_string()).collect(),
+        meta: meta(status),
+        max_entries: 3,
+        retention_secs: 600,
+    };
+    r.transcript_append(&sid, &append(&["1", "2"], "waiting_input"))
+        .await
+        .unwrap();
+    r.transcript_append(&sid, &append(&["3", "4"], "completed"))
+        .await
+        .unwrap();
+    r.transcript_append(&sid, &append(&[], "failed"))
         .await
         .unwrap();
     let t = r.transcript_get(&sid).await.unwrap().expect("transcript");

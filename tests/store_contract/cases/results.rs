@@ -4,7 +4,10 @@
 use std::time::Duration;
 
 use tessera::ids::new_id as id;
-use tessera::store::{Loaded, ResultRecord, ResultUpdate, StoreError};
+use tessera::store::{
+    Loaded, ResultRecord, ResultUpdate, StoreError, Transcript, TranscriptAppend, TranscriptMeta,
+    TurnWrites,
+};
 
 use crate::backends::Backend;
 use crate::support::{active, join_all, update};
@@ -22,9 +25,15 @@ pub async fn saving_a_turn_records_its_result_only_when_the_save_applies(b: &Bac
         &[("x", "1")],
         false,
     );
-    s.save_turn(&sid, Some(b"v2".to_vec()), &l, 60, Some((&u1, 3600)))
-        .await
-        .unwrap();
+    s.save_turn(
+        &sid,
+        Some(b"v2".to_vec()),
+        &l,
+        60,
+        TurnWrites::result(&u1, 3600),
+    )
+    .await
+    .unwrap();
     assert_eq!(
         s.get_result(&flow, &rid).await.unwrap(),
         Some(ResultRecord::new(&u1))
@@ -39,8 +48,14 @@ pub async fn saving_a_turn_records_its_result_only_when_the_save_applies(b: &Bac
         true,
     );
     assert_eq!(
-        s.save_turn(&sid, Some(b"late".to_vec()), &l, 60, Some((&u2, 3600)))
-            .await,
+        s.save_turn(
+            &sid,
+            Some(b"late".to_vec()),
+            &l,
+            60,
+            TurnWrites::result(&u2, 3600)
+        )
+        .await,
         Err(StoreError::Busy)
     );
     assert_eq!(
@@ -50,7 +65,7 @@ pub async fn saving_a_turn_records_its_result_only_when_the_save_applies(b: &Bac
     let l2 = active(s, &sid).await;
     assert_eq!(l2.data, b"v2");
     // Finishing saves the last result update with it.
-    s.save_turn(&sid, None, &l2, 60, Some((&u2, 3600)))
+    s.save_turn(&sid, None, &l2, 60, TurnWrites::result(&u2, 3600))
         .await
         .unwrap();
     assert_eq!(s.begin_turn(&sid, 1000).await.unwrap(), Loaded::Finished);
@@ -70,7 +85,7 @@ pub async fn a_start_turn_creates_its_session_and_records_its_result(b: &Backend
         &[("x", "1")],
         false,
     );
-    s.create_with_result(&sid, b"v1".to_vec(), 60, Some((&u, 3600)))
+    s.create_with_result(&sid, b"v1".to_vec(), 60, TurnWrites::result(&u, 3600))
         .await
         .unwrap();
     let l = active(s, &sid).await;
@@ -94,8 +109,13 @@ pub async fn a_start_turn_creates_its_session_and_records_its_result(b: &Backend
         false,
     );
     assert_eq!(
-        s.create_with_result(&sid, b"again".to_vec(), 60, Some((&other, 3600)))
-            .await,
+        s.create_with_result(
+            &sid,
+            b"again".to_vec(),
+            60,
+            TurnWrites::result(&other, 3600)
+        )
+        .await,
         Err(StoreError::Busy)
     );
     assert_eq!(s.get_result(&flow, &other.result_id).await.unwrap(), None);
@@ -103,7 +123,7 @@ pub async fn a_start_turn_creates_its_session_and_records_its_result(b: &Backend
     assert_eq!(active(s, &sid).await.data, b"v1");
     // Without an update it is a plain create.
     let plain = id();
-    s.create_with_result(&plain, b"p".to_vec(), 60, None)
+    s.create_with_result(&plain, b"p".to_vec(), 60, TurnWrites::default())
         .await
         .unwrap();
     assert_eq!(active(s, &plain).await.data, b"p");
@@ -252,4 +272,104 @@ pub async fn results_are_dropped_after_their_retention(b: &Backend) {
         .collect();
     assert_eq!(left, ["long"]);
     assert_eq!(s.get_result(&flow, "short").await.unwrap(), None);
+}
+
+/// A transcript append of `entries` with this status (bound 4).
+fn transcript(entries: &[&str], status: &str) -> TranscriptAppend {
+    TranscriptAppend {
+        entries: entries.iter().map(|e| e.to_string()).collect(),
+        meta: TranscriptMeta {
+            status: status.into(),
+            updated_at: "2024-05-01T10:00:00Z".into(),
+        },
+        max_entries: 4,
+        retention_secs: 3600,
+    }
+}
+
+pub async fn a_turn_saves_its_transcript_with_it_only_when_the_save_applies(b: &Backend) {
+    let s = &*b.store;
+    let (sid, flow, rid) = (id(), id(), id());
+    let entries = |s: Option<Transcript>| s.map(|t| (t.entries, t.status));
+    let u = update(&flow, &rid, "2024-05-01T10:00:00Z", &[], &[], false);
+    let t1 = transcript(&["hello"], "waiting_input");
+    let writes = TurnWrites {
+        result: Some((&u, 3600)),
+        transcript: Some(&t1),
+    };
+    s.create_with_result(&sid, b"v1".to_vec(), 60, writes)
+        .await
+        .unwrap();
+    assert_eq!(
+        entries(s.transcript_get(&sid).await.unwrap()),
+        Some((vec!["hello".to_string()], "waiting_input".to_string()))
+    );
+    // With a result update, and without one.
+    let l = active(s, &sid).await;
+    let u2 = update(
+        &flow,
+        &rid,
+        "2024-05-01T10:01:00Z",
+        &[("q", "a")],
+        &[],
+        false,
+    );
+    let t2 = transcript(&["a", "q2"], "waiting_input");
+    let writes = TurnWrites {
+        result: Some((&u2, 3600)),
+        transcript: Some(&t2),
+    };
+    s.save_turn(&sid, Some(b"v2".to_vec()), &l, 60, writes)
+        .await
+        .unwrap();
+    let l = active(s, &sid).await;
+    let t3 = transcript(&["b", "q3"], "waiting_input");
+    let writes = TurnWrites {
+        result: None,
+        transcript: Some(&t3),
+    };
+    s.save_turn(&sid, Some(b"v3".to_vec()), &l, 60, writes)
+        .await
+        .unwrap();
+    // A stale save appends nothing.
+    let t4 = transcript(&["late"], "failed");
+    for result in [Some((&u2, 3600)), None] {
+        let writes = TurnWrites {
+            result,
+            transcript: Some(&t4),
+        };
+        assert_eq!(
+            s.save_turn(&sid, Some(b"late".to_vec()), &l, 60, writes)
+                .await,
+            Err(StoreError::Busy)
+        );
+    }
+    // Bounded: the oldest entries go.
+    assert_eq!(
+        entries(s.transcript_get(&sid).await.unwrap()),
+        Some((
+            vec!["a", "q2", "b", "q3"]
+                .into_iter()
+                .map(String::from)
+                .collect(),
+            "waiting_input".to_string()
+        ))
+    );
+    let l = active(s, &sid).await;
+    let t5 = transcript(&["c", "bye"], "completed");
+    let writes = TurnWrites {
+        result: Some((&u2, 3600)),
+        transcript: Some(&t5),
+    };
+    s.save_turn(&sid, None, &l, 60, writes).await.unwrap();
+    assert_eq!(
+        entries(s.transcript_get(&sid).await.unwrap()),
+        Some((
+            vec!["b", "q3", "c", "bye"]
+                .into_iter()
+                .map(String::from)
+                .collect(),
+            "completed".to_string()
+        ))
+    );
 }

@@ -7,6 +7,9 @@ use std::path::PathBuf;
 
 use serde::Deserialize;
 
+mod limits;
+pub use limits::Limits;
+
 /// Every server setting. Field names are the TOML keys; the env variable is
 /// `TESSERA_` + the upper-cased name (lists are comma-separated).
 #[derive(Debug, Clone, Deserialize, PartialEq)]
@@ -68,8 +71,9 @@ pub struct Config {
     pub strict: bool,
     /// Include a bot's custom head code (`settings.metadata.customHeadCode`) in its page.
     pub web_custom_head_code: bool,
-    /// Secret of the identity check: when set, a startChat prefilling `user_id`/`userId` must
-    /// carry `X-Tessera-User-Hash` (the HMAC-SHA256 of the user id under this secret).
+    /// Secret of the identity check: when set, a startChat prefilling `user_id`/`userId`, and
+    /// the web player's start of a workflow run, must carry `X-Tessera-User-Hash` (the
+    /// HMAC-SHA256 of the user id under this secret).
     pub identity_secret: Option<String>,
     /// Key sealing stored credentials: 32 bytes, hex-encoded (`TESSERA_SECRET_KEY`). Unset:
     /// credentials can only be declared in this file, not stored through the API.
@@ -79,6 +83,8 @@ pub struct Config {
     pub credentials: Vec<CredentialDecl>,
     /// Prices per model for token usage costs (`[model_prices."gpt-4o-mini"]`).
     pub model_prices: BTreeMap<String, ModelPriceDecl>,
+    /// Abuse limits (`[limits]`): request rates, slow clients, connections.
+    pub limits: Limits,
     /// Publish the example bots compiled into the binary (set by `tessera serve` when no
     /// flows directory is configured or found).
     #[serde(skip)]
@@ -117,6 +123,7 @@ impl Default for Config {
             secret_key: None,
             credentials: Vec::new(),
             model_prices: BTreeMap::new(),
+            limits: Limits::default(),
             bundled_flows: false,
         }
     }
@@ -305,6 +312,7 @@ impl Config {
         if let Some(v) = get("TESSERA_SECRET_KEY") {
             self.secret_key = Some(SecretString(v));
         }
+        self.limits.apply_env(&get, num::<u64>)?;
         for c in &mut self.credentials {
             for (field, var) in &c.env {
                 let value = get(var).ok_or_else(|| {
