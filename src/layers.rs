@@ -14,11 +14,12 @@ pub const ALLOWED: &[(&str, &[&str])] = &[
     // The bot as data.
     ("flow", &[]),
     // Evaluating what bot authors write.
-    ("eval", &["flow"]),
+    // (`telemetry` is a leaf beside every layer: the ones that record metrics name it.)
+    ("eval", &["flow", "telemetry"]),
     // The walker and the blocks: no I/O but outbound HTTP through `net`.
     ("engine", &["eval", "flow", "ids", "net"]),
     // Storage knows bytes and records, not engines or surfaces.
-    ("store", &["ids", "config"]),
+    ("store", &["ids", "config", "telemetry"]),
     // Integration credentials: sealed in the store, handed to the engine decrypted.
     ("credentials", &["engine", "store"]),
     // Published bots: compiled flows over the flow store.

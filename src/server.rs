@@ -1,5 +1,6 @@
-//! Builds the application from a [`Config`]: stores, registry (with the bundled bots), engine,
-//! conversation core, HTTP server. `Application::build` binds its own listener, so tests run it on port 0.
+//! Builds the application from a [`Config`]: stores (measured), registry (with the bundled
+//! bots), engine, conversation core, HTTP server, and the metrics listener when `/metrics` is
+//! `open`. `Application::build` binds its own listeners, so tests run it on port 0.
 
 use std::net::TcpListener;
 use std::sync::Arc;
@@ -11,6 +12,7 @@ use actix_web::{App, HttpServer, web};
 use anyhow::Context;
 use tracing::Instrument;
 
+use crate::api::metrics::MetricsAccess;
 use crate::api::{self, AppState};
 use crate::config::Config;
 use crate::conversation::triggers::{DeclaredTrigger, TriggerSettings, Triggers};
@@ -21,9 +23,10 @@ use crate::eval::js::JsLimits;
 use crate::net::{OutboundPolicy, SafeClient};
 use crate::registry::Registry;
 use crate::startup;
-use crate::store::Stores;
 use crate::store::redis::{RedisOptions, RedisStore};
+use crate::store::{SessionStore, Stores};
 use crate::telemetry::access::Access;
+use crate::telemetry::metrics::probes::{self, ProbeFuture, SessionsProbe};
 
 /// Upper bound of configured TTLs (seconds): no arithmetic on them can overflow.
 const YEAR: u64 = 365 * 86_400;
@@ -31,6 +34,8 @@ const YEAR: u64 = 365 * 86_400;
 pub struct Application {
     port: u16,
     server: Server,
+    /// The separate `/metrics` listener (`metrics = "open"`) and its port.
+    metrics: Option<(u16, Server)>,
 }
 
 /// Opens the configured store (memory, or Redis / Redis Cluster from a URL).
@@ -51,7 +56,14 @@ async fn open_redis(url: &str) -> anyhow::Result<Stores> {
 
 /// Builds the service layer (shared by the HTTP server and tests).
 pub async fn build_state(config: &Config) -> anyhow::Result<AppState> {
-    let stores = open_store(config).await?;
+    let metrics = MetricsAccess::parse(
+        &config.metrics,
+        config.metrics_token.as_ref().map(|t| t.0.as_str()),
+    )
+    .map_err(|e| anyhow::anyhow!(e))?;
+    init_metrics();
+    let stores = open_store(config).await?.metered();
+    probes::register_sessions(Arc::new(ActiveSessions(stores.sessions.clone())));
     let registry = Arc::new(Registry::new(stores.flows.clone()));
     let startup = if let Some(dir) = &config.flows {
         let (bots, bad) = startup::read_dir(dir)?;
@@ -144,6 +156,7 @@ pub async fn build_state(config: &Config) -> anyhow::Result<AppState> {
         },
         identity_secret: config.identity_secret.clone().filter(|s| !s.is_empty()),
         credentials,
+        metrics,
         limits: api::limits::RequestLimits::new(
             config.limits.per_ip_per_sec,
             config.limits.per_session_per_sec,
@@ -152,6 +165,54 @@ pub async fn build_state(config: &Config) -> anyhow::Result<AppState> {
         ),
         triggers,
     })
+}
+
+/// Registers every layer's metrics, so that each series is there from the first scrape.
+fn init_metrics() {
+    api::metrics::init();
+    crate::conversation::metrics::init();
+    crate::eval::js::metrics::init();
+    probes::init();
+}
+
+/// `tessera_sessions_active`, from the session store.
+struct ActiveSessions(Arc<dyn SessionStore>);
+
+impl SessionsProbe for ActiveSessions {
+    fn active(&self) -> ProbeFuture<'_, Option<f64>> {
+        Box::pin(async move {
+            self.0
+                .active_sessions()
+                .await
+                .ok()
+                .flatten()
+                .map(|n| n as f64)
+        })
+    }
+    fn store(&self) -> &'static str {
+        self.0.kind()
+    }
+}
+
+/// The listener of `/metrics` alone, without a token (`metrics = "open"`): anything else is 404.
+fn metrics_listener(bind: &str) -> anyhow::Result<(u16, Server)> {
+    let listener = TcpListener::bind(bind)
+        .with_context(|| format!("cannot listen for /metrics on {bind} (metrics_bind)"))?;
+    let port = listener.local_addr()?.port();
+    let server = HttpServer::new(|| {
+        App::new().default_service(web::to(|req: actix_web::HttpRequest| async move {
+            if req.method() == actix_web::http::Method::GET && req.path() == "/metrics" {
+                api::metrics::exposition().await
+            } else {
+                actix_web::ResponseError::error_response(&api::error::ApiError::route_not_found())
+            }
+        }))
+    })
+    .workers(1)
+    .listen(listener)?
+    .shutdown_timeout(1)
+    .run();
+    Ok((port, server))
 }
 
 /// The credentials registry: the sealing key (if any) and the declared credentials.
@@ -211,9 +272,14 @@ impl Application {
         .workers(workers)
         .listen(listener)?
         .shutdown_timeout(10);
+        let metrics = match MetricsAccess::parse(&config.metrics, None) {
+            Ok(MetricsAccess::Open) => Some(metrics_listener(&config.metrics_bind)?),
+            _ => None,
+        };
         Ok(Application {
             port,
             server: server.run(),
+            metrics,
         })
     }
 
@@ -221,8 +287,23 @@ impl Application {
         self.port
     }
 
+    /// The port of the separate `/metrics` listener (`metrics = "open"` only).
+    pub fn metrics_port(&self) -> Option<u16> {
+        self.metrics.as_ref().map(|(port, _)| *port)
+    }
+
     pub async fn run(self) -> std::io::Result<()> {
-        self.server.await
+        match self.metrics {
+            Some((_, metrics)) => {
+                // Both stop on the same signal; the main server's outcome is the one returned.
+                let (mut main, mut metrics) = (Box::pin(self.server), Box::pin(metrics));
+                tokio::select! {
+                    r = &mut main => r,
+                    _ = &mut metrics => main.await,
+                }
+            }
+            None => self.server.await,
+        }
     }
 }
 

@@ -12,7 +12,13 @@ fn every_subcommand_prints_its_usage() {
         (
             "serve",
             &[
-                "--port", "--host", "--flows", "--store", "--config", "--strict",
+                "--port",
+                "--host",
+                "--flows",
+                "--store",
+                "--config",
+                "--strict",
+                "--log-format",
             ][..],
         ),
         ("chat", &["FLOW.json", "--flows"][..]),

@@ -23,7 +23,9 @@ pub fn require_engine_token(req: &HttpRequest, configured: Option<&str>) -> Resu
     )
 }
 
-fn require_bearer(
+/// Ok when the request carries `configured` as its bearer token; `unset` is the message
+/// while no token is configured.
+pub fn require_bearer(
     req: &HttpRequest,
     configured: Option<&str>,
     unset: &str,

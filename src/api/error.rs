@@ -145,7 +145,11 @@ impl ApiError {
         Self::new(ErrorCode::InternalError, message)
     }
 
+    /// The JSON an error leaves as. Every error response is rendered through here once (a
+    /// stored idempotent reply is replayed, not rendered again), so this is where it is
+    /// counted (`tessera_http_errors_total`).
     pub fn body(&self) -> Value {
+        super::metrics::count_error(self.code);
         let mut v = json!({"code": self.code.as_str(), "message": self.message, "status": self.status(), "defined": false});
         if let (Some(d), Some(obj)) = (&self.details, v.as_object_mut()) {
             obj.insert("details".into(), d.clone());

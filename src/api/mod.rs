@@ -1,5 +1,5 @@
 //! HTTP surfaces, one module per surface: the Typebot chat API ([`typebot`]), publishing
-//! ([`flows`]), results ([`results`]), health, the web pages and player ([`web`]). Every route is declared once in [`router`].
+//! ([`flows`]), results ([`results`]), health, the web pages and player ([`web`]), `GET /metrics` ([`metrics`]). Every route is declared once in [`router`].
 //! Handlers translate HTTP to calls of the conversation core or the registry and back; they
 //! decide nothing. [`error::ApiError`] is the only HTTP-aware error.
 
@@ -12,6 +12,7 @@ pub mod flows;
 pub mod health;
 pub mod identity;
 pub mod limits;
+pub mod metrics;
 pub mod results;
 pub mod router;
 pub mod triggers;
@@ -45,6 +46,8 @@ pub struct AppState {
     pub identity_secret: Option<String>,
     /// Integration credentials (AI providers, SMTP).
     pub credentials: Arc<crate::credentials::Credentials>,
+    /// Where and how `GET /metrics` is served ([`metrics`]).
+    pub metrics: metrics::MetricsAccess,
     /// Request rates per client and per session, the body read timeout ([`limits`]).
     pub limits: limits::RequestLimits,
     /// The trigger integration (its workers run beside the server).

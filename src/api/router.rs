@@ -1,14 +1,18 @@
 //! The route table and its matcher. Every route of the server is declared once, in [`ROUTES`];
 //! paths are matched segment by segment (`{name}` matches one segment), which is cheaper than a
 //! regex router on the chat API's hot path. CORS preflights answer 204; a known path asked with
-//! a method it does not serve, 405 with `Allow`; unknown routes, 404.
+//! a method it does not serve, 405 with `Allow`; unknown routes, 404. Every response is
+//! measured under its route's template ([`super::metrics`]).
+
+use std::time::Instant;
 
 use actix_web::{HttpRequest, HttpResponse, web};
 
 use super::error::ApiError;
 use super::typebot::{self, BotKey};
 use super::{
-    AppState, credentials, engine_api, flows, health, results, triggers, web as pages, workflows,
+    AppState, credentials, engine_api, flows, health, metrics, results, triggers, web as pages,
+    workflows,
 };
 
 /// Which handler a route runs.
@@ -53,6 +57,7 @@ pub enum Handler {
     TriggerEvent,
     TriggerEvents,
     TriggerSession,
+    Metrics,
 }
 
 /// Every route: method, path pattern, handler. The hottest route comes first.
@@ -182,6 +187,7 @@ pub const ROUTES: &[(&str, &str, Handler)] = &[
         "/api/v1/integration/triggers/{id}/secret",
         Handler::RotateTriggerSecret,
     ),
+    ("GET", "/metrics", Handler::Metrics),
     // The web surface (api::web). `/{publicId}` is last: every route above wins over it.
     ("GET", "/", Handler::WebIndex),
     ("GET", "/embed.js", Handler::EmbedJs),
@@ -191,12 +197,20 @@ pub const ROUTES: &[(&str, &str, Handler)] = &[
 
 /// Matches a request path; returns the handler and the path parameters (percent-decoded).
 pub fn find(method: &str, path: &str) -> Option<(Handler, Vec<String>)> {
+    find_route(method, path).map(|(_, handler, params)| (handler, params))
+}
+
+/// [`find`], with the index of the route in [`ROUTES`].
+pub fn find_route(method: &str, path: &str) -> Option<(usize, Handler, Vec<String>)> {
     let path = path.trim_start_matches('/');
     let depth = path.bytes().filter(|&b| b == b'/').count();
     ROUTES
         .iter()
-        .filter(|(m, _, _)| *m == method)
-        .find_map(|(_, pattern, handler)| Some((*handler, match_path(pattern, path, depth)?)))
+        .enumerate()
+        .filter(|(_, (m, _, _))| *m == method)
+        .find_map(|(i, (_, pattern, handler))| {
+            Some((i, *handler, match_path(pattern, path, depth)?))
+        })
 }
 
 /// The parameters of `path` (without its leading `/`, `depth` slashes) if it matches
@@ -256,72 +270,90 @@ fn percent_decode(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-/// The one service behind every path.
+/// The one service behind every path: routes the request, runs its handler, and records the
+/// response under its route.
 pub async fn dispatch(
     req: HttpRequest,
     payload: web::Payload,
     state: web::Data<AppState>,
 ) -> HttpResponse {
+    let started = Instant::now();
     if let Err(e) = state.limits.check(&req) {
         return actix_web::ResponseError::error_response(&e);
     }
     let method = req.method().as_str();
-    let Some((handler, params)) = find(method, req.path()) else {
-        if method == "OPTIONS" {
-            return HttpResponse::NoContent().finish();
-        }
-        let allowed = methods_of(req.path());
-        let error = if allowed.is_empty() {
-            ApiError::route_not_found()
+    let Some((route, handler, params)) = find_route(method, req.path()) else {
+        let res = if method == "OPTIONS" {
+            HttpResponse::NoContent().finish()
         } else {
-            ApiError::method_not_allowed(&allowed)
+            let allowed = methods_of(req.path());
+            let error = if allowed.is_empty() {
+                ApiError::route_not_found()
+            } else {
+                ApiError::method_not_allowed(&allowed)
+            };
+            actix_web::ResponseError::error_response(&error)
         };
-        return actix_web::ResponseError::error_response(&error);
+        metrics::observe(None, res.status().as_u16(), started.elapsed());
+        return res;
     };
+    let res = run(&req, payload, &state, handler, params).await;
+    metrics::observe(Some(route), res.status().as_u16(), started.elapsed());
+    res
+}
+
+async fn run(
+    req: &HttpRequest,
+    payload: web::Payload,
+    state: &AppState,
+    handler: Handler,
+    params: Vec<String>,
+) -> HttpResponse {
     let mut params = params.into_iter();
     let p = params.next().unwrap_or_default();
     let result = match handler {
-        Handler::ContinueChat => typebot::continue_chat(&req, payload, &state, &p).await,
-        Handler::StartTypebot => typebot::start(&req, payload, &state, &p, BotKey::Typebot).await,
-        Handler::StartMozbot => typebot::start(&req, payload, &state, &p, BotKey::Mozbot).await,
-        Handler::PreviewStart => typebot::preview_start(&req, payload, &state, &p).await,
-        Handler::ClientLogs => typebot::client_logs(&req, payload, &state, &p).await,
-        Handler::ListFlows => flows::list(&req, &state).await,
-        Handler::PublishFlow => flows::publish(&req, payload, &state, &p).await,
-        Handler::GetFlow => flows::get_one(&req, &state, &p).await,
-        Handler::UnpublishFlow => flows::unpublish(&req, &state, &p).await,
-        Handler::Results => results::list(&req, &state, &p).await,
-        Handler::ResultsCsv => results::csv(&req, &state, &p).await,
+        Handler::ContinueChat => typebot::continue_chat(req, payload, state, &p).await,
+        Handler::StartTypebot => typebot::start(req, payload, state, &p, BotKey::Typebot).await,
+        Handler::StartMozbot => typebot::start(req, payload, state, &p, BotKey::Mozbot).await,
+        Handler::PreviewStart => typebot::preview_start(req, payload, state, &p).await,
+        Handler::ClientLogs => typebot::client_logs(req, payload, state, &p).await,
+        Handler::ListFlows => flows::list(req, state).await,
+        Handler::PublishFlow => flows::publish(req, payload, state, &p).await,
+        Handler::GetFlow => flows::get_one(req, state, &p).await,
+        Handler::UnpublishFlow => flows::unpublish(req, state, &p).await,
+        Handler::Results => results::list(req, state, &p).await,
+        Handler::ResultsCsv => results::csv(req, state, &p).await,
         Handler::Health => Ok(health::healthz()),
-        Handler::Ready => Ok(health::readyz(&state).await),
+        Handler::Ready => Ok(health::readyz(state).await),
         Handler::OpenApi => Ok(health::openapi()),
-        Handler::StreamMessage => typebot::stream_message(&req, payload, &state, &p).await,
-        Handler::PutCredentials => credentials::put(&req, payload, &state, &p).await,
-        Handler::GetCredentials => credentials::get(&req, &state, &p).await,
-        Handler::DeleteCredentials => credentials::delete(&req, &state, &p).await,
-        Handler::WebIndex => pages::index(&req, &state).await,
-        Handler::EmbedJs => pages::asset(&req, "embed.js"),
-        Handler::WebAsset => pages::asset(&req, &p),
-        Handler::BotPage => pages::bot_page(&req, &state, &p).await,
-        Handler::EngineTrigger => engine_api::trigger(&req, payload, &state).await,
-        Handler::EngineResume => engine_api::resume(&req, payload, &state, &p).await,
-        Handler::EngineExecution => engine_api::get_execution(&req, &state, &p).await,
-        Handler::EngineAbort => engine_api::abort(&req, payload, &state, &p).await,
-        Handler::EngineConversation => engine_api::conversation(&req, &state, &p).await,
-        Handler::ListWorkflows => workflows::list(&req, &state).await,
-        Handler::TriggerWorkflow => workflows::trigger(&req, payload, &state, &p).await,
-        Handler::StartWorkflow => workflows::start(&req, payload, &state, &p).await,
-        Handler::WorkflowRuns => workflows::runs(&req, &state, &p).await,
-        Handler::CreateTrigger => triggers::create(&req, payload, &state).await,
-        Handler::ListTriggers => triggers::list(&req, &state).await,
-        Handler::GetTrigger => triggers::get_one(&req, &state, &p).await,
-        Handler::DeleteTrigger => triggers::delete(&req, &state, &p).await,
-        Handler::RotateTriggerSecret => triggers::rotate(&req, &state, &p).await,
-        Handler::TriggerEvent => triggers::event(&req, payload, &state, &p).await,
-        Handler::TriggerEvents => triggers::events(&req, &state, &p).await,
+        Handler::StreamMessage => typebot::stream_message(req, payload, state, &p).await,
+        Handler::PutCredentials => credentials::put(req, payload, state, &p).await,
+        Handler::GetCredentials => credentials::get(req, state, &p).await,
+        Handler::DeleteCredentials => credentials::delete(req, state, &p).await,
+        Handler::WebIndex => pages::index(req, state).await,
+        Handler::EmbedJs => pages::asset(req, "embed.js"),
+        Handler::WebAsset => pages::asset(req, &p),
+        Handler::BotPage => pages::bot_page(req, state, &p).await,
+        Handler::EngineTrigger => engine_api::trigger(req, payload, state).await,
+        Handler::EngineResume => engine_api::resume(req, payload, state, &p).await,
+        Handler::EngineExecution => engine_api::get_execution(req, state, &p).await,
+        Handler::EngineAbort => engine_api::abort(req, payload, state, &p).await,
+        Handler::EngineConversation => engine_api::conversation(req, state, &p).await,
+        Handler::ListWorkflows => workflows::list(req, state).await,
+        Handler::TriggerWorkflow => workflows::trigger(req, payload, state, &p).await,
+        Handler::WorkflowRuns => workflows::runs(req, state, &p).await,
+        Handler::Metrics => metrics::scrape(req, state).await,
+        Handler::StartWorkflow => workflows::start(req, payload, state, &p).await,
+        Handler::CreateTrigger => triggers::create(req, payload, state).await,
+        Handler::ListTriggers => triggers::list(req, state).await,
+        Handler::GetTrigger => triggers::get_one(req, state, &p).await,
+        Handler::DeleteTrigger => triggers::delete(req, state, &p).await,
+        Handler::RotateTriggerSecret => triggers::rotate(req, state, &p).await,
+        Handler::TriggerEvent => triggers::event(req, payload, state, &p).await,
+        Handler::TriggerEvents => triggers::events(req, state, &p).await,
         Handler::TriggerSession => {
             let session = params.next().unwrap_or_default();
-            triggers::session(&req, &state, &p, &session).await
+            triggers::session(req, state, &p, &session).await
         }
     };
     result.unwrap_or_else(|e| actix_web::ResponseError::error_response(&e))

@@ -63,7 +63,8 @@ pub async fn start(
     name: &str,
 ) -> Result<HttpResponse, ApiError> {
     let body = read_body(payload, req, state.max_body_bytes).await?;
-    let (caller, idem) = typebot::request_facts(req, &body)?;
+    let (mut caller, idem) = typebot::request_facts(req, &body)?;
+    caller.surface = crate::conversation::Surface::Workflows;
     let core = &state.conversations;
     let call: typebot::Call<'_> = Box::pin(async {
         let opts = typebot::start_options(parse_body(&body)?)?;

@@ -54,6 +54,10 @@ pub struct ServeArgs {
     /// are logged and left out) [env: TESSERA_STRICT]
     #[arg(long)]
     pub strict: bool,
+    /// Log lines as text, or as one JSON object per line carrying the request's span fields
+    /// (request_id, and flow_id/session_id in turns) [env: TESSERA_LOG_FORMAT, default text]
+    #[arg(long, value_name = "FORMAT", value_parser = ["text", "json"])]
+    pub log_format: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -59,7 +59,7 @@ pub async fn chat(
         &main.name
     };
     writeln!(out, "Chatting with \"{title}\" (Ctrl-D to quit)\n")?;
-    let caller = Caller::default();
+    let caller = Caller::of(crate::conversation::Surface::Cli);
     let choice = FlowChoice::Published(published.public_id);
     let started = core.start(choice, StartOptions::default(), &caller).await?;
     let session = started.session_id;

@@ -76,6 +76,15 @@ pub fn serve_config(a: ServeArgs) -> anyhow::Result<Config> {
     if a.strict {
         config.strict = true;
     }
+    if let Some(f) = a.log_format {
+        config.log_format = f;
+    }
+    if !matches!(config.log_format.as_str(), "text" | "json") {
+        anyhow::bail!(
+            "log_format = \"{}\": expected \"text\" or \"json\"",
+            config.log_format
+        );
+    }
     match a.flows {
         Some(f) => config.flows = Some(f),
         None if config.flows.is_none() && std::path::Path::new("flows").is_dir() => {

@@ -55,8 +55,17 @@ pub struct Config {
     pub workers: Option<usize>,
     /// Log filter (`info`, `tessera=debug`, ...); `RUST_LOG` also works.
     pub log: String,
-    /// Log format: `text` or `json`.
+    /// Log format: `text` or `json` (one JSON object per line, with the request's span fields,
+    /// `request_id` among them, on every line logged while serving it).
     pub log_format: String,
+    /// Where `GET /metrics` is served: `token` (default: on the main port, with
+    /// `Authorization: Bearer <metrics_token>`; 401 while no token is set), `open` (without a
+    /// token, on `metrics_bind` only) or `off`.
+    pub metrics: String,
+    /// Bearer token of `/metrics` in `token` mode (`TESSERA_METRICS_TOKEN`).
+    pub metrics_token: Option<SecretString>,
+    /// Address of the separate metrics listener in `open` mode (port 0: any free port).
+    pub metrics_bind: String,
     /// Refuse to start when a bot of the flows directory has problems (by default the bad
     /// files are logged and left out, and the good ones are served).
     pub strict: bool,
@@ -116,6 +125,9 @@ impl Default for Config {
             workers: None,
             log: "info".into(),
             log_format: "text".into(),
+            metrics: "token".into(),
+            metrics_token: None,
+            metrics_bind: "127.0.0.1:9464".into(),
             strict: false,
             web_custom_head_code: false,
             identity_secret: None,
@@ -313,6 +325,15 @@ impl Config {
         }
         if let Some(v) = get("TESSERA_LOG_FORMAT") {
             self.log_format = v;
+        }
+        if let Some(v) = get("TESSERA_METRICS") {
+            self.metrics = v;
+        }
+        if let Some(v) = get("TESSERA_METRICS_TOKEN") {
+            self.metrics_token = Some(SecretString(v));
+        }
+        if let Some(v) = get("TESSERA_METRICS_BIND") {
+            self.metrics_bind = v;
         }
         if let Some(v) = get("TESSERA_STRICT") {
             self.strict = match v.trim().to_ascii_lowercase().as_str() {

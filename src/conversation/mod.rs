@@ -13,6 +13,7 @@
 mod error;
 pub mod executions;
 mod idempotency;
+pub mod metrics;
 mod origin;
 mod results;
 mod resume;
@@ -28,6 +29,7 @@ use serde_json::{Map, Value};
 
 pub use error::ServiceError;
 pub use idempotency::{IdempotencyKey, Reply};
+pub use metrics::Surface;
 
 use crate::engine::{Engine, Message, StartFrom, TextFormat, TurnOutput, TurnStatus};
 use crate::flow::CompiledFlow;
@@ -72,6 +74,18 @@ pub struct Caller {
     pub origin: Option<String>,
     /// The origin of the page embedding this server's own page, when it says so.
     pub iframe_referrer_origin: Option<String>,
+    /// The surface the call came through (for the turn metrics).
+    pub surface: Surface,
+}
+
+impl Caller {
+    /// A server-to-server caller of this surface.
+    pub fn of(surface: Surface) -> Self {
+        Caller {
+            surface,
+            ..Caller::default()
+        }
+    }
 }
 
 /// Which bot a conversation starts on.

@@ -11,8 +11,22 @@ use crate::ids::is_plausible_id;
 use crate::store::{Leased, Loaded, TurnWrites};
 
 impl Conversations {
-    /// Applies a reply (or none: a skip, a client action's report) to a session and runs on.
+    /// Applies a reply (or none: a skip, a client action's report) to a session and runs on
+    /// (counted for the caller's surface).
     pub async fn resume(
+        &self,
+        session_id: &str,
+        message: Option<Message>,
+        format: TextFormat,
+        caller: &Caller,
+    ) -> Result<TurnResult, ServiceError> {
+        let started = std::time::Instant::now();
+        let r = self.resume_turn(session_id, message, format, caller).await;
+        super::metrics::record(caller.surface, started, &r);
+        r
+    }
+
+    async fn resume_turn(
         &self,
         session_id: &str,
         message: Option<Message>,

@@ -20,8 +20,21 @@ use crate::ids::{is_plausible_id, new_id};
 use crate::store::TurnWrites;
 
 impl Conversations {
-    /// Starts a conversation on a bot and runs its first turn.
+    /// Starts a conversation on a bot and runs its first turn (counted for the caller's
+    /// surface).
     pub async fn start(
+        &self,
+        choice: FlowChoice,
+        opts: StartOptions,
+        caller: &Caller,
+    ) -> Result<TurnResult, ServiceError> {
+        let started = std::time::Instant::now();
+        let r = self.start_turn(choice, opts, caller).await;
+        super::metrics::record(caller.surface, started, &r);
+        r
+    }
+
+    async fn start_turn(
         &self,
         choice: FlowChoice,
         mut opts: StartOptions,

@@ -112,7 +112,7 @@ impl Conversations {
             prefilled: context,
             ..StartOptions::default()
         };
-        self.start_run(name, user_id, opts, &Caller::default())
+        self.start_run(name, user_id, opts, &Caller::of(super::Surface::Workflows))
             .await
     }
 

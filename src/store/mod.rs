@@ -15,6 +15,7 @@ pub mod executions;
 pub mod flows;
 pub mod idempotency;
 pub mod memory;
+pub mod metered;
 pub mod redis;
 pub mod results;
 pub mod sessions;
@@ -32,7 +33,7 @@ pub use flows::{FlowStore, Published};
 pub use idempotency::{IdempotencyStore, StoredResponse};
 pub use results::{AnswerRecord, ResultRecord, ResultStore, ResultUpdate, ResultsPage};
 pub use sessions::{Leased, Loaded, SessionStore, TurnWrites};
-pub use timers::TimerStore;
+pub use timers::{TimerStats, TimerStore};
 pub use transcripts::{Transcript, TranscriptAppend, TranscriptMeta, TranscriptStore};
 
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;

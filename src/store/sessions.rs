@@ -125,6 +125,13 @@ pub trait SessionStore: ResultStore + TranscriptStore + Send + Sync {
     fn abort_turn(&self, id: &str, leased: &Leased) -> BoxFuture<'_, Result<(), StoreError>>;
     /// Checks the backing store is reachable.
     fn health(&self) -> BoxFuture<'_, Result<(), StoreError>>;
+    /// How many sessions are stored and not expired (conversations waiting for their next
+    /// reply), as far as the store can tell cheaply; None when it cannot. Read by `/metrics`
+    /// only (`tessera_sessions_active`): the in-memory store counts its entries, Redis
+    /// estimates from a sample of its keys.
+    fn active_sessions(&self) -> BoxFuture<'_, Result<Option<u64>, StoreError>> {
+        super::ready(Ok(None))
+    }
     /// A short name for logs and /readyz ("memory", "redis", "redis-cluster").
     fn kind(&self) -> &'static str;
 }

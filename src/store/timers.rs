@@ -6,6 +6,15 @@
 
 use super::{BoxFuture, StoreError};
 
+/// What `/metrics` reports of the timer set.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TimerStats {
+    /// Timers scheduled (claimed ones included, until cancelled).
+    pub pending: u64,
+    /// The due time of the earliest (a claimed timer counts at its lease's end).
+    pub earliest_due_ms: Option<u64>,
+}
+
 pub trait TimerStore: Send + Sync {
     /// Schedules (or reschedules) `id` at `due_ms`.
     fn timer_schedule(&self, id: &str, due_ms: u64) -> BoxFuture<'_, Result<(), StoreError>>;
@@ -19,4 +28,6 @@ pub trait TimerStore: Send + Sync {
         lease_ms: u64,
         limit: usize,
     ) -> BoxFuture<'_, Result<Vec<String>, StoreError>>;
+    /// How many timers are scheduled and when the earliest is due (cheap: for `/metrics`).
+    fn timer_stats(&self) -> BoxFuture<'_, Result<TimerStats, StoreError>>;
 }

@@ -1,12 +1,14 @@
 //! Telemetry, in one place: the tracing subscriber (a filter from config or `RUST_LOG`, text or
-//! JSON lines), the per-turn span, and the HTTP access log with request ids ([`access`]).
-//! Nothing else installs subscribers or names spans.
+//! JSON lines), the per-turn span, the HTTP access log with request ids ([`access`]), and the
+//! metrics registry behind `GET /metrics` ([`metrics`]). Nothing else installs subscribers or
+//! names spans. It imports nothing of the crate: the layers record into it, beside the core.
 //!
 //! `serve` logs to standard output (what containers and process managers collect);
 //! `tessera chat` to standard error, since its standard output is the conversation. Colours
 //! only when that stream is a terminal: no escape codes in files, pipes or container logs.
 
 pub mod access;
+pub mod metrics;
 
 use std::io::IsTerminal;
 

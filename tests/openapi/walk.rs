@@ -36,6 +36,9 @@ pub const RESULTS: &str = "/api/v1/flows/{id}/results";
 
 pub const CSV: &str = "/api/v1/flows/{id}/results.csv";
 
+/// The metrics token of the walk's main server.
+pub const METRICS_TOKEN: &str = "walk-metrics-token";
+
 pub fn sid(r: &Resp) -> String {
     session_id(&r.json)
 }
@@ -45,9 +48,9 @@ pub struct World {
     pub api: Checker,
     /// Allows outbound HTTP to 127.0.0.1 (the slow server).
     pub app: TestApp,
-    /// `max_body_bytes` = 1024.
+    /// `max_body_bytes` = 1024; no metrics token.
     pub small: TestApp,
-    /// No API token configured.
+    /// No API token configured; `/metrics` off.
     pub tokenless: TestApp,
     /// Answers after 1.5 s: a turn calling it stays busy.
     pub slow_url: String,
@@ -69,6 +72,7 @@ async fn every_route_and_documented_status_matches_the_document() {
                 secret_env: "UNUSED".into(),
                 secret: tessera::config::SecretString("declared-secret".into()),
             }];
+            c.metrics_token = Some(tessera::config::SecretString(METRICS_TOKEN.into()));
         })
         .await,
         small: common::app::spawn_app_with(|c| {
@@ -77,7 +81,11 @@ async fn every_route_and_documented_status_matches_the_document() {
             c.trigger_queue_max = 1;
         })
         .await,
-        tokenless: common::app::spawn_app_with(|c| c.api_token = None).await,
+        tokenless: common::app::spawn_app_with(|c| {
+            c.api_token = None;
+            c.metrics = "off".into();
+        })
+        .await,
         slow_url: slow_server(Duration::from_millis(1500)).await,
     };
     health(&w).await;

@@ -21,6 +21,19 @@ pub async fn health(w: &World) {
     let r = api.call(app, call("GET", "/openapi.yaml", &[])).await;
     assert_eq!(r.status, 200);
     assert_eq!(r.text, SPEC_TEXT, "the served document is openapi.yaml");
+    let metrics = call("GET", "/metrics", &[]).token_of(crate::walk::METRICS_TOKEN);
+    let r = api.call(app, metrics).await;
+    assert!(
+        r.text.contains("# TYPE tessera_turns_total counter"),
+        "{}",
+        r.text
+    );
+    let r = api.call(app, call("GET", "/metrics", &[])).await;
+    assert_eq!(r.status, 401, "no token sent");
+    let r = api.call(&w.small, call("GET", "/metrics", &[])).await;
+    assert_eq!(r.status, 401, "no token configured");
+    let r = api.call(&w.tokenless, call("GET", "/metrics", &[])).await;
+    assert_eq!(r.status, 404, "metrics off");
 }
 
 /// Publishing, with each way it fails.

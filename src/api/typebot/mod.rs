@@ -67,6 +67,7 @@ pub(crate) fn request_facts(
     let caller = Caller {
         origin,
         iframe_referrer_origin: header(req, "x-typebot-iframe-referrer-origin"),
+        surface: crate::conversation::Surface::ChatApi,
     };
     Ok((caller, key))
 }

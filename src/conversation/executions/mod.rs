@@ -9,6 +9,7 @@
 
 mod envelope;
 pub mod run;
+mod timer_metrics;
 pub mod timers;
 
 use serde::{Deserialize, Serialize};

@@ -11,7 +11,7 @@ use super::envelope::{self, Execution};
 use super::timers::{now_ms, timer_id};
 use super::{ConversationRecord, ExecutionRecord, MAX_CONVERSATION_EXECUTIONS, runtime_failure};
 use crate::conversation::start::now;
-use crate::conversation::{Caller, Conversations, FlowChoice, ServiceError, StartOptions};
+use crate::conversation::{Caller, Conversations, FlowChoice, ServiceError, StartOptions, Surface};
 use crate::engine::{Message, TextFormat, TurnOutput, TurnStatus};
 use crate::flow::CompiledFlow;
 use crate::store::{Doc, Index};
@@ -57,7 +57,9 @@ impl Conversations {
             ..StartOptions::default()
         };
         let choice = FlowChoice::Published(t.intent_name.clone());
-        let outcome = self.start(choice, opts, &Caller::default()).await;
+        let outcome = self
+            .start(choice, opts, &Caller::of(Surface::EngineApi))
+            .await;
         let execution_id = Uuid::new_v4().to_string();
         let mut record = ExecutionRecord {
             tenant_id: t.tenant_id,
@@ -127,7 +129,12 @@ impl Conversations {
         let timed = record.envelope.status == "waiting_time";
         let session = record.session_id.clone().unwrap_or_default();
         let outcome = self
-            .resume(&session, message, TextFormat::Markdown, &Caller::default())
+            .resume(
+                &session,
+                message,
+                TextFormat::Markdown,
+                &Caller::of(Surface::EngineApi),
+            )
             .await;
         let timer = match outcome {
             Ok(turn) => {

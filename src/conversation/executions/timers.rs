@@ -8,6 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::ExecutionRecord;
+use super::timer_metrics::{self, Fired};
 use crate::conversation::{Conversations, ServiceError};
 use crate::store::Doc;
 
@@ -30,8 +31,9 @@ pub fn timer_id(execution_id: &str, token: &str) -> String {
     format!("{execution_id}:{token}")
 }
 
-/// Runs the timer loop until the runtime stops.
+/// Runs the timer loop until the runtime stops (its queue reported by /metrics as `timers`).
 pub fn spawn(core: Arc<Conversations>) -> tokio::task::JoinHandle<()> {
+    timer_metrics::register(core.stores.timers.clone());
     tokio::spawn(async move {
         let permits = Arc::new(tokio::sync::Semaphore::new(CONCURRENCY));
         loop {
@@ -77,20 +79,28 @@ impl Conversations {
         };
         let record: Option<ExecutionRecord> =
             self.load(Doc::Execution, execution_id).await.ok().flatten();
+        let mut due = None;
         let outcome = match record {
-            Some(r) if r.envelope.status == "waiting_time" => self
-                .resume_execution(&r.tenant_id, execution_id, token, None)
-                .await
-                .map(|_| ()),
-            _ => Ok(()),
+            Some(r) if r.envelope.status == "waiting_time" => {
+                let at = r.envelope.metadata.get("resume_at");
+                due = timer_metrics::due_ms(at.and_then(|v| v.as_str()));
+                self.resume_execution(&r.tenant_id, execution_id, token, None)
+                    .await
+                    .map(|_| Fired::Resumed)
+            }
+            _ => Ok(Fired::Dropped),
         };
         match outcome {
-            Err(ServiceError::Busy | ServiceError::Store(_)) => {}
+            Err(ServiceError::Busy | ServiceError::Store(_)) => {
+                timer_metrics::fired(Fired::Retried, None);
+            }
             Err(e) => {
                 tracing::debug!(timer = id, error = %e, "timer found nothing to resume");
+                timer_metrics::fired(Fired::Dropped, None);
                 let _ = self.stores.timers.timer_cancel(id).await;
             }
-            Ok(()) => {
+            Ok(fired) => {
+                timer_metrics::fired(fired, due);
                 let _ = self.stores.timers.timer_cancel(id).await;
             }
         }

@@ -1,7 +1,8 @@
 //! Sandboxed JavaScript evaluation for bot-authored code (set-variable expressions, inline
 //! `{{= … =}}` code, server-side script blocks), backed by an embedded QuickJS engine.
 //!
-//! This file is the API: [`run_function_body`], its limits, values and errors. `runtime.rs` owns
+//! This file is the API: [`run_function_body`], its limits, values and errors ([`metrics`]:
+//! evaluations counted and timed). `runtime.rs` owns
 //! the per-thread QuickJS runtime and its hardening, `convert.rs` the conversion of values across
 //! the sandbox boundary.
 //!
@@ -28,6 +29,7 @@
 //! error, is QuickJS's.
 
 mod convert;
+pub mod metrics;
 mod native;
 mod runtime;
 #[cfg(test)]
@@ -134,5 +136,8 @@ fn in_quickjs(
     limits: &JsLimits,
 ) -> Result<JsOutcome, JsError> {
     let source = format!("(async function ({}) {{\n{body}\n}})", names.join(", "));
-    runtime::evaluate(&source, body, params, limits)
+    let started = std::time::Instant::now();
+    let r = runtime::evaluate(&source, body, params, limits);
+    metrics::record(started, &r);
+    r
 }

@@ -7,8 +7,8 @@ use std::sync::{Mutex, MutexGuard};
 use std::time::Instant;
 
 use super::super::{
-    BoxFuture, Doc, ExecutionStore, Index, StoreError, TimerStore, Transcript, TranscriptAppend,
-    TranscriptMeta, TranscriptStore, ready,
+    BoxFuture, Doc, ExecutionStore, Index, StoreError, TimerStats, TimerStore, Transcript,
+    TranscriptAppend, TranscriptMeta, TranscriptStore, ready,
 };
 use super::secs;
 
@@ -244,5 +244,13 @@ impl TimerStore for MemoryRecords {
             g.due.insert(id.clone(), until);
         }
         ready(Ok(claimed))
+    }
+
+    fn timer_stats(&self) -> BoxFuture<'_, Result<TimerStats, StoreError>> {
+        let g = self.lock();
+        ready(Ok(TimerStats {
+            pending: g.timers.len() as u64,
+            earliest_due_ms: g.timers.first().map(|(due, _)| *due),
+        }))
     }
 }

@@ -39,6 +39,7 @@ mod results;
 mod scripts;
 mod sessions;
 mod state;
+mod stats;
 mod transcripts;
 
 use std::future::Future;

@@ -8,7 +8,7 @@ use std::sync::LazyLock;
 use ::redis::{Script, Value};
 
 use super::RedisStore;
-use crate::store::{BoxFuture, Doc, ExecutionStore, Index, StoreError, TimerStore};
+use crate::store::{BoxFuture, Doc, ExecutionStore, Index, StoreError, TimerStats, TimerStore};
 
 /// `KEYS`: token key. `ARGV`: token. Deletes the key if it holds the token; 1 when it did.
 static TOKEN_TAKE: LazyLock<Script> = LazyLock::new(|| {
@@ -155,5 +155,9 @@ impl TimerStore for RedisStore {
             .arg(now_ms.saturating_add(lease_ms))
             .arg(limit.max(1));
         Box::pin(async move { self.script("timer_claim", &inv).await })
+    }
+
+    fn timer_stats(&self) -> BoxFuture<'_, Result<TimerStats, StoreError>> {
+        Box::pin(self.timer_figures(self.timers_key()))
     }
 }

@@ -461,6 +461,10 @@ impl SessionStore for RedisStore {
         Box::pin(self.ping())
     }
 
+    fn active_sessions(&self) -> BoxFuture<'_, Result<Option<u64>, StoreError>> {
+        Box::pin(self.estimate_sessions())
+    }
+
     fn kind(&self) -> &'static str {
         match self.conn {
             Conn::Single(_) => "redis",

@@ -167,3 +167,23 @@ pub async fn due_timers_are_claimed_once_and_again_after_their_lease(b: &Backend
         r.timer_cancel(t).await.unwrap();
     }
 }
+
+pub async fn timer_stats_count_the_scheduled_timers_and_give_the_earliest(b: &Backend) {
+    let r = &*b.records;
+    // Each backend of the suite is fresh (its own store, or its own key prefix).
+    let empty = r.timer_stats().await.unwrap();
+    assert_eq!((empty.pending, empty.earliest_due_ms), (0, None));
+    let base: u64 = 4_100_000_000_000;
+    let ids: Vec<String> = (0..3).map(|_| id()).collect();
+    for (t, due) in ids.iter().zip([base + 5, base + 1, base + 9]) {
+        r.timer_schedule(t, due).await.unwrap();
+    }
+    let s = r.timer_stats().await.unwrap();
+    assert_eq!((s.pending, s.earliest_due_ms), (3, Some(base + 1)));
+    r.timer_cancel(&ids[1]).await.unwrap();
+    let s = r.timer_stats().await.unwrap();
+    assert_eq!((s.pending, s.earliest_due_ms), (2, Some(base + 5)));
+    for t in &ids {
+        r.timer_cancel(t).await.unwrap();
+    }
+}

@@ -239,3 +239,19 @@ pub async fn idempotency_keeps_the_first_response(b: &Backend) {
     tokio::time::sleep(Duration::from_millis(1300)).await;
     assert_eq!(s.idempotency_get(&short).await.unwrap(), None);
 }
+
+pub async fn active_sessions_are_counted_or_estimated(b: &Backend) {
+    let s = &*b.store;
+    for _ in 0..2 {
+        s.create(&id(), b"{}".to_vec(), 600).await.unwrap();
+    }
+    s.create_finished(&id()).await.unwrap();
+    let n = s.active_sessions().await.unwrap();
+    match (b.redis.as_ref(), s.kind()) {
+        // The in-memory store counts exactly: finished sessions are not active.
+        (None, _) => assert_eq!(n, Some(2)),
+        // A single Redis estimates from a sample of a database other tests share.
+        (Some(_), "redis") => assert!(n.is_some()),
+        (Some(_), _) => assert_eq!(n, None, "no estimate on a cluster"),
+    }
+}
