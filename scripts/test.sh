@@ -39,6 +39,8 @@ trap cleanup EXIT
 
 # The SMTP stand-in of the email tests (tests/integrations/smtp_recorder.py).
 python3 -c "import aiosmtpd" 2>/dev/null || python3 -m pip install --quiet aiosmtpd
+# The S3 stand-in of the upload tests (tests/integrations/uploads.rs): moto in server mode.
+python3 -c "import moto.server" 2>/dev/null || python3 -m pip install --quiet 'moto[server]'
 
 cargo fmt --all -- --check
 cargo clippy --all-targets -- -D warnings

@@ -7,6 +7,9 @@ use std::path::PathBuf;
 
 use serde::Deserialize;
 
+mod uploads;
+pub use uploads::{S3Config, UploadsConfig};
+
 /// Every server setting. Field names are the TOML keys; the env variable is
 /// `TESSERA_` + the upper-cased name (lists are comma-separated).
 #[derive(Debug, Clone, Deserialize, PartialEq)]
@@ -70,6 +73,8 @@ pub struct Config {
     pub credentials: Vec<CredentialDecl>,
     /// Prices per model for token usage costs (`[model_prices."gpt-4o-mini"]`).
     pub model_prices: BTreeMap<String, ModelPriceDecl>,
+    /// Upload storage of file inputs (`[uploads]`).
+    pub uploads: UploadsConfig,
     /// Publish the example bots compiled into the binary (set by `tessera serve` when no
     /// flows directory is configured or found).
     #[serde(skip)]
@@ -105,6 +110,7 @@ impl Default for Config {
             secret_key: None,
             credentials: Vec::new(),
             model_prices: BTreeMap::new(),
+            uploads: UploadsConfig::default(),
             bundled_flows: false,
         }
     }
@@ -284,6 +290,7 @@ impl Config {
         if let Some(v) = get("TESSERA_SECRET_KEY") {
             self.secret_key = Some(SecretString(v));
         }
+        self.uploads.apply_env(&get)?;
         for c in &mut self.credentials {
             for (field, var) in &c.env {
                 let value = get(var).ok_or_else(|| {

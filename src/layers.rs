@@ -11,6 +11,8 @@ pub const ALLOWED: &[(&str, &[&str])] = &[
     ("telemetry", &[]),
     ("bundled", &[]),
     ("net", &[]),
+    // Storage of uploaded files (a directory or an S3-compatible bucket).
+    ("uploads", &["config"]),
     // The bot as data.
     ("flow", &[]),
     // Evaluating what bot authors write.
@@ -53,6 +55,7 @@ pub const ALLOWED: &[(&str, &[&str])] = &[
             "store",
             "telemetry",
             "config",
+            "uploads",
         ],
     ),
     // The command line: `serve` (through `server`), `chat`, `validate`.
@@ -88,6 +91,7 @@ pub const ALLOWED: &[(&str, &[&str])] = &[
             "startup",
             "store",
             "telemetry",
+            "uploads",
         ],
     ),
 ];

@@ -14,7 +14,9 @@ pub mod identity;
 pub mod results;
 pub mod router;
 pub mod typebot;
+pub mod uploads;
 pub mod web;
+pub mod webhooks;
 pub mod workflows;
 
 use std::sync::Arc;
@@ -43,6 +45,10 @@ pub struct AppState {
     pub identity_secret: Option<String>,
     /// Integration credentials (AI providers, SMTP).
     pub credentials: Arc<crate::credentials::Credentials>,
+    /// Storage of uploaded files ([`uploads`]).
+    pub uploads: Arc<crate::uploads::Uploads>,
+    /// Rooms of the wait-for-webhook block's WebSocket listeners ([`webhooks`]).
+    pub rooms: Arc<crate::store::rooms::Rooms>,
 }
 
 /// A JSON response from a pre-serialized body.
@@ -64,7 +70,7 @@ pub fn add_cors(headers: &mut HeaderMap) {
         ),
         (
             "access-control-allow-headers",
-            "content-type, authorization, idempotency-key, x-typebot-iframe-referrer-origin, x-tessera-user-hash",
+            "content-type, authorization, cache-control, idempotency-key, x-typebot-iframe-referrer-origin, x-tessera-user-hash",
         ),
         ("access-control-max-age", "86400"),
     ];

@@ -7,7 +7,10 @@ use actix_web::{HttpRequest, HttpResponse, web};
 
 use super::error::ApiError;
 use super::typebot::{self, BotKey};
-use super::{AppState, credentials, engine_api, flows, health, results, web as pages, workflows};
+use super::{
+    AppState, credentials, engine_api, flows, health, results, uploads, web as pages, webhooks,
+    workflows,
+};
 
 /// Which handler a route runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,6 +45,11 @@ pub enum Handler {
     ListWorkflows,
     TriggerWorkflow,
     WorkflowRuns,
+    GenerateUploadUrl,
+    PutUpload,
+    GetFile,
+    ExecuteWebhook,
+    WebhookSocket,
 }
 
 /// Every route: method, path pattern, handler. The hottest route comes first.
@@ -130,6 +138,23 @@ pub const ROUTES: &[(&str, &str, Handler)] = &[
         Handler::TriggerWorkflow,
     ),
     ("GET", "/api/workflows/{name}/runs", Handler::WorkflowRuns),
+    (
+        "POST",
+        "/api/v3/generate-upload-url",
+        Handler::GenerateUploadUrl,
+    ),
+    ("PUT", "/api/v3/uploads/{token}", Handler::PutUpload),
+    (
+        "POST",
+        "/api/v1/typebots/{typebotId}/blocks/{blockId}/results/{resultId}/executeWebhook",
+        Handler::ExecuteWebhook,
+    ),
+    (
+        "GET",
+        "/parties/main/{resultId}/webhooks",
+        Handler::WebhookSocket,
+    ),
+    ("GET", "/api/v1/files/{fileId}/{fileName}", Handler::GetFile),
     // The web surface (api::web). `/{publicId}` is last: every route above wins over it.
     ("GET", "/", Handler::WebIndex),
     ("GET", "/embed.js", Handler::EmbedJs),
@@ -223,7 +248,9 @@ pub async fn dispatch(
         };
         return actix_web::ResponseError::error_response(&error);
     };
-    let p = params.into_iter().next().unwrap_or_default();
+    let p = params.first().cloned().unwrap_or_default();
+    let p2 = params.get(1).map(String::as_str).unwrap_or_default();
+    let p3 = params.get(2).map(String::as_str).unwrap_or_default();
     let result = match handler {
         Handler::ContinueChat => typebot::continue_chat(&req, payload, &state, &p).await,
         Handler::StartTypebot => typebot::start(&req, payload, &state, &p, BotKey::Typebot).await,
@@ -255,6 +282,11 @@ pub async fn dispatch(
         Handler::ListWorkflows => workflows::list(&req, &state).await,
         Handler::TriggerWorkflow => workflows::trigger(&req, payload, &state, &p).await,
         Handler::WorkflowRuns => workflows::runs(&req, &state, &p).await,
+        Handler::GenerateUploadUrl => uploads::generate_upload_url(&req, payload, &state).await,
+        Handler::PutUpload => uploads::put_upload(&req, payload, &state, &p).await,
+        Handler::GetFile => uploads::get_file(&state, &p, p2).await,
+        Handler::ExecuteWebhook => webhooks::execute(&req, payload, &state, &p, p2, p3).await,
+        Handler::WebhookSocket => webhooks::socket(&req, payload, &state, &p).await,
     };
     result.unwrap_or_else(|e| actix_web::ResponseError::error_response(&e))
 }

@@ -61,6 +61,12 @@ pub enum ServiceError {
     /// Workflow API: no published workflow with this name.
     #[error("workflow not found")]
     WorkflowNotFound,
+    /// The session does not wait on a file input (or a text input taking attachments).
+    #[error("the current block does not expect a file upload")]
+    NoUploadExpected,
+    /// The bot has no "wait for webhook" block with this id.
+    #[error("webhook block not found")]
+    WebhookBlockNotFound,
     /// The turn could not run.
     #[error(transparent)]
     Engine(EngineError),

@@ -19,6 +19,7 @@ mod resume;
 mod start;
 mod stream;
 mod transcript;
+mod uploads;
 pub mod workflows;
 
 use std::sync::Arc;
@@ -27,6 +28,7 @@ use serde_json::{Map, Value};
 
 pub use error::ServiceError;
 pub use idempotency::{IdempotencyKey, Reply};
+pub use uploads::UploadSlot;
 
 use crate::engine::{Engine, Message, StartFrom, TextFormat, TurnOutput, TurnStatus};
 use crate::flow::CompiledFlow;

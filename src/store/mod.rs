@@ -16,6 +16,7 @@ pub mod idempotency;
 pub mod memory;
 pub mod redis;
 pub mod results;
+pub mod rooms;
 pub mod sessions;
 pub mod timers;
 pub mod transcripts;

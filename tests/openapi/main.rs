@@ -27,4 +27,5 @@ mod walk_publishing;
 mod walk_results;
 mod walk_sessions;
 mod walk_start;
+mod walk_uploads;
 mod walk_web;

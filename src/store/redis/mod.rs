@@ -34,6 +34,7 @@ mod idempotency;
 mod keys;
 mod records;
 mod results;
+pub mod rooms;
 mod scripts;
 mod sessions;
 mod state;
