@@ -2,7 +2,7 @@
 # The one test command (README, CI): formatting, lints, unit + API + golden + store contract
 # tests against memory, a real Redis and a real 3-master Redis Cluster, then the browser test
 # with the published @typebot.io/js player in headless Chromium (a scripted chat, and an AI answer
-# streamed into a bubble), and the web test of Tessera's own player (scripts/web-test.sh).
+# streamed into a bubble, a file upload and a wait-for-webhook), and the web test of Tessera's own player (scripts/web-test.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -47,4 +47,5 @@ cargo clippy --all-targets -- -D warnings
 cargo test --all-targets
 scripts/browser-test.sh
 scripts/browser-ai-test.sh
+scripts/browser-hooks-test.sh
 scripts/web-test.sh
