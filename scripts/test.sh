@@ -2,8 +2,9 @@
 # The one test command (README, CI): formatting, lints, unit + API + golden + store contract
 # tests against memory, a real Redis and a real 3-master Redis Cluster, then the browser test
 # with the published @typebot.io/js player in headless Chromium (a scripted chat, and an AI answer
-# streamed into a bubble), and the web test of Tessera's own player (scripts/web-test.sh); in
-# between, the API fuzzer (scripts/api-fuzz.sh: schemathesis from openapi.yaml, memory and Redis).
+# streamed into a bubble, a file upload and a wait-for-webhook), and the web test of Tessera's own
+# player (scripts/web-test.sh); in between, the API fuzzer (scripts/api-fuzz.sh: schemathesis
+# from openapi.yaml, memory and Redis).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -42,6 +43,8 @@ trap cleanup EXIT
 python3 -c "import aiosmtpd" 2>/dev/null || python3 -m pip install --quiet aiosmtpd
 # The API fuzzer (schemathesis 4.32.5, pinned) is installed by scripts/api-fuzz.sh itself, in
 # a virtualenv under target/ on the newest Python it finds (see there why).
+# The S3 stand-in of the upload tests (tests/integrations/uploads.rs): moto in server mode.
+python3 -c "import moto.server" 2>/dev/null || python3 -m pip install --quiet 'moto[server]'
 
 cargo fmt --all -- --check
 cargo clippy --all-targets -- -D warnings
@@ -50,4 +53,5 @@ cargo test --all-targets
 FUZZ_MAX_TIME="${FUZZ_MAX_TIME:-60}" scripts/api-fuzz.sh
 scripts/browser-test.sh
 scripts/browser-ai-test.sh
+scripts/browser-hooks-test.sh
 scripts/web-test.sh

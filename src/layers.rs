@@ -11,6 +11,8 @@ pub const ALLOWED: &[(&str, &[&str])] = &[
     ("telemetry", &[]),
     ("bundled", &[]),
     ("net", &[]),
+    // Storage of uploaded files (a directory or an S3-compatible bucket).
+    ("uploads", &["config"]),
     // The bot as data.
     ("flow", &[]),
     // Evaluating what bot authors write.
@@ -54,6 +56,7 @@ pub const ALLOWED: &[(&str, &[&str])] = &[
             "store",
             "telemetry",
             "config",
+            "uploads",
         ],
     ),
     // The command line: `serve` (through `server`), `chat`, `validate`.
@@ -89,6 +92,7 @@ pub const ALLOWED: &[(&str, &[&str])] = &[
             "startup",
             "store",
             "telemetry",
+            "uploads",
         ],
     ),
 ];

@@ -16,6 +16,7 @@
 //! - [`api`]: the HTTP surfaces (Typebot chat API, publishing, results, health) and `ApiError`.
 //! - [`net`]: the one outbound HTTP client, with SSRF protection.
 //! - [`cli`], [`server`]: the terminal client and `tessera validate`; wiring from a config.
+//! - [`uploads`]: storage of the files visitors upload (a directory, or an S3 bucket).
 //! - [`config`], [`telemetry`], [`ids`], [`bundled`]: cross-cutting pieces.
 
 pub mod api;
@@ -35,3 +36,4 @@ pub mod server;
 pub mod startup;
 pub mod store;
 pub mod telemetry;
+pub mod uploads;

@@ -164,6 +164,8 @@ pub async fn build_state(config: &Config) -> anyhow::Result<AppState> {
             Duration::from_millis(config.limits.body_timeout_ms.max(1)),
         ),
         triggers,
+        uploads: Arc::new(build_uploads(config)?),
+        rooms: Arc::new(open_rooms(config)?),
     })
 }
 
@@ -213,6 +215,44 @@ fn metrics_listener(bind: &str) -> anyhow::Result<(u16, Server)> {
     .shutdown_timeout(1)
     .run();
     Ok((port, server))
+}
+
+/// The webhook rooms: in memory, or on the configured Redis (listeners on any process).
+fn open_rooms(config: &Config) -> anyhow::Result<crate::store::rooms::Rooms> {
+    use crate::store::rooms::{Rooms, Wakers};
+    if config.store == "memory" || config.store.is_empty() {
+        return Ok(Rooms::memory());
+    }
+    let wakers = Arc::new(Wakers::default());
+    let bus = crate::store::redis::rooms::RedisRoomBus::open(
+        &config.store,
+        &RedisOptions::default(),
+        wakers.clone(),
+    )
+    .map_err(|e| {
+        anyhow::anyhow!(
+            "webhook rooms on {}: {e}",
+            crate::config::redact_url(&config.store)
+        )
+    })?;
+    Ok(Rooms::new(Arc::new(bus), wakers))
+}
+
+/// The upload storage; its URLs are signed with a key derived from `TESSERA_SECRET_KEY` (the
+/// same on every process sharing the storage), else with a random key of this process.
+fn build_uploads(config: &Config) -> anyhow::Result<crate::uploads::Uploads> {
+    let secret = match config.secret_key.as_ref().filter(|k| !k.0.is_empty()) {
+        Some(k) => k.0.as_bytes().to_vec(),
+        None => {
+            let mut b = vec![0u8; 32];
+            rand::fill(&mut b[..]);
+            b
+        }
+    };
+    let uploads = crate::uploads::Uploads::new(&config.uploads, &secret)
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    tracing::debug!(storage = uploads.kind(), "upload storage");
+    Ok(uploads)
 }
 
 /// The credentials registry: the sealing key (if any) and the declared credentials.

@@ -53,6 +53,8 @@ error_codes! {
     StartEventNotFound = (400, "start_event_not_found"),
     CommandNotFound = (400, "command_not_found"),
     InvalidClientResponse = (400, "invalid_client_response"),
+    UploadNotExpected = (400, "upload_not_expected"),
+    FileTypeNotAllowed = (400, "file_type_not_allowed"),
     MissingCredentials = (400, "missing_credentials"),
     Unauthorized = (401, "unauthorized"),
     OriginNotAllowed = (403, "origin_not_allowed"),
@@ -64,6 +66,13 @@ error_codes! {
     SessionExpired = (404, "session_expired"),
     ResultNotFound = (404, "result_not_found"),
     CredentialsNotFound = (404, "credentials_not_found"),
+    WebhookBlockNotFound = (404, "webhook_block_not_found"),
+    FileNotFound = (404, "file_not_found"),
+    UploadUrlInvalid = (403, "upload_url_invalid"),
+    UploadUrlExpired = (403, "upload_url_expired"),
+    UploadAlreadyDone = (409, "upload_already_done"),
+    FileTooLarge = (413, "file_too_large"),
+    UploadStorageError = (502, "upload_storage_error"),
     SessionNotStreaming = (409, "session_not_streaming"),
     CredentialsReadOnly = (409, "credentials_read_only"),
     CredentialsInvalid = (422, "credentials_invalid"),
@@ -261,6 +270,13 @@ impl From<ServiceError> for ApiError {
                 ErrorCode::QueueFull,
                 "Too many events are waiting to be processed: nothing was accepted. Retry after the time in Retry-After.",
             ),
+            S::NoUploadExpected => ApiError::new(
+                ErrorCode::UploadNotExpected,
+                "Current block does not expect file upload",
+            ),
+            S::WebhookBlockNotFound => {
+                ApiError::new(ErrorCode::WebhookBlockNotFound, "Webhook block not found")
+            }
             S::Engine(e) => ApiError::from(e),
             S::Stream(e) => ApiError::from(e),
             S::Store(e) => ApiError::from(e),

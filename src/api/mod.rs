@@ -17,7 +17,9 @@ pub mod results;
 pub mod router;
 pub mod triggers;
 pub mod typebot;
+pub mod uploads;
 pub mod web;
+pub mod webhooks;
 pub mod workflows;
 
 use std::sync::Arc;
@@ -52,6 +54,10 @@ pub struct AppState {
     pub limits: limits::RequestLimits,
     /// The trigger integration (its workers run beside the server).
     pub triggers: Arc<crate::conversation::triggers::Triggers>,
+    /// Storage of uploaded files ([`uploads`]).
+    pub uploads: Arc<crate::uploads::Uploads>,
+    /// Rooms of the wait-for-webhook block's WebSocket listeners ([`webhooks`]).
+    pub rooms: Arc<crate::store::rooms::Rooms>,
 }
 
 /// A JSON response from a pre-serialized body.
@@ -73,7 +79,7 @@ pub fn add_cors(headers: &mut HeaderMap) {
         ),
         (
             "access-control-allow-headers",
-            "content-type, authorization, idempotency-key, x-typebot-iframe-referrer-origin, x-tessera-user-hash",
+            "content-type, authorization, cache-control, idempotency-key, x-typebot-iframe-referrer-origin, x-tessera-user-hash",
         ),
         ("access-control-max-age", "86400"),
     ];

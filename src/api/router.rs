@@ -11,8 +11,8 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use super::error::ApiError;
 use super::typebot::{self, BotKey};
 use super::{
-    AppState, credentials, engine_api, flows, health, metrics, results, triggers, web as pages,
-    workflows,
+    AppState, credentials, engine_api, flows, health, metrics, results, triggers, uploads,
+    web as pages, webhooks, workflows,
 };
 
 /// Which handler a route runs.
@@ -58,6 +58,49 @@ pub enum Handler {
     TriggerEvents,
     TriggerSession,
     Metrics,
+    GenerateUploadUrl,
+    PutUpload,
+    GetFile,
+    ExecuteWebhook,
+    WebhookSocket,
+}
+
+impl Handler {
+    /// Routes a backend calls with a token or a trigger's secret (not a browser): exempt from
+    /// the per-IP rate limit (`api::limits`).
+    pub fn server_to_server(self) -> bool {
+        use Handler as H;
+        matches!(
+            self,
+            H::ListFlows
+                | H::PublishFlow
+                | H::GetFlow
+                | H::UnpublishFlow
+                | H::Results
+                | H::ResultsCsv
+                | H::PutCredentials
+                | H::GetCredentials
+                | H::DeleteCredentials
+                | H::EngineTrigger
+                | H::EngineResume
+                | H::EngineExecution
+                | H::EngineAbort
+                | H::EngineConversation
+                | H::ListWorkflows
+                | H::TriggerWorkflow
+                | H::WorkflowRuns
+                | H::CreateTrigger
+                | H::ListTriggers
+                | H::GetTrigger
+                | H::DeleteTrigger
+                | H::RotateTriggerSecret
+                | H::TriggerEvent
+                | H::TriggerEvents
+                | H::TriggerSession
+                | H::Metrics
+                | H::ExecuteWebhook
+        )
+    }
 }
 
 /// Every route: method, path pattern, handler. The hottest route comes first.
@@ -188,6 +231,23 @@ pub const ROUTES: &[(&str, &str, Handler)] = &[
         Handler::RotateTriggerSecret,
     ),
     ("GET", "/metrics", Handler::Metrics),
+    (
+        "POST",
+        "/api/v3/generate-upload-url",
+        Handler::GenerateUploadUrl,
+    ),
+    ("PUT", "/api/v3/uploads/{token}", Handler::PutUpload),
+    (
+        "POST",
+        "/api/v1/typebots/{typebotId}/blocks/{blockId}/results/{resultId}/executeWebhook",
+        Handler::ExecuteWebhook,
+    ),
+    (
+        "GET",
+        "/parties/main/{resultId}/webhooks",
+        Handler::WebhookSocket,
+    ),
+    ("GET", "/api/v1/files/{fileId}/{fileName}", Handler::GetFile),
     // The web surface (api::web). `/{publicId}` is last: every route above wins over it.
     ("GET", "/", Handler::WebIndex),
     ("GET", "/embed.js", Handler::EmbedJs),
@@ -278,11 +338,13 @@ pub async fn dispatch(
     state: web::Data<AppState>,
 ) -> HttpResponse {
     let started = Instant::now();
-    if let Err(e) = state.limits.check(&req) {
+    let method = req.method().as_str();
+    let found = find_route(method, req.path());
+    let per_ip = found.as_ref().is_none_or(|(_, h, _)| !h.server_to_server());
+    if let Err(e) = state.limits.check(&req, per_ip) {
         return actix_web::ResponseError::error_response(&e);
     }
-    let method = req.method().as_str();
-    let Some((route, handler, params)) = find_route(method, req.path()) else {
+    let Some((route, handler, params)) = found else {
         let res = if method == "OPTIONS" {
             HttpResponse::NoContent().finish()
         } else {
@@ -305,12 +367,13 @@ pub async fn dispatch(
 async fn run(
     req: &HttpRequest,
     payload: web::Payload,
-    state: &AppState,
+    state: &web::Data<AppState>,
     handler: Handler,
     params: Vec<String>,
 ) -> HttpResponse {
-    let mut params = params.into_iter();
-    let p = params.next().unwrap_or_default();
+    let p = params.first().cloned().unwrap_or_default();
+    let p2 = params.get(1).map(String::as_str).unwrap_or_default();
+    let p3 = params.get(2).map(String::as_str).unwrap_or_default();
     let result = match handler {
         Handler::ContinueChat => typebot::continue_chat(req, payload, state, &p).await,
         Handler::StartTypebot => typebot::start(req, payload, state, &p, BotKey::Typebot).await,
@@ -351,10 +414,12 @@ async fn run(
         Handler::RotateTriggerSecret => triggers::rotate(req, state, &p).await,
         Handler::TriggerEvent => triggers::event(req, payload, state, &p).await,
         Handler::TriggerEvents => triggers::events(req, state, &p).await,
-        Handler::TriggerSession => {
-            let session = params.next().unwrap_or_default();
-            triggers::session(req, state, &p, &session).await
-        }
+        Handler::TriggerSession => triggers::session(req, state, &p, p2).await,
+        Handler::GenerateUploadUrl => uploads::generate_upload_url(req, payload, state).await,
+        Handler::PutUpload => uploads::put_upload(req, payload, state, &p).await,
+        Handler::GetFile => uploads::get_file(state, &p, p2).await,
+        Handler::ExecuteWebhook => webhooks::execute(req, payload, state, &p, p2, p3).await,
+        Handler::WebhookSocket => webhooks::socket(req, payload, state, &p).await,
     };
     result.unwrap_or_else(|e| actix_web::ResponseError::error_response(&e))
 }

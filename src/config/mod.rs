@@ -9,6 +9,8 @@ use serde::Deserialize;
 
 mod limits;
 pub use limits::Limits;
+mod uploads;
+pub use uploads::{S3Config, UploadsConfig};
 
 /// Every server setting. Field names are the TOML keys; the env variable is
 /// `TESSERA_` + the upper-cased name (lists are comma-separated).
@@ -96,6 +98,8 @@ pub struct Config {
     /// Triggers declared here (`[[triggers]]`), their secret read from an environment variable
     /// (`secret_env = "MY_TRIGGER_SECRET"`).
     pub triggers: Vec<TriggerDecl>,
+    /// Upload storage of file inputs (`[uploads]`).
+    pub uploads: UploadsConfig,
     /// Publish the example bots compiled into the binary (set by `tessera serve` when no
     /// flows directory is configured or found).
     #[serde(skip)]
@@ -139,6 +143,7 @@ impl Default for Config {
             trigger_visibility_timeout_ms: 30_000,
             trigger_queue_max: 100_000,
             triggers: Vec::new(),
+            uploads: UploadsConfig::default(),
             bundled_flows: false,
         }
     }
@@ -375,6 +380,7 @@ impl Config {
             })?;
             t.secret = SecretString(secret);
         }
+        self.uploads.apply_env(&get)?;
         for c in &mut self.credentials {
             for (field, var) in &c.env {
                 let value = get(var).ok_or_else(|| {

@@ -73,6 +73,12 @@ pub enum ServiceError {
     /// Triggers: the queue of waiting events is full.
     #[error("the event queue is full")]
     QueueFull,
+    /// The session does not wait on a file input (or a text input taking attachments).
+    #[error("the current block does not expect a file upload")]
+    NoUploadExpected,
+    /// The bot has no "wait for webhook" block with this id.
+    #[error("webhook block not found")]
+    WebhookBlockNotFound,
     /// The turn could not run.
     #[error(transparent)]
     Engine(EngineError),

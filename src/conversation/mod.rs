@@ -21,6 +21,7 @@ mod start;
 mod stream;
 mod transcript;
 pub mod triggers;
+mod uploads;
 pub mod workflows;
 
 use std::sync::Arc;
@@ -30,6 +31,7 @@ use serde_json::{Map, Value};
 pub use error::ServiceError;
 pub use idempotency::{IdempotencyKey, Reply};
 pub use metrics::Surface;
+pub use uploads::UploadSlot;
 
 use crate::engine::{Engine, Message, StartFrom, TextFormat, TurnOutput, TurnStatus};
 use crate::flow::CompiledFlow;

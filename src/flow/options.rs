@@ -31,6 +31,8 @@ pub struct InputOptions {
     pub is_required: Option<bool>,
     pub is_multiple_allowed: Option<bool>,
     pub allowed_file_types: AllowedFileTypes,
+    /// Megabytes (a number or a numeric string; exports before v6).
+    pub size_limit: Option<Value>,
     // text
     pub attachments: SaveToggle,
     pub audio_clip: SaveToggle,

@@ -18,6 +18,7 @@ pub mod memory;
 pub mod metered;
 pub mod redis;
 pub mod results;
+pub mod rooms;
 pub mod sessions;
 pub mod timers;
 pub mod transcripts;

@@ -137,3 +137,30 @@ async fn the_default_limits_let_a_conversation_through_and_stop_a_flood() {
         "400 requests in a row from one client are over the default burst"
     );
 }
+
+#[tokio::test]
+async fn server_to_server_routes_are_not_held_to_the_per_ip_rate() {
+    let app = app_with(Limits {
+        per_ip_per_sec: 1,
+        per_session_per_sec: 0,
+        ..Limits::default()
+    })
+    .await;
+    // A backend listing its flows with the API token, many times a second from one address.
+    for i in 0..10 {
+        let res = app
+            .client
+            .get(format!("{}/api/v1/flows", app.base))
+            .bearer_auth(crate::common::app::TOKEN)
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(res.status(), 200, "request {i}");
+    }
+    // A browser route from the same address is limited.
+    let mut limited = false;
+    for _ in 0..4 {
+        limited |= get(&app, "/healthz", None).await.status() == 429;
+    }
+    assert!(limited, "the per-IP rate still holds for public routes");
+}

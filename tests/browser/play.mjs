@@ -14,6 +14,9 @@
 //   {"preflight": "startChat"} the browser sent a CORS preflight (OPTIONS) for an API URL containing
 //                              that text, and the server itself answered it 2xx with headers that
 //                              allow this page's origin, POST and every requested header
+//   {"upload": {"name", "type", "content"}}  pick a file of that content in the file input
+//   {"executeWebhook": {"blockId", "body"}}  POST the body to executeWebhook for this chat's
+//                              result (bearer PLAYER_API_TOKEN); PLAYER_WS_HOST sets wsHost
 //   {"url": "https://...", "shownBefore": "text"}
 //                              the player sent the page to exactly that URL (a redirect); with
 //                              "shownBefore", that text was shown when the chat page was left
@@ -52,6 +55,9 @@ const webJs = path.join(here, 'node_modules/@typebot.io/js/dist/web.js');
 for (const f of [chromiumPath, webJs]) {
   if (!fs.existsSync(f)) { console.log(`FAIL setup: ${f} is missing`); process.exit(1); }
 }
+// PLAYER_WS_HOST: the player's wsHost (the wait-for-webhook room); PLAYER_API_TOKEN: the token
+// of "executeWebhook" steps.
+const wsHost = process.env.PLAYER_WS_HOST || '';
 const sleep = ms => new Promise(r => setTimeout(r, ms));
 const afterShot = shot.replace(/(\.png)?$/, '.after-redirect.png');
 const REDIRECT_PAGE_TEXT = 'Redirect target (answered by the browser test)';
@@ -63,7 +69,7 @@ const pageHtml = `<!doctype html><html><head><meta charset="utf-8"><title>Tesser
 <typebot-standard style="width:100%;height:100vh"></typebot-standard>
 <script type="module">
 import Typebot from '/web.js';
-Typebot.initStandard({ typebot: ${JSON.stringify(publicId)}, apiHost: ${JSON.stringify(apiHost)}, prefilledVariables: ${prefilled} });
+Typebot.initStandard({ typebot: ${JSON.stringify(publicId)}, apiHost: ${JSON.stringify(apiHost)}, ${wsHost ? `wsHost: ${JSON.stringify(wsHost)}, ` : ''}prefilledVariables: ${prefilled} });
 </script></body></html>`;
 const pageServer = http.createServer((req, res) => {
   if (req.url === '/web.js') {
@@ -95,6 +101,11 @@ const consoleLines = [];
 page.on('console', m => consoleLines.push(`[console.${m.type()}] ${m.text()}`));
 page.on('pageerror', e => consoleLines.push(`[pageerror] ${e.message}`));
 page.on('requestfailed', r => consoleLines.push(`[requestfailed] ${r.method()} ${r.url()}: ${r.failure()?.errorText}`));
+let resultId = null;
+page.on('response', r => {
+  if (r.url().includes('/startChat') && r.request().method() === 'POST')
+    r.json().then(j => { resultId ??= j.resultId ?? null; }, () => {});
+});
 page.on('response', r => { if (r.status() >= 400) consoleLines.push(`[response ${r.status()}] ${r.request().method()} ${r.url()}`); });
 
 // What the page shows, as one string: the text of every rendered element (shadow roots
@@ -257,6 +268,19 @@ try {
       const target = page.getByRole('button', { name: step.click, exact: true })
         .or(page.locator('typebot-standard label').filter({ has: page.locator('input[type=radio]'), hasText: exactLabel(step.click) }));
       await target.last().click({ timeout: t });
+    } else if (step.upload !== undefined) {
+      // {"upload": {"name", "type", "content"}}: pick a file in the file input.
+      const picker = page.locator('typebot-standard input[type=file]').last();
+      await picker.setInputFiles({ name: step.upload.name, mimeType: step.upload.type,
+        buffer: Buffer.from(step.upload.content) }, { timeout: t });
+    } else if (step.executeWebhook !== undefined) {
+      // {"executeWebhook": {"blockId", "body"}}: what the bot owner's system would call.
+      const rid = await waitUntil(async () => resultId, t, 'the resultId of startChat');
+      const url = `${apiHost}/api/v1/typebots/${publicId}/blocks/${step.executeWebhook.blockId}/results/${rid}/executeWebhook`;
+      const r = await fetch(url, { method: 'POST', body: JSON.stringify(step.executeWebhook.body),
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${process.env.PLAYER_API_TOKEN ?? ''}` } });
+      if (!r.ok) throw new Error(`executeWebhook answered ${r.status}: ${await r.text()}`);
+      note = ` (${r.status})`;
     } else if (step.preflight !== undefined) {
       const pf = await waitUntil(async () => [...calls.values()].find(c => c.preflight && c.url.includes(step.preflight) && (c.status !== null || c.error)),
         t, `a CORS preflight for an API URL containing ${JSON.stringify(step.preflight)}`);

@@ -16,3 +16,4 @@ pub mod redis_env;
 pub mod redis_server;
 pub mod replies;
 pub mod temp;
+pub mod ws;

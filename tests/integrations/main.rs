@@ -13,3 +13,5 @@ mod secrets;
 mod setup;
 mod streaming;
 mod templates;
+mod uploads;
+mod webhooks;

@@ -28,4 +28,5 @@ mod walk_results;
 mod walk_sessions;
 mod walk_start;
 mod walk_triggers;
+mod walk_uploads;
 mod walk_web;

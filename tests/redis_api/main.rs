@@ -47,3 +47,4 @@ mod scale_out;
 mod server;
 mod shared_redis;
 mod support;
+mod webhooks;

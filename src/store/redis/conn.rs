@@ -123,6 +123,14 @@ fn parse_url(url: &str) -> Result<Target, StoreError> {
     ))
 }
 
+/// The URL of one server of `url` (the first node of a cluster): where pub/sub subscribes.
+pub(super) fn first_node(url: &str) -> Result<String, StoreError> {
+    Ok(match parse_url(url)? {
+        Target::Single(u) => u,
+        Target::Cluster(nodes) => nodes.into_iter().next().unwrap_or_default(),
+    })
+}
+
 /// Creates the (lazy) connection for `url`: nothing is sent until the first command, so this
 /// never blocks and never fails because Redis is down; only a bad URL is an error.
 pub(super) fn open(url: &str, opts: &RedisOptions) -> Result<Conn, StoreError> {

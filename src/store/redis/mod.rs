@@ -36,6 +36,7 @@ mod idempotency;
 mod keys;
 mod records;
 mod results;
+pub mod rooms;
 mod scripts;
 mod sessions;
 mod state;
