@@ -164,9 +164,15 @@ impl Conversations {
                 result: update.as_ref().map(|u| (u, retention)),
                 transcript: transcript.as_ref(),
             };
-            sessions
-                .create_marked(&session_id, bytes, ttl, writes, mark)
-                .await?;
+            if event.is_some() {
+                sessions
+                    .create_marked(&session_id, bytes, ttl, writes, mark)
+                    .await?;
+            } else {
+                sessions
+                    .create_with_result(&session_id, bytes, ttl, writes)
+                    .await?;
+            }
         } else {
             sessions.create_finished_marked(&session_id, mark).await?;
             self.record_all(update.into_iter()).await;
