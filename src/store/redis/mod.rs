@@ -32,6 +32,8 @@ mod credentials;
 mod events;
 mod events_scripts;
 mod flows;
+#[doc(hidden)]
+pub mod fuzzing;
 mod idempotency;
 mod keys;
 mod records;
