@@ -8,6 +8,6 @@ use super::state::{State, parse_state};
 pub fn decode_state(raw: Vec<u8>) -> Result<Option<(u64, Vec<u8>)>, crate::store::StoreError> {
     Ok(match parse_state(raw)? {
         State::Active(header, data) => Some((header.version, data)),
-        State::Finished => None,
+        State::Finished(_) => None,
     })
 }
