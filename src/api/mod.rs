@@ -15,6 +15,7 @@ pub mod limits;
 pub mod metrics;
 pub mod results;
 pub mod router;
+pub mod routes;
 pub mod triggers;
 pub mod typebot;
 pub mod uploads;

@@ -8,7 +8,7 @@ use super::conn::Conn;
 use super::results::{self, Seq};
 use super::state::finished_value;
 use super::state::{Header, State, parse_state};
-use super::{RedisStore, ms, scripts, secs_ms};
+use super::{RedisStore, ms, scripts};
 use crate::store::sessions::{log_lost_result, log_lost_transcript, save_turn_in_steps};
 use crate::store::{
     BoxFuture, Leased, Loaded, SessionStore, StoreError, TranscriptStore, TurnWrites,
@@ -26,153 +26,6 @@ fn applied(n: i64) -> Result<(), StoreError> {
 /// Milliseconds since the epoch on this machine's clock.
 fn now_ms() -> u64 {
     results::now_micros() / 1000
-}
-
-impl RedisStore {
-    /// The `seen` argument of a save, and the header's new `seen_until_ms`: 0 when the marker
-    /// still lasts long enough (at least the TTL and three quarters of the grace period from
-    /// now), else its new lifetime in ms. So the marker is written about once per quarter grace
-    /// period, not on every turn, and an expired session is reported as such for between 3/4
-    /// of the grace period and all of it.
-    fn seen_refresh(&self, header: &mut Header, now_ms: u64, ttl_secs: u64) -> u64 {
-        let grace = ms(self.opts.expired_grace);
-        let needed = now_ms
-            .saturating_add(secs_ms(ttl_secs))
-            .saturating_add(grace / 4 * 3);
-        if header.seen_until_ms >= needed {
-            return 0;
-        }
-        let seen_ms = self.seen_ms(ttl_secs);
-        header.seen_until_ms = now_ms.saturating_add(seen_ms);
-        seen_ms
-    }
-
-    /// Whether a save must refresh its result record's TTL and index entries (the record would
-    /// otherwise end before the retention from now), updating the header if so.
-    /// A header's 0 means "as the start turn left it": the start turn's result update (written
-    /// on its own, refreshing the TTL) ran after the session was created, so the record lasts
-    /// at least its TTL from the creation second. If that update did not happen, the first
-    /// turn's `HSET` creates the record and the script refreshes it anyway.
-    fn record_refresh(header: &mut Header, now_ms: u64, retention_secs: u64) -> bool {
-        let until = match header.record_until_ms {
-            0 => (header.created_s.saturating_mul(1000))
-                .saturating_add(results::record_ttl_ms(retention_secs)),
-            until => until,
-        };
-        if until >= now_ms.saturating_add(secs_ms(retention_secs)) {
-            return false;
-        }
-        header.record_until_ms = now_ms.saturating_add(results::record_ttl_ms(retention_secs));
-        true
-    }
-
-    /// The five COMMIT arguments: lease value, version, new state value, TTL, `seen` refresh.
-    fn push_commit_args(
-        &self,
-        inv: &mut ::redis::ScriptInvocation<'_>,
-        token: &str,
-        header: &Header,
-        data: &[u8],
-        ttl_secs: u64,
-        now: u64,
-    ) {
-        let mut next = Header {
-            version: header.version + 1,
-            ..*header
-        };
-        let refresh = self.seen_refresh(&mut next, now, ttl_secs);
-        inv.arg(token)
-            .arg(header.version)
-            .arg(next.value(data))
-            .arg(secs_ms(ttl_secs))
-            .arg(refresh);
-    }
-
-    /// The four FINISH arguments: lease value, version, finished-marker TTL, the marker
-    /// (carrying the session's mark).
-    fn push_finish_args(
-        &self,
-        inv: &mut ::redis::ScriptInvocation<'_>,
-        token: &str,
-        header: &Header,
-    ) {
-        inv.arg(token)
-            .arg(header.version)
-            .arg(ms(self.opts.finished_marker))
-            .arg(finished_value(header.mark));
-    }
-
-    /// A new session's state value (version 1), its TTL and its `seen` marker's lifetime (ms).
-    /// The record refresh time is 0: the start turn's result update refreshes the record.
-    fn new_state(&self, data: &[u8], ttl_secs: u64, mark: u64) -> (Vec<u8>, u64, u64) {
-        let now = now_ms();
-        let (ttl, seen_ms) = (secs_ms(ttl_secs), self.seen_ms(ttl_secs));
-        let value = Header {
-            version: 1,
-            seen_until_ms: now.saturating_add(seen_ms),
-            created_s: now / 1000,
-            record_until_ms: 0,
-            mark,
-        }
-        .value(data);
-        (value, ttl, seen_ms)
-    }
-
-    /// A single Redis (not a cluster): the combined save scripts apply.
-    fn single(&self) -> bool {
-        matches!(self.conn, Conn::Single(_))
-    }
-
-    /// A turn with a transcript and no result update, saved in one script (single Redis).
-    async fn save_with_transcript(
-        &self,
-        id: &str,
-        data: Option<Vec<u8>>,
-        leased: &Leased,
-        ttl_secs: u64,
-        writes: TurnWrites<'_>,
-    ) -> Result<(), StoreError> {
-        let (token, header) = Header::from_lease(leased);
-        let script = match &data {
-            Some(_) => &scripts::COMMIT_TRANSCRIPT,
-            None => &scripts::FINISH_TRANSCRIPT,
-        };
-        let mut inv = self.turn_script(script, id);
-        match &data {
-            Some(d) => self.push_commit_args(&mut inv, token, &header, d, ttl_secs, now_ms()),
-            None => self.push_finish_args(&mut inv, token, &header),
-        }
-        Self::push_transcript_args(&mut inv, writes.transcript)?;
-        applied(self.script("save_turn", &inv).await?)
-    }
-
-    /// The rare outcomes of `begin_turn` (no active state): gives back the lease it took and
-    /// tells missing from expired by the `seen` marker.
-    async fn begin_without_state(
-        &self,
-        id: &str,
-        took_lease: bool,
-        finished: bool,
-    ) -> Result<Loaded, StoreError> {
-        if finished && !took_lease {
-            return Ok(Loaded::Finished);
-        }
-        let [_, lease, seen] = self.keys.session(id);
-        let mut pipe = ::redis::pipe();
-        if took_lease {
-            // Nothing to protect: without an active state no turn can save.
-            pipe.cmd("DEL").arg(&lease).ignore();
-        }
-        pipe.cmd("EXISTS").arg(&seen);
-        let (seen,): (bool,) = self.pipeline("begin_turn", &pipe).await?;
-        Ok(if finished {
-            Loaded::Finished
-        } else if seen {
-            Loaded::Expired
-        } else {
-            Loaded::Missing
-        })
-    }
 }
 
 impl SessionStore for RedisStore {
@@ -474,5 +327,6 @@ impl SessionStore for RedisStore {
 }
 
 mod create;
+mod save_args;
 #[cfg(test)]
 mod tests;
