@@ -76,6 +76,12 @@ fn camel_case(s: &str) -> String {
 pub fn parse_body<T: for<'de> Deserialize<'de> + Validate>(bytes: &[u8]) -> Result<T, ApiError> {
     let value: T = if bytes.iter().all(u8::is_ascii_whitespace) {
         serde_json::from_str("{}").map_err(|e| ApiError::bad_request(e.to_string()))?
+    } else if bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') {
+        // serde reads a struct from an array too (its fields in order): `[]` would pass as
+        // `{}` for a body whose fields all have defaults. Every body here is an object.
+        return Err(ApiError::bad_request(
+            "The body must be a JSON object, not an array.",
+        ));
     } else {
         let de = &mut serde_json::Deserializer::from_slice(bytes);
         serde_path_to_error::deserialize(de).map_err(|e| {

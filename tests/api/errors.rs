@@ -119,6 +119,12 @@ async fn malformed_json_returns_400_invalid_request() {
     // An empty body is an empty object.
     let (status, _) = post_with(&app, "/api/v1/typebots/malformed/startChat", &[], "").await;
     assert_eq!(status, 200);
+    // An array is no object, even an empty one (serde would read `[]` as `{}`: found by the
+    // API fuzzer).
+    for body in ["[]", " [ ] ", "[true]"] {
+        let got = post_with(&app, "/api/v1/typebots/malformed/startChat", &[], body).await;
+        assert_error(&got, 400, "invalid_request");
+    }
 }
 
 #[tokio::test]
