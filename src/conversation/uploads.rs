@@ -2,10 +2,8 @@
 //! session waits on (its type and size limits) for `generate-upload-url`, and whether a bot
 //! has a "wait for webhook" block for `executeWebhook`. Reads only: nothing is leased or saved.
 
-use super::resume::decode;
 use super::{Caller, Conversations, ServiceError};
 use crate::flow::block::{BlockKind, InputKind, Logic};
-use crate::ids::is_plausible_id;
 
 /// The file input a session waits on, as far as uploads are concerned.
 #[derive(Debug, Clone, PartialEq)]
@@ -27,26 +25,8 @@ impl Conversations {
         session_id: &str,
         caller: &Caller,
     ) -> Result<UploadSlot, ServiceError> {
-        if !is_plausible_id(session_id) {
-            return Err(ServiceError::SessionMissing);
-        }
-        let data = self
-            .stores
-            .sessions
-            .peek(session_id)
-            .await?
-            .ok_or(ServiceError::SessionMissing)?;
-        let state = decode(&data)?;
-        if state.done {
-            return Err(ServiceError::Finished);
-        }
+        let (state, _root) = self.peek_live(session_id, caller).await?;
         let gone = || ServiceError::Engine(crate::engine::EngineError::FlowGone);
-        let root = {
-            let r = &state.root().flow;
-            self.registry.revision(&r.id, &r.rev).await?
-        }
-        .ok_or_else(gone)?;
-        self.check_origin(&root, caller)?;
         let top = &state.top().flow;
         let flow = self
             .registry
