@@ -212,6 +212,20 @@ impl Engine {
         blocks::integrations::ai::stream::open(http, call).await
     }
 
+    /// Sets declared variables of a live session by name (as a start's prefilled variables
+    /// do), without running anything: a trigger event's contact fields on a session that is
+    /// already waiting. The values are data, never evaluated.
+    pub async fn prefill_live(
+        &self,
+        state: SessionState,
+        root: Arc<CompiledFlow>,
+        values: &serde_json::Map<String, serde_json::Value>,
+    ) -> Result<SessionState, EngineError> {
+        let mut turn = Turn::load(self, state, root, TextFormat::default()).await?;
+        turn.prefill(values);
+        Ok(turn.state)
+    }
+
     /// [`Engine::resume`] with the compiled revision of the session's root flow already
     /// resolved by the caller (it is not looked up again).
     pub async fn resume_on(
