@@ -97,7 +97,7 @@ function uploadIcon() {
 
 const sizeText = n => (n < 1024 ? `${n} B` : n < 1048576 ? `${(n / 1024).toFixed(1)} KB` : `${(n / 1048576).toFixed(1)} MB`);
 /** The URL with its file name encoded, as Typebot's player sends it. */
-const encodeUrl = url => { const i = url.lastIndexOf('/'); return url.slice(0, i + 1) + encodeURIComponent(decodeURIComponent(url.slice(i + 1))); };
+const encodeUrl = url => { const i = url.lastIndexOf('/'); return url.slice(0, i + 1) + encodeURIComponent(url.slice(i + 1)); };
 
 async function uploadUrl(ctx, blockId, file) {
   let res;

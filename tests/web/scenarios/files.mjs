@@ -54,12 +54,11 @@ export default async function files(t) {
 
   // Inline, on the host page with its strict CSP.
   let page = await t.open(`${t.host}/files.html`);
-  const loaded = [];
-  page.on('request', q => loaded.push(q.url()));
   const puts = [];
   page.on('request', q => { if (q.method() === 'PUT') puts.push(q.url()); });
   await see(page, 'Please send your CV');
   await page.locator('.input-slot .dropzone').waitFor();
+  const loaded = await page.evaluate(() => performance.getEntriesByType('resource').map(e => e.name));
   check(loaded.some(u => u.endsWith('/_tessera/file-input.js')), 'file-input.js loads when the bot shows a file input');
   const hint = await see(page, 'Accepted: .pdf, .txt');
   check(hint.includes('Choose your CV or drop it here'), 'the drop zone shows the block\'s placeholder (its HTML tags as elements)');
