@@ -237,7 +237,6 @@ export function fileInput(input, ctx) {
       done += f.size;
       urls.push(encodeUrl(r.data.fileUrl));
     }
-    progress(100, urls.length > 1 ? `${urls.length} files uploaded` : 'File uploaded');
     const shown = urls.length > 1
       ? (typeof success.multiple === 'string' && success.multiple.trim() ? success.multiple : '{total} files uploaded').replaceAll('{total}', String(urls.length))
       : (typeof success.single === 'string' && success.single.trim() ? success.single : 'File uploaded');

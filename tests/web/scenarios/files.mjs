@@ -89,11 +89,42 @@ export default async function files(t) {
   await slot.getByRole('button', { name: 'Remove all', exact: true }).click();
   check(await slot.locator('.file-list li').count() === 0, 'the clear button empties the list');
   await choose(page, [file('letter.txt', 'text/plain', 'Dear team'), file('diploma.pdf', 'application/pdf', '%PDF-1.4 diploma')]);
+  // What the upload shows as it goes: the progress bar's values and the status line.
+  await page.evaluate(() => {
+    window.__progress = [];
+    const root = document.querySelector('#chat').shadowRoot;
+    new MutationObserver(() => {
+      const bar = root.querySelector('.upload-progress:not([hidden])');
+      const status = root.querySelector('.file-input [role=status]')?.textContent;
+      if (bar) window.__progress.push(`${bar.getAttribute('aria-valuenow')} ${status}`);
+    }).observe(root, { subtree: true, attributes: true, childList: true, characterData: true });
+  });
   await slot.getByRole('button', { name: 'Upload 2 files', exact: true }).click();
   await see(page, '2 documents sent');
+  const shownProgress = [...new Set(await page.evaluate(() => window.__progress))];
+  check(shownProgress.some(p => p.includes('Uploading letter.txt (1 of 2)')) && shownProgress.some(p => p.includes('Uploading diploma.pdf (2 of 2)'))
+    && shownProgress.some(p => p.startsWith('100 ')), `the upload shows its progress and status (${shownProgress})`);
   await see(page, "Your application is complete. We'll be in touch!");
   await servedBack(t, await urlsAfter(page, 'Other documents: '), ['Dear team', '%PDF-1.4 diploma']);
-  t.ok('file input, multiple: files listed, removed, cleared, uploaded with the upload button; the reply is their URLs joined with ", "');
+  t.ok('file input, multiple: files listed, removed, cleared, uploaded with the upload button and its progress; the reply is their URLs joined with ", "');
+  await t.done(page);
+
+  // A placeholder carrying script: its markup other than emphasis is dropped, nothing runs.
+  const xss = { ...flow, id: 'file-xss', publicId: 'file-xss', name: 'File XSS' };
+  xss.groups = [{ ...flow.groups[0], blocks: flow.groups[0].blocks.slice(0, 2).map(b => (b.type !== 'file input' ? b
+    : { ...b, options: { ...b.options, labels: { placeholder: '<img src=x onerror="window.__xss=1"><script>window.__xss=1</script><a href="javascript:window.__xss=1"><b>Bold</b> drop</a>' } } })) }];
+  xss.edges = flow.edges.slice(0, 1);
+  const put = await fetch(`${t.tessera}/api/v1/flows/file-xss`, {
+    method: 'PUT', headers: { authorization: `Bearer ${process.env.WEB_TEST_TOKEN}`, 'content-type': 'application/json' },
+    body: JSON.stringify(xss),
+  });
+  check(put.ok, `the file-xss bot publishes (${put.status} ${await put.text()})`);
+  page = await t.open(`${t.tessera}/file-xss`);
+  await see(page, 'Bold drop');
+  const zoneHtml = await page.evaluate(() => document.querySelector('tessera-chat, [data-tessera]').shadowRoot.querySelector('.dropzone').innerHTML);
+  check(!/<(img|script|a)\b/i.test(zoneHtml) && /<b>Bold<\/b>/.test(zoneHtml), `only emphasis is kept from the placeholder (${zoneHtml})`);
+  check(await page.evaluate(() => window.__xss) === undefined, 'nothing of the placeholder executes');
+  t.ok('file input: a placeholder with script, an event handler and a javascript: link keeps only its emphasis, nothing executes');
   await t.done(page);
 
   // The full page, with the keyboard only.
