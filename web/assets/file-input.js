@@ -152,7 +152,7 @@ export function fileInput(input, ctx) {
   const hint = h('span', { class: 'hint', id: uid('hint'), text: hintParts.join(' · ') });
   const error = h('p', { class: 'input-error', id: uid('err'), role: 'alert' });
   const zone = h('button', {
-    class: 'dropzone', type: 'button', 'aria-describedby': `${hint.id} ${error.id}`,
+    class: 'dropzone', type: 'button', 'aria-describedby': hintParts.length ? `${hint.id} ${error.id}` : error.id,
     onclick: () => field.click(),
   }, uploadIcon(), placeholderNodes(lbl(o, 'placeholder', PLACEHOLDER)), hintParts.length ? hint : null);
   const list = h('ul', { class: 'file-list', 'aria-label': 'Selected files', hidden: true });
