@@ -37,6 +37,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod chaos;
 mod credentials;
 mod expiry;
 mod faults;
