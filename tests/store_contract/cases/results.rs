@@ -275,7 +275,7 @@ pub async fn results_are_dropped_after_their_retention(b: &Backend) {
 }
 
 /// A transcript append of `entries` with this status (bound 4).
-fn transcript(entries: &[&str], status: &str) -> TranscriptAppend {
+pub fn transcript(entries: &[&str], status: &str) -> TranscriptAppend {
     TranscriptAppend {
         entries: entries.iter().map(|e| e.to_string()).collect(),
         meta: TranscriptMeta {
