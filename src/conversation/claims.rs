@@ -21,6 +21,9 @@ use crate::store::{IdempotencyStore, StoreError, StoredResponse};
 const HEARTBEAT: Duration = Duration::from_secs(1);
 const OWNER_TTL: Duration = Duration::from_secs(3);
 
+/// The most failed settles kept for retrying (a long outage under load fails many).
+const MAX_UNSETTLED: usize = 10_000;
+
 /// A claim to settle again: key, the claim, what replaces it (None: forget), TTL (s).
 type Unsettled = (String, StoredResponse, Option<StoredResponse>, u64);
 
@@ -81,9 +84,14 @@ impl Claims {
         Ok(!store.owner_alive(owner).await?)
     }
 
-    /// Keeps a failed settle for the heartbeat to try again.
+    /// Keeps a failed settle for the heartbeat to try again (the oldest dropped beyond
+    /// [`MAX_UNSETTLED`]: those claims still expire with their TTL).
     pub(super) fn retry_later(&self, u: Unsettled) {
-        lock(&self.unsettled).push(u);
+        let mut pending = lock(&self.unsettled);
+        if pending.len() >= MAX_UNSETTLED {
+            pending.remove(0);
+        }
+        pending.push(u);
     }
 
     async fn beat(&self, store: &dyn IdempotencyStore) {

@@ -2,6 +2,8 @@
 //! the opaque bytes; see `state.rs` and `scripts.rs`), loaded and leased with plain commands and
 //! saved with one script (which also writes the turn's result fields, see `results.rs`).
 
+use std::sync::atomic::{AtomicUsize, Ordering};
+
 use ::redis::Value;
 
 use super::conn::Conn;
@@ -13,6 +15,10 @@ use crate::store::sessions::{log_lost_result, log_lost_transcript, save_turn_in_
 use crate::store::{
     BoxFuture, Leased, Loaded, SessionStore, StoreError, TranscriptStore, TurnWrites,
 };
+
+/// Lease releases of timed-out `begin_turn`s being retried now, and the most retried at once.
+static RELEASING: AtomicUsize = AtomicUsize::new(0);
+const MAX_RELEASING: usize = 256;
 
 /// Maps a "did the compare-and-set apply" script answer.
 fn applied(n: i64) -> Result<(), StoreError> {
@@ -159,17 +165,21 @@ impl SessionStore for RedisStore {
                     .arg(&token)
                     .clone();
                 // Redis may be down rather than hung: then it is sent again until it gets
-                // through or the lease would have run out anyway.
+                // through or the lease would have run out anyway (by a bounded number of
+                // tasks: in an outage every request fails here; later ones try once).
                 let until = std::time::Instant::now() + std::time::Duration::from_millis(lease_ms);
+                let retry = RELEASING.fetch_add(1, Ordering::Relaxed) < MAX_RELEASING;
                 tokio::spawn(async move {
                     while release
                         .query_async::<::redis::Value>(&mut con)
                         .await
                         .is_err()
+                        && retry
                         && std::time::Instant::now() < until
                     {
                         tokio::time::sleep(std::time::Duration::from_millis(200)).await;
                     }
+                    RELEASING.fetch_sub(1, Ordering::Relaxed);
                 });
             }
             let (took, raw): (Option<String>, Option<Vec<u8>>) = answer?;
