@@ -122,6 +122,7 @@ pub async fn build_state(config: &Config) -> anyhow::Result<AppState> {
             turn_lease_ms: config.turn_lease_ms.max(100),
             viewer_urls: config.viewer_urls.clone(),
         },
+        claims: Default::default(),
     });
     let triggers = Arc::new(Triggers::new(
         conversations.clone(),
@@ -284,6 +285,7 @@ impl Application {
         let state = web::Data::new(build_state(&config).await?);
         // Executions paused on a Wait block resume when their time is up.
         crate::conversation::executions::timers::spawn(state.conversations.clone());
+        crate::conversation::claims::spawn(state.conversations.clone());
         // Trigger events run in the background (none in an API-only process).
         crate::conversation::triggers::worker::spawn(state.triggers.clone());
         let listener = TcpListener::bind((config.host.as_str(), config.port))

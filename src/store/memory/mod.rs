@@ -49,6 +49,8 @@ enum Entry {
 struct Inner {
     sessions: IndexMap<String, Entry>,
     idempotency: IndexMap<String, (StoredResponse, Instant)>,
+    /// Claim owners' liveness (one entry per server process: never swept).
+    owners: std::collections::HashMap<String, Instant>,
     results: IndexMap<String, BTreeMap<String, (ResultRecord, Instant)>>,
     cursor: Cursor,
 }
@@ -151,6 +153,7 @@ fn sweep(g: &mut Inner, now: Instant, step: usize) {
         idempotency,
         results,
         cursor,
+        owners: _,
     } = g;
     sweep_some(sessions, &mut cursor.session, step, |e| match e {
         Entry::Active { forget, .. } | Entry::Finished { forget, .. } => *forget <= now,
