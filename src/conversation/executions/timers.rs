@@ -71,7 +71,9 @@ pub fn spawn(core: Arc<Conversations>) -> tokio::task::JoinHandle<()> {
 
 impl Conversations {
     /// Resumes the pause a claimed timer belongs to, then forgets the timer (kept when the
-    /// session was busy or the store failed: it is claimed again after its lease).
+    /// session was busy or the store failed: it is claimed again after its lease). A resume
+    /// removes its own timer, so a fire costs one record read, the token, the turn, the record
+    /// write and that removal.
     pub async fn fire_timer(&self, id: &str) {
         let Some((execution_id, token)) = id.split_once(':') else {
             let _ = self.stores.timers.timer_cancel(id).await;
@@ -80,11 +82,11 @@ impl Conversations {
         let record: Option<ExecutionRecord> =
             self.load(Doc::Execution, execution_id).await.ok().flatten();
         let mut due = None;
-        let outcome = match record {
+        let outcome = match record.map(ExecutionRecord::settled) {
             Some(r) if r.envelope.status == "waiting_time" => {
                 let at = r.envelope.metadata.get("resume_at");
                 due = timer_metrics::due_ms(at.and_then(|v| v.as_str()));
-                self.resume_execution(&r.tenant_id, execution_id, token, None)
+                self.resume_record(r, token, None)
                     .await
                     .map(|_| Fired::Resumed)
             }
@@ -99,6 +101,7 @@ impl Conversations {
                 timer_metrics::fired(Fired::Dropped, None);
                 let _ = self.stores.timers.timer_cancel(id).await;
             }
+            Ok(Fired::Resumed) => timer_metrics::fired(Fired::Resumed, due),
             Ok(fired) => {
                 timer_metrics::fired(fired, due);
                 let _ = self.stores.timers.timer_cancel(id).await;
