@@ -96,6 +96,13 @@ pub trait ExecutionStore: Send + Sync {
         &self,
         conversation_id: &str,
     ) -> BoxFuture<'_, Result<Vec<(String, String)>, StoreError>>;
+    /// [`Self::token_take`] and the execution's document, in one step (one round trip on
+    /// Redis): whether this call took the token, and the document as it is.
+    fn token_take_get(
+        &self,
+        execution_id: &str,
+        token: &str,
+    ) -> BoxFuture<'_, Result<(bool, Option<String>), StoreError>>;
     /// Removes the wait token if it is `token`, atomically; true when this call removed it (so
     /// of two calls with one token, exactly one gets true).
     fn token_take(

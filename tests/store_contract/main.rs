@@ -68,6 +68,7 @@ contract_suite!(
     records_round_trip_and_lists_are_newest_first,
     a_wait_token_is_taken_exactly_once,
     an_execution_is_written_with_its_wait_token,
+    a_wait_token_is_taken_with_its_execution_in_one_call,
     conversation_variables_merge_per_name,
     transcripts_append_in_order_and_keep_the_last_entries,
     due_timers_are_claimed_once_and_again_after_their_lease,

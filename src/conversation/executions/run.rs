@@ -4,7 +4,6 @@
 
 use chrono::{SecondsFormat, TimeZone, Utc};
 use serde_json::{Map, Value};
-use subtle::ConstantTimeEq;
 use uuid::Uuid;
 
 use super::envelope::{self, Execution};
@@ -121,6 +120,7 @@ impl Conversations {
 
     /// Continues a paused execution with the reply (None: a timer's resume). The token must be
     /// the current pause's; it is used up, and given back only when the turn could not run.
+    /// Taking it and reading the record are one store call; a refused call gives it back.
     pub async fn resume_execution(
         &self,
         tenant: &str,
@@ -128,28 +128,58 @@ impl Conversations {
         wait_token: &str,
         message: Option<Message>,
     ) -> Result<Execution, ServiceError> {
-        let record = self.execution_record(tenant, execution_id).await?;
-        self.resume_record(record, wait_token, message).await
+        let (taken, record) = self.take_pause(execution_id, wait_token).await?;
+        let refusal = match record.filter(|r| r.tenant_id == tenant) {
+            None => ServiceError::ExecutionNotFound,
+            Some(r) if r.envelope.is_terminal() => ServiceError::ExecutionFinished,
+            Some(r) if taken => return self.resume_record(r, wait_token, message).await,
+            Some(_) => return Err(ServiceError::StaleWaitToken),
+        };
+        if taken {
+            self.give_back(execution_id, wait_token).await?;
+        }
+        Err(refusal)
     }
 
-    /// [`Self::resume_execution`] on a record already read (and settled).
+    /// Takes a pause's wait token and reads its execution (settled), in one store call.
+    pub(super) async fn take_pause(
+        &self,
+        execution_id: &str,
+        wait_token: &str,
+    ) -> Result<(bool, Option<ExecutionRecord>), ServiceError> {
+        let executions = &self.stores.executions;
+        let (taken, raw) = executions.token_take_get(execution_id, wait_token).await?;
+        let record = match raw {
+            Some(raw) => serde_json::from_str::<ExecutionRecord>(&raw).map_err(|e| {
+                ServiceError::Internal(format!("stored record could not be read: {e}"))
+            })?,
+            None => return Ok((taken, None)),
+        };
+        Ok((taken, Some(record.settled())))
+    }
+
+    /// Gives a taken wait token back (the pause stays resumable with it).
+    pub(super) async fn give_back(
+        &self,
+        execution_id: &str,
+        token: &str,
+    ) -> Result<(), ServiceError> {
+        self.stores
+            .executions
+            .token_set(execution_id, token, self.retention())
+            .await?;
+        Ok(())
+    }
+
+    /// Runs a pause whose wait token this call has taken (`record` read with it).
     pub(super) async fn resume_record(
         &self,
         mut record: ExecutionRecord,
         wait_token: &str,
         message: Option<Message>,
     ) -> Result<Execution, ServiceError> {
-        if record.envelope.is_terminal() {
-            return Err(ServiceError::ExecutionFinished);
-        }
         let execution_id = record.envelope.execution_id.clone();
         let execution_id = execution_id.as_str();
-        let current = record.envelope.wait_token().unwrap_or_default().to_string();
-        let same = bool::from(current.as_bytes().ct_eq(wait_token.as_bytes()));
-        let executions = &self.stores.executions;
-        if current.is_empty() || !same || !executions.token_take(execution_id, wait_token).await? {
-            return Err(ServiceError::StaleWaitToken);
-        }
         let timed = record.envelope.status == "waiting_time";
         let session = record.session_id.clone().unwrap_or_default();
         let outcome = self
@@ -177,9 +207,7 @@ impl Conversations {
             }
             Err(e) => {
                 // Nothing ran: the pause stays resumable with the same token.
-                executions
-                    .token_set(execution_id, wait_token, self.retention())
-                    .await?;
+                self.give_back(execution_id, wait_token).await?;
                 return Err(e);
             }
         };

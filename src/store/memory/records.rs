@@ -37,6 +37,12 @@ fn expiry(ttl_secs: u64, now: Instant) -> Option<Instant> {
     (ttl_secs > 0).then(|| now + secs(ttl_secs))
 }
 
+/// Wait tokens are secrets: compared in constant time.
+fn same_token(stored: &str, given: &str) -> bool {
+    use subtle::ConstantTimeEq;
+    bool::from(stored.as_bytes().ct_eq(given.as_bytes()))
+}
+
 fn live<T>(e: &Expiring<T>, now: Instant) -> bool {
     e.1.is_none_or(|at| at > now)
 }
@@ -202,6 +208,28 @@ impl ExecutionStore for MemoryRecords {
         ready(Ok(found))
     }
 
+    fn token_take_get(
+        &self,
+        execution_id: &str,
+        token: &str,
+    ) -> BoxFuture<'_, Result<(bool, Option<String>), StoreError>> {
+        let now = Instant::now();
+        let mut g = self.lock();
+        let taken = g
+            .tokens
+            .get(execution_id)
+            .is_some_and(|e| live(e, now) && same_token(&e.0, token));
+        if taken {
+            g.tokens.remove(execution_id);
+        }
+        let doc = g
+            .docs
+            .get(&(Doc::Execution, execution_id.to_string()))
+            .filter(|e| live(e, now))
+            .map(|e| e.0.clone());
+        ready(Ok((taken, doc)))
+    }
+
     fn token_take(
         &self,
         execution_id: &str,
@@ -212,7 +240,7 @@ impl ExecutionStore for MemoryRecords {
         let matches = g
             .tokens
             .get(execution_id)
-            .is_some_and(|e| live(e, now) && e.0 == token);
+            .is_some_and(|e| live(e, now) && same_token(&e.0, token));
         if matches {
             g.tokens.remove(execution_id);
         }

@@ -145,6 +145,15 @@ impl ExecutionStore for Metered<dyn ExecutionStore> {
         let t = Instant::now();
         self.timed(Op::vars_get, t, self.inner.vars_get(conversation_id))
     }
+    fn token_take_get(
+        &self,
+        execution_id: &str,
+        token: &str,
+    ) -> BoxFuture<'_, Result<(bool, Option<String>), StoreError>> {
+        let t = Instant::now();
+        let call = self.inner.token_take_get(execution_id, token);
+        self.timed(Op::token_take_get, t, call)
+    }
     fn token_take(
         &self,
         execution_id: &str,

@@ -13,6 +13,7 @@ use super::RedisStore;
 use crate::store::{BoxFuture, Doc, ExecutionStore, Index, StoreError, TimerStats, TimerStore};
 
 /// `KEYS`: token key. `ARGV`: token. Deletes the key if it holds the token; 1 when it did.
+/// (Lua strings are interned: `==` compares references, not the token's bytes one by one.)
 static TOKEN_TAKE: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r"
@@ -21,6 +22,21 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then
   return 1
 end
 return 0
+",
+    )
+});
+
+/// `KEYS`: token key, the execution document. `ARGV`: token. `TOKEN_TAKE`, and the document
+/// (nil when unknown) beside whether the token was taken.
+static TOKEN_TAKE_GET: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+local taken = 0
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  redis.call('DEL', KEYS[1])
+  taken = 1
+end
+return {taken, redis.call('GET', KEYS[2])}
 ",
     )
 });
@@ -187,6 +203,21 @@ impl ExecutionStore for RedisStore {
             let map: std::collections::HashMap<String, String> =
                 self.read("vars_get", &cmd).await?;
             Ok(map.into_iter().collect())
+        })
+    }
+
+    fn token_take_get(
+        &self,
+        execution_id: &str,
+        token: &str,
+    ) -> BoxFuture<'_, Result<(bool, Option<String>), StoreError>> {
+        let mut inv = TOKEN_TAKE_GET.prepare_invoke();
+        inv.key(self.token_key(execution_id))
+            .key(self.record_key(Doc::Execution.tag(), execution_id))
+            .arg(token);
+        Box::pin(async move {
+            let (taken, doc): (i64, Option<String>) = self.script("token_take_get", &inv).await?;
+            Ok((taken == 1, doc))
         })
     }
 

@@ -97,6 +97,25 @@ pub async fn an_execution_is_written_with_its_wait_token(b: &Backend) {
     assert!(r.token_take(&exec, "t1").await.unwrap());
 }
 
+pub async fn a_wait_token_is_taken_with_its_execution_in_one_call(b: &Backend) {
+    let r = &*b.records;
+    let exec = id();
+    assert_eq!(r.token_take_get(&exec, "t1").await.unwrap(), (false, None));
+    r.execution_put(&exec, "{\"n\":1}".into(), Some("t1"), 600)
+        .await
+        .unwrap();
+    let doc = Some("{\"n\":1}".to_string());
+    assert_eq!(
+        r.token_take_get(&exec, "other").await.unwrap(),
+        (false, doc.clone())
+    );
+    let takes = join_all((0..8).map(|_| r.token_take_get(&exec, "t1")).collect()).await;
+    let won = takes.iter().filter(|t| t.as_ref().unwrap().0).count();
+    assert_eq!(won, 1, "one of the racing takes wins");
+    assert!(takes.iter().all(|t| t.as_ref().unwrap().1 == doc));
+    assert!(!r.token_take(&exec, "t1").await.unwrap(), "used up");
+}
+
 pub async fn conversation_variables_merge_per_name(b: &Backend) {
     let r = &*b.records;
     let conv = id();
