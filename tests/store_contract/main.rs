@@ -107,4 +107,5 @@ redis_suite!(
     a_foreign_lease_is_given_back_with_its_own_expiry,
     flows_published_by_an_older_version_resolve,
     every_key_but_flows_expires,
+    wait_tokens_of_an_older_version_are_still_taken,
 );

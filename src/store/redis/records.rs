@@ -215,9 +215,13 @@ impl ExecutionStore for RedisStore {
         inv.key(self.token_key(execution_id))
             .key(self.record_key(Doc::Execution.tag(), execution_id))
             .arg(token);
+        let execution_id = execution_id.to_string();
+        let token = token.to_string();
         Box::pin(async move {
             let (taken, doc): (i64, Option<String>) = self.script("token_take_get", &inv).await?;
-            Ok((taken == 1, doc))
+            let taken =
+                taken == 1 || (doc.is_some() && self.legacy_take(&execution_id, &token).await?);
+            Ok((taken, doc))
         })
     }
 
@@ -228,7 +232,23 @@ impl ExecutionStore for RedisStore {
     ) -> BoxFuture<'_, Result<bool, StoreError>> {
         let mut inv = TOKEN_TAKE.prepare_invoke();
         inv.key(self.token_key(execution_id)).arg(token);
-        Box::pin(async move { Ok(self.script::<i64>("token_take", &inv).await? == 1) })
+        let execution_id = execution_id.to_string();
+        let token = token.to_string();
+        Box::pin(async move {
+            let taken = self.script::<i64>("token_take", &inv).await? == 1;
+            Ok(taken || self.legacy_take(&execution_id, &token).await?)
+        })
+    }
+}
+
+impl RedisStore {
+    /// Takes a wait token written before tokens moved beside their record (`P:{wt:<id>}`, a
+    /// hash slot of its own): only asked when the current key did not hold the token, so a
+    /// pause from before an upgrade still resumes; it costs a stale token one more call.
+    async fn legacy_take(&self, execution_id: &str, token: &str) -> Result<bool, StoreError> {
+        let mut inv = TOKEN_TAKE.prepare_invoke();
+        inv.key(self.record_key("wt", execution_id)).arg(token);
+        Ok(self.script::<i64>("token_take", &inv).await? == 1)
     }
 }
 
