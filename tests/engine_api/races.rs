@@ -106,3 +106,37 @@ on_both_stores!(
     an_abort_racing_a_resume_always_ends_the_execution_aborted,
     an_execution_whose_session_expired_reads_failed_and_refuses_resumes
 );
+
+/// A session gone from the store before its record says it expires (deleted, or a record of
+/// an older version that kept no expiry): the resume finds it gone, ends the execution
+/// `failed` with the reason and answers 409 `execution_finished`; never a 500.
+#[tokio::test]
+async fn a_resume_that_finds_the_session_gone_fails_the_execution() {
+    use crate::support::{app_on, private_redis};
+    let Some(redis) = private_redis() else { return };
+    let app = app_on(Some(&redis.url())).await;
+    let t = tenant();
+    let id = unique("orders");
+    publish(&app, &order_bot(&id), Some(&t)).await;
+    let env = trigger_ok(&app, &t, &id, json!({})).await;
+    let mut con = redis.raw().expect("raw redis");
+    let states: Vec<String> = redis::cmd("KEYS")
+        .arg("tessera:{s:*}:st")
+        .query(&mut con)
+        .expect("KEYS");
+    assert_eq!(states.len(), 1, "{states:?}");
+    let _: i64 = redis::cmd("DEL")
+        .arg(&states[0])
+        .query(&mut con)
+        .expect("DEL");
+    let (status, err) = resume(&app, &t, &env, "Ada").await;
+    assert_eq!((status, code(&err)), (409, "execution_finished"), "{err}");
+    let eid = env["execution_id"].as_str().unwrap_or_default();
+    let (status, failed) = get_execution(&app, &t, eid).await;
+    assert_eq!(
+        (status, failed["status"].as_str()),
+        (200, Some("failed")),
+        "{failed}"
+    );
+    assert!(failed["metadata"]["error"].is_string(), "{failed}");
+}
