@@ -284,7 +284,10 @@ impl Application {
     pub async fn build(config: Config) -> anyhow::Result<Application> {
         let state = web::Data::new(build_state(&config).await?);
         // Executions paused on a Wait block resume when their time is up.
-        crate::conversation::executions::timers::spawn(state.conversations.clone());
+        crate::conversation::executions::timers::spawn(
+            state.conversations.clone(),
+            config.timer_concurrency,
+        );
         crate::conversation::claims::spawn(state.conversations.clone());
         // Trigger events run in the background (none in an API-only process).
         crate::conversation::triggers::worker::spawn(state.triggers.clone());

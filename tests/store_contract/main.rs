@@ -70,6 +70,9 @@ contract_suite!(
     credentials_are_replaced_whole_and_deleted_once,
     records_round_trip_and_lists_are_newest_first,
     a_wait_token_is_taken_exactly_once,
+    an_execution_is_written_with_its_wait_token,
+    a_wait_token_is_taken_with_its_execution_in_one_call,
+    conversation_variables_merge_per_name,
     transcripts_append_in_order_and_keep_the_last_entries,
     due_timers_are_claimed_once_and_again_after_their_lease,
     a_save_writes_the_session_mark_with_the_session,
@@ -107,4 +110,5 @@ redis_suite!(
     a_foreign_lease_is_given_back_with_its_own_expiry,
     flows_published_by_an_older_version_resolve,
     every_key_but_flows_expires,
+    wait_tokens_of_an_older_version_are_still_taken,
 );
