@@ -136,7 +136,7 @@ impl Conversations {
             Some(_) => return Err(ServiceError::StaleWaitToken),
         };
         if taken {
-            self.give_back(execution_id, wait_token).await?;
+            self.give_token_back(execution_id, wait_token).await?;
         }
         Err(refusal)
     }
@@ -159,7 +159,7 @@ impl Conversations {
     }
 
     /// Gives a taken wait token back (the pause stays resumable with it).
-    pub(super) async fn give_back(
+    pub(super) async fn give_token_back(
         &self,
         execution_id: &str,
         token: &str,
@@ -207,7 +207,7 @@ impl Conversations {
             }
             Err(e) => {
                 // Nothing ran: the pause stays resumable with the same token.
-                self.give_back(execution_id, wait_token).await?;
+                self.give_token_back(execution_id, wait_token).await?;
                 return Err(e);
             }
         };

@@ -88,7 +88,7 @@ impl Conversations {
             }
             // Not this timer's pause any more (resumed, aborted, expired): nothing to run.
             Ok((true, _)) => self
-                .give_back(execution_id, token)
+                .give_token_back(execution_id, token)
                 .await
                 .map(|()| Fired::Dropped),
             Ok((false, _)) => Ok(Fired::Dropped),
