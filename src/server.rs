@@ -16,7 +16,7 @@ use crate::api::metrics::MetricsAccess;
 use crate::api::{self, AppState};
 use crate::config::Config;
 use crate::conversation::triggers::{DeclaredTrigger, TriggerSettings, Triggers};
-use crate::conversation::{ConversationConfig, Conversations};
+use crate::conversation::{ConversationConfig, Conversations, UsageDocs};
 use crate::credentials::{Credentials, Declared, SecretKey};
 use crate::engine::{AiServices, Engine, EngineConfig, ModelPrice};
 use crate::eval::js::JsLimits;
@@ -96,6 +96,7 @@ pub async fn build_state(config: &Config) -> anyhow::Result<AppState> {
                 (m.clone(), price)
             })
             .collect(),
+        streamed: Some(Arc::new(UsageDocs(stores.executions.clone()))),
     };
     let engine = Arc::new(
         Engine::new(

@@ -13,6 +13,8 @@ pub enum Doc {
     Conversation,
     Run,
     FlowTenant,
+    /// The token usage of a streamed AI answer, until the turn that brings the answer back.
+    StreamUsage,
 }
 
 impl Doc {
@@ -23,6 +25,7 @@ impl Doc {
             Doc::Conversation => "cv",
             Doc::Run => "run",
             Doc::FlowTenant => "ft",
+            Doc::StreamUsage => "su",
         }
     }
 }

@@ -183,6 +183,7 @@ impl Conversations {
         env.status = envelope::status(out.status).into();
         env.blocks = envelope::blocks(flow, out);
         env.expected_input = envelope::expected_input(out);
+        env.token_usage = envelope::token_usage(out);
         env.metadata = Map::new();
         record.updated_at = now();
         let mut timer = None;
