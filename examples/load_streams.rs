@@ -1,19 +1,23 @@
 //! What streaming through Tessera adds, at many concurrent streams: a stand-in LLM (OpenAI's
 //! chat-completions SSE) in this process writes one chunk every `gap` ms, each carrying the
-//! instant it was written (`t=<µs>`); the same number of streams is read directly from the
-//! stand-in, then through a running Tessera's streamMessage; for both, the time to the first
-//! token, the gap between chunks and each chunk's latency (read minus written, one clock).
-//! Tessera's figure minus the direct one at the same percentile is what it adds. Last, as many
-//! endless streams are opened through Tessera and dropped after three chunks: the time from
-//! the drop to the stand-in seeing its upstream connection close.
+//! instant it was written (`t=<µs>`). `n` readers each read `rounds` streams back to back,
+//! their first starts spread over one stream's duration, so that `n` streams are in flight at
+//! once (a steady state, not `n` requests in the same millisecond): first directly from the
+//! stand-in, then through a running Tessera's streamMessage (one waiting session per reader).
+//! For both: the time to the first token, the gap between chunks and each chunk's latency
+//! (read minus written, one clock); Tessera's figure minus the direct one at the same
+//! percentile is what it adds. Last, `n` endless streams (spread the same way) are read
+//! through Tessera and dropped after three chunks: the time from the drop to the stand-in
+//! seeing its upstream connection close.
 //!
 //! `scripts/load-streams.sh` starts Tessera (a credential `load` pointing at the stand-in's
 //! port, rate limits off) and runs this:
 //!
 //! ```sh
-//! TESSERA_API_TOKEN=... cargo run --example load_streams -- http://127.0.0.1:PORT STUB_PORT 1000 20 20
+//! TESSERA_API_TOKEN=... cargo run --example load_streams -- http://127.0.0.1:PORT STUB_PORT 1000 20 50 3
 //! ```
-//! (Tessera's URL, the stand-in's port, streams, gap in ms, chunks per stream).
+//! (Tessera's URL, the stand-in's port, concurrent streams, gap in ms, chunks per stream,
+//! rounds per reader).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
@@ -179,6 +183,34 @@ async fn timed(addr: &str, path: &str, body: &str, stop_after: Option<usize>) ->
     t
 }
 
+/// Readers, one per (address, path, body): each waits its share of `spread`, then reads
+/// `rounds` streams back to back. Every stream's timing, in reader order, then round order.
+async fn readers(
+    targets: Vec<(String, String, String)>,
+    spread: Duration,
+    rounds: usize,
+    stop_after: Option<usize>,
+) -> Vec<Timing> {
+    let n = targets.len().max(1) as u32;
+    let begin = tokio::time::Instant::now();
+    let runs = targets
+        .into_iter()
+        .enumerate()
+        .map(|(i, (addr, path, body))| async move {
+            tokio::time::sleep_until(begin + spread * i as u32 / n).await;
+            let mut out = Vec::with_capacity(rounds);
+            for _ in 0..rounds {
+                out.push(timed(&addr, &path, &body, stop_after).await);
+            }
+            out
+        });
+    futures_util::future::join_all(runs)
+        .await
+        .into_iter()
+        .flatten()
+        .collect()
+}
+
 /// Percentile `p` of `v` (sorted here), in microseconds.
 fn pct(v: &mut [u64], p: f64) -> u64 {
     v.sort_unstable();
@@ -272,7 +304,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let stub_port: u16 = arg(1, "18099").parse()?;
     let n: usize = arg(2, "1000").parse()?;
     let gap = Duration::from_millis(arg(3, "20").parse()?);
-    let chunks: usize = arg(4, "20").parse()?;
+    let chunks: usize = arg(4, "50").parse()?;
+    let rounds: usize = arg(5, "3").parse()?;
     let token = std::env::var("TESSERA_API_TOKEN").unwrap_or_default();
     let tessera = base.trim_start_matches("http://").to_string();
     now_us();
@@ -311,27 +344,27 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
 
     let stub = format!("127.0.0.1:{stub_port}");
-    let direct_body = |i: usize| {
-        json!({"model": "m", "stream": true, "messages": [{"role": "user", "content": format!("d{i}")}]})
-            .to_string()
+    let spread = gap * chunks as u32;
+    let direct = (0..n).map(|i| {
+        let body = json!({"model": "m", "stream": true,
+            "messages": [{"role": "user", "content": format!("d{i}")}]});
+        (
+            stub.clone(),
+            "/v1/chat/completions".to_string(),
+            body.to_string(),
+        )
+    });
+    let direct = readers(direct.collect(), spread, rounds, None).await;
+    let via = |sids: &[String]| -> Vec<(String, String, String)> {
+        sids.iter()
+            .map(|sid| {
+                let path = format!("/api/v2/sessions/{sid}/streamMessage");
+                (tessera.clone(), path, "{}".to_string())
+            })
+            .collect()
     };
-    let direct = futures_util::future::join_all((0..n).map(|i| {
-        let (stub, body) = (stub.clone(), direct_body(i));
-        async move { timed(&stub, "/v1/chat/completions", &body, None).await }
-    }))
-    .await;
-    let through = futures_util::future::join_all(streams.iter().map(|sid| {
-        let path = format!("/api/v2/sessions/{sid}/streamMessage");
-        let tessera = tessera.clone();
-        async move { timed(&tessera, &path, "{}", None).await }
-    }))
-    .await;
-    let dropped = futures_util::future::join_all(endless.iter().map(|sid| {
-        let path = format!("/api/v2/sessions/{sid}/streamMessage");
-        let tessera = tessera.clone();
-        async move { timed(&tessera, &path, "{}", Some(3)).await }
-    }))
-    .await;
+    let through = readers(via(&streams), spread, rounds, None).await;
+    let dropped = readers(via(&endless), spread, 1, Some(3)).await;
     // The stand-in notes closes as they happen; give the last ones time to arrive.
     let deadline = Instant::now() + Duration::from_secs(5);
     while closes.lock().expect("closes").len() < n && Instant::now() < deadline {

@@ -11,15 +11,18 @@
 #   STREAMS_BIN=target/release/tessera STREAMS_CLIENT=target/release/examples/load_streams \
 #     scripts/load-streams.sh
 #
-# STREAMS_GAP_MS (default 20) is the stand-in's cadence, STREAMS_CHUNKS (default 20) the chunks
-# of a stream. The client binary is built in the profile of STREAMS_PROFILE (default: debug;
+# STREAMS_GAP_MS (default 20) is the stand-in's cadence, STREAMS_CHUNKS (default 50) the chunks
+# of a stream, STREAMS_ROUNDS (default 3) the streams each reader reads back to back (the
+# readers' first streams start spread over one stream's duration, so STREAMS are in flight
+# at once, not started in the same millisecond). The client binary is built in the profile of STREAMS_PROFILE (default: debug;
 # `release` builds it with --release) unless STREAMS_CLIENT names one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 STREAMS="${STREAMS:-1000}"
 GAP_MS="${STREAMS_GAP_MS:-20}"
-CHUNKS="${STREAMS_CHUNKS:-20}"
+CHUNKS="${STREAMS_CHUNKS:-50}"
+ROUNDS="${STREAMS_ROUNDS:-3}"
 PROFILE="${STREAMS_PROFILE:-debug}"
 TARGET="${CARGO_TARGET_DIR:-target}"
 flag=(); [ "$PROFILE" = release ] && flag=(--release)
@@ -66,4 +69,4 @@ URL="http://127.0.0.1:$PORT"
 for _ in $(seq 100); do curl -sf "$URL/readyz" >/dev/null && break; sleep 0.1; done
 
 echo "load-streams: $BIN at $URL, client $CLIENT, stand-in on port $STUB_PORT"
-"$CLIENT" "$URL" "$STUB_PORT" "$STREAMS" "$GAP_MS" "$CHUNKS"
+"$CLIENT" "$URL" "$STUB_PORT" "$STREAMS" "$GAP_MS" "$CHUNKS" "$ROUNDS"

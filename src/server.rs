@@ -308,6 +308,11 @@ impl Application {
         .client_request_timeout(Duration::from_millis(
             config.limits.header_timeout_ms.max(1),
         ))
+        // A client that closes its side has gone (browsers and HTTP clients never half-close a
+        // request): stop serving it at once, so a streamed AI answer's upstream request is
+        // dropped when the player goes, not at the second chunk written after (two chunk
+        // gaps: measured in docs/PERFORMANCE.md, scripts/load-streams.sh).
+        .h1_allow_half_closed(false)
         // actix counts connections per worker: the configured total is shared out.
         .max_connections(config.limits.max_connections.div_ceil(workers).max(1))
         .workers(workers)
