@@ -1,7 +1,7 @@
-//! Records of the engine and workflow APIs: executions, conversations, workflow runs and the
-//! tenant of each flow as JSON documents with a retention; newest-first id lists (a
-//! conversation's executions, a user's runs of a workflow); and single-use wait tokens, taken
-//! atomically so a token resumes its pause once. Documents are opaque JSON here: the
+//! Records of the engine and workflow APIs: executions, conversations, workflow runs, the
+//! tenant of each flow (and the usage of streamed AI answers) as JSON documents with a
+//! retention; newest-first id lists (a conversation's executions, a user's runs of a
+//! workflow); and single-use wait tokens, taken atomically so a token resumes its pause once. Documents are opaque JSON here: the
 //! conversation core owns their shape.
 
 use super::{BoxFuture, StoreError};
