@@ -227,9 +227,11 @@ async fn serve(mut sock: TcpStream, log: Arc<Log>, delay: Duration) {
             wr.write_all(e.as_bytes()).await?;
             tokio::time::sleep(delay).await;
         }
-        while endless {
-            wr.write_all(chunk("more ").as_bytes()).await?;
-            tokio::time::sleep(delay).await;
+        if endless {
+            loop {
+                wr.write_all(chunk("more ").as_bytes()).await?;
+                tokio::time::sleep(delay).await;
+            }
         }
         wr.write_all(end.as_bytes()).await
     };
