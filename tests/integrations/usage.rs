@@ -1,8 +1,9 @@
 //! Token usage of streamed answers, reported the way the real APIs do (OpenAI's last chunk
 //! when asked with `stream_options.include_usage`, Anthropic's `message_start` and
 //! `message_delta`): it reaches the turn that brings the answer back (its response mapping,
-//! its priced `token_usage`), stays empty when the provider sends none, and the engine API's
-//! envelope returns a turn's usage with its cost.
+//! its priced `token_usage`), also on another process sharing the Redis store, stays empty
+//! when the provider sends none, and the engine API's envelope returns a turn's usage with its
+//! cost.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -21,6 +22,7 @@ use tessera::store::Stores;
 
 use crate::common::app::{TOKEN, TestApp};
 use crate::common::llm_stub::{self, LlmStub};
+use crate::common::redis_env::{SHARED_REDIS_VAR, raw_connect, required_by, shared_redis_url};
 use crate::setup::{
     OneCredential, ai_bot, app, app_with, chat_to_ai, forge_block, openai_credentials, texts,
 };
@@ -102,6 +104,33 @@ async fn a_provider_that_sends_no_usage_leaves_the_tokens_empty() {
     let (stub, shown) = stream_and_continue("mistral", "mistral", "m").await;
     assert!(stub.requests()[0].body.get("stream_options").is_none());
     assert_eq!(shown[0].trim_end(), "Tokens:");
+}
+
+#[tokio::test]
+async fn on_redis_the_usage_reaches_the_continue_chat_of_another_process() {
+    let url = shared_redis_url();
+    if raw_connect(&url).is_err() {
+        assert!(!required_by(SHARED_REDIS_VAR), "Redis is required here");
+        return;
+    }
+    let on_redis = |c: &mut tessera::config::Config| c.store = url.clone();
+    let (a, b) = (app_with(on_redis).await, app_with(on_redis).await);
+    let stub = llm_stub::start(Duration::from_millis(1)).await;
+    let cred = format!("cred-{}", tessera::ids::new_id());
+    openai_credentials(&a, &cred, "openai", &stub.base_url).await;
+    let id = format!("usage-redis-{}", tessera::ids::new_id());
+    let flow = ai_bot(&id, forge_block("openai", &cred, "m"));
+    let (sid, _) = chat_to_ai(&a, &flow, "Count my tokens", true).await;
+    let text = streamed_text(&a, &sid).await;
+    let (status, next) = b
+        .post(
+            &format!("/api/v1/sessions/{sid}/continueChat"),
+            &json!({"message": {"type": "text", "text": text}}),
+        )
+        .await;
+    assert_eq!(status, 200, "{next}");
+    let (prompt, completion) = stub_counts(&stub, "Echo: Count my tokens");
+    assert_eq!(texts(&next)[0], format!("Tokens: {}", prompt + completion));
 }
 
 /// The engine with the stand-in's credentials, a price for `gpt-4o-mini` and the streamed
