@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Streams through Tessera against a local stand-in LLM (examples/load_streams.rs): STREAMS
+# Streams through Tessera against a local stand-in LLM (examples/load_streams/): STREAMS
 # (default 1000) concurrent streams read directly from the stand-in, then through Tessera's
 # streamMessage, then as many endless streams dropped after three chunks. Reports p50/p99 of
 # the time to first token, the gap between chunks and the per-chunk latency for both, what
