@@ -16,7 +16,7 @@ use crate::api::metrics::MetricsAccess;
 use crate::api::{self, AppState};
 use crate::config::Config;
 use crate::conversation::triggers::{DeclaredTrigger, TriggerSettings, Triggers};
-use crate::conversation::{ConversationConfig, Conversations};
+use crate::conversation::{ConversationConfig, Conversations, UsageDocs};
 use crate::credentials::{Credentials, Declared, SecretKey};
 use crate::engine::{AiServices, Engine, EngineConfig, ModelPrice};
 use crate::eval::js::JsLimits;
@@ -96,6 +96,7 @@ pub async fn build_state(config: &Config) -> anyhow::Result<AppState> {
                 (m.clone(), price)
             })
             .collect(),
+        streamed: Some(Arc::new(UsageDocs(stores.executions.clone()))),
     };
     let engine = Arc::new(
         Engine::new(
@@ -312,6 +313,11 @@ impl Application {
         .client_request_timeout(Duration::from_millis(
             config.limits.header_timeout_ms.max(1),
         ))
+        // A client that closes its side has gone (browsers and HTTP clients never half-close a
+        // request): stop serving it at once, so a streamed AI answer's upstream request is
+        // dropped when the player goes, not at the second chunk written after (two chunk
+        // gaps: measured in docs/PERFORMANCE.md, scripts/load-streams.sh).
+        .h1_allow_half_closed(false)
         // actix counts connections per worker: the configured total is shared out.
         .max_connections(config.limits.max_connections.div_ceil(workers).max(1))
         .workers(workers)

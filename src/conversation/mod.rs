@@ -32,6 +32,7 @@ use serde_json::{Map, Value};
 pub use error::ServiceError;
 pub use idempotency::{Claim, IdempotencyKey, Reply};
 pub use metrics::Surface;
+pub use stream::UsageDocs;
 pub use uploads::UploadSlot;
 
 use crate::engine::{Engine, Message, StartFrom, TextFormat, TurnOutput, TurnStatus};

@@ -1,9 +1,10 @@
-//! Records of the engine and workflow APIs: executions, conversations, workflow runs and the
-//! tenant of each flow as JSON documents with a retention; newest-first id lists (a
-//! conversation's executions, a user's runs of a workflow); and single-use wait tokens, taken
-//! atomically so a token resumes its pause once; and each conversation's variables, one entry
-//! per key, so that executions setting different keys at once never lose each other's.
-//! Documents are opaque JSON here: the conversation core owns their shape.
+//! Records of the engine and workflow APIs: executions, conversations, workflow runs, the
+//! tenant of each flow (and the usage of streamed AI answers) as JSON documents with a
+//! retention; newest-first id lists (a conversation's executions, a user's runs of a
+//! workflow); single-use wait tokens, taken atomically so a token resumes its pause once; and
+//! each conversation's variables, one entry per key, so that executions setting different keys
+//! at once never lose each other's. Documents are opaque JSON here: the conversation core owns
+//! their shape.
 
 use super::{BoxFuture, StoreError};
 
@@ -14,6 +15,8 @@ pub enum Doc {
     Conversation,
     Run,
     FlowTenant,
+    /// The token usage of a streamed AI answer, until the turn that brings the answer back.
+    StreamUsage,
 }
 
 impl Doc {
@@ -24,6 +27,7 @@ impl Doc {
             Doc::Conversation => "cv",
             Doc::Run => "run",
             Doc::FlowTenant => "ft",
+            Doc::StreamUsage => "su",
         }
     }
 }

@@ -240,6 +240,7 @@ impl Conversations {
         env.status = envelope::status(out.status).into();
         env.blocks = envelope::blocks(flow, out);
         env.expected_input = envelope::expected_input(out);
+        env.token_usage = envelope::token_usage(out);
         env.metadata = Map::new();
         record.updated_at = now();
         record.session_expires_ms = None;
