@@ -57,6 +57,7 @@ impl Conversations {
             variables: Map::new(),
             logs,
             completed: false,
+            token_usage: None,
         };
         self.stores
             .results
@@ -140,7 +141,11 @@ pub(super) fn result_update(
         }
     }
     let changed = before.is_none() || !variables.is_empty();
-    if !changed && own.is_empty() && out.logs.is_empty() && !completed {
+    let token_usage = out
+        .token_usage
+        .as_ref()
+        .and_then(|u| serde_json::to_value(u).ok());
+    if !changed && own.is_empty() && out.logs.is_empty() && !completed && token_usage.is_none() {
         return None;
     }
     Some(ResultUpdate {
@@ -155,6 +160,7 @@ pub(super) fn result_update(
             .filter_map(|l| serde_json::to_value(l).ok())
             .collect(),
         completed,
+        token_usage,
     })
 }
 
@@ -176,6 +182,7 @@ pub(super) fn linked_result_updates(out: &TurnOutput) -> Vec<ResultUpdate> {
                 variables: Map::new(),
                 logs: Vec::new(),
                 completed: false,
+                token_usage: None,
             }),
         }
     }

@@ -32,6 +32,10 @@ pub struct ResultRecord {
     pub variables: serde_json::Map<String, Value>,
     #[serde(default)]
     pub logs: Vec<Value>,
+    /// The tokens the conversation's AI calls used, summed over its turns (the engine API's
+    /// `token_usage` fields); absent until an AI call reported usage.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token_usage: Option<Value>,
 }
 
 /// What one turn adds to a result.
@@ -45,6 +49,10 @@ pub struct ResultUpdate {
     pub variables: serde_json::Map<String, Value>,
     pub logs: Vec<Value>,
     pub completed: bool,
+    /// The turn's token usage (JSON with the engine API's `token_usage` fields), when an AI
+    /// call of the turn reported it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token_usage: Option<Value>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -66,6 +74,9 @@ impl ResultRecord {
             self.variables.insert(k.clone(), v.clone());
         }
         self.logs.extend(u.logs.iter().cloned());
+        if let Some(turn) = &u.token_usage {
+            add_usage(&mut self.token_usage, turn);
+        }
         if self.logs.len() > 200 {
             let extra = self.logs.len() - 200;
             self.logs.drain(..extra);
@@ -86,10 +97,41 @@ impl ResultRecord {
             answers: Vec::new(),
             variables: serde_json::Map::new(),
             logs: Vec::new(),
+            token_usage: None,
         };
         r.apply(u);
         r
     }
+}
+
+/// Adds one turn's token usage to a result's total: the token counts are summed, the model is
+/// the latest one, and the cost is summed while every turn had a price (null as soon as one
+/// had none). The store keeps usage as JSON (it does not know the engine's types).
+pub fn add_usage(total: &mut Option<Value>, turn: &Value) {
+    let Some(t) = total.as_mut().and_then(Value::as_object_mut) else {
+        *total = Some(turn.clone());
+        return;
+    };
+    for k in ["prompt_tokens", "completion_tokens", "total_tokens"] {
+        let sum = t.get(k).and_then(Value::as_u64).unwrap_or(0)
+            + turn.get(k).and_then(Value::as_u64).unwrap_or(0);
+        t.insert(k.into(), sum.into());
+    }
+    if let Some(m) = turn.get("model").filter(|m| !m.is_null()) {
+        t.insert("model".into(), m.clone());
+    }
+    let cost = match (
+        t.get("cost_micros").and_then(Value::as_u64),
+        turn.get("cost_micros").and_then(Value::as_u64),
+    ) {
+        (Some(a), Some(b)) => Some(a + b),
+        _ => None,
+    };
+    t.insert("cost_micros".into(), cost.into());
+    t.insert(
+        "cost_usd".into(),
+        cost.map(|c| c as f64 / 1_000_000.0).into(),
+    );
 }
 
 /// Cuts a newest-first list into a page after `cursor` (the `createdAt|id` of the last item).

@@ -38,7 +38,11 @@ fn stub_counts(stub: &LlmStub, answer: &str) -> (u64, u64) {
 
 /// Chats to the AI block with streaming, streams the answer and sends it back; the request
 /// the stand-in got and the texts of the turn that follows.
-async fn stream_and_continue(kind: &str, block: &str, model: &str) -> (LlmStub, Vec<String>) {
+async fn stream_and_continue(
+    kind: &str,
+    block: &str,
+    model: &str,
+) -> (LlmStub, Vec<String>, Value) {
     let stub = llm_stub::start(Duration::from_millis(1)).await;
     let app = app().await;
     openai_credentials(&app, "cred", kind, &stub.base_url).await;
@@ -56,7 +60,24 @@ async fn stream_and_continue(kind: &str, block: &str, model: &str) -> (LlmStub, 
         )
         .await;
     assert_eq!(status, 200, "{next}");
-    (stub, texts(&next))
+    let usage = result_usage(&app, &format!("usage-{kind}-{model}")).await;
+    (stub, texts(&next), usage)
+}
+
+/// The token usage the results API shows for the bot's one result (null when none).
+async fn result_usage(app: &TestApp, flow: &str) -> Value {
+    let r = app
+        .client
+        .get(format!("{}/api/v1/flows/{flow}/results", app.base))
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .expect("results");
+    assert_eq!(r.status(), 200);
+    let page: Value = r.json().await.expect("json");
+    let results = page["results"].as_array().expect("results");
+    assert_eq!(results.len(), 1, "{page}");
+    results[0].get("tokenUsage").cloned().unwrap_or(Value::Null)
 }
 
 async fn streamed_text(app: &TestApp, sid: &str) -> String {
@@ -78,30 +99,36 @@ async fn streamed_text(app: &TestApp, sid: &str) -> String {
 
 #[tokio::test]
 async fn a_streamed_openai_answer_asks_for_its_usage_and_maps_its_total_tokens() {
-    let (stub, shown) = stream_and_continue("openai", "openai", "m").await;
+    let (stub, shown, usage) = stream_and_continue("openai", "openai", "m").await;
     assert_eq!(
         stub.requests()[0].body["stream_options"],
         json!({"include_usage": true})
     );
     let (prompt, completion) = stub_counts(&stub, "Echo: Count my tokens");
     assert_eq!(shown[0], format!("Tokens: {}", prompt + completion));
+    // Recorded on the result too, with the seed's fields.
+    assert_eq!(usage["prompt_tokens"], prompt, "{usage}");
+    assert_eq!(usage["completion_tokens"], completion, "{usage}");
+    assert_eq!(usage["total_tokens"], prompt + completion, "{usage}");
 }
 
 #[tokio::test]
 async fn a_streamed_anthropic_answer_maps_the_usage_of_its_events() {
-    let (stub, shown) = stream_and_continue("anthropic", "anthropic", "m").await;
+    let (stub, shown, usage) = stream_and_continue("anthropic", "anthropic", "m").await;
     assert!(stub.requests()[0].body.get("stream_options").is_none());
     let (prompt, completion) = stub_counts(&stub, "Echo: Count my tokens");
     assert_eq!(shown[0], format!("Tokens: {}", prompt + completion));
+    assert_eq!(usage["total_tokens"], prompt + completion, "{usage}");
 }
 
 #[tokio::test]
 async fn a_provider_that_sends_no_usage_leaves_the_tokens_empty() {
-    let (_, shown) = stream_and_continue("openai", "openai", "no-usage").await;
+    let (_, shown, usage) = stream_and_continue("openai", "openai", "no-usage").await;
     assert_eq!(shown[0].trim_end(), "Tokens:");
+    assert_eq!(usage, Value::Null, "no usage reported, none recorded");
     // Mistral refuses `stream_options` (422): it is not asked, and this stand-in then sends
     // no usage, as OpenAI would.
-    let (stub, shown) = stream_and_continue("mistral", "mistral", "m").await;
+    let (stub, shown, _) = stream_and_continue("mistral", "mistral", "m").await;
     assert!(stub.requests()[0].body.get("stream_options").is_none());
     assert_eq!(shown[0].trim_end(), "Tokens:");
 }
@@ -131,6 +158,10 @@ async fn on_redis_the_usage_reaches_the_continue_chat_of_another_process() {
     assert_eq!(status, 200, "{next}");
     let (prompt, completion) = stub_counts(&stub, "Echo: Count my tokens");
     assert_eq!(texts(&next)[0], format!("Tokens: {}", prompt + completion));
+    // The Redis result record sums it (one hash field per turn).
+    let usage = result_usage(&a, &id).await;
+    assert_eq!(usage["total_tokens"], prompt + completion, "{usage}");
+    assert_eq!(usage["model"], "m", "{usage}");
 }
 
 /// The engine with the stand-in's credentials, a price for `gpt-4o-mini` and the streamed

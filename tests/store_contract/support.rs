@@ -78,6 +78,7 @@ pub fn update(
             .collect(),
         logs: vec![],
         completed: done,
+        token_usage: None,
     }
 }
 

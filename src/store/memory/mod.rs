@@ -273,6 +273,7 @@ mod tests {
             variables: serde_json::Map::new(),
             logs: vec![],
             completed: false,
+            token_usage: None,
         })
     }
 

@@ -84,12 +84,16 @@ fn parse_record(
     let mut map: HashMap<String, String> = HashMap::with_capacity(fields.len());
     let mut answers: Vec<(u64, AnswerRecord)> = Vec::new();
     let mut variables = serde_json::Map::new();
+    let mut usage: Vec<(u64, Value)> = Vec::new();
     for (k, v) in fields {
         if let Some(_key) = k.strip_prefix("a:") {
             let (seq, json) = v.split_once(' ').unwrap_or(("0", &v));
             let answer: AnswerRecord =
                 serde_json::from_str(json).map_err(|e| corrupt("result answer", e))?;
             answers.push((seq.parse().unwrap_or(0), answer));
+        } else if let Some(seq) = k.strip_prefix("u:") {
+            let turn: Value = serde_json::from_str(&v).map_err(|e| corrupt("result usage", e))?;
+            usage.push((seq.parse().unwrap_or(0), turn));
         } else if let Some(name) = k.strip_prefix("v:") {
             variables.insert(
                 name.to_string(),
@@ -100,6 +104,12 @@ fn parse_record(
         }
     }
     answers.sort_by_key(|(seq, _)| *seq);
+    // In turn order, so the model is the latest turn's.
+    usage.sort_by_key(|(seq, _)| *seq);
+    let mut token_usage = None;
+    for (_, turn) in &usage {
+        crate::store::results::add_usage(&mut token_usage, turn);
+    }
     let answers: Vec<AnswerRecord> = answers.into_iter().map(|(_, a)| a).collect();
     let logs = logs
         .iter()
@@ -116,6 +126,7 @@ fn parse_record(
         answers,
         variables,
         logs,
+        token_usage,
     }))
 }
 
@@ -306,6 +317,10 @@ pub(super) fn push_fields(
     }
     for (name, v) in &update.variables {
         inv.arg(format!("v:{name}")).arg(json(v)?);
+    }
+    // One field per turn (write-only, like the rest): summed when the record is read.
+    if let Some(u) = &update.token_usage {
+        inv.arg(format!("u:{}", seq.nth(0))).arg(json(u)?);
     }
     Ok(())
 }
