@@ -27,7 +27,7 @@ impl IdempotencyStore for MemoryStore {
             let fresh = ttl_secs > 0 && g.idempotency.get(key).is_none_or(|(_, exp)| *exp <= now);
             if fresh {
                 g.idempotency
-                    .insert(key.to_string(), (response, now + secs(ttl_secs)));
+                    .insert(key.into(), (response, now + secs(ttl_secs)));
             }
             Ok(fresh)
         }))
@@ -42,7 +42,7 @@ impl IdempotencyStore for MemoryStore {
         let response = response.clone();
         ready(self.with(|g, now| {
             g.idempotency
-                .insert(key.to_string(), (response, now + secs(ttl_secs)));
+                .insert(key.into(), (response, now + secs(ttl_secs)));
             Ok(())
         }))
     }

@@ -1,29 +1,63 @@
 //! The in-memory engine-API records, transcripts and timers ([`ExecutionStore`],
 //! [`TranscriptStore`], [`TimerStore`]), under one lock of their own. Expired entries are
-//! dropped on access, and all of them every few thousand writes.
+//! dropped on access, and all of them every few thousand writes. Transcripts are kept compact
+//! (each entry as two shared halves: a bot's message is stored once for all its sessions) and
+//! at most the store's cap of them (the least recently written go first).
 
 use std::collections::{BTreeSet, HashMap, VecDeque};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
+
+use indexmap::IndexMap;
 
 use super::super::{
     BoxFuture, Doc, ExecutionStore, Index, StoreError, TimerStats, TimerStore, Transcript,
-    TranscriptAppend, TranscriptMeta, TranscriptStore, ready,
+    TranscriptAppend, TranscriptStore, ready,
 };
-use super::secs;
+use super::compact::{Interner, Oldest, joined};
+use super::{DEFAULT_MAX_RESULTS, secs};
 
 /// A value and when it expires (None: never).
 type Expiring<T> = (T, Option<Instant>);
 
-#[derive(Default)]
 struct Inner {
     docs: HashMap<(Doc, String), Expiring<String>>,
     lists: HashMap<(Index, String), Expiring<VecDeque<String>>>,
     tokens: HashMap<String, Expiring<String>>,
-    transcripts: HashMap<String, Expiring<(VecDeque<String>, TranscriptMeta)>>,
+    transcripts: IndexMap<Box<str>, StoredTranscript>,
+    /// Transcript entries' halves, statuses and times, shared between transcripts.
+    strings: Interner,
+    oldest_transcripts: Oldest<Box<str>>,
     timers: BTreeSet<(u64, String)>,
     due: HashMap<String, u64>,
     writes: u64,
+}
+
+impl Default for Inner {
+    fn default() -> Self {
+        Inner {
+            docs: HashMap::new(),
+            lists: HashMap::new(),
+            tokens: HashMap::new(),
+            transcripts: IndexMap::new(),
+            strings: Interner::default(),
+            oldest_transcripts: Oldest::new(DEFAULT_MAX_RESULTS),
+            timers: BTreeSet::new(),
+            due: HashMap::new(),
+            writes: 0,
+        }
+    }
+}
+
+/// A session's transcript as kept: its entries split into shared halves
+/// ([`Interner::halves`]), its status and time shared.
+struct StoredTranscript {
+    entries: Vec<(Arc<str>, Arc<str>)>,
+    status: Arc<str>,
+    updated_at: Arc<str>,
+    expires: Instant,
+    /// The write counter at its last append (the cap drops the oldest first).
+    written: u64,
 }
 
 /// Records, transcripts and timers in process memory.
@@ -48,7 +82,7 @@ impl Inner {
             self.docs.retain(|_, e| live(e, now));
             self.lists.retain(|_, e| live(e, now));
             self.tokens.retain(|_, e| live(e, now));
-            self.transcripts.retain(|_, e| live(e, now));
+            self.transcripts.retain(|_, t| t.expires > now);
         }
     }
 
@@ -60,6 +94,16 @@ impl Inner {
 }
 
 impl MemoryRecords {
+    /// Most transcripts kept (the least recently written go first).
+    pub(super) fn set_max_transcripts(&self, max: usize) {
+        self.lock().oldest_transcripts.set_cap(max);
+    }
+
+    /// Number of transcripts kept (for tests).
+    pub fn transcript_count(&self) -> usize {
+        self.lock().transcripts.len()
+    }
+
     fn lock(&self) -> MutexGuard<'_, Inner> {
         // Every update is a few inserts or removes: a poisoned lock is recovered.
         self.inner.lock().unwrap_or_else(|p| p.into_inner())
@@ -171,21 +215,41 @@ impl TranscriptStore for MemoryRecords {
     ) -> BoxFuture<'_, Result<(), StoreError>> {
         let now = Instant::now();
         let mut g = self.lock();
-        let meta = &append.meta;
-        let entry = g
-            .transcripts
-            .entry(session_id.to_string())
-            .or_insert_with(|| ((VecDeque::new(), meta.clone()), None));
-        if !live(entry, now) {
-            entry.0.0.clear();
+        // The write this append counts as (`wrote` below).
+        let written = g.writes + 1;
+        let Inner {
+            transcripts,
+            strings,
+            oldest_transcripts,
+            ..
+        } = &mut *g;
+        let status = strings.get(&append.meta.status);
+        let updated_at = strings.get(&append.meta.updated_at);
+        let expires = now + secs(append.retention_secs.max(1));
+        let t = transcripts
+            .entry(session_id.into())
+            .or_insert_with(|| StoredTranscript {
+                entries: Vec::new(),
+                status: status.clone(),
+                updated_at: updated_at.clone(),
+                expires,
+                written,
+            });
+        if t.expires <= now {
+            t.entries.clear();
         }
-        let list = &mut entry.0.0;
-        list.extend(append.entries.iter().cloned());
-        while list.len() > append.max_entries {
-            list.pop_front();
+        t.entries
+            .extend(append.entries.iter().map(|e| strings.halves(e)));
+        if t.entries.len() > append.max_entries {
+            let extra = t.entries.len() - append.max_entries;
+            t.entries.drain(..extra);
         }
-        entry.0.1 = meta.clone();
-        entry.1 = expiry(append.retention_secs.max(1), now);
+        t.entries.shrink_to_fit();
+        t.status = status;
+        t.updated_at = updated_at;
+        t.expires = expires;
+        t.written = written;
+        oldest_transcripts.trim(transcripts, |t| t.written);
         g.wrote(now);
         ready(Ok(()))
     }
@@ -199,11 +263,11 @@ impl TranscriptStore for MemoryRecords {
         let found = g
             .transcripts
             .get(session_id)
-            .filter(|e| live(e, now))
-            .map(|e| Transcript {
-                entries: e.0.0.iter().cloned().collect(),
-                status: e.0.1.status.clone(),
-                updated_at: e.0.1.updated_at.clone(),
+            .filter(|t| t.expires > now)
+            .map(|t| Transcript {
+                entries: t.entries.iter().map(joined).collect(),
+                status: t.status.to_string(),
+                updated_at: t.updated_at.to_string(),
             });
         ready(Ok(found))
     }

@@ -22,15 +22,13 @@ impl MemoryStore {
             if matches!(g.sessions.get(id), Some(Entry::Active { expires, .. }) if *expires > now) {
                 return Err(StoreError::Busy);
             }
-            let expires = now + secs(ttl_secs);
             g.sessions.insert(
-                id.to_string(),
+                id.into(),
                 Entry::Active {
-                    data,
+                    data: data.into_boxed_slice(),
                     version: 1,
                     lease: None,
-                    expires,
-                    forget: expires + self.expired_grace,
+                    expires: now + secs(ttl_secs),
                     mark,
                 },
             );
@@ -68,7 +66,7 @@ impl SessionStore for MemoryStore {
     fn create_finished_marked(&self, id: &str, mark: u64) -> BoxFuture<'_, Result<(), StoreError>> {
         ready(self.with(|g, now| {
             g.sessions.insert(
-                id.to_string(),
+                id.into(),
                 Entry::Finished {
                     forget: now + self.finished_marker,
                     mark,
@@ -90,6 +88,7 @@ impl SessionStore for MemoryStore {
 
     fn begin_turn(&self, id: &str, lease_ms: u64) -> BoxFuture<'_, Result<Loaded, StoreError>> {
         let token = self.new_lease();
+        let grace = self.expired_grace;
         ready(self.with(|g, now| {
             let Some(entry) = g.sessions.get_mut(id) else {
                 return Ok(Loaded::Missing);
@@ -97,9 +96,7 @@ impl SessionStore for MemoryStore {
             match entry {
                 Entry::Finished { forget, .. } if *forget > now => Ok(Loaded::Finished),
                 Entry::Finished { .. } => Ok(Loaded::Missing),
-                Entry::Active {
-                    expires, forget, ..
-                } if *expires <= now => Ok(if *forget > now {
+                Entry::Active { expires, .. } if *expires <= now => Ok(if *expires + grace > now {
                     Loaded::Expired
                 } else {
                     Loaded::Missing
@@ -111,12 +108,15 @@ impl SessionStore for MemoryStore {
                     mark,
                     ..
                 } => {
-                    if matches!(lease, Some((_, until)) if *until > now) {
+                    if matches!(lease, Some(l) if l.1 > now) {
                         return Err(StoreError::Busy);
                     }
-                    *lease = Some((token.clone(), now + Duration::from_millis(lease_ms)));
+                    *lease = Some(Box::new((
+                        token.clone(),
+                        now + Duration::from_millis(lease_ms),
+                    )));
                     Ok(Loaded::Active(Leased {
-                        data: data.clone(),
+                        data: data.to_vec(),
                         version: *version,
                         lease: token,
                         mark: *mark,
@@ -135,13 +135,11 @@ impl SessionStore for MemoryStore {
     ) -> BoxFuture<'_, Result<(), StoreError>> {
         ready(self.with(|g, now| {
             let entry = check_lease(g.sessions.get_mut(id), leased, now)?;
-            let expires = now + secs(ttl_secs);
             *entry = Entry::Active {
-                data,
+                data: data.into_boxed_slice(),
                 version: leased.version + 1,
                 lease: None,
-                expires,
-                forget: expires + self.expired_grace,
+                expires: now + secs(ttl_secs),
                 mark: leased.mark,
             };
             Ok(())
@@ -162,7 +160,7 @@ impl SessionStore for MemoryStore {
     fn peek(&self, id: &str) -> BoxFuture<'_, Result<Option<Vec<u8>>, StoreError>> {
         ready(self.with(|g, now| {
             Ok(match g.sessions.get(id) {
-                Some(Entry::Active { data, expires, .. }) if *expires > now => Some(data.clone()),
+                Some(Entry::Active { data, expires, .. }) if *expires > now => Some(data.to_vec()),
                 _ => None,
             })
         }))
