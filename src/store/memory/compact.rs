@@ -9,7 +9,9 @@
 
 use std::collections::{HashSet, VecDeque};
 use std::hash::Hash;
-use std::sync::Arc;
+use std::ops::{Add, Sub};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
+use std::time::{Duration, Instant};
 
 use indexmap::IndexMap;
 
@@ -53,6 +55,17 @@ impl Interner {
     #[cfg(test)]
     pub(super) fn len(&self) -> usize {
         self.set.len()
+    }
+}
+
+/// An [`Interner`] shared by the store's maps under a lock of its own, taken last (inside a
+/// map's lock, never around one): a result's time is mostly its transcript's.
+#[derive(Clone, Default)]
+pub(super) struct Strings(Arc<Mutex<Interner>>);
+
+impl Strings {
+    pub(super) fn lock(&self) -> MutexGuard<'_, Interner> {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
 
@@ -159,5 +172,45 @@ mod tests {
         let mut newest: Vec<u32> = (901..1000).collect();
         newest.insert(0, 0);
         assert_eq!(kept, newest);
+    }
+}
+
+/// A point in time as the maps keep it: milliseconds since the process's first use of the
+/// store, 8 bytes where an `Instant` takes 16 (three of them per idle session).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(super) struct Tick(u64);
+
+impl Tick {
+    pub(super) fn now() -> Tick {
+        Tick::from(Instant::now())
+    }
+}
+
+fn epoch() -> Instant {
+    static EPOCH: OnceLock<Instant> = OnceLock::new();
+    *EPOCH.get_or_init(Instant::now)
+}
+
+impl From<Instant> for Tick {
+    fn from(i: Instant) -> Tick {
+        Tick(millis(i.saturating_duration_since(epoch())))
+    }
+}
+
+fn millis(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}
+
+impl Add<Duration> for Tick {
+    type Output = Tick;
+    fn add(self, d: Duration) -> Tick {
+        Tick(self.0.saturating_add(millis(d)))
+    }
+}
+
+impl Sub<Duration> for Tick {
+    type Output = Tick;
+    fn sub(self, d: Duration) -> Tick {
+        Tick(self.0.saturating_sub(millis(d)))
     }
 }

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 
 use indexmap::IndexMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 mod compact;
 mod credentials;
@@ -24,7 +24,7 @@ pub use events::MemoryEvents;
 pub use flows::MemoryFlowStore;
 pub use records::MemoryRecords;
 
-use compact::{Interner, Oldest};
+use compact::{Oldest, Strings, Tick};
 
 use super::{
     AnswerRecord, EXPIRED_GRACE_SECS, FINISHED_MARKER_SECS, Leased, StoreError, StoredResponse,
@@ -37,13 +37,13 @@ enum Entry {
     Active {
         data: Box<[u8]>,
         version: u64,
-        lease: Option<Box<(String, Instant)>>,
-        expires: Instant,
+        lease: Option<Box<(String, Tick)>>,
+        expires: Tick,
         /// The last applied trigger event ([`Leased::mark`]).
         mark: u64,
     },
     Finished {
-        forget: Instant,
+        forget: Tick,
         mark: u64,
     },
 }
@@ -56,7 +56,7 @@ struct StoredResult {
     has_started: bool,
     is_completed: bool,
     body: Option<Box<ResultBody>>,
-    expires: Instant,
+    expires: Tick,
     /// The store's write counter at its last write (the cap drops the oldest first).
     written: u64,
 }
@@ -90,10 +90,10 @@ impl indexmap::Equivalent<ResultKey> for KeyRef<'_> {
 
 struct Inner {
     sessions: IndexMap<Box<str>, Entry>,
-    idempotency: IndexMap<Box<str>, (StoredResponse, Instant)>,
+    idempotency: IndexMap<Box<str>, (StoredResponse, Tick)>,
     results: IndexMap<ResultKey, StoredResult>,
     /// Flow ids and result times, shared between results.
-    strings: Interner,
+    strings: Strings,
     oldest_results: Oldest<ResultKey>,
     writes: u64,
     cursor: Cursor,
@@ -105,7 +105,7 @@ impl Default for Inner {
             sessions: IndexMap::new(),
             idempotency: IndexMap::new(),
             results: IndexMap::new(),
-            strings: Interner::default(),
+            strings: Strings::default(),
             oldest_results: Oldest::new(DEFAULT_MAX_RESULTS),
             writes: 0,
             cursor: Cursor::default(),
@@ -138,9 +138,13 @@ pub struct MemoryStore {
 
 impl Default for MemoryStore {
     fn default() -> Self {
+        let strings = Strings::default();
         Self {
-            inner: Mutex::default(),
-            records: std::sync::Arc::default(),
+            inner: Mutex::new(Inner {
+                strings: strings.clone(),
+                ..Inner::default()
+            }),
+            records: Arc::new(MemoryRecords::sharing(strings)),
             writes: AtomicU64::new(0),
             leases: AtomicU64::new(0),
             finished_marker: secs(FINISHED_MARKER_SECS),
@@ -179,9 +183,9 @@ impl MemoryStore {
 
     fn with<T>(
         &self,
-        f: impl FnOnce(&mut Inner, Instant) -> Result<T, StoreError>,
+        f: impl FnOnce(&mut Inner, Tick) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
-        let now = Instant::now();
+        let now = Tick::now();
         let mut g = self.lock();
         let out = f(&mut g, now);
         if self
@@ -224,7 +228,7 @@ impl MemoryStore {
 const SWEEP_EVERY: u64 = 8;
 const SWEEP_STEP: usize = 32;
 
-fn sweep(g: &mut Inner, now: Instant, grace: Duration, step: usize) {
+fn sweep(g: &mut Inner, now: Tick, grace: Duration, step: usize) {
     let Inner {
         sessions,
         idempotency,
@@ -278,7 +282,7 @@ fn secs(s: u64) -> Duration {
 fn check_lease<'a>(
     entry: Option<&'a mut Entry>,
     leased: &Leased,
-    now: Instant,
+    now: Tick,
 ) -> Result<&'a mut Entry, StoreError> {
     let Some(e) = entry else {
         return Err(StoreError::Busy);

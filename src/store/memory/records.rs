@@ -14,7 +14,7 @@ use super::super::{
     BoxFuture, Doc, ExecutionStore, Index, StoreError, TimerStats, TimerStore, Transcript,
     TranscriptAppend, TranscriptStore, ready,
 };
-use super::compact::{Interner, Oldest, joined};
+use super::compact::{Oldest, Strings, Tick, joined};
 use super::{DEFAULT_MAX_RESULTS, secs};
 
 /// A value and when it expires (None: never).
@@ -25,8 +25,9 @@ struct Inner {
     lists: HashMap<(Index, String), Expiring<VecDeque<String>>>,
     tokens: HashMap<String, Expiring<String>>,
     transcripts: IndexMap<Box<str>, StoredTranscript>,
-    /// Transcript entries' halves, statuses and times, shared between transcripts.
-    strings: Interner,
+    /// Transcript entries' halves, statuses and times, shared between transcripts and with the
+    /// results of the store beside (`Strings`).
+    strings: Strings,
     oldest_transcripts: Oldest<Box<str>>,
     timers: BTreeSet<(u64, String)>,
     due: HashMap<String, u64>,
@@ -40,7 +41,7 @@ impl Default for Inner {
             lists: HashMap::new(),
             tokens: HashMap::new(),
             transcripts: IndexMap::new(),
-            strings: Interner::default(),
+            strings: Strings::default(),
             oldest_transcripts: Oldest::new(DEFAULT_MAX_RESULTS),
             timers: BTreeSet::new(),
             due: HashMap::new(),
@@ -52,10 +53,10 @@ impl Default for Inner {
 /// A session's transcript as kept: its entries split into shared halves
 /// ([`Interner::halves`]), its status and time shared.
 struct StoredTranscript {
-    entries: Vec<(Arc<str>, Arc<str>)>,
+    entries: Box<[(Arc<str>, Arc<str>)]>,
     status: Arc<str>,
     updated_at: Arc<str>,
-    expires: Instant,
+    expires: Tick,
     /// The write counter at its last append (the cap drops the oldest first).
     written: u64,
 }
@@ -82,6 +83,7 @@ impl Inner {
             self.docs.retain(|_, e| live(e, now));
             self.lists.retain(|_, e| live(e, now));
             self.tokens.retain(|_, e| live(e, now));
+            let now = Tick::from(now);
             self.transcripts.retain(|_, t| t.expires > now);
         }
     }
@@ -94,6 +96,16 @@ impl Inner {
 }
 
 impl MemoryRecords {
+    /// Records whose transcripts share their strings with the store's results.
+    pub(super) fn sharing(strings: Strings) -> Self {
+        MemoryRecords {
+            inner: Mutex::new(Inner {
+                strings,
+                ..Inner::default()
+            }),
+        }
+    }
+
     /// Most transcripts kept (the least recently written go first).
     pub(super) fn set_max_transcripts(&self, max: usize) {
         self.lock().oldest_transcripts.set_cap(max);
@@ -223,32 +235,36 @@ impl TranscriptStore for MemoryRecords {
             oldest_transcripts,
             ..
         } = &mut *g;
+        let mut strings = strings.lock();
         let status = strings.get(&append.meta.status);
         let updated_at = strings.get(&append.meta.updated_at);
-        let expires = now + secs(append.retention_secs.max(1));
+        let tick = Tick::from(now);
+        let expires = tick + secs(append.retention_secs.max(1));
         let t = transcripts
             .entry(session_id.into())
             .or_insert_with(|| StoredTranscript {
-                entries: Vec::new(),
+                entries: Box::new([]),
                 status: status.clone(),
                 updated_at: updated_at.clone(),
                 expires,
                 written,
             });
-        if t.expires <= now {
-            t.entries.clear();
+        let mut entries = std::mem::take(&mut t.entries).into_vec();
+        if t.expires <= tick {
+            entries.clear();
         }
-        t.entries
-            .extend(append.entries.iter().map(|e| strings.halves(e)));
-        if t.entries.len() > append.max_entries {
-            let extra = t.entries.len() - append.max_entries;
-            t.entries.drain(..extra);
+        entries.extend(append.entries.iter().map(|e| strings.halves(e)));
+        if entries.len() > append.max_entries {
+            let extra = entries.len() - append.max_entries;
+            entries.drain(..extra);
         }
-        t.entries.shrink_to_fit();
+        // Exactly as long as it is: no spare capacity kept per idle session.
+        t.entries = entries.into_boxed_slice();
         t.status = status;
         t.updated_at = updated_at;
         t.expires = expires;
         t.written = written;
+        drop(strings);
         oldest_transcripts.trim(transcripts, |t| t.written);
         g.wrote(now);
         ready(Ok(()))
@@ -263,7 +279,7 @@ impl TranscriptStore for MemoryRecords {
         let found = g
             .transcripts
             .get(session_id)
-            .filter(|t| t.expires > now)
+            .filter(|t| t.expires > Tick::from(now))
             .map(|t| Transcript {
                 entries: t.entries.iter().map(joined).collect(),
                 status: t.status.to_string(),
@@ -316,5 +332,50 @@ impl TimerStore for MemoryRecords {
             pending: g.timers.len() as u64,
             earliest_due_ms: g.timers.first().map(|(due, _)| *due),
         }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::TranscriptMeta;
+
+    fn append(text: &str) -> TranscriptAppend {
+        TranscriptAppend {
+            entries: vec![format!(r#"{{"role":"bot","message":{text},"at":"t"}}"#)],
+            meta: TranscriptMeta {
+                status: "waiting".into(),
+                updated_at: "t".into(),
+            },
+            max_entries: 10,
+            retention_secs: 3600,
+        }
+    }
+
+    #[tokio::test]
+    async fn the_transcript_cap_holds_and_keeps_the_most_recently_written() {
+        let records = MemoryRecords::default();
+        records.set_max_transcripts(20);
+        for i in 0..200 {
+            records
+                .transcript_append(&format!("s{i}"), &append(&i.to_string()))
+                .await
+                .unwrap();
+            // The first session appends every time: it is never the oldest.
+            records.transcript_append("s0", &append("0")).await.unwrap();
+            assert!(records.transcript_count() <= 20);
+        }
+        assert_eq!(records.transcript_count(), 20);
+        for i in (181..200).chain([0]) {
+            let t = records.transcript_get(&format!("s{i}")).await.unwrap();
+            assert_eq!(
+                t.map(|t| t.entries[0].clone()),
+                Some(append(&i.to_string()).entries[0].clone())
+            );
+        }
+        assert_eq!(records.transcript_get("s1").await.unwrap(), None);
+        assert_eq!(records.transcript_get("s180").await.unwrap(), None);
+        let s0 = records.transcript_get("s0").await.unwrap().unwrap();
+        assert_eq!(s0.entries.len(), 10, "the last max_entries kept");
     }
 }

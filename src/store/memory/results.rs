@@ -2,13 +2,11 @@
 //! id), each with its retention deadline, at most the store's cap of them (the least recently
 //! written go first).
 
-use std::time::Instant;
-
 use super::super::results::paginate;
 use super::super::{
     BoxFuture, ResultRecord, ResultStore, ResultUpdate, ResultsPage, StoreError, ready,
 };
-use super::{Inner, KeyRef, MemoryStore, ResultBody, ResultKey, StoredResult, secs};
+use super::{Inner, KeyRef, MemoryStore, ResultBody, ResultKey, StoredResult, Tick, secs};
 
 impl StoredResult {
     /// The record as the store API gives it.
@@ -30,10 +28,10 @@ impl StoredResult {
 
 /// Applies an update as [`ResultRecord::apply`] does (the record is rebuilt around it, its
 /// parts moved, not copied), then keeps it compact.
-pub(super) fn write(g: &mut Inner, update: &ResultUpdate, expires: Instant) {
+pub(super) fn write(g: &mut Inner, update: &ResultUpdate, expires: Tick) {
     g.writes += 1;
     let written = g.writes;
-    let at = g.strings.get(&update.at);
+    let at = g.strings.lock().get(&update.at);
     let lookup = KeyRef {
         flow: &update.flow_id,
         id: &update.result_id,
@@ -64,7 +62,7 @@ pub(super) fn write(g: &mut Inner, update: &ResultUpdate, expires: Instant) {
         None => ResultRecord::new(update),
     };
     let key = ResultKey {
-        flow: g.strings.get(&update.flow_id),
+        flow: g.strings.lock().get(&update.flow_id),
         id: update.result_id.as_str().into(),
     };
     let stored = StoredResult {

@@ -1,6 +1,6 @@
 //! The memory store's own bounds: the incremental sweep and the cap on results.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use super::*;
 use crate::store::{ResultRecord, ResultStore, ResultUpdate};
@@ -27,7 +27,8 @@ fn response() -> StoredResponse {
 
 #[test]
 fn the_sweep_removes_every_expired_entry_in_bounded_steps_and_keeps_live_ones() {
-    let now = Instant::now();
+    // Far enough from the store's epoch that the past is not clamped to it.
+    let now = Tick::now() + Duration::from_secs(3600);
     let past = now - Duration::from_secs(1);
     let later = now + Duration::from_secs(60);
     let grace = Duration::ZERO;
@@ -66,7 +67,7 @@ fn the_sweep_removes_every_expired_entry_in_bounded_steps_and_keeps_live_ones() 
 
 #[test]
 fn an_active_session_is_forgotten_once_its_grace_after_expiry_is_over() {
-    let now = Instant::now();
+    let now = Tick::now() + Duration::from_secs(3600);
     let mut g = Inner::default();
     let active = |expires| Entry::Active {
         data: Box::new([]),
@@ -86,7 +87,7 @@ fn an_active_session_is_forgotten_once_its_grace_after_expiry_is_over() {
     );
 }
 
-fn write(g: &mut Inner, u: &ResultUpdate, expires: Instant) {
+fn write(g: &mut Inner, u: &ResultUpdate, expires: Tick) {
     super::results::write(g, u, expires);
 }
 
