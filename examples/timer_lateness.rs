@@ -128,7 +128,7 @@ async fn steady(store: &str, count: u64, rate: u64, lead_secs: u64) {
         .publish(&wait_bot(&intent), None, None)
         .await
         .expect("publish");
-    let _loop = timers::spawn(core.clone());
+    let _loop = timers::spawn(core.clone(), Config::default().timer_concurrency);
     let first = timers::now_ms() + lead_secs * 1000;
     let dues: Vec<u64> = (0..count).map(|i| first + i * 1000 / rate).collect();
     let t0 = Instant::now();
@@ -186,7 +186,7 @@ async fn restart(store: &str, count: u64) {
     // The next process: ready once its state is built; its timer loop starts then.
     let second = core(store).await;
     let ready = timers::now_ms() as i64;
-    let _loop = timers::spawn(second.clone());
+    let _loop = timers::spawn(second.clone(), Config::default().timer_concurrency);
     let mut pending: Vec<&(String, i64)> = execs.iter().collect();
     let mut last = ready;
     let t0 = Instant::now();

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Web test: Tessera's own player (/embed.js, the bot pages, the index) in headless Chromium
 # against a real Tessera server serving tests/web/flows: every embed mode, every input type,
-# the seed's three triggers, the URL prefill, media, streamed AI answers (against the stand-in
-# OpenAI server of the AI tests), XSS payloads, axe-core, the size budget, and
+# the seed's three triggers, the URL prefill, file uploads, media, streamed AI answers (against
+# the stand-in OpenAI server of the AI tests), XSS payloads, axe-core, the size budget, and
 # screenshots compared with tests/web/reference/ (tests/web/run.mjs says what each checks).
 #
 # Needs chromium (/usr/bin/chromium, or CHROMIUM_PATH), node and npm; .ci/run installs them.
@@ -49,8 +49,10 @@ TOML
 export WEB_TEST_TOKEN="web-test-token"
 # The identity check is on: the host pages sign their user ids as a site's backend would.
 export WEB_TEST_IDENTITY_SECRET="web-identity-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
+# Uploads (the file input scenario) go to the run's own directory.
+mkdir "$work/uploads"
 start_server "web test" tests/web/flows TESSERA_API_TOKEN="$WEB_TEST_TOKEN" TESSERA_IDENTITY_SECRET="$WEB_TEST_IDENTITY_SECRET" \
-  TESSERA_CONFIG="$work/tessera.toml"
+  TESSERA_CONFIG="$work/tessera.toml" TESSERA_UPLOADS_DIR="$work/uploads"
 
 mkdir -p "$OUT"
 echo "web test: $("$CHROMIUM_PATH" --version 2>/dev/null | tail -n1) against http://127.0.0.1:$PORT"

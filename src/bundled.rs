@@ -6,6 +6,10 @@ pub const BUNDLED: &[(&str, &str)] = &[
     ("booking", include_str!("../flows/booking.json")),
     ("browser-demo", include_str!("../flows/browser-demo.json")),
     (
+        "document-upload",
+        include_str!("../flows/document-upload.json"),
+    ),
+    (
         "inputs-showcase",
         include_str!("../flows/inputs-showcase.json"),
     ),

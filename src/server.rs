@@ -16,7 +16,7 @@ use crate::api::metrics::MetricsAccess;
 use crate::api::{self, AppState};
 use crate::config::Config;
 use crate::conversation::triggers::{DeclaredTrigger, TriggerSettings, Triggers};
-use crate::conversation::{ConversationConfig, Conversations};
+use crate::conversation::{ConversationConfig, Conversations, UsageDocs};
 use crate::credentials::{Credentials, Declared, SecretKey};
 use crate::engine::{AiServices, Engine, EngineConfig, ModelPrice};
 use crate::eval::js::JsLimits;
@@ -96,6 +96,7 @@ pub async fn build_state(config: &Config) -> anyhow::Result<AppState> {
                 (m.clone(), price)
             })
             .collect(),
+        streamed: Some(Arc::new(UsageDocs(stores.executions.clone()))),
     };
     let engine = Arc::new(
         Engine::new(
@@ -122,6 +123,7 @@ pub async fn build_state(config: &Config) -> anyhow::Result<AppState> {
             turn_lease_ms: config.turn_lease_ms.max(100),
             viewer_urls: config.viewer_urls.clone(),
         },
+        claims: Default::default(),
     });
     let triggers = Arc::new(Triggers::new(
         conversations.clone(),
@@ -283,7 +285,11 @@ impl Application {
     pub async fn build(config: Config) -> anyhow::Result<Application> {
         let state = web::Data::new(build_state(&config).await?);
         // Executions paused on a Wait block resume when their time is up.
-        crate::conversation::executions::timers::spawn(state.conversations.clone());
+        crate::conversation::executions::timers::spawn(
+            state.conversations.clone(),
+            config.timer_concurrency,
+        );
+        crate::conversation::claims::spawn(state.conversations.clone());
         // Trigger events run in the background (none in an API-only process).
         crate::conversation::triggers::worker::spawn(state.triggers.clone());
         let listener = TcpListener::bind((config.host.as_str(), config.port))
@@ -307,6 +313,11 @@ impl Application {
         .client_request_timeout(Duration::from_millis(
             config.limits.header_timeout_ms.max(1),
         ))
+        // A client that closes its side has gone (browsers and HTTP clients never half-close a
+        // request): stop serving it at once, so a streamed AI answer's upstream request is
+        // dropped when the player goes, not at the second chunk written after (two chunk
+        // gaps: measured in docs/PERFORMANCE.md, scripts/load-streams.sh).
+        .h1_allow_half_closed(false)
         // actix counts connections per worker: the configured total is shared out.
         .max_connections(config.limits.max_connections.div_ceil(workers).max(1))
         .workers(workers)

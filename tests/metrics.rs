@@ -286,6 +286,64 @@ async fn turns_errors_requests_store_calls_and_js_evaluations_are_counted() {
 }
 
 #[tokio::test]
+async fn the_trigger_events_waiting_are_the_events_queue_depth() {
+    let _one = ONE_AT_A_TIME.lock().await;
+    // No worker in this process: accepted events stay waiting.
+    let (base, _) = serve(|c| {
+        c.metrics_token = Some(SecretString(METRICS_TOKEN.into()));
+        c.trigger_workers = 0;
+    })
+    .await;
+    let client = reqwest::Client::new();
+    let r = client
+        .put(format!("{base}/api/v1/flows/metrics-bot"))
+        .bearer_auth(TOKEN)
+        .json(&js_bot())
+        .send()
+        .await
+        .expect("publish");
+    assert_eq!(r.status(), 200);
+    let r = client
+        .post(format!("{base}/api/v1/integration/triggers"))
+        .bearer_auth(TOKEN)
+        .json(&json!({"flow": "metrics-bot"}))
+        .send()
+        .await
+        .expect("create trigger");
+    assert_eq!(r.status(), 201);
+    let t: Value = r.json().await.expect("json");
+    let (id, secret) = (
+        t["id"].as_str().expect("id"),
+        t["secret"].as_str().expect("secret"),
+    );
+    let metrics = format!("{base}/metrics");
+    let before = scrape(&client, &metrics).await;
+    let waiting = before.get("tessera_queue_depth", &[("queue", "events")]);
+    for text in ["one", "two", "three"] {
+        let r = client
+            .post(format!("{base}/api/v1/integration/trigger/{id}/event"))
+            .bearer_auth(secret)
+            .json(&json!({"text": text}))
+            .send()
+            .await
+            .expect("event");
+        assert_eq!(r.status(), 202);
+    }
+    let after = scrape(&client, &metrics).await;
+    assert_eq!(
+        after.get("tessera_queue_depth", &[("queue", "events")]) - waiting,
+        3.0
+    );
+    // The events queue cannot tell its lag cheaply: no lag series rather than a made-up 0.
+    assert!(
+        !after
+            .0
+            .contains_key(&key("tessera_queue_lag_seconds", &[("queue", "events")])),
+        "{after:?}"
+    );
+}
+
+#[tokio::test]
 async fn metrics_need_their_token_by_default() {
     let _one = ONE_AT_A_TIME.lock().await;
     // (The server installs the TLS crypto provider the test client needs.)

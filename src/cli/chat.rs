@@ -91,6 +91,7 @@ fn conversations() -> Conversations {
         registry,
         stores,
         config: ConversationConfig::default(),
+        claims: Default::default(),
     }
 }
 

@@ -93,6 +93,9 @@ pub struct Config {
     /// Background workers running trigger events in this process (0: an API-only process
     /// that accepts events and leaves them to others).
     pub trigger_workers: usize,
+    /// Paused executions (Wait blocks) one process resumes at once when their timers fall
+    /// due (the rest wait under their claim's lease).
+    pub timer_concurrency: usize,
     /// How long a delivered trigger event may stay unacknowledged before another worker takes
     /// it (a worker that died), in milliseconds.
     pub trigger_visibility_timeout_ms: u64,
@@ -144,6 +147,7 @@ impl Default for Config {
             model_prices: BTreeMap::new(),
             limits: Limits::default(),
             trigger_workers: 4,
+            timer_concurrency: 256,
             trigger_visibility_timeout_ms: 30_000,
             trigger_queue_max: 100_000,
             triggers: Vec::new(),
@@ -371,6 +375,9 @@ impl Config {
         self.limits.apply_env(&get, num::<u64>)?;
         if let Some(v) = get("TESSERA_TRIGGER_WORKERS") {
             self.trigger_workers = num("TESSERA_TRIGGER_WORKERS", v)?;
+        }
+        if let Some(v) = get("TESSERA_TIMER_CONCURRENCY") {
+            self.timer_concurrency = num("TESSERA_TIMER_CONCURRENCY", v)?;
         }
         if let Some(v) = get("TESSERA_TRIGGER_VISIBILITY_TIMEOUT_MS") {
             self.trigger_visibility_timeout_ms = num("TESSERA_TRIGGER_VISIBILITY_TIMEOUT_MS", v)?;

@@ -2,7 +2,9 @@
 //! and request gets the stored reply, another request under the same key is refused. The key is
 //! claimed in the store before the call runs, so concurrent retries cannot all run it. What is
 //! stored is the reply exactly as the surface rendered it, so a replay is byte for byte the
-//! first answer.
+//! first answer. A turn's reply is stored by the turn's own save (see [`Claim`]); a claim whose
+//! request is over (its process died, or the store failed while settling it) is taken over by
+//! the next retry instead of blocking it (see `claims.rs`).
 
 use super::{Conversations, ServiceError};
 use crate::store::StoredResponse;
@@ -53,6 +55,32 @@ impl IdempotencyKey {
     }
 }
 
+/// A claimed key, as the request that holds it sees it: a turn's save stores its answer under
+/// it, atomically ([`crate::store::AnswerWrite`]).
+#[derive(Debug, Clone)]
+pub struct Claim {
+    /// The scoped key.
+    pub(super) key: String,
+    /// The claim record the key holds.
+    pub(super) pending: StoredResponse,
+    /// How long the answer is kept (s).
+    pub(super) ttl_secs: u64,
+}
+
+impl Claim {
+    /// The answer a save stores for this reply (None: a transient reply, not remembered).
+    pub(super) fn answer(&self, reply: &Reply) -> Option<StoredResponse> {
+        (!reply.is_transient()).then(|| StoredResponse {
+            fingerprint: self.pending.fingerprint.clone(),
+            status: reply.status,
+            body: reply.body.clone(),
+        })
+    }
+}
+
+/// How many times a request tries to claim a key that keeps changing under it.
+const CLAIM_ATTEMPTS: usize = 4;
+
 impl Conversations {
     /// Runs `run` once per key within `scope`; `render` turns the core's own refusals
     /// (conflict, still running, store failures) into the surface's reply.
@@ -63,57 +91,105 @@ impl Conversations {
         run: impl Future<Output = Reply>,
         render: impl Fn(ServiceError) -> Reply,
     ) -> Reply {
+        self.idempotent_with(scope, key, |_| run, render).await
+    }
+
+    /// `idempotent`, with the claim given to `run` (None without a key): a turn run with it
+    /// stores its answer with its save, so it is never applied without its answer stored.
+    /// Then the claim is settled (only while the key still holds it): replaced by the reply,
+    /// or forgotten when the reply is transient. A key claimed by a request whose process died
+    /// or that is over is taken over at once.
+    pub async fn idempotent_with<F: Future<Output = Reply>>(
+        &self,
+        scope: &str,
+        key: Option<&IdempotencyKey>,
+        run: impl FnOnce(Option<Claim>) -> F,
+        render: impl Fn(ServiceError) -> Reply,
+    ) -> Reply {
         let Some(idem) = key else {
-            return run.await;
+            return run(None).await;
         };
         let key = format!("{scope}:{}", idem.key);
-        let store = &self.stores.idempotency;
-        let pending = StoredResponse {
-            fingerprint: idem.fingerprint.clone(),
-            status: PENDING,
-            body: String::new(),
+        let (body, running) = self.claims.start();
+        let claim = Claim {
+            key,
+            pending: StoredResponse {
+                fingerprint: idem.fingerprint.clone(),
+                status: PENDING,
+                body,
+            },
+            ttl_secs: self.config.idempotency_ttl_secs,
         };
+        if let Err(refused) = self.claim(idem, &claim).await {
+            return refused.unwrap_or_else(&render);
+        }
+        let reply = run(Some(claim.clone())).await;
+        let answer = claim.answer(&reply);
+        let store = &self.stores.idempotency;
+        let (key, pending) = (&claim.key, &claim.pending);
+        let settled = store
+            .idempotency_settle(key, pending, answer.as_ref(), claim.ttl_secs)
+            .await;
+        if let Err(e) = settled {
+            tracing::warn!(error = %e, "could not settle an idempotency claim: retried later");
+            let (k, p) = (key.clone(), pending.clone());
+            self.claims.retry_later((k, p, answer, claim.ttl_secs));
+        }
+        drop(running);
+        reply
+    }
+
+    /// Claims the key for this request: Ok, or the reply (stored, or refused) to answer.
+    async fn claim(
+        &self,
+        idem: &IdempotencyKey,
+        claim: &Claim,
+    ) -> Result<(), Result<Reply, ServiceError>> {
+        let store = &self.stores.idempotency;
+        let (key, pending) = (&claim.key, &claim.pending);
         let claim_ttl = (self.config.turn_lease_ms / 1000).max(60);
-        loop {
-            match store.idempotency_put(&key, &pending, claim_ttl).await {
-                Ok(true) => break,
+        for _ in 0..CLAIM_ATTEMPTS {
+            match store.idempotency_put(key, pending, claim_ttl).await {
+                Ok(true) => return Ok(()),
                 Ok(false) => {}
-                Err(e) => return render(e.into()),
+                Err(e) => {
+                    // The claim may have been written all the same: forget it once the store
+                    // answers again (a retry meanwhile sees it is not running).
+                    let u = (key.clone(), pending.clone(), None, claim_ttl);
+                    self.claims.retry_later(u);
+                    return Err(Err(e.into()));
+                }
             }
-            match store.idempotency_get(&key).await {
-                Ok(Some(stored)) if stored.fingerprint != idem.fingerprint => {
-                    return render(ServiceError::IdempotencyConflict);
-                }
-                Ok(Some(stored)) if stored.status == PENDING => {
-                    return render(ServiceError::RequestInProgress);
-                }
-                Ok(Some(stored)) => {
-                    return Reply {
-                        status: stored.status,
-                        body: stored.body,
-                    };
-                }
+            let stored = match store.idempotency_get(key).await {
+                Ok(Some(stored)) => stored,
                 // Expired between the two calls: claim again.
                 Ok(None) => continue,
-                Err(e) => return render(e.into()),
+                Err(e) => return Err(Err(e.into())),
+            };
+            if stored.fingerprint != idem.fingerprint {
+                return Err(Err(ServiceError::IdempotencyConflict));
+            }
+            if stored.status != PENDING {
+                return Err(Ok(Reply {
+                    status: stored.status,
+                    body: stored.body,
+                }));
+            }
+            match self.claims.is_stale(&**store, &stored).await {
+                Ok(false) => return Err(Err(ServiceError::RequestInProgress)),
+                Err(e) => return Err(Err(e.into())),
+                Ok(true) => {}
+            }
+            // Taken over from a request that is over; another retry may win the race.
+            match store
+                .idempotency_settle(key, &stored, Some(pending), claim_ttl)
+                .await
+            {
+                Ok(true) => return Ok(()),
+                Ok(false) => {}
+                Err(e) => return Err(Err(e.into())),
             }
         }
-        let reply = run.await;
-        let outcome = if reply.is_transient() {
-            store.idempotency_release(&key).await
-        } else {
-            let stored = StoredResponse {
-                fingerprint: idem.fingerprint.clone(),
-                status: reply.status,
-                body: reply.body.clone(),
-            };
-            store
-                .idempotency_replace(&key, &stored, self.config.idempotency_ttl_secs)
-                .await
-        };
-        if let Err(e) = outcome {
-            tracing::warn!(error = %e, "could not store idempotent response");
-        }
-        reply
+        Err(Err(ServiceError::RequestInProgress))
     }
 }

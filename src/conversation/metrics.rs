@@ -54,15 +54,15 @@ const OUTCOMES: [&str; 7] = [
     "error",
 ];
 
-fn outcome(r: &Result<TurnResult, ServiceError>) -> usize {
-    match r.as_ref().map(TurnResult::status) {
-        Ok(TurnStatus::WaitingInput) => 0,
-        Ok(TurnStatus::WaitingAction) => 1,
-        Ok(TurnStatus::WaitingTime) => 2,
-        Ok(TurnStatus::Completed) => 3,
-        Ok(TurnStatus::Failed) => 4,
-        Ok(TurnStatus::Aborted) => 5,
-        Err(_) => 6,
+fn outcome(status: Option<TurnStatus>) -> usize {
+    match status {
+        Some(TurnStatus::WaitingInput) => 0,
+        Some(TurnStatus::WaitingAction) => 1,
+        Some(TurnStatus::WaitingTime) => 2,
+        Some(TurnStatus::Completed) => 3,
+        Some(TurnStatus::Failed) => 4,
+        Some(TurnStatus::Aborted) => 5,
+        None => 6,
     }
 }
 
@@ -98,12 +98,17 @@ pub fn init() {
 
 /// Records a turn that started at `started`.
 pub(super) fn record(surface: Surface, started: Instant, r: &Result<TurnResult, ServiceError>) {
+    record_status(surface, started, r.as_ref().ok().map(TurnResult::status));
+}
+
+/// Records a turn that started at `started` and ended with `status` (None: it failed).
+pub(super) fn record_status(surface: Surface, started: Instant, status: Option<TurnStatus>) {
     let m = &*TURNS;
     let s = surface as usize;
     if let Some(h) = m.durations.get(s) {
         h.observe(started.elapsed());
     }
-    if let Some(c) = m.turns.get(s * OUTCOMES.len() + outcome(r)) {
+    if let Some(c) = m.turns.get(s * OUTCOMES.len() + outcome(status)) {
         c.inc();
     }
 }

@@ -10,6 +10,7 @@
 //!
 //! It must not import `api`; below it are `registry`, `engine` and `store`.
 
+pub mod claims;
 mod error;
 pub mod executions;
 mod idempotency;
@@ -29,8 +30,9 @@ use std::sync::Arc;
 use serde_json::{Map, Value};
 
 pub use error::ServiceError;
-pub use idempotency::{IdempotencyKey, Reply};
+pub use idempotency::{Claim, IdempotencyKey, Reply};
 pub use metrics::Surface;
+pub use stream::UsageDocs;
 pub use uploads::UploadSlot;
 
 use crate::engine::{Engine, Message, StartFrom, TextFormat, TurnOutput, TurnStatus};
@@ -67,6 +69,8 @@ pub struct Conversations {
     pub registry: Arc<Registry>,
     pub stores: Stores,
     pub config: ConversationConfig,
+    /// This process's idempotency claims (see `claims.rs`).
+    pub claims: claims::Claims,
 }
 
 /// Who is calling, as far as the bot's access rules care.

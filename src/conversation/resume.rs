@@ -5,10 +5,10 @@ use tracing::Instrument;
 
 use super::results::{linked_result_updates, result_update};
 use super::triggers::EventTurn;
-use super::{Caller, Conversations, ServiceError, TurnResult, is_waiting};
-use crate::engine::{Message, SessionState, TextFormat};
+use super::{Caller, Claim, Conversations, Reply, ServiceError, TurnResult, is_waiting};
+use crate::engine::{Message, SessionState, TextFormat, TurnStatus};
 use crate::ids::is_plausible_id;
-use crate::store::{Leased, Loaded, TurnWrites};
+use crate::store::{AnswerWrite, Leased, Loaded, ResultUpdate, TranscriptAppend, TurnWrites};
 
 impl Conversations {
     /// Applies a reply (or none: a skip, a client action's report) to a session and runs on
@@ -33,26 +33,115 @@ impl Conversations {
         format: TextFormat,
         caller: &Caller,
     ) -> Result<TurnResult, ServiceError> {
-        if !is_plausible_id(session_id) {
-            return Err(ServiceError::SessionMissing);
-        }
-        let sessions = &self.stores.sessions;
-        let leased = match sessions
-            .begin_turn(session_id, self.config.turn_lease_ms)
-            .await?
-        {
-            Loaded::Active(l) => l,
-            Loaded::Missing => return Err(ServiceError::SessionMissing),
-            Loaded::Finished => return Err(ServiceError::Finished),
-            Loaded::Expired => return Err(ServiceError::Expired),
-        };
+        let leased = self.lease(session_id).await?;
         let outcome = self
             .run_turn(session_id, &leased, message, format, caller, None)
             .await;
         if outcome.is_err() {
-            let _ = sessions.abort_turn(session_id, &leased).await;
+            self.give_back(session_id, &leased).await;
         }
         outcome
+    }
+
+    /// Applies a reply as `resume`, rendering the turn with `render` before it is saved: with
+    /// a claim, the save stores the rendered reply as the key's answer, atomically (so the turn
+    /// is never applied without its answer, nor by a request that lost its claim).
+    pub async fn resume_rendered(
+        &self,
+        session_id: &str,
+        message: Option<Message>,
+        format: TextFormat,
+        caller: &Caller,
+        claim: Option<&Claim>,
+        render: impl FnOnce(TurnResult) -> Reply,
+    ) -> Result<Reply, ServiceError> {
+        let started = std::time::Instant::now();
+        let leased = self.lease(session_id).await;
+        let outcome = match leased {
+            Ok(leased) => {
+                let r = self
+                    .answer_turn(session_id, &leased, message, format, caller, claim, render)
+                    .await;
+                if r.is_err() {
+                    self.give_back(session_id, &leased).await;
+                }
+                r
+            }
+            Err(e) => Err(e),
+        };
+        let status = outcome.as_ref().ok().map(|(_, s)| *s);
+        super::metrics::record_status(caller.surface, started, status);
+        outcome.map(|(reply, _)| reply)
+    }
+
+    /// Gives a turn's lease back (the turn failed). When the store fails too (it is down),
+    /// the lease is given back again, in the background, until the store answers or the lease
+    /// would have run out anyway: a retry once the store is back must not find the session
+    /// busy for the rest of the lease.
+    async fn give_back(&self, session_id: &str, leased: &Leased) {
+        let sessions = &self.stores.sessions;
+        if sessions.abort_turn(session_id, leased).await.is_ok() {
+            return;
+        }
+        let (sessions, id, leased) = (sessions.clone(), session_id.to_string(), leased.clone());
+        let until =
+            std::time::Instant::now() + std::time::Duration::from_millis(self.config.turn_lease_ms);
+        tokio::spawn(async move {
+            while std::time::Instant::now() < until {
+                tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+                if sessions.abort_turn(&id, &leased).await.is_ok() {
+                    return;
+                }
+            }
+        });
+    }
+
+    /// Leases a session for a turn.
+    async fn lease(&self, session_id: &str) -> Result<Leased, ServiceError> {
+        if !is_plausible_id(session_id) {
+            return Err(ServiceError::SessionMissing);
+        }
+        match self
+            .stores
+            .sessions
+            .begin_turn(session_id, self.config.turn_lease_ms)
+            .await?
+        {
+            Loaded::Active(l) => Ok(l),
+            Loaded::Missing => Err(ServiceError::SessionMissing),
+            Loaded::Finished => Err(ServiceError::Finished),
+            Loaded::Expired => Err(ServiceError::Expired),
+        }
+    }
+
+    /// `run_turn` with the turn rendered before its save, the answer saved with it.
+    #[allow(clippy::too_many_arguments)]
+    async fn answer_turn(
+        &self,
+        session_id: &str,
+        leased: &Leased,
+        message: Option<Message>,
+        format: TextFormat,
+        caller: &Caller,
+        claim: Option<&Claim>,
+        render: impl FnOnce(TurnResult) -> Reply,
+    ) -> Result<(Reply, TurnStatus), ServiceError> {
+        let (turn, result) = self
+            .prepare_turn(session_id, leased, message, format, caller, None)
+            .await?;
+        let status = result.status();
+        let linked = linked_result_updates(&result.output);
+        let reply = render(result);
+        let stored = claim.and_then(|c| c.answer(&reply).map(|a| (c, a)));
+        let answer = stored.as_ref().map(|(c, a)| AnswerWrite {
+            key: &c.key,
+            claim: &c.pending,
+            answer: a,
+            ttl_secs: c.ttl_secs,
+        });
+        self.save_prepared(session_id, leased, turn, answer, linked)
+            .await?;
+        Ok((reply, status))
     }
 
     /// Runs a turn on a leased session and saves it. With `event` (a trigger event's turn),
@@ -67,6 +156,25 @@ impl Conversations {
         caller: &Caller,
         event: Option<&EventTurn<'_>>,
     ) -> Result<TurnResult, ServiceError> {
+        let (turn, result) = self
+            .prepare_turn(session_id, leased, message, format, caller, event)
+            .await?;
+        let linked = linked_result_updates(&result.output);
+        self.save_prepared(session_id, leased, turn, None, linked)
+            .await?;
+        Ok(result)
+    }
+
+    /// Runs a turn: what its save writes, and what it produced.
+    async fn prepare_turn(
+        &self,
+        session_id: &str,
+        leased: &Leased,
+        message: Option<Message>,
+        format: TextFormat,
+        caller: &Caller,
+        event: Option<&EventTurn<'_>>,
+    ) -> Result<(Prepared, TurnResult), ServiceError> {
         let state = decode(&leased.data)?;
         let reply = message.as_ref().map(super::transcript::reply_text);
         let root = {
@@ -97,36 +205,25 @@ impl Conversations {
         } else {
             None
         };
-        let retention = self.config.results_retention_secs;
-        let marked;
-        let (leased, ttl) = match event {
+        let (mark, ttl) = match event {
             Some(ev) => {
                 ev.journal(reply.as_deref(), &out).await?;
-                marked = Leased {
-                    mark: ev.seq,
-                    ..leased.clone()
-                };
-                (&marked, ev.ttl_secs.unwrap_or_else(|| self.ttl(&root)))
+                (Some(ev.seq), ev.ttl_secs.unwrap_or_else(|| self.ttl(&root)))
             }
-            None => (leased, self.ttl(&root)),
+            None => (None, self.ttl(&root)),
         };
-        // The session, its result and its transcript are saved together (one round trip on
-        // single Redis). An event's transcript is written by its completion, from the journal.
+        // An event's transcript is written by its completion, from the journal.
         let transcript =
             (!preview && event.is_none()).then(|| self.transcript_of(reply.as_deref(), &out));
-        let writes = TurnWrites {
-            result: update.as_ref().map(|u| (u, retention)),
-            transcript: transcript.as_ref(),
+        let turn = Prepared {
+            data,
+            ttl,
+            mark,
+            update,
+            transcript,
+            preview,
         };
-        self.stores
-            .sessions
-            .save_turn(session_id, data, leased, ttl, writes)
-            .await?;
-        if !preview {
-            self.record_all(linked_result_updates(&out).into_iter())
-                .await;
-        }
-        Ok(TurnResult {
+        let result = TurnResult {
             session_id: session_id.to_string(),
             result_id: None,
             flow: root,
@@ -134,8 +231,58 @@ impl Conversations {
             output: out,
             preview,
             registered_only: false,
-        })
+        };
+        Ok((turn, result))
     }
+
+    /// Saves a prepared turn: the session, its result and its transcript together (one round
+    /// trip on single Redis), with the answer when given; then the linked bots' results.
+    async fn save_prepared(
+        &self,
+        session_id: &str,
+        leased: &Leased,
+        turn: Prepared,
+        answer: Option<AnswerWrite<'_>>,
+        linked: Vec<ResultUpdate>,
+    ) -> Result<(), ServiceError> {
+        let retention = self.config.results_retention_secs;
+        let marked;
+        let leased = match turn.mark {
+            Some(mark) => {
+                marked = Leased {
+                    mark,
+                    ..leased.clone()
+                };
+                &marked
+            }
+            None => leased,
+        };
+        let writes = TurnWrites {
+            result: turn.update.as_ref().map(|u| (u, retention)),
+            transcript: turn.transcript.as_ref(),
+            answer,
+        };
+        self.stores
+            .sessions
+            .save_turn(session_id, turn.data, leased, turn.ttl, writes)
+            .await?;
+        if !turn.preview {
+            self.record_all(linked.into_iter()).await;
+        }
+        Ok(())
+    }
+}
+
+/// A turn run and not yet saved.
+struct Prepared {
+    /// The new state (None: the session finished).
+    data: Option<Vec<u8>>,
+    ttl: u64,
+    /// A trigger event's sequence, saved as the session's mark.
+    mark: Option<u64>,
+    update: Option<ResultUpdate>,
+    transcript: Option<TranscriptAppend>,
+    preview: bool,
 }
 
 /// A stored session's state.

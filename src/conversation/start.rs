@@ -163,6 +163,7 @@ impl Conversations {
             let writes = TurnWrites {
                 result: update.as_ref().map(|u| (u, retention)),
                 transcript: transcript.as_ref(),
+                answer: None,
             };
             if event.is_some() {
                 sessions

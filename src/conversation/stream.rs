@@ -1,14 +1,53 @@
 //! Streamed AI answers (the streamMessage endpoint): the session is read without taking its
 //! lease (the answer's text comes back with the next continueChat, which takes it), the block
-//! it waits on is asked for its call, and the provider's stream is opened.
+//! it waits on is asked for its call, and the provider's stream is opened. The usage the
+//! provider reports waits for that continueChat in [`UsageDocs`] (the executions store's
+//! documents, so every server process sees it).
 
 use std::sync::Arc;
 
 use super::resume::decode;
 use super::{Caller, Conversations, ServiceError};
-use crate::engine::{SessionState, StreamError, TextStream};
+use crate::engine::{SessionState, StreamError, StreamedUsage, TextStream, TokenUsage};
 use crate::flow::CompiledFlow;
 use crate::ids::is_plausible_id;
+use crate::store::{BoxFuture, Doc, ExecutionStore};
+
+/// How long a streamed answer's usage waits for the continueChat that brings the answer back
+/// (the player sends it as soon as the stream ends).
+const USAGE_TTL_SECS: u64 = 86_400;
+
+/// The usage of streamed answers, as documents of the executions store.
+pub struct UsageDocs(pub Arc<dyn ExecutionStore>);
+
+impl StreamedUsage for UsageDocs {
+    fn record<'a>(&'a self, key: &'a str, usage: &'a TokenUsage) -> BoxFuture<'a, ()> {
+        Box::pin(async move {
+            let Ok(json) = serde_json::to_string(usage) else {
+                return;
+            };
+            if let Err(e) = self
+                .0
+                .doc_put(Doc::StreamUsage, key, json, USAGE_TTL_SECS)
+                .await
+            {
+                tracing::warn!(error = %e, "could not record the usage of a streamed answer");
+            }
+        })
+    }
+
+    fn read<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Option<TokenUsage>> {
+        Box::pin(async move {
+            match self.0.doc_get(Doc::StreamUsage, key).await {
+                Ok(found) => found.and_then(|j| serde_json::from_str(&j).ok()),
+                Err(e) => {
+                    tracing::warn!(error = %e, "could not read the usage of a streamed answer");
+                    None
+                }
+            }
+        })
+    }
+}
 
 impl Conversations {
     /// A live session read without taking its lease (for side requests: a streamed answer, an
@@ -47,13 +86,13 @@ impl Conversations {
         caller: &Caller,
     ) -> Result<TextStream, ServiceError> {
         let (state, root) = self.peek_live(session_id, caller).await?;
-        let call = self
+        let plan = self
             .engine
             .stream_plan(state, root)
             .await
             .map_err(ServiceError::from)?;
         self.engine
-            .open_stream(&call)
+            .open_stream(plan)
             .await
             .map_err(ServiceError::from)
     }

@@ -1,12 +1,13 @@
 //! What AI and email blocks need from above the engine, as small capabilities: credentials
 //! resolved by the `credentialsId` of a block ([`CredentialSource`], implemented by the
 //! credentials registry, which decrypts stored secrets), and the price table turning token
-//! usage into a cost. The engine never reads stores itself.
+//! usage into a cost, and where the usage of a streamed answer waits for the turn that brings
+//! the answer back ([`StreamedUsage`]). The engine never reads stores itself.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::flows::BoxFuture;
@@ -73,6 +74,15 @@ pub trait CredentialSource: Send + Sync {
     fn credential<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Option<Credential>>;
 }
 
+/// Where the usage of a streamed answer waits: the streamMessage request records it when the
+/// provider's stream ends, and the continueChat that brings the answer back reads it (the
+/// two are separate requests, perhaps on separate processes). `key` names the session state
+/// the stream was planned from, so a later stream of the same block never reads an older one.
+pub trait StreamedUsage: Send + Sync {
+    fn record<'a>(&'a self, key: &'a str, usage: &'a TokenUsage) -> BoxFuture<'a, ()>;
+    fn read<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Option<TokenUsage>>;
+}
+
 /// The price of a model, in US dollars per million tokens.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct ModelPrice {
@@ -86,10 +96,12 @@ pub struct AiServices {
     pub credentials: Option<Arc<dyn CredentialSource>>,
     /// Model name -> price (exact match).
     pub prices: BTreeMap<String, ModelPrice>,
+    /// Usage of streamed answers (none: streamed answers report no usage).
+    pub streamed: Option<Arc<dyn StreamedUsage>>,
 }
 
 /// Tokens an AI call (or a whole turn) used, and what they cost when the model has a price.
-#[derive(Debug, Clone, PartialEq, Serialize, Default)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct TokenUsage {
     pub prompt_tokens: u64,
     pub completion_tokens: u64,

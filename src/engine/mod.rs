@@ -24,8 +24,10 @@ use std::sync::Arc;
 
 use serde_json::{Map, Value};
 
-pub use ai_services::{AiServices, Credential, CredentialSource, ModelPrice, TokenUsage};
-pub use blocks::integrations::ai::stream::{StreamError, TextStream};
+pub use ai_services::{
+    AiServices, Credential, CredentialSource, ModelPrice, StreamedUsage, TokenUsage,
+};
+pub use blocks::integrations::ai::stream::{StreamError, StreamPlan, TextStream};
 pub use flows::{FlowSource, MemoryFlows};
 pub use state::SessionState;
 pub use turn::{Log, TurnAnswer, TurnOutput, TurnStatus};
@@ -196,20 +198,32 @@ impl Engine {
         &self,
         state: SessionState,
         root: Arc<CompiledFlow>,
-    ) -> Result<blocks::integrations::ai::ChatCall, StreamError> {
+    ) -> Result<StreamPlan, StreamError> {
         blocks::integrations::ai::stream::plan(self, state, root).await
     }
 
-    /// Sends a planned AI call with streaming on; its text deltas as they arrive.
-    pub async fn open_stream(
-        &self,
-        call: &blocks::integrations::ai::ChatCall,
-    ) -> Result<TextStream, StreamError> {
+    /// Sends a planned AI call with streaming on; its text deltas as they arrive. The usage
+    /// the provider reports is recorded (priced) before the stream ends.
+    pub async fn open_stream(&self, plan: StreamPlan) -> Result<TextStream, StreamError> {
         let http = self
             .http
             .as_ref()
             .ok_or_else(|| StreamError::Upstream("outbound HTTP is not available".into()))?;
-        blocks::integrations::ai::stream::open(http, call).await
+        blocks::integrations::ai::stream::open(self, http, plan).await
+    }
+
+    /// Sets declared variables of a live session by name (as a start's prefilled variables
+    /// do), without running anything: a trigger event's contact fields on a session that is
+    /// already waiting. The values are data, never evaluated.
+    pub async fn prefill_live(
+        &self,
+        state: SessionState,
+        root: Arc<CompiledFlow>,
+        values: &serde_json::Map<String, serde_json::Value>,
+    ) -> Result<SessionState, EngineError> {
+        let mut turn = Turn::load(self, state, root, TextFormat::default()).await?;
+        turn.prefill(values);
+        Ok(turn.state)
     }
 
     /// [`Engine::resume`] with the compiled revision of the session's root flow already

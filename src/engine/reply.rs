@@ -32,14 +32,31 @@ impl Turn<'_> {
         if matches!(flow.block(ix).kind, BlockKind::Input(_)) {
             self.reply_to_input(ix, msg.as_ref(), true).await?;
         } else {
+            let streamed = blocks::integrations::streamed_bubble_follows(self, ix);
+            if streamed {
+                // The usage the streamMessage request recorded for this very state.
+                self.streamed_usage().await;
+            }
             blocks::resume_action(self, ix, msg.as_ref())?;
             let mut next = self.after_block(ix);
-            if blocks::integrations::streamed_bubble_follows(self, ix) {
+            if streamed {
                 next = next.and_then(|bubble| self.after_block(bubble.block));
             }
             self.walk_or_end(next).await?;
         }
         self.auto_resume().await
+    }
+
+    /// Adds the usage recorded by the stream of the AI block the session waits on (none when
+    /// the provider sent none, or nothing streamed).
+    async fn streamed_usage(&mut self) {
+        let Some(sink) = self.engine.ai.streamed.clone() else {
+            return;
+        };
+        let key = blocks::integrations::ai::stream::usage_key(&self.state);
+        if let Some(usage) = sink.read(&key).await {
+            self.out.add_usage(&usage);
+        }
     }
 
     /// Walks on from `next`, or ends the conversation without walking when there is nowhere to

@@ -1,8 +1,10 @@
-//! Records of the engine and workflow APIs: executions, conversations, workflow runs and the
-//! tenant of each flow as JSON documents with a retention; newest-first id lists (a
-//! conversation's executions, a user's runs of a workflow); and single-use wait tokens, taken
-//! atomically so a token resumes its pause once. Documents are opaque JSON here: the
-//! conversation core owns their shape.
+//! Records of the engine and workflow APIs: executions, conversations, workflow runs, the
+//! tenant of each flow (and the usage of streamed AI answers) as JSON documents with a
+//! retention; newest-first id lists (a conversation's executions, a user's runs of a
+//! workflow); single-use wait tokens, taken atomically so a token resumes its pause once; and
+//! each conversation's variables, one entry per key, so that executions setting different keys
+//! at once never lose each other's. Documents are opaque JSON here: the conversation core owns
+//! their shape.
 
 use super::{BoxFuture, StoreError};
 
@@ -13,6 +15,8 @@ pub enum Doc {
     Conversation,
     Run,
     FlowTenant,
+    /// The token usage of a streamed AI answer, until the turn that brings the answer back.
+    StreamUsage,
 }
 
 impl Doc {
@@ -23,6 +27,7 @@ impl Doc {
             Doc::Conversation => "cv",
             Doc::Run => "run",
             Doc::FlowTenant => "ft",
+            Doc::StreamUsage => "su",
         }
     }
 }
@@ -73,6 +78,35 @@ pub trait ExecutionStore: Send + Sync {
         token: &str,
         ttl_secs: u64,
     ) -> BoxFuture<'_, Result<(), StoreError>>;
+    /// Stores an execution's document and, when it pauses, its new wait token, in one atomic
+    /// step (one round trip on Redis): whoever reads the document finds its token set.
+    fn execution_put(
+        &self,
+        id: &str,
+        json: String,
+        token: Option<&str>,
+        ttl_secs: u64,
+    ) -> BoxFuture<'_, Result<(), StoreError>>;
+    /// Sets these variables of a conversation (name, JSON value), each on its own, and
+    /// refreshes the TTL: concurrent merges of different names all survive.
+    fn vars_merge(
+        &self,
+        conversation_id: &str,
+        vars: Vec<(String, String)>,
+        ttl_secs: u64,
+    ) -> BoxFuture<'_, Result<(), StoreError>>;
+    /// The variables of a conversation (empty when unknown), in no particular order.
+    fn vars_get(
+        &self,
+        conversation_id: &str,
+    ) -> BoxFuture<'_, Result<Vec<(String, String)>, StoreError>>;
+    /// [`Self::token_take`] and the execution's document, in one step (one round trip on
+    /// Redis): whether this call took the token, and the document as it is.
+    fn token_take_get(
+        &self,
+        execution_id: &str,
+        token: &str,
+    ) -> BoxFuture<'_, Result<(bool, Option<String>), StoreError>>;
     /// Removes the wait token if it is `token`, atomically; true when this call removed it (so
     /// of two calls with one token, exactly one gets true).
     fn token_take(

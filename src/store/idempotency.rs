@@ -1,6 +1,9 @@
 //! Idempotency records: the stored response of a request sent with an `Idempotency-Key`, so a
 //! retry gets the same answer. The conversation core claims a key before running the request
-//! (`put` is first-writer-wins), then replaces the claim with the final response or releases it.
+//! (`put` is first-writer-wins), then replaces the claim with the final response or releases it
+//! (`settle`: only while the key still holds that claim). A claim names its owner, a process that
+//! keeps a short-lived liveness record (`owner_heartbeat`): a retry that finds the claim of a
+//! dead owner takes it over at once (`settle` again) instead of waiting for it to expire.
 
 use serde::{Deserialize, Serialize};
 
@@ -38,4 +41,19 @@ pub trait IdempotencyStore: Send + Sync {
     ) -> BoxFuture<'_, Result<(), StoreError>>;
     /// Forgets a key (a claimed request failed transiently: a retry must be able to run).
     fn idempotency_release(&self, key: &str) -> BoxFuture<'_, Result<(), StoreError>>;
+    /// Compare-and-set: if the key still holds exactly `claim` (and has not expired), replaces
+    /// it by `outcome` for `ttl_secs` (the final response, or another request's claim taking it
+    /// over), or forgets it when `outcome` is None. Returns whether the key held `claim`;
+    /// nothing is written when it did not.
+    fn idempotency_settle(
+        &self,
+        key: &str,
+        claim: &StoredResponse,
+        outcome: Option<&StoredResponse>,
+        ttl_secs: u64,
+    ) -> BoxFuture<'_, Result<bool, StoreError>>;
+    /// Records that the claim owner `owner` (a server process) is alive for `ttl_ms`.
+    fn owner_heartbeat(&self, owner: &str, ttl_ms: u64) -> BoxFuture<'_, Result<(), StoreError>>;
+    /// Whether `owner`'s last heartbeat still holds.
+    fn owner_alive(&self, owner: &str) -> BoxFuture<'_, Result<bool, StoreError>>;
 }

@@ -33,7 +33,7 @@ pub use executions::{Doc, ExecutionStore, Index};
 pub use flows::{FlowStore, Published};
 pub use idempotency::{IdempotencyStore, StoredResponse};
 pub use results::{AnswerRecord, ResultRecord, ResultStore, ResultUpdate, ResultsPage};
-pub use sessions::{Leased, Loaded, SessionStore, TurnWrites};
+pub use sessions::{AnswerWrite, Leased, Loaded, SessionStore, TurnWrites};
 pub use timers::{TimerStats, TimerStore};
 pub use transcripts::{Transcript, TranscriptAppend, TranscriptMeta, TranscriptStore};
 

@@ -6,15 +6,36 @@
 //! on each turn; finished sessions leave only a short-lived "finished" marker, and expired ones
 //! a small marker for a grace period, so callers can tell finished, expired and unknown apart.
 
-use super::{BoxFuture, ResultStore, ResultUpdate, StoreError, TranscriptAppend, TranscriptStore};
+use super::{
+    BoxFuture, ResultStore, ResultUpdate, StoreError, StoredResponse, TranscriptAppend,
+    TranscriptStore,
+};
 
 /// What a turn's save writes beside the session: its result update (with the results
-/// retention) and its transcript entries. Stores that can write them atomically with the
-/// session, in one round trip, do.
+/// retention), its transcript entries and its idempotent answer. Stores that can write them
+/// atomically with the session, in one round trip, do.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct TurnWrites<'a> {
     pub result: Option<(&'a ResultUpdate, u64)>,
     pub transcript: Option<&'a TranscriptAppend>,
+    pub answer: Option<AnswerWrite<'a>>,
+}
+
+/// The reply of a turn sent with an `Idempotency-Key`, stored by the turn's save: the save
+/// writes nothing (`Busy`) unless the key still holds this request's claim, then replaces the
+/// claim by the answer, with the session, atomically (the memory store under its lock, a
+/// single Redis in the save script). So a turn is never applied without its answer stored, nor
+/// by a request whose claim was taken over. Stores that cannot do it atomically (a Redis
+/// Cluster: the keys live in other slots) ignore it; the caller settles the key after the save.
+#[derive(Debug, Clone, Copy)]
+pub struct AnswerWrite<'a> {
+    /// The scoped idempotency key.
+    pub key: &'a str,
+    /// The claim the key must hold.
+    pub claim: &'a StoredResponse,
+    /// What replaces it, for `ttl_secs`.
+    pub answer: &'a StoredResponse,
+    pub ttl_secs: u64,
 }
 
 impl<'a> TurnWrites<'a> {

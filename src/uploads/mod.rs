@@ -123,6 +123,15 @@ impl Uploads {
         }
     }
 
+    /// The origin of the presigned upload URLs when it is not this server's (an S3 bucket);
+    /// `None` for the directory storage, whose uploads go to Tessera itself.
+    pub fn upload_origin(&self) -> Option<String> {
+        match &self.backend {
+            Backend::Local(_) => None,
+            Backend::S3(s3) => Some(s3.origin()),
+        }
+    }
+
     /// A presigned upload for one file.
     pub fn presign(&self, grant: &UploadGrant<'_>) -> Result<Presigned, UploadError> {
         if grant.size.is_some_and(|s| s > grant.max_bytes) {
@@ -260,6 +269,32 @@ mod tests {
         let s = safe_file_name(&long);
         assert_eq!(s.len(), 100);
         assert!(s.ends_with(".png"));
+    }
+
+    #[test]
+    fn uploads_go_to_this_server_unless_a_bucket_is_configured() {
+        let mut config = UploadsConfig::default();
+        let local = Uploads::new(&config, b"k").expect("directory storage");
+        assert_eq!(local.upload_origin(), None);
+        for (endpoint, virtual_host, origin) in [
+            (
+                "https://s3.eu-west-1.amazonaws.com",
+                true,
+                "https://docs.s3.eu-west-1.amazonaws.com",
+            ),
+            ("http://127.0.0.1:9000/", false, "http://127.0.0.1:9000"),
+        ] {
+            config.s3 = Some(crate::config::S3Config {
+                endpoint: endpoint.into(),
+                bucket: "docs".into(),
+                region: "eu-west-1".into(),
+                access_key: "ak".into(),
+                secret_key: crate::config::SecretString("sk".into()),
+                virtual_host,
+            });
+            let s3 = Uploads::new(&config, b"k").expect("bucket storage");
+            assert_eq!(s3.upload_origin().as_deref(), Some(origin), "{endpoint}");
+        }
     }
 
     #[test]

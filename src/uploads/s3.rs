@@ -46,6 +46,12 @@ impl S3Store {
         Ok(put.sign(UPLOAD_URL_TTL).to_string())
     }
 
+    /// The origin presigned URLs point at (`https://bucket.s3.example.com`): the one host
+    /// besides Tessera a page's player sends files to.
+    pub fn origin(&self) -> String {
+        self.bucket.base_url().origin().ascii_serialization()
+    }
+
     pub fn presign_get(&self, key: &str) -> String {
         self.bucket
             .get_object(Some(&self.credentials), key)

@@ -148,6 +148,7 @@ async fn the_player_files_have_their_types_an_etag_and_a_public_cache() {
         ("/embed.js", "text/javascript"),
         ("/_tessera/widget.js", "text/javascript"),
         ("/_tessera/inputs-more.js", "text/javascript"),
+        ("/_tessera/file-input.js", "text/javascript"),
         ("/_tessera/player.css", "text/css"),
     ] {
         let r = get(&app, path, None).await;

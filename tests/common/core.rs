@@ -35,5 +35,6 @@ pub async fn core() -> Conversations {
         registry,
         stores,
         config: ConversationConfig::default(),
+        claims: Default::default(),
     }
 }

@@ -2,8 +2,14 @@
 //! (`POST …/chat/completions`, JSON or `text/event-stream` chunks exactly like OpenAI's,
 //! ending with `data: [DONE]`) and Anthropic's messages API (`POST …/messages`, JSON or its
 //! named SSE events). It answers `Echo: <last user message>`, checks the API key, records
-//! every request, and notes when a streaming client went away (the cancellation tests).
+//! every request, and notes when a streaming client went away (its side of the connection
+//! closed, or a write failed: the cancellation tests).
 //! The model `endless` streams until the client disconnects.
+//!
+//! Usage as the real APIs send it: OpenAI only when the request asks
+//! (`stream_options.include_usage`), in a last chunk with no choices before `[DONE]`;
+//! Anthropic in `message_start` (input tokens) and `message_delta` (output tokens). The model
+//! `no-usage` never reports usage on a stream (a provider that sends none).
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -158,9 +164,17 @@ async fn serve(mut sock: TcpStream, log: Arc<Log>, delay: Duration) {
         return;
     }
     let endless = model == "endless";
+    let sends_usage = model != "no-usage";
     let mut events: Vec<String> = Vec::new();
     if anthropic {
-        events.push(format!("event: message_start\ndata: {}\n\n", json!({"type": "message_start", "message": {"id": "msg_1", "model": model, "usage": {"input_tokens": prompt_tokens, "output_tokens": 0}}})));
+        let mut message = json!({"id": "msg_1", "model": model});
+        if sends_usage {
+            message["usage"] = json!({"input_tokens": prompt_tokens, "output_tokens": 1});
+        }
+        events.push(format!(
+            "event: message_start\ndata: {}\n\n",
+            json!({"type": "message_start", "message": message})
+        ));
         events.push("event: content_block_start\ndata: {\"type\":\"content_block_start\",\"index\":0,\"content_block\":{\"type\":\"text\",\"text\":\"\"}}\n\n".into());
     }
     let chunk = |t: &str| {
@@ -184,26 +198,53 @@ async fn serve(mut sock: TcpStream, log: Arc<Log>, delay: Duration) {
     for w in &words {
         events.push(chunk(w));
     }
-    for e in events {
-        if sock.write_all(e.as_bytes()).await.is_err() {
-            log.disconnects.lock().expect("log").push(Instant::now());
-            return;
-        }
-        tokio::time::sleep(delay).await;
-    }
-    if endless {
-        loop {
-            if sock.write_all(chunk("more ").as_bytes()).await.is_err() {
-                log.disconnects.lock().expect("log").push(Instant::now());
-                return;
-            }
+    // Everything is built before writing; the writes race a read of the socket, which ends
+    // (0 bytes) as soon as the client closes the connection: that instant is the disconnect.
+    let end = if anthropic {
+        let usage = if sends_usage {
+            format!(",\"usage\":{{\"output_tokens\":{completion_tokens}}}")
+        } else {
+            String::new()
+        };
+        format!(
+            "event: content_block_stop\ndata: {{\"type\":\"content_block_stop\",\"index\":0}}\n\nevent: message_delta\ndata: {{\"type\":\"message_delta\",\"delta\":{{\"stop_reason\":\"end_turn\"}}{usage}}}\n\nevent: message_stop\ndata: {{\"type\":\"message_stop\"}}\n\n"
+        )
+    } else {
+        let asked = body["stream_options"]["include_usage"] == Value::Bool(true);
+        let usage = if asked && sends_usage {
+            let last = json!({"id": "chatcmpl-1", "object": "chat.completion.chunk", "created": 0, "model": model,
+                "choices": [], "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
+                    "total_tokens": prompt_tokens + completion_tokens}});
+            format!("data: {last}\n\n")
+        } else {
+            String::new()
+        };
+        format!("{usage}data: [DONE]\n\n")
+    };
+    let (mut rd, mut wr) = sock.into_split();
+    let writing = async {
+        for e in &events {
+            wr.write_all(e.as_bytes()).await?;
             tokio::time::sleep(delay).await;
         }
-    }
-    let end = if anthropic {
-        "event: content_block_stop\ndata: {\"type\":\"content_block_stop\",\"index\":0}\n\nevent: message_delta\ndata: {\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"end_turn\"},\"usage\":{\"output_tokens\":3}}\n\nevent: message_stop\ndata: {\"type\":\"message_stop\"}\n\n".to_string()
-    } else {
-        "data: [DONE]\n\n".to_string()
+        if endless {
+            loop {
+                wr.write_all(chunk("more ").as_bytes()).await?;
+                tokio::time::sleep(delay).await;
+            }
+        }
+        wr.write_all(end.as_bytes()).await
     };
-    let _ = sock.write_all(end.as_bytes()).await;
+    let closed = async {
+        let mut b = [0u8; 64];
+        while matches!(rd.read(&mut b).await, Ok(n) if n > 0) {}
+    };
+    tokio::select! {
+        written = writing => {
+            if written.is_err() {
+                log.disconnects.lock().expect("log").push(Instant::now());
+            }
+        }
+        () = closed => log.disconnects.lock().expect("log").push(Instant::now()),
+    }
 }

@@ -13,6 +13,7 @@ pub mod http;
 pub mod http_stub;
 pub mod llm_stub;
 pub mod redis_env;
+pub mod redis_proxy;
 pub mod redis_server;
 pub mod replies;
 pub mod temp;

@@ -136,6 +136,15 @@ impl PrivateRedis {
         assert!(self.raw().is_err(), "Redis is still up");
     }
 
+    /// SIGKILL (no flush: what the append-only file holds is what survives), then waits for
+    /// the process to exit.
+    pub fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
     /// Sends a signal (`-STOP`, `-CONT`) to the process.
     pub fn signal(&self, sig: &str) {
         let pid = self.child.as_ref().expect("running").id().to_string();

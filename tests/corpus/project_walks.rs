@@ -19,6 +19,7 @@ pub fn project_walks() -> Vec<Walk> {
     const TEXT: (&str, &str) = ("text input", "*");
     const EMAIL: (&str, &str) = ("email input", "*");
     const PICK: (&str, &str) = (CHOICE, "*");
+    const FILE: (&str, &str) = ("file input", "*");
     vec![
         walk("lead-capture", vec![
             step(None, "Hi there 👋 I'm Tessa, the assistant of Acme Analytics.", Some(PICK))
@@ -53,6 +54,20 @@ pub fn project_walks() -> Vec<Walk> {
             step(Some("nope"), EMAIL_RETRY, Some(EMAIL)),
             step(Some("ada@example.com"), "How likely are you to recommend us?", Some(("rating input", "*"))),
             step(Some("5"), "Thanks Ada, redirecting you now…", None).actions(&["redirect"]),
+        ]),
+        walk("document-upload", vec![
+            step(None, "Hi! Please send your CV as a PDF or a text file (1 MB at most).", Some(FILE)),
+            step(Some("https://files.example.com/cv.exe"), RETRY, Some(FILE)),
+            step(Some("https://files.example.com/cv.pdf"), "Thanks, we have your CV: https://files.example.com/cv.pdf", Some(FILE))
+                .says(&["Anything else to add? Certificates, a cover letter... (optional)"]),
+            step(Some("https://files.example.com/a.pdf, https://files.example.com/b.png"), "Other documents: https://files.example.com/a.pdf, https://files.example.com/b.png", None)
+                .says(&["Your application is complete. We'll be in touch!"]),
+        ]),
+        walk("document-upload", vec![
+            step(None, "Hi! Please send your CV as a PDF or a text file (1 MB at most).", Some(FILE)),
+            step(Some("https://files.example.com/cv.txt"), "Thanks, we have your CV: https://files.example.com/cv.txt", Some(FILE)),
+            // No reply to the optional file input: skipped.
+            step(None, "Your application is complete. We'll be in touch!", None),
         ]),
         walk("payment-demo", vec![
             step(None, "Welcome to the Tessera checkout demo 🧾", Some(PICK)),

@@ -280,4 +280,6 @@ async fn a_linked_bot_gone_fails_the_execution() {
     );
     let eid = env["execution_id"].as_str().unwrap_or_default();
     assert_eq!(get_execution(&second, &t, eid).await.1, failed);
+    let (status, err) = resume(&second, &t, &env, "again").await;
+    assert_eq!((status, code(&err)), (409, "execution_finished"), "{err}");
 }

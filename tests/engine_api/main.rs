@@ -28,6 +28,8 @@ mod common;
 
 mod auth;
 mod executions;
+mod races;
+mod restart;
 #[allow(dead_code)]
 #[path = "../redis_api/server.rs"]
 mod server;

@@ -189,9 +189,48 @@ async fn variables_set_declared_variables_as_plain_values_and_persist(app: TestA
     );
 }
 
+/// Triggers on one conversation at once, each setting a name of its own: every name stays
+/// (the conversation's variables are merged per name, not written back as a whole).
+async fn concurrent_triggers_keep_each_others_variables(app: TestApp) {
+    let t = tenant();
+    let id = unique("orders");
+    publish(&app, &order_bot(&id), Some(&t)).await;
+    let env = trigger_ok(&app, &t, &id, json!({"variables": {"first": 0}})).await;
+    let cid = env["conversation_id"].as_str().expect("conversation id");
+    let n = 24;
+    let triggers = (0..n).map(|i| {
+        let vars = json!({ format!("key_{i}"): i });
+        trigger_ok(
+            &app,
+            &t,
+            &id,
+            json!({"conversation_id": cid, "variables": vars}),
+        )
+    });
+    futures_util::future::join_all(triggers).await;
+    let (status, conv) = call(
+        &app,
+        "GET",
+        &format!("/api/v1/engine/conversations/{cid}?tenant_id={t}"),
+        Some(ENGINE_TOKEN),
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{conv}");
+    let mut expected = Map::new();
+    expected.insert("first".into(), json!(0));
+    for i in 0..n {
+        expected.insert(format!("key_{i}"), json!(i));
+    }
+    assert_eq!(conv["variables"], Value::Object(expected));
+    assert_eq!(conv["executions"].as_array().map(Vec::len), Some(n + 1));
+}
+
 on_both_stores!(
     each_variables_rule_is_a_422_naming_the_key_and_rule,
     malformed_bodies_are_422_invalid_input,
     unknown_intents_and_conversations_are_404,
-    variables_set_declared_variables_as_plain_values_and_persist
+    variables_set_declared_variables_as_plain_values_and_persist,
+    concurrent_triggers_keep_each_others_variables
 );

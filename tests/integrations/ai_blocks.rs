@@ -5,18 +5,16 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use serde_json::{Map, Value, json};
-use tessera::engine::flows::BoxFuture;
+use serde_json::{Value, json};
 use tessera::engine::{
-    AiServices, Credential, CredentialSource, Engine, EngineConfig, MemoryFlows, Message,
-    ModelPrice, StartParams, TextFormat,
+    AiServices, Engine, EngineConfig, MemoryFlows, Message, ModelPrice, StartParams, TextFormat,
 };
 use tessera::net::{OutboundPolicy, SafeClient};
 
 use crate::common::app::spawn_app_with;
-use crate::common::llm_stub::{self, API_KEY};
+use crate::common::llm_stub;
 use crate::setup::{
-    ai_bot, app, chat_to_ai, forge_block, openai_credentials, put_credentials, texts,
+    OneCredential, ai_bot, app, chat_to_ai, forge_block, openai_credentials, put_credentials, texts,
 };
 
 #[tokio::test]
@@ -202,21 +200,6 @@ async fn base_urls_are_subject_to_the_ssrf_guard() {
     );
 }
 
-struct OneCredential(String);
-
-impl CredentialSource for OneCredential {
-    fn credential<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Option<Credential>> {
-        let mut data = Map::new();
-        data.insert("apiKey".into(), Value::String(API_KEY.into()));
-        data.insert("baseUrl".into(), Value::String(self.0.clone()));
-        let found = (id == "oa").then(|| Credential {
-            kind: "openai".into(),
-            data,
-        });
-        Box::pin(std::future::ready(found))
-    }
-}
-
 #[tokio::test]
 async fn token_usage_is_recorded_on_the_turn_with_its_cost() {
     let stub = llm_stub::start(Duration::ZERO).await;
@@ -240,6 +223,7 @@ async fn token_usage_is_recorded_on_the_turn_with_its_cost() {
     let engine = Engine::new(flows, Some(http), EngineConfig::default()).with_ai(AiServices {
         credentials: Some(Arc::new(OneCredential(stub.base_url.clone()))),
         prices,
+        streamed: None,
     });
     let (state, _) = engine
         .start(flow, StartParams::default(), "r1".into())

@@ -14,4 +14,5 @@ mod setup;
 mod streaming;
 mod templates;
 mod uploads;
+mod usage;
 mod webhooks;

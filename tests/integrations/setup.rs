@@ -1,8 +1,10 @@
 //! The servers these tests run: Tessera with a secret key and outbound HTTP allowed to
 //! 127.0.0.1 (where the stand-ins listen), and helpers to store credentials and start chats.
 
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 use tessera::config::{Config, SecretString};
+use tessera::engine::flows::BoxFuture;
+use tessera::engine::{Credential, CredentialSource};
 
 use crate::common::app::{TOKEN, TestApp, spawn_app_with};
 use crate::common::bots::{bot, input, text, var};
@@ -127,4 +129,20 @@ pub async fn chat_to_ai(
         .await;
     assert_eq!(status, 200, "{turn}");
     (sid, turn)
+}
+
+/// The engine's credentials when it runs without a server: `oa`, OpenAI-type, at a stand-in.
+pub struct OneCredential(pub String);
+
+impl CredentialSource for OneCredential {
+    fn credential<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Option<Credential>> {
+        let mut data = Map::new();
+        data.insert("apiKey".into(), Value::String(API_KEY.into()));
+        data.insert("baseUrl".into(), Value::String(self.0.clone()));
+        let found = (id == "oa").then(|| Credential {
+            kind: "openai".into(),
+            data,
+        });
+        Box::pin(std::future::ready(found))
+    }
 }

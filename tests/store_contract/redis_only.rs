@@ -161,3 +161,39 @@ pub async fn flows_published_by_an_older_version_resolve(b: &Backend) {
     }
     assert_eq!(b.flows.by_public_id("unknown").await.unwrap(), None);
 }
+
+/// A wait token written before tokens moved beside their record (`P:{wt:<id>}`) is still
+/// taken, once, by both ways of taking it.
+pub async fn wait_tokens_of_an_older_version_are_still_taken(b: &Backend) {
+    let redis = b.redis.as_ref().expect("a Redis backend");
+    for take_with_record in [true, false] {
+        let exec = id();
+        b.records
+            .execution_put(&exec, "{}".into(), Some("t0"), 600)
+            .await
+            .unwrap();
+        redis.delete_ending_with(":wt");
+        let legacy = format!("{}:{{wt:{exec}}}", redis.prefix);
+        for node in &redis.nodes {
+            let mut con = redis::Client::open(node.as_str())
+                .and_then(|c| c.get_connection())
+                .expect("raw connection");
+            // On a cluster only the node owning the key's slot takes it; others answer MOVED.
+            let _: redis::RedisResult<()> = redis::cmd("SET")
+                .arg(&legacy)
+                .arg("t0")
+                .arg("EX")
+                .arg(600)
+                .query(&mut con);
+        }
+        let taken = if take_with_record {
+            let (taken, doc) = b.records.token_take_get(&exec, "t0").await.unwrap();
+            assert_eq!(doc.as_deref(), Some("{}"));
+            taken
+        } else {
+            b.records.token_take(&exec, "t0").await.unwrap()
+        };
+        assert!(taken, "the older token is taken");
+        assert!(!b.records.token_take(&exec, "t0").await.unwrap(), "once");
+    }
+}

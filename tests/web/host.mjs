@@ -50,6 +50,8 @@ ${script(t, '')}`),
 ${script(t, '')}`),
   '/inputs.html': t => page(t, 'Every input', `<main><div id="chat" class="box tall"></div></main>
 ${script(t, 'data-bot="inputs-showcase" data-mode="inline" data-target="#chat" data-typing="off"')}`),
+  '/files.html': t => page(t, 'Documents', `<main><div id="chat" class="box tall"></div></main>
+${script(t, 'data-bot="document-upload" data-mode="inline" data-target="#chat" data-typing="off"')}`),
   '/multi.html': t => page(t, 'Two bots', `<main><h1>Two bots</h1>
 <tessera-chat class="box" bot="web-demo" prefilled='{"First name":"Left"}'></tessera-chat>
 <tessera-chat class="box" bot="CustomerSupport" initial-context='{"order_id":"order_9"}'></tessera-chat></main>

@@ -21,10 +21,11 @@ import size from './scenarios/size.mjs';
 import actions from './scenarios/actions.mjs';
 import media from './scenarios/media.mjs';
 import stream from './scenarios/stream.mjs';
+import files from './scenarios/files.mjs';
 
 const [tessera, out = 'target/web-test', ...only] = process.argv.slice(2);
 if (!tessera) { console.error('usage: node run.mjs TESSERA_ORIGIN OUT_DIR [scenario...]'); process.exit(2); }
-const SCENARIOS = { pages, embeds, seed, inputs, actions, media, stream, xss, a11y, size };
+const SCENARIOS = { pages, embeds, seed, inputs, files, actions, media, stream, xss, a11y, size };
 const chromiumPath = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 if (!fs.existsSync(chromiumPath)) { console.log(`FAIL setup: ${chromiumPath} is missing`); process.exit(1); }
 

@@ -203,10 +203,13 @@ export class Chat {
     const ctx = {
       submit: (message, shown) => this.send(message, shown ?? ''),
       prefillInputs: this.settings?.general?.isInputPrefillEnabled,
+      apiHost: this.opts.apiHost, sessionId: this.sessionId,
+      systemMessages: this.settings?.general?.systemMessages,
     };
-    const made = commonInput(input, ctx) || (await rareInputs()).rareInput(input, ctx);
+    const made = commonInput(input, ctx) || (await (await rareInputs()).rareInput(input, ctx));
     made.el.id = uid('input');
     this.slot.replaceChildren(made.el);
+    made.mounted?.();
     this.emit('input', { input });
     if (this.opts.autofocus !== false) made.focus();
     this.scroll();

@@ -1,6 +1,6 @@
 // The rarer inputs, loaded the first time a bot shows one: date (and range, with time), time,
-// rating (numbers or icons), file (skipped when optional: this server stores no uploads),
-// picture choice, cards, and payment (not available in this player).
+// rating (numbers or icons), picture choice, cards, and payment (not available in this
+// player). The file input is its own module (file-input.js), loaded when a bot first shows one.
 import { h, mediaUrl } from './dom.js';
 import { choiceInput } from './inputs.js';
 
@@ -74,14 +74,8 @@ function ratingInput(input, ctx) {
   return { el: h('div', { class: 'input rating-input' }, parts), focus: () => buttons[0]?.focus() };
 }
 
-function fileInput(input, ctx) {
-  const o = input.options || {};
-  const note = h('p', { class: 'note', text: 'File uploads are not available on this server.' });
-  const parts = [note];
-  if (o.isRequired === false) parts.push(sendRow(lbl(o, 'skip', 'Skip'), () => ctx.submit(null, lbl(o, 'skip', 'Skip'))));
-  const focus = () => parts[1]?.querySelector('button')?.focus();
-  return { el: h('div', { class: 'input file-input' }, parts), focus };
-}
+let files;
+const fileInput = async (input, ctx) => (await (files ??= import('./file-input.js'))).fileInput(input, ctx);
 
 function picture(item) {
   const src = mediaUrl(item.pictureSrc);
@@ -130,6 +124,7 @@ const RARE = {
   'payment input': unsupported('Payments are not available in this player.'),
 };
 
+/** The input element (a promise of it for the file input). */
 export function rareInput(input, ctx) {
   return (RARE[input?.type] || unsupported('This input is not supported by this player.'))(input, ctx);
 }

@@ -17,7 +17,7 @@ use super::body::{parse_body, read_body};
 use super::error::ApiError;
 use super::{AppState, auth, identity, json_reply};
 use crate::conversation::{
-    Caller, Conversations, FlowChoice, IdempotencyKey, Reply, ServiceError, StartOptions,
+    Caller, Claim, Conversations, FlowChoice, IdempotencyKey, Reply, ServiceError, StartOptions,
 };
 use wire::{ClientLogsRequest, ContinueChatRequest, StartChatRequest};
 
@@ -194,17 +194,37 @@ pub async fn continue_chat(
     let body = read_body(payload, req, state.max_body_bytes).await?;
     let (caller, idem) = request_facts(req, &body)?;
     let core = &state.conversations;
-    let call = Box::pin(async {
-        let parsed: ContinueChatRequest = parse_body(&body)?;
-        let message = parsed.message.map(|m| m.into_message()).transpose()?;
-        let format = parsed
-            .text_bubble_content_format
-            .map(Into::into)
-            .unwrap_or_default();
-        let turn = core.resume(session_id, message, format, &caller).await?;
-        Ok(shape::continue_response(turn))
-    });
-    Ok(answer(core, format!("continue:{session_id}"), idem, call).await)
+    // The reply is rendered before the turn is saved: the save stores it as the key's answer.
+    let run = |claim: Option<Claim>| async move {
+        let call = async {
+            let parsed: ContinueChatRequest = parse_body(&body)?;
+            let message = parsed.message.map(|m| m.into_message()).transpose()?;
+            let format = parsed
+                .text_bubble_content_format
+                .map(Into::into)
+                .unwrap_or_default();
+            let render_turn = |turn| render(Ok(shape::continue_response(turn)));
+            Ok::<_, ApiError>(
+                core.resume_rendered(
+                    session_id,
+                    message,
+                    format,
+                    &caller,
+                    claim.as_ref(),
+                    render_turn,
+                )
+                .await?,
+            )
+        };
+        Box::pin(call)
+            .await
+            .unwrap_or_else(|e| render_api_error(&e))
+    };
+    let scope = format!("continue:{session_id}");
+    let reply = core
+        .idempotent_with(&scope, idem.as_ref(), run, render_error)
+        .await;
+    Ok(json_reply(reply.status, reply.body))
 }
 
 pub async fn client_logs(

@@ -51,6 +51,7 @@ assets! {
     "bubbles.js" => JS,
     "inputs.js" => JS,
     "inputs-more.js" => JS,
+    "file-input.js" => JS,
     "actions.js" => JS,
     "stream.js" => JS,
     "theme.js" => JS,

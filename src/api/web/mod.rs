@@ -35,25 +35,44 @@ pub const PAGE_CSP: &str = "default-src 'self'; script-src 'self'; style-src 'se
 img-src 'self' https: data: blob:; media-src 'self' https: data: blob:; frame-src https:; \
 connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'";
 
+/// The page CSP for a server whose uploads go to `upload_origin` (an S3 bucket): the player
+/// PUTs files there, so `connect-src` names it beside `'self'`.
+fn page_csp(upload_origin: Option<&str>) -> std::borrow::Cow<'static, str> {
+    match upload_origin {
+        None => PAGE_CSP.into(),
+        Some(o) => PAGE_CSP
+            .replace("connect-src 'self'", &format!("connect-src 'self' {o}"))
+            .into(),
+    }
+}
+
 /// Single-segment paths that are not bot pages (they stay JSON 404s of the API).
 const RESERVED: &[&str] = &["api", "_tessera"];
 
 /// An HTML page with the page security headers.
-fn html(status: u16, body: String) -> HttpResponse {
+fn html(state: &AppState, status: u16, body: String) -> HttpResponse {
     let code = actix_web::http::StatusCode::from_u16(status)
         .unwrap_or(actix_web::http::StatusCode::INTERNAL_SERVER_ERROR);
     HttpResponse::build(code)
         .content_type("text/html; charset=utf-8")
-        .insert_header((header::CONTENT_SECURITY_POLICY, PAGE_CSP))
+        .insert_header((
+            header::CONTENT_SECURITY_POLICY,
+            page_csp(state.uploads.upload_origin().as_deref()).into_owned(),
+        ))
         .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .insert_header((header::REFERRER_POLICY, "strict-origin-when-cross-origin"))
         .insert_header((header::CACHE_CONTROL, "no-cache"))
         .body(body)
 }
 
-fn rendered(status: u16, name: &str, view: &serde_json::Value) -> Result<HttpResponse, ApiError> {
+fn rendered(
+    state: &AppState,
+    status: u16,
+    name: &str,
+    view: &serde_json::Value,
+) -> Result<HttpResponse, ApiError> {
     let body = page::render(name, view).map_err(ApiError::internal)?;
-    Ok(html(status, body))
+    Ok(html(state, status, body))
 }
 
 /// The origin the request was addressed to (for the snippets shown on the index page).
@@ -65,7 +84,12 @@ fn origin_of(req: &HttpRequest) -> String {
 /// `GET /`: the published bots.
 pub async fn index(req: &HttpRequest, state: &AppState) -> Result<HttpResponse, ApiError> {
     let bots = state.registry.list().await?;
-    rendered(200, "index", &page::index_view(bots, &origin_of(req)))
+    rendered(
+        state,
+        200,
+        "index",
+        &page::index_view(bots, &origin_of(req)),
+    )
 }
 
 /// `GET /{publicId}`: the bot as a full page, or an HTML 404.
@@ -78,17 +102,37 @@ pub async fn bot_page(
         return Err(ApiError::route_not_found());
     }
     let Some(found) = state.registry.by_public_id(public_id).await? else {
-        return rendered(404, "not_found", &json!({ "publicId": public_id }));
+        return rendered(state, 404, "not_found", &json!({ "publicId": public_id }));
     };
     let query = web::Query::<Vec<(String, String)>>::from_query(req.query_string())
         .map(web::Query::into_inner)
         .unwrap_or_default();
     let view = page::bot_view(&found.flow, public_id, &query, state.web.custom_head_code);
-    rendered(200, "bot", &view)
+    rendered(state, 200, "bot", &view)
 }
 
 /// `GET /embed.js` and `GET /_tessera/{file}`.
 pub fn asset(req: &HttpRequest, name: &str) -> Result<HttpResponse, ApiError> {
     let found = assets::find(name).ok_or_else(ApiError::route_not_found)?;
     Ok(assets::serve(req, found))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pages_may_send_files_to_the_upload_bucket_and_nowhere_else() {
+        assert_eq!(page_csp(None), PAGE_CSP);
+        let csp = page_csp(Some("https://docs.s3.example.com"));
+        assert!(
+            csp.contains("; connect-src 'self' https://docs.s3.example.com; "),
+            "{csp}"
+        );
+        assert_eq!(
+            csp.replace(" https://docs.s3.example.com", ""),
+            PAGE_CSP,
+            "only connect-src changes"
+        );
+    }
 }

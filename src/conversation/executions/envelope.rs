@@ -95,6 +95,13 @@ pub fn expected_input(out: &TurnOutput) -> Option<Value> {
     Some(Value::Object(o))
 }
 
+/// The tokens the turn's AI blocks used (the seed's fields), null when no AI call ran.
+pub fn token_usage(out: &TurnOutput) -> Option<Value> {
+    out.token_usage
+        .as_ref()
+        .and_then(|u| serde_json::to_value(u).ok())
+}
+
 /// Why a turn failed, from its error logs.
 pub fn failure(out: &TurnOutput) -> String {
     out.logs

@@ -12,6 +12,8 @@ pub mod run;
 mod timer_metrics;
 pub mod timers;
 
+use std::time::{Duration, Instant};
+
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -23,6 +25,9 @@ use crate::store::{Doc, Index, Loaded};
 
 /// The tenant of flows published without one, and of the bundled and `--flows` bots.
 pub const DEFAULT_TENANT: &str = "00000000-0000-0000-0000-000000000000";
+
+/// Longest an abort waits for a resume holding the pause (then: 409 `session_busy`).
+const ABORT_WAIT_MS: u64 = 10_000;
 
 /// Most executions listed per conversation.
 const MAX_CONVERSATION_EXECUTIONS: usize = 1000;
@@ -37,10 +42,28 @@ struct ExecutionRecord {
     context: Map<String, Value>,
     created_at: String,
     updated_at: String,
+    /// When its session expires (ms since the epoch) while it waits: past it, the execution
+    /// reads `failed` (its session is gone) without asking the session store.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    session_expires_ms: Option<u64>,
     envelope: Execution,
 }
 
+/// Why an execution whose session expired has failed.
+const EXPIRED: &str = "the session of this execution expired before it was resumed";
+
 impl ExecutionRecord {
+    /// The record as it stands now: a waiting execution whose session has expired is `failed`.
+    fn settled(mut self) -> Self {
+        let expired = self
+            .session_expires_ms
+            .is_some_and(|at| at <= timers::now_ms());
+        if expired && !self.envelope.is_terminal() {
+            self.fail(EXPIRED);
+        }
+        self
+    }
+
     fn fail(&mut self, reason: impl Into<String>) {
         let env = &mut self.envelope;
         env.status = "failed".into();
@@ -48,11 +71,14 @@ impl ExecutionRecord {
         env.metadata = Map::new();
         env.metadata
             .insert("error".into(), Value::String(reason.into()));
+        self.session_expires_ms = None;
         self.updated_at = now();
     }
 }
 
-/// A conversation: a tenant's executions sharing variables.
+/// A conversation: a tenant's executions sharing variables. Its variables are kept one entry
+/// per name beside the document (`ExecutionStore::vars_merge`); the document's own
+/// `variables` only hold those of conversations written before that, read beneath them.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ConversationRecord {
     pub conversation_id: String,
@@ -128,6 +154,7 @@ impl Conversations {
     }
 
     /// An execution of this tenant (another tenant's is reported unknown).
+    /// An execution of this tenant, as it stands now (another tenant's is reported unknown).
     async fn execution_record(
         &self,
         tenant: &str,
@@ -136,15 +163,23 @@ impl Conversations {
         let found: Option<ExecutionRecord> = self.load(Doc::Execution, id).await?;
         found
             .filter(|r| r.tenant_id == tenant)
+            .map(ExecutionRecord::settled)
             .ok_or(ServiceError::ExecutionNotFound)
     }
 
+    /// Saves an execution's record with the wait token of its pause (one atomic write).
     async fn save_execution(&self, r: &ExecutionRecord) -> Result<(), ServiceError> {
-        self.save(Doc::Execution, &r.envelope.execution_id, r).await
+        let json = serde_json::to_string(r).map_err(|e| ServiceError::Internal(e.to_string()))?;
+        let token = r.envelope.wait_token();
+        self.stores
+            .executions
+            .execution_put(&r.envelope.execution_id, json, token, self.retention())
+            .await?;
+        Ok(())
     }
 
-    /// A conversation of this tenant.
-    pub async fn conversation(
+    /// A conversation's document of this tenant (its variables not yet merged in).
+    async fn conversation_doc(
         &self,
         tenant: &str,
         id: &str,
@@ -153,6 +188,56 @@ impl Conversations {
         found
             .filter(|c| c.tenant_id == tenant)
             .ok_or(ServiceError::ConversationNotFound)
+    }
+
+    /// The variables of a conversation: the document's (older records) beneath the merged ones.
+    async fn conversation_vars(
+        &self,
+        doc: &ConversationRecord,
+    ) -> Result<Map<String, Value>, ServiceError> {
+        let mut vars = doc.variables.clone();
+        let merged = self
+            .stores
+            .executions
+            .vars_get(&doc.conversation_id)
+            .await?;
+        for (name, json) in merged {
+            let value = serde_json::from_str(&json).map_err(|e| {
+                ServiceError::Internal(format!("stored variable could not be read: {e}"))
+            })?;
+            vars.insert(name, value);
+        }
+        Ok(vars)
+    }
+
+    /// Merges variables into a conversation, each name on its own (nothing else is lost).
+    async fn merge_conversation_vars(
+        &self,
+        id: &str,
+        vars: &Map<String, Value>,
+    ) -> Result<(), ServiceError> {
+        let mut entries = Vec::with_capacity(vars.len());
+        for (name, value) in vars {
+            let json =
+                serde_json::to_string(value).map_err(|e| ServiceError::Internal(e.to_string()))?;
+            entries.push((name.clone(), json));
+        }
+        self.stores
+            .executions
+            .vars_merge(id, entries, self.retention())
+            .await?;
+        Ok(())
+    }
+
+    /// A conversation of this tenant, with its variables.
+    pub async fn conversation(
+        &self,
+        tenant: &str,
+        id: &str,
+    ) -> Result<ConversationRecord, ServiceError> {
+        let mut doc = self.conversation_doc(tenant, id).await?;
+        doc.variables = self.conversation_vars(&doc).await?;
+        Ok(doc)
     }
 
     /// The latest envelope of an execution of this tenant.
@@ -181,27 +266,58 @@ impl Conversations {
         Ok((conversation, executions))
     }
 
-    /// Ends a waiting execution as `aborted` (its session ends, its timer is cancelled).
+    /// Ends a waiting execution as `aborted` (its session ends, its timer is cancelled). The
+    /// abort takes the pause's wait token, as a resume does, so of the two exactly one goes
+    /// on with a pause: when a resume (or a timer) holds it, the abort waits for the state it
+    /// leaves and ends that, or answers `execution_finished` when it finished the execution.
     pub async fn abort_execution(&self, tenant: &str, id: &str) -> Result<Execution, ServiceError> {
-        let mut record = self.execution_record(tenant, id).await?;
-        if record.envelope.is_terminal() {
-            return Err(ServiceError::ExecutionFinished);
+        let patience = Duration::from_millis(self.config.turn_lease_ms.clamp(1, ABORT_WAIT_MS));
+        let started = Instant::now();
+        loop {
+            let record = self.execution_record(tenant, id).await?;
+            if record.envelope.is_terminal() {
+                return Err(ServiceError::ExecutionFinished);
+            }
+            let token = record.envelope.wait_token().unwrap_or_default().to_string();
+            if !token.is_empty() && self.stores.executions.token_take(id, &token).await? {
+                return self.abort_pause(record, &token).await;
+            }
+            if started.elapsed() > patience {
+                return Err(ServiceError::Busy);
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
         }
-        if let Some(token) = record.envelope.wait_token().map(str::to_string) {
-            self.stores.executions.token_take(id, &token).await?;
+    }
+
+    /// Aborts a pause whose wait token this call has taken.
+    async fn abort_pause(
+        &self,
+        mut record: ExecutionRecord,
+        token: &str,
+    ) -> Result<Execution, ServiceError> {
+        let id = record.envelope.execution_id.clone();
+        if let Some(session) = &record.session_id
+            && let Err(e) = self.end_session(session).await
+        {
+            // Nothing was ended: the pause stays resumable (and abortable) with its token.
+            self.stores
+                .executions
+                .token_set(&id, token, self.retention())
+                .await?;
+            return Err(e);
+        }
+        if record.envelope.status == "waiting_time" {
             self.stores
                 .timers
-                .timer_cancel(&timers::timer_id(id, &token))
+                .timer_cancel(&timers::timer_id(&id, token))
                 .await?;
-        }
-        if let Some(session) = &record.session_id {
-            self.end_session(session).await?;
         }
         let env = &mut record.envelope;
         env.status = "aborted".into();
         env.blocks = Vec::new();
         env.expected_input = None;
         env.metadata = Map::new();
+        record.session_expires_ms = None;
         record.updated_at = now();
         self.save_execution(&record).await?;
         Ok(record.envelope)

@@ -4,12 +4,13 @@
 
 use chrono::{SecondsFormat, TimeZone, Utc};
 use serde_json::{Map, Value};
-use subtle::ConstantTimeEq;
 use uuid::Uuid;
 
 use super::envelope::{self, Execution};
 use super::timers::{now_ms, timer_id};
-use super::{ConversationRecord, ExecutionRecord, MAX_CONVERSATION_EXECUTIONS, runtime_failure};
+use super::{
+    ConversationRecord, EXPIRED, ExecutionRecord, MAX_CONVERSATION_EXECUTIONS, runtime_failure,
+};
 use crate::conversation::start::now;
 use crate::conversation::{Caller, Conversations, FlowChoice, ServiceError, StartOptions, Surface};
 use crate::engine::{Message, TextFormat, TurnOutput, TurnStatus};
@@ -34,23 +35,32 @@ impl Conversations {
             Some(p) if self.tenant_of(&p.flow.id).await? == t.tenant_id => p,
             _ => return Err(ServiceError::IntentNotFound),
         };
-        let mut conversation = match &t.conversation_id {
-            Some(id) => self.conversation(&t.tenant_id, id).await?,
-            None => ConversationRecord {
-                conversation_id: Uuid::new_v4().to_string(),
-                tenant_id: t.tenant_id.clone(),
-                variables: Map::new(),
-                created_at: now(),
-                updated_at: now(),
-            },
+        // The document is saved as read (older ones keep their variables); the trigger's
+        // variables are merged in per name, so a concurrent trigger's are never overwritten.
+        let (mut conversation, vars) = match &t.conversation_id {
+            Some(id) => {
+                let doc = self.conversation_doc(&t.tenant_id, id).await?;
+                let vars = self.conversation_vars(&doc).await?;
+                (doc, vars)
+            }
+            None => {
+                let doc = ConversationRecord {
+                    conversation_id: Uuid::new_v4().to_string(),
+                    tenant_id: t.tenant_id.clone(),
+                    variables: Map::new(),
+                    created_at: now(),
+                    updated_at: now(),
+                };
+                (doc, Map::new())
+            }
         };
-        conversation.variables.extend(t.variables);
         conversation.updated_at = now();
         let cid = conversation.conversation_id.clone();
         // Context keys naming declared variables set them; the conversation's variables (plain
-        // values: never evaluated) come last.
+        // values: never evaluated) come last, this trigger's over the earlier ones.
         let mut prefilled = t.context.clone();
-        prefilled.extend(conversation.variables.clone());
+        prefilled.extend(vars);
+        prefilled.extend(t.variables.clone());
         let opts = StartOptions {
             prefilled,
             format: TextFormat::Markdown,
@@ -68,6 +78,7 @@ impl Conversations {
             context: t.context,
             created_at: now(),
             updated_at: now(),
+            session_expires_ms: None,
             envelope: Execution {
                 execution_id: execution_id.clone(),
                 status: String::new(),
@@ -82,7 +93,6 @@ impl Conversations {
             Ok(turn) => {
                 record.session_id = Some(turn.session_id.clone());
                 self.apply_turn(&mut record, &turn.flow, &turn.output)
-                    .await?
             }
             Err(e) if runtime_failure(&e) => {
                 record.fail(e.to_string());
@@ -90,8 +100,9 @@ impl Conversations {
             }
             Err(e) => return Err(e),
         };
-        // The conversation (with its merged variables) is saved once the trigger is accepted.
+        // The conversation and its variables are saved once the trigger is accepted.
         self.save(Doc::Conversation, &cid, &conversation).await?;
+        self.merge_conversation_vars(&cid, &t.variables).await?;
         self.save_execution(&record).await?;
         self.stores
             .executions
@@ -109,6 +120,7 @@ impl Conversations {
 
     /// Continues a paused execution with the reply (None: a timer's resume). The token must be
     /// the current pause's; it is used up, and given back only when the turn could not run.
+    /// Taking it and reading the record are one store call; a refused call gives it back.
     pub async fn resume_execution(
         &self,
         tenant: &str,
@@ -116,16 +128,58 @@ impl Conversations {
         wait_token: &str,
         message: Option<Message>,
     ) -> Result<Execution, ServiceError> {
-        let mut record = self.execution_record(tenant, execution_id).await?;
-        if record.envelope.is_terminal() {
-            return Err(ServiceError::ExecutionFinished);
+        let (taken, record) = self.take_pause(execution_id, wait_token).await?;
+        let refusal = match record.filter(|r| r.tenant_id == tenant) {
+            None => ServiceError::ExecutionNotFound,
+            Some(r) if r.envelope.is_terminal() => ServiceError::ExecutionFinished,
+            Some(r) if taken => return self.resume_record(r, wait_token, message).await,
+            Some(_) => return Err(ServiceError::StaleWaitToken),
+        };
+        if taken {
+            self.give_token_back(execution_id, wait_token).await?;
         }
-        let current = record.envelope.wait_token().unwrap_or_default().to_string();
-        let same = bool::from(current.as_bytes().ct_eq(wait_token.as_bytes()));
+        Err(refusal)
+    }
+
+    /// Takes a pause's wait token and reads its execution (settled), in one store call.
+    pub(super) async fn take_pause(
+        &self,
+        execution_id: &str,
+        wait_token: &str,
+    ) -> Result<(bool, Option<ExecutionRecord>), ServiceError> {
         let executions = &self.stores.executions;
-        if current.is_empty() || !same || !executions.token_take(execution_id, wait_token).await? {
-            return Err(ServiceError::StaleWaitToken);
-        }
+        let (taken, raw) = executions.token_take_get(execution_id, wait_token).await?;
+        let record = match raw {
+            Some(raw) => serde_json::from_str::<ExecutionRecord>(&raw).map_err(|e| {
+                ServiceError::Internal(format!("stored record could not be read: {e}"))
+            })?,
+            None => return Ok((taken, None)),
+        };
+        Ok((taken, Some(record.settled())))
+    }
+
+    /// Gives a taken wait token back (the pause stays resumable with it).
+    pub(super) async fn give_token_back(
+        &self,
+        execution_id: &str,
+        token: &str,
+    ) -> Result<(), ServiceError> {
+        self.stores
+            .executions
+            .token_set(execution_id, token, self.retention())
+            .await?;
+        Ok(())
+    }
+
+    /// Runs a pause whose wait token this call has taken (`record` read with it).
+    pub(super) async fn resume_record(
+        &self,
+        mut record: ExecutionRecord,
+        wait_token: &str,
+        message: Option<Message>,
+    ) -> Result<Execution, ServiceError> {
+        let execution_id = record.envelope.execution_id.clone();
+        let execution_id = execution_id.as_str();
         let timed = record.envelope.status == "waiting_time";
         let session = record.session_id.clone().unwrap_or_default();
         let outcome = self
@@ -136,25 +190,24 @@ impl Conversations {
                 &Caller::of(Surface::EngineApi),
             )
             .await;
+        let mut ended = false;
         let timer = match outcome {
-            Ok(turn) => {
-                self.apply_turn(&mut record, &turn.flow, &turn.output)
-                    .await?
-            }
+            Ok(turn) => self.apply_turn(&mut record, &turn.flow, &turn.output),
             Err(e) if runtime_failure(&e) => {
                 let _ = self.end_session(&session).await;
                 record.fail(e.to_string());
                 None
             }
             Err(ServiceError::Finished | ServiceError::Expired | ServiceError::SessionMissing) => {
-                record.fail("the session of this execution has ended or expired");
+                // The session ended before this resume (expired, or gone): the execution had
+                // failed already; the resume is refused as for any finished execution.
+                record.fail(EXPIRED);
+                ended = true;
                 None
             }
             Err(e) => {
                 // Nothing ran: the pause stays resumable with the same token.
-                executions
-                    .token_set(execution_id, wait_token, self.retention())
-                    .await?;
+                self.give_token_back(execution_id, wait_token).await?;
                 return Err(e);
             }
         };
@@ -167,32 +220,38 @@ impl Conversations {
                 .await?;
         }
         self.schedule(timer).await?;
+        if ended {
+            return Err(ServiceError::ExecutionFinished);
+        }
         Ok(record.envelope)
     }
 
-    /// Makes a turn the execution's envelope; a pause gets a new wait token, a paused Wait
-    /// block a timer (returned, to be scheduled once the record is saved).
-    async fn apply_turn(
+    /// Makes a turn the execution's envelope; a pause gets a new wait token (saved with the
+    /// record) and the time its session expires, a paused Wait block a timer (returned, to be
+    /// scheduled once the record is saved).
+    fn apply_turn(
         &self,
         record: &mut ExecutionRecord,
         flow: &CompiledFlow,
         out: &TurnOutput,
-    ) -> Result<Option<(String, u64)>, ServiceError> {
+    ) -> Option<(String, u64)> {
         let id = record.envelope.execution_id.clone();
         let env = &mut record.envelope;
         env.status = envelope::status(out.status).into();
         env.blocks = envelope::blocks(flow, out);
         env.expected_input = envelope::expected_input(out);
+        env.token_usage = envelope::token_usage(out);
         env.metadata = Map::new();
         record.updated_at = now();
+        record.session_expires_ms = None;
         let mut timer = None;
         match out.status {
             TurnStatus::WaitingInput | TurnStatus::WaitingAction | TurnStatus::WaitingTime => {
                 let token = Uuid::new_v4().to_string();
-                self.stores
-                    .executions
-                    .token_set(&id, &token, self.retention())
-                    .await?;
+                // The session was saved with this TTL just before (so it expires a little
+                // before this: a resume in between finds it gone and is refused the same way).
+                let ttl_ms = self.ttl(flow).saturating_mul(1000);
+                record.session_expires_ms = Some(now_ms().saturating_add(ttl_ms));
                 if out.status == TurnStatus::WaitingTime {
                     let wait_ms = (envelope::wait_seconds(out) * 1000.0).max(0.0) as u64;
                     let due = now_ms().saturating_add(wait_ms);
@@ -213,7 +272,7 @@ impl Conversations {
             }
             TurnStatus::Completed | TurnStatus::Aborted => {}
         }
-        Ok(timer)
+        timer
     }
 
     async fn schedule(&self, timer: Option<(String, u64)>) -> Result<(), ServiceError> {

@@ -73,7 +73,7 @@ impl QueueProbe for TimerQueue {
             let lag_ms = s.earliest_due_ms.map_or(0, |due| now.saturating_sub(due));
             Some(QueueStats {
                 depth: s.pending,
-                lag_seconds: lag_ms as f64 / 1000.0,
+                lag_seconds: Some(lag_ms as f64 / 1000.0),
             })
         })
     }

@@ -7,10 +7,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::ExecutionRecord;
 use super::timer_metrics::{self, Fired};
 use crate::conversation::{Conversations, ServiceError};
-use crate::store::Doc;
 
 /// How often the store is asked for due timers.
 const POLL: Duration = Duration::from_millis(5);
@@ -18,8 +16,6 @@ const POLL: Duration = Duration::from_millis(5);
 const BATCH: usize = 500;
 /// How long a claimed timer is kept from other processes.
 const LEASE_MS: u64 = 30_000;
-/// Timers resumed at once by one process (the rest wait for a permit, under their lease).
-const CONCURRENCY: usize = 256;
 
 /// Milliseconds since the Unix epoch.
 pub fn now_ms() -> u64 {
@@ -31,11 +27,13 @@ pub fn timer_id(execution_id: &str, token: &str) -> String {
     format!("{execution_id}:{token}")
 }
 
-/// Runs the timer loop until the runtime stops (its queue reported by /metrics as `timers`).
-pub fn spawn(core: Arc<Conversations>) -> tokio::task::JoinHandle<()> {
+/// Runs the timer loop until the runtime stops (its queue reported by /metrics as `timers`),
+/// resuming at most `concurrency` executions at once (the rest wait for a permit, under
+/// their claim's lease; `timer_concurrency`, 256 by default).
+pub fn spawn(core: Arc<Conversations>, concurrency: usize) -> tokio::task::JoinHandle<()> {
     timer_metrics::register(core.stores.timers.clone());
     tokio::spawn(async move {
-        let permits = Arc::new(tokio::sync::Semaphore::new(CONCURRENCY));
+        let permits = Arc::new(tokio::sync::Semaphore::new(concurrency.clamp(1, 4096)));
         loop {
             let claimed = core
                 .stores
@@ -71,24 +69,30 @@ pub fn spawn(core: Arc<Conversations>) -> tokio::task::JoinHandle<()> {
 
 impl Conversations {
     /// Resumes the pause a claimed timer belongs to, then forgets the timer (kept when the
-    /// session was busy or the store failed: it is claimed again after its lease).
+    /// session was busy or the store failed: it is claimed again after its lease). A fire is
+    /// the token taken with the record (one store call), the turn, the record written with
+    /// the next pause's token, and the timer removed by the resume.
     pub async fn fire_timer(&self, id: &str) {
         let Some((execution_id, token)) = id.split_once(':') else {
             let _ = self.stores.timers.timer_cancel(id).await;
             return;
         };
-        let record: Option<ExecutionRecord> =
-            self.load(Doc::Execution, execution_id).await.ok().flatten();
         let mut due = None;
-        let outcome = match record {
-            Some(r) if r.envelope.status == "waiting_time" => {
+        let outcome = match self.take_pause(execution_id, token).await {
+            Ok((true, Some(r))) if r.envelope.status == "waiting_time" => {
                 let at = r.envelope.metadata.get("resume_at");
                 due = timer_metrics::due_ms(at.and_then(|v| v.as_str()));
-                self.resume_execution(&r.tenant_id, execution_id, token, None)
+                self.resume_record(r, token, None)
                     .await
                     .map(|_| Fired::Resumed)
             }
-            _ => Ok(Fired::Dropped),
+            // Not this timer's pause any more (resumed, aborted, expired): nothing to run.
+            Ok((true, _)) => self
+                .give_token_back(execution_id, token)
+                .await
+                .map(|()| Fired::Dropped),
+            Ok((false, _)) => Ok(Fired::Dropped),
+            Err(e) => Err(e),
         };
         match outcome {
             Err(ServiceError::Busy | ServiceError::Store(_)) => {
@@ -99,6 +103,7 @@ impl Conversations {
                 timer_metrics::fired(Fired::Dropped, None);
                 let _ = self.stores.timers.timer_cancel(id).await;
             }
+            Ok(Fired::Resumed) => timer_metrics::fired(Fired::Resumed, due),
             Ok(fired) => {
                 timer_metrics::fired(fired, due);
                 let _ = self.stores.timers.timer_cancel(id).await;

@@ -15,7 +15,7 @@ use super::super::transcript::turn_entries;
 use super::super::{Caller, Conversations, ServiceError, StartOptions, TurnResult};
 use crate::engine::{Message, TextFormat, TurnOutput, TurnStatus};
 use crate::flow::settings::DEFAULT_BOT_CLOSED;
-use crate::store::{EventStore, Loaded, TranscriptMeta};
+use crate::store::{EventStore, Leased, Loaded, TranscriptMeta};
 
 /// What a run computed, journaled on the event before its session is saved.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -107,10 +107,30 @@ impl Conversations {
                             "the session belongs to another bot".into(),
                         ));
                     }
+                    // The contact's fields set declared variables on a live session too.
+                    let prefilled_leased;
+                    let leased = if prefilled.is_empty() {
+                        &leased
+                    } else {
+                        let root = {
+                            let r = &state.root().flow;
+                            self.registry.revision(&r.id, &r.rev).await?
+                        }
+                        .ok_or(ServiceError::Engine(crate::engine::EngineError::FlowGone))?;
+                        let state = self.engine.prefill_live(state, root, &prefilled).await?;
+                        let data = state.encode().map_err(|e| {
+                            ServiceError::Internal(format!("session could not be encoded: {e}"))
+                        })?;
+                        prefilled_leased = Leased {
+                            data,
+                            ..leased.clone()
+                        };
+                        &prefilled_leased
+                    };
                     let caller = Caller::default();
                     self.run_turn(
                         session,
-                        &leased,
+                        leased,
                         message,
                         TextFormat::default(),
                         &caller,

@@ -27,6 +27,7 @@ use crate::conversation::transcript::MAX_TRANSCRIPT_ENTRIES;
 use crate::engine::Message;
 use crate::store::TranscriptAppend;
 use crate::store::events::{Completion, Delivery, EventRecord};
+use crate::telemetry::metrics::probes::{self, ProbeFuture, QueueProbe, QueueStats};
 
 /// Runs an event gets before it fails on store errors.
 pub const MAX_ATTEMPTS: u32 = 5;
@@ -44,8 +45,25 @@ enum Handled {
     Later(Duration),
 }
 
-/// Starts the workers of this process.
+/// The events accepted and not yet completed, as the queue `events` of /metrics.
+struct EventQueue(Arc<Triggers>);
+
+impl QueueProbe for EventQueue {
+    fn stats(&self) -> ProbeFuture<'_, Option<QueueStats>> {
+        Box::pin(async move {
+            let depth = self.0.core.stores.events.event_waiting().await.ok()?;
+            Some(QueueStats {
+                depth,
+                lag_seconds: None,
+            })
+        })
+    }
+}
+
+/// Starts the workers of this process (and registers the queue's depth with /metrics, also
+/// in an API-only process).
 pub fn spawn(triggers: Arc<Triggers>) -> Vec<tokio::task::JoinHandle<()>> {
+    probes::register_queue("events", Arc::new(EventQueue(triggers.clone())));
     let process = crate::ids::new_id();
     (0..triggers.settings.workers)
         .map(|i| {

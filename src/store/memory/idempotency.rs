@@ -1,7 +1,37 @@
-//! The in-memory [`IdempotencyStore`]: stored responses with their expiry.
+//! The in-memory [`IdempotencyStore`]: stored responses with their expiry, and the claim
+//! owners' heartbeats (in one process there is only one owner, but the contract is kept).
 
 use super::super::{BoxFuture, IdempotencyStore, StoreError, StoredResponse, ready};
-use super::{MemoryStore, secs};
+use super::{Inner, MemoryStore, Tick, secs};
+
+impl MemoryStore {
+    /// `idempotency_settle` under a lock already held (a turn's save stores its answer so).
+    pub(super) fn settle_locked(
+        g: &mut Inner,
+        now: Tick,
+        key: &str,
+        claim: &StoredResponse,
+        outcome: Option<&StoredResponse>,
+        ttl_secs: u64,
+    ) -> bool {
+        let holds = g
+            .idempotency
+            .get(key)
+            .is_some_and(|(r, exp)| *exp > now && r == claim);
+        if holds {
+            match outcome {
+                Some(r) => {
+                    let until = now + secs(ttl_secs.max(1));
+                    g.idempotency.insert(key.into(), (r.clone(), until));
+                }
+                None => {
+                    g.idempotency.swap_remove(key);
+                }
+            }
+        }
+        holds
+    }
+}
 
 impl IdempotencyStore for MemoryStore {
     fn idempotency_get(
@@ -52,5 +82,27 @@ impl IdempotencyStore for MemoryStore {
             g.idempotency.swap_remove(key);
             Ok(())
         }))
+    }
+
+    fn idempotency_settle(
+        &self,
+        key: &str,
+        claim: &StoredResponse,
+        outcome: Option<&StoredResponse>,
+        ttl_secs: u64,
+    ) -> BoxFuture<'_, Result<bool, StoreError>> {
+        ready(self.with(|g, now| Ok(Self::settle_locked(g, now, key, claim, outcome, ttl_secs))))
+    }
+
+    fn owner_heartbeat(&self, owner: &str, ttl_ms: u64) -> BoxFuture<'_, Result<(), StoreError>> {
+        ready(self.with(|g, now| {
+            let until = now + std::time::Duration::from_millis(ttl_ms);
+            g.owners.insert(owner.to_string(), until);
+            Ok(())
+        }))
+    }
+
+    fn owner_alive(&self, owner: &str) -> BoxFuture<'_, Result<bool, StoreError>> {
+        ready(self.with(|g, now| Ok(g.owners.get(owner).is_some_and(|until| *until > now))))
     }
 }

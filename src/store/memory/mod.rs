@@ -91,6 +91,8 @@ impl indexmap::Equivalent<ResultKey> for KeyRef<'_> {
 struct Inner {
     sessions: IndexMap<Box<str>, Entry>,
     idempotency: IndexMap<Box<str>, (StoredResponse, Tick)>,
+    /// Claim owners' liveness (one entry per server process: never swept).
+    owners: std::collections::HashMap<String, Tick>,
     results: IndexMap<ResultKey, StoredResult>,
     /// Flow ids and result times, shared between results.
     strings: Strings,
@@ -104,6 +106,7 @@ impl Default for Inner {
         Inner {
             sessions: IndexMap::new(),
             idempotency: IndexMap::new(),
+            owners: std::collections::HashMap::new(),
             results: IndexMap::new(),
             strings: Strings::default(),
             oldest_results: Oldest::new(DEFAULT_MAX_RESULTS),

@@ -24,6 +24,7 @@ struct Inner {
     docs: HashMap<(Doc, String), Expiring<String>>,
     lists: HashMap<(Index, String), Expiring<VecDeque<String>>>,
     tokens: HashMap<String, Expiring<String>>,
+    vars: HashMap<String, Expiring<HashMap<String, String>>>,
     transcripts: IndexMap<Box<str>, StoredTranscript>,
     /// Transcript entries' halves, statuses and times, shared between transcripts and with the
     /// results of the store beside (`Strings`).
@@ -40,6 +41,7 @@ impl Default for Inner {
             docs: HashMap::new(),
             lists: HashMap::new(),
             tokens: HashMap::new(),
+            vars: HashMap::new(),
             transcripts: IndexMap::new(),
             strings: Strings::default(),
             oldest_transcripts: Oldest::new(DEFAULT_MAX_RESULTS),
@@ -71,6 +73,12 @@ fn expiry(ttl_secs: u64, now: Instant) -> Option<Instant> {
     (ttl_secs > 0).then(|| now + secs(ttl_secs))
 }
 
+/// Wait tokens are secrets: compared in constant time.
+fn same_token(stored: &str, given: &str) -> bool {
+    use subtle::ConstantTimeEq;
+    bool::from(stored.as_bytes().ct_eq(given.as_bytes()))
+}
+
 fn live<T>(e: &Expiring<T>, now: Instant) -> bool {
     e.1.is_none_or(|at| at > now)
 }
@@ -83,6 +91,7 @@ impl Inner {
             self.docs.retain(|_, e| live(e, now));
             self.lists.retain(|_, e| live(e, now));
             self.tokens.retain(|_, e| live(e, now));
+            self.vars.retain(|_, e| live(e, now));
             let now = Tick::from(now);
             self.transcripts.retain(|_, t| t.expires > now);
         }
@@ -201,6 +210,83 @@ impl ExecutionStore for MemoryRecords {
         ready(Ok(()))
     }
 
+    fn execution_put(
+        &self,
+        id: &str,
+        json: String,
+        token: Option<&str>,
+        ttl_secs: u64,
+    ) -> BoxFuture<'_, Result<(), StoreError>> {
+        let now = Instant::now();
+        let mut g = self.lock();
+        let at = expiry(ttl_secs, now);
+        g.docs.insert((Doc::Execution, id.to_string()), (json, at));
+        if let Some(token) = token {
+            let at = expiry(ttl_secs.max(1), now);
+            g.tokens.insert(id.to_string(), (token.to_string(), at));
+        }
+        g.wrote(now);
+        ready(Ok(()))
+    }
+
+    fn vars_merge(
+        &self,
+        conversation_id: &str,
+        vars: Vec<(String, String)>,
+        ttl_secs: u64,
+    ) -> BoxFuture<'_, Result<(), StoreError>> {
+        let now = Instant::now();
+        let mut g = self.lock();
+        let entry = g
+            .vars
+            .entry(conversation_id.to_string())
+            .or_insert_with(|| (HashMap::new(), None));
+        if !live(entry, now) {
+            entry.0.clear();
+        }
+        entry.0.extend(vars);
+        entry.1 = expiry(ttl_secs.max(1), now);
+        g.wrote(now);
+        ready(Ok(()))
+    }
+
+    fn vars_get(
+        &self,
+        conversation_id: &str,
+    ) -> BoxFuture<'_, Result<Vec<(String, String)>, StoreError>> {
+        let now = Instant::now();
+        let g = self.lock();
+        let found = g
+            .vars
+            .get(conversation_id)
+            .filter(|e| live(e, now))
+            .map(|e| e.0.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+            .unwrap_or_default();
+        ready(Ok(found))
+    }
+
+    fn token_take_get(
+        &self,
+        execution_id: &str,
+        token: &str,
+    ) -> BoxFuture<'_, Result<(bool, Option<String>), StoreError>> {
+        let now = Instant::now();
+        let mut g = self.lock();
+        let taken = g
+            .tokens
+            .get(execution_id)
+            .is_some_and(|e| live(e, now) && same_token(&e.0, token));
+        if taken {
+            g.tokens.remove(execution_id);
+        }
+        let doc = g
+            .docs
+            .get(&(Doc::Execution, execution_id.to_string()))
+            .filter(|e| live(e, now))
+            .map(|e| e.0.clone());
+        ready(Ok((taken, doc)))
+    }
+
     fn token_take(
         &self,
         execution_id: &str,
@@ -211,7 +297,7 @@ impl ExecutionStore for MemoryRecords {
         let matches = g
             .tokens
             .get(execution_id)
-            .is_some_and(|e| live(e, now) && e.0 == token);
+            .is_some_and(|e| live(e, now) && same_token(&e.0, token));
         if matches {
             g.tokens.remove(execution_id);
         }

@@ -3,12 +3,12 @@
 
 use std::time::Duration;
 
-use super::super::sessions::record_in_steps;
+use super::super::sessions::{record_in_steps, save_turn_in_steps};
 use super::super::{
     BoxFuture, Leased, Loaded, SessionStore, StoreError, Transcript, TranscriptAppend,
     TranscriptStore, TurnWrites, ready,
 };
-use super::{Entry, MemoryStore, check_lease, secs};
+use super::{Entry, Inner, MemoryStore, Tick, check_lease, secs};
 
 impl MemoryStore {
     fn create_with_mark(
@@ -34,6 +34,35 @@ impl MemoryStore {
             );
             Ok(())
         })
+    }
+}
+
+impl MemoryStore {
+    /// `commit_turn` (`data` Some) or `finish_turn` under a lock already held.
+    fn save_locked(
+        &self,
+        g: &mut Inner,
+        now: Tick,
+        id: &str,
+        data: Option<Vec<u8>>,
+        leased: &Leased,
+        ttl_secs: u64,
+    ) -> Result<(), StoreError> {
+        let entry = check_lease(g.sessions.get_mut(id), leased, now)?;
+        *entry = match data {
+            Some(data) => Entry::Active {
+                data: data.into_boxed_slice(),
+                version: leased.version + 1,
+                lease: None,
+                expires: now + secs(ttl_secs),
+                mark: leased.mark,
+            },
+            None => Entry::Finished {
+                forget: now + self.finished_marker,
+                mark: leased.mark,
+            },
+        };
+        Ok(())
     }
 }
 
@@ -133,28 +162,42 @@ impl SessionStore for MemoryStore {
         leased: &Leased,
         ttl_secs: u64,
     ) -> BoxFuture<'_, Result<(), StoreError>> {
-        ready(self.with(|g, now| {
-            let entry = check_lease(g.sessions.get_mut(id), leased, now)?;
-            *entry = Entry::Active {
-                data: data.into_boxed_slice(),
-                version: leased.version + 1,
-                lease: None,
-                expires: now + secs(ttl_secs),
-                mark: leased.mark,
-            };
-            Ok(())
-        }))
+        ready(self.with(|g, now| self.save_locked(g, now, id, Some(data), leased, ttl_secs)))
     }
 
     fn finish_turn(&self, id: &str, leased: &Leased) -> BoxFuture<'_, Result<(), StoreError>> {
-        ready(self.with(|g, now| {
-            let entry = check_lease(g.sessions.get_mut(id), leased, now)?;
-            *entry = Entry::Finished {
-                forget: now + self.finished_marker,
-                mark: leased.mark,
-            };
+        ready(self.with(|g, now| self.save_locked(g, now, id, None, leased, 0)))
+    }
+
+    fn save_turn<'a>(
+        &'a self,
+        id: &'a str,
+        data: Option<Vec<u8>>,
+        leased: &'a Leased,
+        ttl_secs: u64,
+        writes: TurnWrites<'a>,
+    ) -> BoxFuture<'a, Result<(), StoreError>> {
+        let Some(a) = writes.answer else {
+            return save_turn_in_steps(self, id, data, leased, ttl_secs, writes);
+        };
+        // The session and its idempotent answer under one lock: both or neither.
+        let saved = self.with(|g, now| {
+            let holds = g
+                .idempotency
+                .get(a.key)
+                .is_some_and(|(r, exp)| *exp > now && r == a.claim);
+            if !holds {
+                return Err(StoreError::Busy);
+            }
+            self.save_locked(g, now, id, data, leased, ttl_secs)?;
+            MemoryStore::settle_locked(g, now, a.key, a.claim, Some(a.answer), a.ttl_secs);
             Ok(())
-        }))
+        });
+        Box::pin(async move {
+            saved?;
+            record_in_steps(self, id, writes).await;
+            Ok(())
+        })
     }
 
     fn peek(&self, id: &str) -> BoxFuture<'_, Result<Option<Vec<u8>>, StoreError>> {

@@ -35,9 +35,11 @@ operations! {
     mark,
     record_result, list_results, get_result,
     idempotency_get, idempotency_put, idempotency_replace, idempotency_release,
+    idempotency_settle, owner_heartbeat, owner_alive,
     put_revision, get_revision, publish, unpublish, by_flow_id, by_public_id, list_flows,
     put_credential, get_credential, delete_credential,
-    doc_put, doc_get, index_push, index_list, token_set, token_take,
+    doc_put, doc_get, index_push, index_list, token_set, token_take, token_take_get, execution_put,
+    vars_merge, vars_get,
     transcript_append, transcript_get,
     timer_schedule, timer_cancel, timer_claim, timer_stats,
 }

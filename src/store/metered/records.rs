@@ -117,6 +117,43 @@ impl ExecutionStore for Metered<dyn ExecutionStore> {
         let call = self.inner.token_set(execution_id, token, ttl_secs);
         self.timed(Op::token_set, t, call)
     }
+    fn execution_put(
+        &self,
+        id: &str,
+        json: String,
+        token: Option<&str>,
+        ttl_secs: u64,
+    ) -> BoxFuture<'_, Result<(), StoreError>> {
+        let t = Instant::now();
+        let call = self.inner.execution_put(id, json, token, ttl_secs);
+        self.timed(Op::execution_put, t, call)
+    }
+    fn vars_merge(
+        &self,
+        conversation_id: &str,
+        vars: Vec<(String, String)>,
+        ttl_secs: u64,
+    ) -> BoxFuture<'_, Result<(), StoreError>> {
+        let t = Instant::now();
+        let call = self.inner.vars_merge(conversation_id, vars, ttl_secs);
+        self.timed(Op::vars_merge, t, call)
+    }
+    fn vars_get(
+        &self,
+        conversation_id: &str,
+    ) -> BoxFuture<'_, Result<Vec<(String, String)>, StoreError>> {
+        let t = Instant::now();
+        self.timed(Op::vars_get, t, self.inner.vars_get(conversation_id))
+    }
+    fn token_take_get(
+        &self,
+        execution_id: &str,
+        token: &str,
+    ) -> BoxFuture<'_, Result<(bool, Option<String>), StoreError>> {
+        let t = Instant::now();
+        let call = self.inner.token_take_get(execution_id, token);
+        self.timed(Op::token_take_get, t, call)
+    }
     fn token_take(
         &self,
         execution_id: &str,

@@ -181,4 +181,24 @@ impl IdempotencyStore for Metered<dyn IdempotencyStore> {
             self.inner.idempotency_release(key),
         )
     }
+    fn idempotency_settle(
+        &self,
+        key: &str,
+        claim: &StoredResponse,
+        outcome: Option<&StoredResponse>,
+        ttl_secs: u64,
+    ) -> BoxFuture<'_, Result<bool, StoreError>> {
+        let t = Instant::now();
+        let call = self.inner.idempotency_settle(key, claim, outcome, ttl_secs);
+        self.timed(Op::idempotency_settle, t, call)
+    }
+    fn owner_heartbeat(&self, owner: &str, ttl_ms: u64) -> BoxFuture<'_, Result<(), StoreError>> {
+        let t = Instant::now();
+        let call = self.inner.owner_heartbeat(owner, ttl_ms);
+        self.timed(Op::owner_heartbeat, t, call)
+    }
+    fn owner_alive(&self, owner: &str) -> BoxFuture<'_, Result<bool, StoreError>> {
+        let t = Instant::now();
+        self.timed(Op::owner_alive, t, self.inner.owner_alive(owner))
+    }
 }

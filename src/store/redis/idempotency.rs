@@ -1,10 +1,27 @@
 //! The [`IdempotencyStore`] contract on Redis: records as plain keys with a TTL (`SET NX EX`:
-//! the first writer wins).
+//! the first writer wins; a claim settled by compare-and-set in a script), and the claim
+//! owners' liveness records (`{o:<owner>}`, a `SET PX` refreshed by each process's heartbeat).
 
-use ::redis::Value;
+use std::sync::LazyLock;
+
+use ::redis::{Script, Value};
 
 use super::{RedisStore, corrupt};
 use crate::store::{BoxFuture, IdempotencyStore, StoreError, StoredResponse};
+
+/// `KEYS`: an idempotency record. `ARGV`: the claim it must hold (its JSON), what replaces it
+/// (`''`: forget the key), TTL (s). Returns 1 when the key held the claim, else 0 (nothing
+/// written).
+static IDEMPOTENCY_SETTLE: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+if ARGV[2] == '' then redis.call('DEL', KEYS[1])
+else redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3]) end
+return 1
+",
+    )
+});
 
 impl IdempotencyStore for RedisStore {
     fn idempotency_get(
@@ -75,5 +92,45 @@ impl IdempotencyStore for RedisStore {
                 .await
                 .map(|_| ())
         })
+    }
+
+    fn idempotency_settle(
+        &self,
+        key: &str,
+        claim: &StoredResponse,
+        outcome: Option<&StoredResponse>,
+        ttl_secs: u64,
+    ) -> BoxFuture<'_, Result<bool, StoreError>> {
+        let json = serde_json::to_string(claim).and_then(|c| {
+            let o = outcome.map(serde_json::to_string).transpose()?;
+            Ok((c, o.unwrap_or_default()))
+        });
+        let key = self.keys.idempotency(key);
+        Box::pin(async move {
+            let (claim, outcome) =
+                json.map_err(|e| StoreError::Other(format!("idempotency_settle: {e}")))?;
+            let mut inv = IDEMPOTENCY_SETTLE.prepare_invoke();
+            inv.key(key).arg(claim).arg(outcome).arg(ttl_secs.max(1));
+            Ok(self.script::<i64>("idempotency_settle", &inv).await? == 1)
+        })
+    }
+
+    fn owner_heartbeat(&self, owner: &str, ttl_ms: u64) -> BoxFuture<'_, Result<(), StoreError>> {
+        let cmd = ::redis::cmd("SET")
+            .arg(self.keys.owner(owner))
+            .arg(1)
+            .arg("PX")
+            .arg(ttl_ms.max(1))
+            .clone();
+        Box::pin(async move {
+            self.query::<Value>("owner_heartbeat", &cmd)
+                .await
+                .map(|_| ())
+        })
+    }
+
+    fn owner_alive(&self, owner: &str) -> BoxFuture<'_, Result<bool, StoreError>> {
+        let cmd = ::redis::cmd("EXISTS").arg(self.keys.owner(owner)).clone();
+        Box::pin(async move { self.read("owner_alive", &cmd).await })
     }
 }

@@ -50,6 +50,11 @@ impl Keys {
         format!("{}:{{i:{key}}}", self.prefix)
     }
 
+    /// A claim owner's liveness record (a server process; see `IdempotencyStore`).
+    pub(super) fn owner(&self, owner: &str) -> String {
+        self.tagged("o:", owner, "")
+    }
+
     /// The record of one result.
     pub(super) fn result(&self, flow_id: &str, result_id: &str) -> String {
         let mut k = self.tagged("r:", flow_id, ":res:");

@@ -1,7 +1,9 @@
 //! The engine-API records, transcripts and timers on Redis. Documents and wait tokens are
 //! plain keys (`SET ... EX`); id lists are lists (`LPUSH` + `LTRIM`); timers are one sorted set
 //! scored by due time, claimed by a script (`TIMER_CLAIM`) so that of several processes
-//! exactly one gets each due timer. Taking a wait token is a compare-and-delete script.
+//! exactly one gets each due timer. Taking a wait token is a compare-and-delete script; the
+//! token key shares its execution's hash tag, so one script writes both (`EXECUTION_PUT`). A
+//! conversation's variables are a hash (one field per name: merged per key).
 
 use std::sync::LazyLock;
 
@@ -11,6 +13,7 @@ use super::RedisStore;
 use crate::store::{BoxFuture, Doc, ExecutionStore, Index, StoreError, TimerStats, TimerStore};
 
 /// `KEYS`: token key. `ARGV`: token. Deletes the key if it holds the token; 1 when it did.
+/// (Lua strings are interned: `==` compares references, not the token's bytes one by one.)
 static TOKEN_TAKE: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r"
@@ -19,6 +22,40 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then
   return 1
 end
 return 0
+",
+    )
+});
+
+/// `KEYS`: token key, the execution document. `ARGV`: token. `TOKEN_TAKE`, and the document
+/// (nil when unknown) beside whether the token was taken.
+static TOKEN_TAKE_GET: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+local taken = 0
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  redis.call('DEL', KEYS[1])
+  taken = 1
+end
+return {taken, redis.call('GET', KEYS[2])}
+",
+    )
+});
+
+/// `KEYS`: the execution document, its token key. `ARGV`: document, token ('' for none), TTL
+/// seconds (0: none for the document; the token keeps at least 1 s).
+static EXECUTION_PUT: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+local ttl = tonumber(ARGV[3])
+if ttl > 0 then
+  redis.call('SET', KEYS[1], ARGV[1], 'EX', ttl)
+else
+  redis.call('SET', KEYS[1], ARGV[1])
+end
+if ARGV[2] ~= '' then
+  redis.call('SET', KEYS[2], ARGV[2], 'EX', math.max(ttl, 1))
+end
+return 1
 ",
     )
 });
@@ -40,6 +77,17 @@ return ids
 impl RedisStore {
     fn record_key(&self, tag: &str, id: &str) -> String {
         format!("{}:{{{tag}:{id}}}", self.keys.prefix)
+    }
+    /// The wait token of an execution: beside its document (one hash slot).
+    fn token_key(&self, execution_id: &str) -> String {
+        format!("{}:wt", self.record_key(Doc::Execution.tag(), execution_id))
+    }
+    /// The variables of a conversation: beside its document.
+    fn vars_key(&self, conversation_id: &str) -> String {
+        format!(
+            "{}:vars",
+            self.record_key(Doc::Conversation.tag(), conversation_id)
+        )
     }
     fn timers_key(&self) -> String {
         format!("{}:{{timers}}", self.keys.prefix)
@@ -105,12 +153,76 @@ impl ExecutionStore for RedisStore {
         ttl_secs: u64,
     ) -> BoxFuture<'_, Result<(), StoreError>> {
         let cmd = ::redis::cmd("SET")
-            .arg(self.record_key("wt", execution_id))
+            .arg(self.token_key(execution_id))
             .arg(token)
             .arg("EX")
             .arg(ttl_secs.max(1))
             .clone();
         Box::pin(async move { self.query::<Value>("token_set", &cmd).await.map(|_| ()) })
+    }
+
+    fn execution_put(
+        &self,
+        id: &str,
+        json: String,
+        token: Option<&str>,
+        ttl_secs: u64,
+    ) -> BoxFuture<'_, Result<(), StoreError>> {
+        let mut inv = EXECUTION_PUT.prepare_invoke();
+        inv.key(self.record_key(Doc::Execution.tag(), id))
+            .key(self.token_key(id))
+            .arg(json)
+            .arg(token.unwrap_or_default())
+            .arg(ttl_secs);
+        Box::pin(async move { self.script::<i64>("execution_put", &inv).await.map(|_| ()) })
+    }
+
+    fn vars_merge(
+        &self,
+        conversation_id: &str,
+        vars: Vec<(String, String)>,
+        ttl_secs: u64,
+    ) -> BoxFuture<'_, Result<(), StoreError>> {
+        let key = self.vars_key(conversation_id);
+        let mut pipe = ::redis::pipe();
+        if !vars.is_empty() {
+            pipe.cmd("HSET").arg(&key).arg(vars).ignore();
+        }
+        pipe.cmd("EXPIRE").arg(&key).arg(ttl_secs.max(1)).ignore();
+        Box::pin(async move { self.pipeline::<()>("vars_merge", &pipe).await })
+    }
+
+    fn vars_get(
+        &self,
+        conversation_id: &str,
+    ) -> BoxFuture<'_, Result<Vec<(String, String)>, StoreError>> {
+        let cmd = ::redis::cmd("HGETALL")
+            .arg(self.vars_key(conversation_id))
+            .clone();
+        Box::pin(async move {
+            let map: std::collections::HashMap<String, String> =
+                self.read("vars_get", &cmd).await?;
+            Ok(map.into_iter().collect())
+        })
+    }
+
+    fn token_take_get(
+        &self,
+        execution_id: &str,
+        token: &str,
+    ) -> BoxFuture<'_, Result<(bool, Option<String>), StoreError>> {
+        let mut inv = TOKEN_TAKE_GET.prepare_invoke();
+        inv.key(self.token_key(execution_id))
+            .key(self.record_key(Doc::Execution.tag(), execution_id))
+            .arg(token);
+        let execution_id = execution_id.to_string();
+        let token = token.to_string();
+        Box::pin(async move {
+            let (taken, doc): (i64, Option<String>) = self.script("token_take_get", &inv).await?;
+            let taken =
+                taken == 1 || (doc.is_some() && self.legacy_take(&execution_id, &token).await?);
+            Ok((taken, doc))
+        })
     }
 
     fn token_take(
@@ -119,8 +231,24 @@ impl ExecutionStore for RedisStore {
         token: &str,
     ) -> BoxFuture<'_, Result<bool, StoreError>> {
         let mut inv = TOKEN_TAKE.prepare_invoke();
+        inv.key(self.token_key(execution_id)).arg(token);
+        let execution_id = execution_id.to_string();
+        let token = token.to_string();
+        Box::pin(async move {
+            let taken = self.script::<i64>("token_take", &inv).await? == 1;
+            Ok(taken || self.legacy_take(&execution_id, &token).await?)
+        })
+    }
+}
+
+impl RedisStore {
+    /// Takes a wait token written before tokens moved beside their record (`P:{wt:<id>}`, a
+    /// hash slot of its own): only asked when the current key did not hold the token, so a
+    /// pause from before an upgrade still resumes; it costs a stale token one more call.
+    async fn legacy_take(&self, execution_id: &str, token: &str) -> Result<bool, StoreError> {
+        let mut inv = TOKEN_TAKE.prepare_invoke();
         inv.key(self.record_key("wt", execution_id)).arg(token);
-        Box::pin(async move { Ok(self.script::<i64>("token_take", &inv).await? == 1) })
+        Ok(self.script::<i64>("token_take", &inv).await? == 1)
     }
 }
 

@@ -73,8 +73,24 @@ if l ~= ARGV[1] then
     "end\n"
 );
 
+/// The idempotent answer a save may carry, as its last `ARGV` (`'1'` after the claim JSON, the
+/// answer JSON and its TTL in s; `'0'` without one) and its last key (the idempotency record):
+/// popped off `ARGV` first, so every other argument keeps its place. With an answer, the
+/// script writes nothing (returns 0) unless the record still holds this request's claim, and
+/// the answer replaces the claim in the same script as the session's save ([`ANSWER_POST`]):
+/// a turn is never saved without its answer, nor applied by a request that lost its claim.
+const ANSWER_PRE: &str = r"
+local ans = nil
+if table.remove(ARGV) == '1' then
+  ans = {table.remove(ARGV), table.remove(ARGV), table.remove(ARGV)}
+  if redis.call('GET', KEYS[#KEYS]) ~= ans[3] then return 0 end
+end";
+
+/// Writes the answer popped by [`ANSWER_PRE`], once the session is saved.
+const ANSWER_POST: &str = "if ans then redis.call('SET', KEYS[#KEYS], ans[2], 'EX', ans[1]) end\n";
+
 /// `KEYS`: state, lease, seen. `ARGV`: lease value, version, new state value, ttl ms, seen ms
-/// (0: `seen` lasts long enough, leave it).
+/// (0: `seen` lasts long enough, leave it), then the answer arguments ([`ANSWER_PRE`]).
 /// Returns 1 when saved (lease released, TTLs refreshed), 0 when the version or the lease does
 /// not match (nothing written).
 pub(super) static COMMIT: LazyLock<Script> =
@@ -83,14 +99,14 @@ pub(super) static COMMIT: LazyLock<Script> =
 /// The body of COMMIT (before its `return 1`), shared with COMMIT_RECORD.
 fn commit_steps() -> String {
     format!(
-        r"{OWNED}if not redis.call('SET', KEYS[1], ARGV[3], 'XX', 'PX', ARGV[4]) then return 0 end
+        r"{ANSWER_PRE}{OWNED}if not redis.call('SET', KEYS[1], ARGV[3], 'XX', 'PX', ARGV[4]) then return 0 end
 if ARGV[5] ~= '0' then redis.call('SET', KEYS[3], '1', 'PX', ARGV[5]) end
-"
+{ANSWER_POST}"
     )
 }
 
 /// `KEYS`: state, lease, seen. `ARGV`: lease value, version, finished-marker ms, the marker
-/// (`fin`, or `fin <mark>`: see `state.rs`).
+/// (`fin`, or `fin <mark>`: see `state.rs`), then the answer arguments ([`ANSWER_PRE`]).
 /// Returns 1 when the session was replaced by the finished marker, 0 on a mismatch.
 pub(super) static FINISH: LazyLock<Script> =
     LazyLock::new(|| Script::new(&format!("{}return 1\n", finish_steps())));
@@ -98,9 +114,9 @@ pub(super) static FINISH: LazyLock<Script> =
 /// The body of FINISH (before its `return 1`), shared with FINISH_RECORD.
 fn finish_steps() -> String {
     format!(
-        r"{OWNED}if not redis.call('SET', KEYS[1], ARGV[4], 'XX', 'PX', ARGV[3]) then return 0 end
+        r"{ANSWER_PRE}{OWNED}if not redis.call('SET', KEYS[1], ARGV[4], 'XX', 'PX', ARGV[3]) then return 0 end
 redis.call('DEL', KEYS[3])
-"
+{ANSWER_POST}"
     )
 }
 

@@ -2,6 +2,8 @@
 //! the opaque bytes; see `state.rs` and `scripts.rs`), loaded and leased with plain commands and
 //! saved with one script (which also writes the turn's result fields, see `results.rs`).
 
+use std::sync::atomic::{AtomicUsize, Ordering};
+
 use ::redis::Value;
 
 use super::conn::Conn;
@@ -13,6 +15,10 @@ use crate::store::sessions::{log_lost_result, log_lost_transcript, save_turn_in_
 use crate::store::{
     BoxFuture, Leased, Loaded, SessionStore, StoreError, TranscriptStore, TurnWrites,
 };
+
+/// Lease releases of timed-out `begin_turn`s being retried now, and the most retried at once.
+static RELEASING: AtomicUsize = AtomicUsize::new(0);
+const MAX_RELEASING: usize = 256;
 
 /// Maps a "did the compare-and-set apply" script answer.
 fn applied(n: i64) -> Result<(), StoreError> {
@@ -158,8 +164,22 @@ impl SessionStore for RedisStore {
                     .arg(&lease_key)
                     .arg(&token)
                     .clone();
+                // Redis may be down rather than hung: then it is sent again until it gets
+                // through or the lease would have run out anyway (by a bounded number of
+                // tasks: in an outage every request fails here; later ones try once).
+                let until = std::time::Instant::now() + std::time::Duration::from_millis(lease_ms);
+                let retry = RELEASING.fetch_add(1, Ordering::Relaxed) < MAX_RELEASING;
                 tokio::spawn(async move {
-                    let _ = release.query_async::<::redis::Value>(&mut con).await;
+                    while release
+                        .query_async::<::redis::Value>(&mut con)
+                        .await
+                        .is_err()
+                        && retry
+                        && std::time::Instant::now() < until
+                    {
+                        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+                    }
+                    RELEASING.fetch_sub(1, Ordering::Relaxed);
                 });
             }
             let (took, raw): (Option<String>, Option<Vec<u8>>) = answer?;
@@ -197,6 +217,7 @@ impl SessionStore for RedisStore {
         let mut inv = self.session_script(&scripts::COMMIT, id);
         let (token, header) = Header::from_lease(leased);
         self.push_commit_args(&mut inv, token, &header, &data, ttl_secs, now_ms());
+        inv.arg(0); // No answer.
         Box::pin(async move { applied(self.script("commit_turn", &inv).await?) })
     }
 
@@ -204,6 +225,7 @@ impl SessionStore for RedisStore {
         let mut inv = self.session_script(&scripts::FINISH, id);
         let (token, header) = Header::from_lease(leased);
         self.push_finish_args(&mut inv, token, &header);
+        inv.arg(0); // No answer.
         Box::pin(async move { applied(self.script("finish_turn", &inv).await?) })
     }
 
@@ -217,7 +239,7 @@ impl SessionStore for RedisStore {
     ) -> BoxFuture<'a, Result<(), StoreError>> {
         let single = self.single();
         let Some((update, retention)) = writes.result else {
-            if single && writes.transcript.is_some() {
+            if single && (writes.transcript.is_some() || writes.answer.is_some()) {
                 return Box::pin(self.save_with_transcript(id, data, leased, ttl_secs, writes));
             }
             return save_turn_in_steps(self, id, data, leased, ttl_secs, writes);
@@ -240,6 +262,7 @@ impl SessionStore for RedisStore {
                 Self::push_transcript_args(&mut inv, writes.transcript)?;
                 inv.arg(results::record_ttl_ms(retention));
                 results::push_fields(&mut inv, update, seq)?;
+                self.push_answer_args(&mut inv, writes.answer)?;
                 let saved: i64 = self.script("save_turn", &inv).await?;
                 if saved == 2 {
                     // The record had expired and was created anew: index it.
@@ -264,6 +287,7 @@ impl SessionStore for RedisStore {
                 }
                 Self::push_transcript_args(&mut inv, writes.transcript)?;
                 self.push_result_args(&mut inv, update, retention, ensure, seq)?;
+                self.push_answer_args(&mut inv, writes.answer)?;
                 return applied(self.script("save_turn", &inv).await?);
             }
             // On a cluster the session, transcript and result keys live in different slots:
@@ -277,6 +301,7 @@ impl SessionStore for RedisStore {
                 Some(d) => self.push_commit_args(&mut inv, token, &header, d, ttl_secs, now),
                 None => self.push_finish_args(&mut inv, token, &header),
             }
+            inv.arg(0); // No answer: the caller settles its idempotency key.
             applied(self.script("save_turn", &inv).await?)?;
             let recorded = self.record_result_fields(update, retention, seq).await;
             log_lost_result(recorded, update);

@@ -5,11 +5,10 @@
 //! rather than report a stale figure.
 //!
 //! **Registration point for queues.** A subsystem with a queue (the engine API's timer set
-//! registers itself as `timers`; the event-trigger queues should register as `events`, or one
-//! name per queue) implements [`QueueProbe`] and calls [`register_queue`] once at start-up.
+//! registers itself as `timers`, the trigger events' queue as `events`) implements [`QueueProbe`] and calls [`register_queue`] once at start-up.
 //! The figures come out as `tessera_queue_depth{queue="NAME"}` (items waiting, including those
 //! being worked on) and `tessera_queue_lag_seconds{queue="NAME"}` (how overdue the oldest item
-//! is: 0 when nothing is late). A later registration under the same name replaces the earlier
+//! is: 0 when nothing is late; not exported for a queue that cannot tell, like `events`). A later registration under the same name replaces the earlier
 //! one (one server per process; tests build several).
 
 use std::future::Future;
@@ -31,8 +30,9 @@ pub struct QueueStats {
     /// Items waiting (due or not), including those claimed and being worked on.
     pub depth: u64,
     /// How long the oldest item that is due has been waiting past its due time, in seconds
-    /// (0 when none is overdue; for a plain FIFO, the age of its oldest item).
-    pub lag_seconds: f64,
+    /// (0 when none is overdue; for a plain FIFO, the age of its oldest item). None: the queue
+    /// cannot tell cheaply (no lag series is exported for it).
+    pub lag_seconds: Option<f64>,
 }
 
 /// A queue that reports its depth and lag (see the module's registration point).
@@ -113,7 +113,14 @@ pub async fn refresh() {
         match tokio::time::timeout(PROBE_TIMEOUT, probe.stats()).await {
             Ok(Some(s)) => {
                 p.depth.get_or_create(&labels).set(s.depth as f64);
-                p.lag.get_or_create(&labels).set(s.lag_seconds.max(0.0));
+                match s.lag_seconds {
+                    Some(lag) => {
+                        p.lag.get_or_create(&labels).set(lag.max(0.0));
+                    }
+                    None => {
+                        p.lag.remove(&labels);
+                    }
+                }
             }
             _ => {
                 p.depth.remove(&labels);

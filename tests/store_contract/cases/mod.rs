@@ -4,6 +4,7 @@
 mod credentials;
 mod events;
 mod flows;
+mod idempotency;
 mod records;
 mod results;
 mod sessions;
@@ -11,6 +12,7 @@ mod sessions;
 pub use credentials::*;
 pub use events::*;
 pub use flows::*;
+pub use idempotency::*;
 pub use records::*;
 pub use results::*;
 pub use sessions::*;

@@ -76,6 +76,69 @@ pub async fn a_wait_token_is_taken_exactly_once(b: &Backend) {
     assert!(r.token_take(&exec, "t2").await.unwrap());
 }
 
+pub async fn an_execution_is_written_with_its_wait_token(b: &Backend) {
+    let r = &*b.records;
+    let exec = id();
+    r.execution_put(&exec, "{\"n\":1}".into(), Some("t1"), 600)
+        .await
+        .unwrap();
+    assert_eq!(
+        r.doc_get(Doc::Execution, &exec).await.unwrap().as_deref(),
+        Some("{\"n\":1}")
+    );
+    // Without a token the document is replaced and the token left as it was.
+    r.execution_put(&exec, "{\"n\":2}".into(), None, 600)
+        .await
+        .unwrap();
+    assert_eq!(
+        r.doc_get(Doc::Execution, &exec).await.unwrap().as_deref(),
+        Some("{\"n\":2}")
+    );
+    assert!(r.token_take(&exec, "t1").await.unwrap());
+}
+
+pub async fn a_wait_token_is_taken_with_its_execution_in_one_call(b: &Backend) {
+    let r = &*b.records;
+    let exec = id();
+    assert_eq!(r.token_take_get(&exec, "t1").await.unwrap(), (false, None));
+    r.execution_put(&exec, "{\"n\":1}".into(), Some("t1"), 600)
+        .await
+        .unwrap();
+    let doc = Some("{\"n\":1}".to_string());
+    assert_eq!(
+        r.token_take_get(&exec, "other").await.unwrap(),
+        (false, doc.clone())
+    );
+    let takes = join_all((0..8).map(|_| r.token_take_get(&exec, "t1")).collect()).await;
+    let won = takes.iter().filter(|t| t.as_ref().unwrap().0).count();
+    assert_eq!(won, 1, "one of the racing takes wins");
+    assert!(takes.iter().all(|t| t.as_ref().unwrap().1 == doc));
+    assert!(!r.token_take(&exec, "t1").await.unwrap(), "used up");
+}
+
+pub async fn conversation_variables_merge_per_name(b: &Backend) {
+    let r = &*b.records;
+    let conv = id();
+    assert!(r.vars_get(&conv).await.unwrap().is_empty());
+    let merges = (0..8)
+        .map(|i| r.vars_merge(&conv, vec![(format!("k{i}"), i.to_string())], 600))
+        .collect();
+    for m in join_all(merges).await {
+        m.unwrap();
+    }
+    r.vars_merge(&conv, vec![("k0".into(), "\"new\"".into())], 600)
+        .await
+        .unwrap();
+    let mut vars = r.vars_get(&conv).await.unwrap();
+    vars.sort();
+    let mut expected: Vec<(String, String)> =
+        (1..8).map(|i| (format!("k{i}"), i.to_string())).collect();
+    expected.insert(0, ("k0".into(), "\"new\"".into()));
+    assert_eq!(vars, expected);
+    r.vars_merge(&conv, Vec::new(), 600).await.unwrap();
+    assert_eq!(r.vars_get(&conv).await.unwrap().len(), 8);
+}
+
 pub async fn transcripts_append_in_order_and_keep_the_last_entries(b: &Backend) {
     let r = &*b.records;
     let sid = id();

@@ -275,7 +275,7 @@ pub async fn results_are_dropped_after_their_retention(b: &Backend) {
 }
 
 /// A transcript append of `entries` with this status (bound 4).
-fn transcript(entries: &[&str], status: &str) -> TranscriptAppend {
+pub fn transcript(entries: &[&str], status: &str) -> TranscriptAppend {
     TranscriptAppend {
         entries: entries.iter().map(|e| e.to_string()).collect(),
         meta: TranscriptMeta {
@@ -296,6 +296,7 @@ pub async fn a_turn_saves_its_transcript_with_it_only_when_the_save_applies(b: &
     let writes = TurnWrites {
         result: Some((&u, 3600)),
         transcript: Some(&t1),
+        answer: None,
     };
     s.create_with_result(&sid, b"v1".to_vec(), 60, writes)
         .await
@@ -318,6 +319,7 @@ pub async fn a_turn_saves_its_transcript_with_it_only_when_the_save_applies(b: &
     let writes = TurnWrites {
         result: Some((&u2, 3600)),
         transcript: Some(&t2),
+        answer: None,
     };
     s.save_turn(&sid, Some(b"v2".to_vec()), &l, 60, writes)
         .await
@@ -327,6 +329,7 @@ pub async fn a_turn_saves_its_transcript_with_it_only_when_the_save_applies(b: &
     let writes = TurnWrites {
         result: None,
         transcript: Some(&t3),
+        answer: None,
     };
     s.save_turn(&sid, Some(b"v3".to_vec()), &l, 60, writes)
         .await
@@ -337,6 +340,7 @@ pub async fn a_turn_saves_its_transcript_with_it_only_when_the_save_applies(b: &
         let writes = TurnWrites {
             result,
             transcript: Some(&t4),
+            answer: None,
         };
         assert_eq!(
             s.save_turn(&sid, Some(b"late".to_vec()), &l, 60, writes)
@@ -360,6 +364,7 @@ pub async fn a_turn_saves_its_transcript_with_it_only_when_the_save_applies(b: &
     let writes = TurnWrites {
         result: Some((&u2, 3600)),
         transcript: Some(&t5),
+        answer: None,
     };
     s.save_turn(&sid, None, &l, 60, writes).await.unwrap();
     assert_eq!(

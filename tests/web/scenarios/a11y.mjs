@@ -7,7 +7,8 @@ import { answer, check, here, see } from '../lib.mjs';
 
 const AXE = fs.readFileSync(path.join(here, 'node_modules/axe-core/axe.min.js'), 'utf8');
 
-async function axe(page, where) {
+/** Runs axe-core (WCAG 2 A and AA) on the page, shadow roots included; fails on any violation. */
+export async function axe(page, where) {
   await page.addScriptTag({ content: AXE });
   const result = await page.evaluate(() => window.axe.run(document, { runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] }));
   const v = result.violations.map(x => `${x.id} (${x.nodes.length}): ${x.nodes[0]?.target} ${x.help}`);

@@ -1,6 +1,6 @@
 // Size: what /embed.js loads for an inline, popup or bubble chat with the common inputs (the
 // script, the modules it imports, the stylesheet) is under 25 KB gzipped; the rarer inputs
-// (inputs-more.js) are not among them, they load lazily.
+// (inputs-more.js, and file-input.js which it imports) are not among them, they load lazily.
 import zlib from 'node:zlib';
 import { check, click, see } from '../lib.mjs';
 
@@ -20,7 +20,7 @@ export default async function size(t) {
     if (opener) await click(page, opener);
     await see(page, text);
     await t.done(page);
-    check(![...loaded].some(u => u.endsWith('inputs-more.js')), `${mode}: inputs-more.js loads lazily`);
+    check(![...loaded].some(u => u.endsWith('inputs-more.js') || u.endsWith('file-input.js')), `${mode}: inputs-more.js and file-input.js load lazily`);
     let total = 0;
     const parts = [];
     for (const u of loaded) {

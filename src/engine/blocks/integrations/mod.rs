@@ -16,7 +16,6 @@ use crate::engine::EngineError;
 use crate::engine::context::Turn;
 use crate::engine::turn::{Log, TurnStatus};
 use crate::eval::templating::substitute_value;
-use crate::flow::VarValue;
 use crate::flow::block::{BlockKind, Bubble, Integration};
 use crate::flow::options::ResponseMapping;
 
@@ -155,10 +154,9 @@ pub fn resume(turn: &mut Turn<'_>, i: &Integration, text: &str) -> Result<(), En
             apply_mapping(turn, Some(&mapping), &body);
         }
         Integration::Forge { options, .. } | Integration::OpenAi(options) => {
-            let var = message_content_variable(options).map(str::to_string);
-            if let Some(var) = var {
-                turn.scope().set(&var, VarValue::from_string(text));
-            }
+            // A streamed answer: its text, and its token counts when the stream reported them.
+            let usage = turn.out.token_usage.clone();
+            ai::apply(turn, options, text, usage.as_ref());
         }
         _ => {}
     }

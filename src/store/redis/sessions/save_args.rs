@@ -7,7 +7,7 @@ use super::super::results;
 use super::super::state::{Header, finished_value};
 use super::super::{RedisStore, ms, scripts, secs_ms};
 use super::{applied, now_ms};
-use crate::store::{Leased, Loaded, StoreError, TurnWrites};
+use crate::store::{AnswerWrite, Leased, Loaded, StoreError, TurnWrites};
 
 impl RedisStore {
     /// The `seen` argument of a save, and the header's new `seen_until_ms`: 0 when the marker
@@ -83,6 +83,28 @@ impl RedisStore {
             .arg(finished_value(header.mark));
     }
 
+    /// The answer arguments that end every COMMIT and FINISH script's `ARGV` (see
+    /// `scripts::ANSWER_PRE`), with the idempotency record as the last key. None: `'0'` only
+    /// (the scripts of a cluster, whose idempotency records live in other slots, never get one).
+    pub(super) fn push_answer_args(
+        &self,
+        inv: &mut ::redis::ScriptInvocation<'_>,
+        answer: Option<AnswerWrite<'_>>,
+    ) -> Result<(), StoreError> {
+        let Some(a) = answer else {
+            inv.arg(0);
+            return Ok(());
+        };
+        let json =
+            |r| serde_json::to_string(r).map_err(|e| StoreError::Other(format!("save_turn: {e}")));
+        inv.key(self.keys.idempotency(a.key))
+            .arg(json(a.claim)?)
+            .arg(json(a.answer)?)
+            .arg(a.ttl_secs.max(1))
+            .arg(1);
+        Ok(())
+    }
+
     /// A new session's state value (version 1), its TTL and its `seen` marker's lifetime (ms).
     /// The record refresh time is 0: the start turn's result update refreshes the record.
     pub(super) fn new_state(&self, data: &[u8], ttl_secs: u64, mark: u64) -> (Vec<u8>, u64, u64) {
@@ -104,7 +126,8 @@ impl RedisStore {
         matches!(self.conn, Conn::Single(_))
     }
 
-    /// A turn with a transcript and no result update, saved in one script (single Redis).
+    /// A turn with a transcript or an answer and no result update, saved in one script (single
+    /// Redis).
     pub(super) async fn save_with_transcript(
         &self,
         id: &str,
@@ -124,6 +147,7 @@ impl RedisStore {
             None => self.push_finish_args(&mut inv, token, &header),
         }
         Self::push_transcript_args(&mut inv, writes.transcript)?;
+        self.push_answer_args(&mut inv, writes.answer)?;
         applied(self.script("save_turn", &inv).await?)
     }
 

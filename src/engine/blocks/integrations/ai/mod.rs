@@ -138,6 +138,12 @@ pub async fn prepare(
         messages: msgs,
         temperature,
         max_tokens,
+        // Providers known to accept `stream_options`; Mistral refuses it (422) and, like
+        // Perplexity, sends the usage of a stream without being asked.
+        ask_stream_usage: matches!(
+            cred.kind.as_str(),
+            "openai" | "groq" | "together" | "openrouter" | "deepseek"
+        ),
     })
 }
 
