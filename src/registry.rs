@@ -63,6 +63,74 @@ fn valid_id(s: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
 }
 
+/// A bot checked and compiled, ready to publish ([`Registry::publish_prepared`]): its text as
+/// stored (its revision is the hash of it) and its public id.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    pub compiled: Arc<CompiledFlow>,
+    pub public_id: String,
+    text: String,
+}
+
+/// Checks and compiles a bot for publishing, with its ids filled in (see [`Registry::publish`]);
+/// no I/O, so start-up runs it on every core.
+pub fn prepare(
+    mut json: Value,
+    id: Option<&str>,
+    fallback_name: Option<&str>,
+) -> Result<Prepared, PublishError> {
+    flow::check_export(&json).map_err(|e| PublishError::Parse(e.to_string()))?;
+    let obj = json
+        .as_object_mut()
+        .ok_or_else(|| PublishError::Parse("the bot must be a JSON object".into()))?;
+    let own_id = obj
+        .get("id")
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string);
+    let flow_id = match (id, own_id) {
+        (Some(p), Some(o)) if p != o => {
+            return Err(PublishError::BadId(format!(
+                "the path id {p} does not match the bot's id {o}"
+            )));
+        }
+        (Some(p), _) => p.to_string(),
+        (None, Some(o)) => o,
+        (None, None) => match fallback_name {
+            Some(name) => name.to_string(),
+            None => return Err(PublishError::BadId("the bot has no id".into())),
+        },
+    };
+    obj.insert("id".into(), Value::String(flow_id.clone()));
+    // Public id: the bot's own, else (for a bundled file) its file name, else its id. A bot is
+    // also always reachable by its id (see `resolve`).
+    let public_id = obj
+        .get("publicId")
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .or_else(|| fallback_name.map(str::to_string))
+        .unwrap_or_else(|| flow_id.clone());
+    obj.insert("publicId".into(), Value::String(public_id.clone()));
+    if !valid_id(&flow_id) || !valid_id(&public_id) {
+        return Err(PublishError::BadId(
+            "ids may only contain letters, digits, '-', '_' and '.' (at most 128)".into(),
+        ));
+    }
+    // The same compact text as `Display` writes, without its formatter adapter (a seventh of a
+    // start-up's time in a debug build).
+    let text = serde_json::to_string(&json).map_err(|e| PublishError::Parse(e.to_string()))?;
+    let compiled = flow::load_str(&text).map_err(|e| match e {
+        flow::LoadError::Parse(m) => PublishError::Parse(m),
+        flow::LoadError::Compile(c) => PublishError::Invalid(c.issues),
+    })?;
+    Ok(Prepared {
+        compiled,
+        public_id,
+        text,
+    })
+}
+
 impl Registry {
     pub fn new(store: Arc<dyn FlowStore>) -> Self {
         Self {
@@ -80,53 +148,18 @@ impl Registry {
         id: Option<&str>,
         fallback_name: Option<&str>,
     ) -> Result<PublishOutcome, PublishError> {
-        flow::check_export(json).map_err(|e| PublishError::Parse(e.to_string()))?;
-        let mut json = json.clone();
-        let obj = json
-            .as_object_mut()
-            .ok_or_else(|| PublishError::Parse("the bot must be a JSON object".into()))?;
-        let own_id = obj
-            .get("id")
-            .and_then(Value::as_str)
-            .filter(|s| !s.is_empty())
-            .map(str::to_string);
-        let flow_id = match (id, own_id) {
-            (Some(p), Some(o)) if p != o => {
-                return Err(PublishError::BadId(format!(
-                    "the path id {p} does not match the bot's id {o}"
-                )));
-            }
-            (Some(p), _) => p.to_string(),
-            (None, Some(o)) => o,
-            (None, None) => match fallback_name {
-                Some(name) => name.to_string(),
-                None => return Err(PublishError::BadId("the bot has no id".into())),
-            },
-        };
-        obj.insert("id".into(), Value::String(flow_id.clone()));
-        // Public id: the bot's own, else (for a bundled file) its file name, else its id. A
-        // bot is also always reachable by its id (see `resolve`).
-        let public_id = obj
-            .get("publicId")
-            .and_then(Value::as_str)
-            .filter(|s| !s.is_empty())
-            .map(str::to_string)
-            .or_else(|| fallback_name.map(str::to_string))
-            .unwrap_or_else(|| flow_id.clone());
-        obj.insert("publicId".into(), Value::String(public_id.clone()));
-        if !valid_id(&flow_id) || !valid_id(&public_id) {
-            return Err(PublishError::BadId(
-                "ids may only contain letters, digits, '-', '_' and '.' (at most 128)".into(),
-            ));
-        }
-        let text = json.to_string();
+        let prepared = prepare(json.clone(), id, fallback_name)?;
+        self.publish_prepared(&prepared).await
+    }
+
+    /// Stores and publishes a bot [`prepare`]d before (start-up compiles its bots on every
+    /// core first, then publishes them: each is compiled once).
+    pub async fn publish_prepared(&self, p: &Prepared) -> Result<PublishOutcome, PublishError> {
+        let compiled = &p.compiled;
+        let (flow_id, public_id) = (&compiled.id, &p.public_id);
         let published_at = Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
-        let compiled = flow::load_str(&text).map_err(|e| match e {
-            flow::LoadError::Parse(m) => PublishError::Parse(m),
-            flow::LoadError::Compile(c) => PublishError::Invalid(c.issues),
-        })?;
         self.store
-            .put_revision(&flow_id, &compiled.revision, &text)
+            .put_revision(flow_id, &compiled.revision, &p.text)
             .await?;
         let entry = Published {
             flow_id: flow_id.clone(),
@@ -140,14 +173,14 @@ impl Registry {
             other => PublishError::Store(other),
         })?;
         let outcome = PublishOutcome {
-            id: flow_id,
-            public_id,
+            id: flow_id.clone(),
+            public_id: public_id.clone(),
             revision: compiled.revision.clone(),
             published_at,
             name: compiled.name.clone(),
             warnings: compiled.warnings.clone(),
         };
-        self.insert(compiled);
+        self.insert(compiled.clone());
         Ok(outcome)
     }
 

@@ -41,7 +41,7 @@ pub struct Application {
 /// Opens the configured store (memory, or Redis / Redis Cluster from a URL).
 pub async fn open_store(config: &Config) -> anyhow::Result<Stores> {
     if config.store == "memory" || config.store.is_empty() {
-        return Ok(Stores::memory());
+        return Ok(Stores::memory_with(config.memory_max_results));
     }
     open_redis(&config.store).await
 }

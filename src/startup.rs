@@ -17,18 +17,15 @@ use std::time::Duration;
 use anyhow::Context;
 use serde_json::Value;
 
-use crate::flow::{self, Severity};
-use crate::registry::{PublishError, Registry};
+use crate::registry::{self, Prepared, PublishError, Registry};
 use crate::store::StoreError;
 
-/// A bot to publish at start-up.
+/// A bot to publish at start-up, checked and compiled.
 #[derive(Debug, Clone)]
 pub struct StartupBot {
     /// How logs name it: its path, or "bundled bot NAME".
     pub label: String,
-    /// The file stem: the public id when the bot has none.
-    pub name: String,
-    pub json: Value,
+    pub bot: Prepared,
     /// Shown in logs next to its problems: how to see them again.
     pub validate_hint: Option<String>,
 }
@@ -55,7 +52,8 @@ impl Startup {
 }
 
 /// Reads every `*.json` of a directory (sorted): the bots that compile, and every bad file.
-/// Only a directory that cannot be listed is an error.
+/// Only a directory that cannot be listed is an error. The files are read and compiled on
+/// every core (each bot is compiled once: publishing takes the compiled flow).
 pub fn read_dir(dir: &Path) -> anyhow::Result<(Vec<StartupBot>, Vec<BadFile>)> {
     let mut paths: Vec<_> = std::fs::read_dir(dir)
         .with_context(|| format!("cannot read flows directory {}", dir.display()))?
@@ -63,33 +61,51 @@ pub fn read_dir(dir: &Path) -> anyhow::Result<(Vec<StartupBot>, Vec<BadFile>)> {
         .filter(|p| p.extension().is_some_and(|x| x == "json"))
         .collect();
     paths.sort();
-    let (mut good, mut bad) = (Vec::new(), Vec::new());
-    for p in paths {
+    let checked = in_parallel(&paths, |p| {
         let label = p.display().to_string();
-        let hint = Some(format!("tessera validate {label}"));
-        let name = p
-            .file_stem()
-            .and_then(|s| s.to_str())
-            .unwrap_or_default()
-            .to_string();
-        let checked = std::fs::read_to_string(&p)
+        let name = p.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
+        let checked = std::fs::read_to_string(p)
             .map_err(|e| vec![format!("cannot read it: {e}")])
-            .and_then(|text| check(&text));
+            .and_then(|text| check(&text, name));
+        (label, checked)
+    });
+    let (mut good, mut bad) = (Vec::new(), Vec::new());
+    for (label, checked) in checked {
         match checked {
-            Ok(json) => good.push(StartupBot {
+            Ok(bot) => good.push(StartupBot {
+                validate_hint: Some(format!("tessera validate {label}")),
                 label,
-                name,
-                json,
-                validate_hint: hint,
+                bot,
             }),
             Err(problems) => bad.push(BadFile {
+                validate_hint: Some(format!("tessera validate {label}")),
                 label,
                 problems,
-                validate_hint: hint,
             }),
         }
     }
     Ok((good, bad))
+}
+
+/// `f` of every item, in order, spread over the machine's cores.
+fn in_parallel<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let chunk = items.len().div_ceil(threads).max(1);
+    if items.len() <= chunk {
+        return items.iter().map(&f).collect();
+    }
+    std::thread::scope(|s| {
+        let f = &f;
+        let parts: Vec<_> = items
+            .chunks(chunk)
+            .map(|c| s.spawn(move || c.iter().map(f).collect::<Vec<R>>()))
+            .collect();
+        parts
+            .into_iter()
+            // A panic in `f` is a bug: it is re-raised here as it would be without threads.
+            .flat_map(|p| p.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    })
 }
 
 /// The example bots built into the binary.
@@ -97,25 +113,26 @@ pub fn bundled() -> anyhow::Result<Vec<StartupBot>> {
     crate::bundled::BUNDLED
         .iter()
         .map(|(name, text)| {
-            let json =
-                check(text).map_err(|p| anyhow::anyhow!("bundled bot {name}: {}", p.join("; ")))?;
+            let bot = check(text, name)
+                .map_err(|p| anyhow::anyhow!("bundled bot {name}: {}", p.join("; ")))?;
             Ok(StartupBot {
                 label: format!("bundled bot {name}"),
-                name: name.to_string(),
-                json,
+                bot,
                 validate_hint: None,
             })
         })
         .collect()
 }
 
-/// The JSON of a bot that compiles, or its problems (every error and warning).
-fn check(text: &str) -> Result<Value, Vec<String>> {
-    match flow::load_str(text) {
-        Ok(_) => serde_json::from_str(text).map_err(|e| vec![format!("invalid JSON: {e}")]),
-        Err(flow::LoadError::Parse(m)) => Err(vec![m]),
-        Err(flow::LoadError::Compile(c)) => Err(c.issues.iter().map(|i| i.to_string()).collect()),
-    }
+/// The bot compiled for publishing (`name`, the file's, is its public id when it has none),
+/// or its problems (every error and warning).
+fn check(text: &str, name: &str) -> Result<Prepared, Vec<String>> {
+    let json: Value =
+        serde_json::from_str(text).map_err(|e| vec![format!("invalid flow JSON: {e}")])?;
+    registry::prepare(json, None, Some(name)).map_err(|e| match e {
+        PublishError::Invalid(issues) => issues.iter().map(|i| i.to_string()).collect(),
+        other => vec![other.to_string()],
+    })
 }
 
 /// Publishes the start-up bots. Bad files are logged (or, when `strict`, refuse start-up); when
@@ -210,7 +227,7 @@ async fn publish_some(registry: &Registry, bots: Vec<StartupBot>) -> Published {
             waiting.push(bot);
             continue;
         }
-        match registry.publish(&bot.json, None, Some(&bot.name)).await {
+        match registry.publish_prepared(&bot.bot).await {
             Ok(o) => {
                 tracing::debug!(flow = %o.id, "published {} as {}", bot.label, o.public_id);
                 for w in &o.warnings {
@@ -222,21 +239,11 @@ async fn publish_some(registry: &Registry, bots: Vec<StartupBot>) -> Published {
                 store_error = Some(e);
                 waiting.push(bot);
             }
-            Err(e) => {
-                let problems = match e {
-                    PublishError::Invalid(issues) => issues
-                        .iter()
-                        .filter(|i| i.severity == Severity::Error)
-                        .map(|i| i.to_string())
-                        .collect(),
-                    other => vec![other.to_string()],
-                };
-                bad.push(BadFile {
-                    label: bot.label,
-                    problems,
-                    validate_hint: bot.validate_hint,
-                });
-            }
+            Err(e) => bad.push(BadFile {
+                label: bot.label,
+                problems: vec![e.to_string()],
+                validate_hint: bot.validate_hint,
+            }),
         }
     }
     (published, waiting, bad, store_error)

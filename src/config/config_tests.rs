@@ -40,6 +40,17 @@ fn strict_comes_from_the_file_or_the_environment() {
 }
 
 #[test]
+fn the_memory_store_cap_comes_from_the_file_or_the_environment() {
+    assert!(Config::load(None, &|_| None).is_ok_and(|c| c.memory_max_results == 100_000));
+    let env = |k: &str| (k == "TESSERA_MEMORY_MAX_RESULTS").then(|| "5000".to_string());
+    assert!(Config::load(None, &env).is_ok_and(|c| c.memory_max_results == 5000));
+    let bad = |k: &str| (k == "TESSERA_MEMORY_MAX_RESULTS").then(|| "-1".to_string());
+    assert!(Config::load(None, &bad).is_err());
+    let file = toml::from_str::<Config>("memory_max_results = 20");
+    assert!(file.is_ok_and(|c| c.memory_max_results == 20));
+}
+
+#[test]
 fn declared_credentials_take_secrets_from_the_environment() {
     let file = r#"
         [[credentials]]

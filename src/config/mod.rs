@@ -37,6 +37,9 @@ pub struct Config {
     pub idempotency_ttl_secs: u64,
     /// How long results are kept, in days.
     pub results_retention_days: u64,
+    /// Most results, and most transcripts, the in-memory store keeps (the least recently
+    /// written go first); a Redis store keeps them for their retention.
+    pub memory_max_results: usize,
     /// Largest accepted request body, in bytes.
     pub max_body_bytes: usize,
     /// Blocks executed per turn before a turn is stopped (cycle guard).
@@ -121,6 +124,7 @@ impl Default for Config {
             session_ttl_secs: 86_400,
             idempotency_ttl_secs: 86_400,
             results_retention_days: 30,
+            memory_max_results: 100_000,
             max_body_bytes: 256 * 1024,
             step_budget: 1000,
             js_timeout_ms: 1000,
@@ -301,6 +305,9 @@ impl Config {
         }
         if let Some(v) = get("TESSERA_RESULTS_RETENTION_DAYS") {
             self.results_retention_days = num("TESSERA_RESULTS_RETENTION_DAYS", v)?;
+        }
+        if let Some(v) = get("TESSERA_MEMORY_MAX_RESULTS") {
+            self.memory_max_results = num("TESSERA_MEMORY_MAX_RESULTS", v)?;
         }
         if let Some(v) = get("TESSERA_MAX_BODY_BYTES") {
             self.max_body_bytes = num("TESSERA_MAX_BODY_BYTES", v)?;

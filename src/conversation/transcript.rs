@@ -24,13 +24,14 @@ pub(super) fn reply_text(m: &Message) -> String {
     }
 }
 
-/// One transcript entry as stored: `{"role": "user", "at", "text"}` or
-/// `{"role": "bot", "at", "message"}`.
+/// One transcript entry as stored: `{"role": "user", "text", "at"}` or
+/// `{"role": "bot", "message", "at"}`. The time comes last: everything before it is the same
+/// in every session that got this message, which the memory store keeps once.
 #[derive(Serialize)]
 #[serde(tag = "role", rename_all = "lowercase")]
 enum Entry<'a> {
-    User { at: &'a str, text: &'a str },
-    Bot { at: &'a str, message: &'a Value },
+    User { text: &'a str, at: &'a str },
+    Bot { message: &'a Value, at: &'a str },
 }
 
 /// A turn's transcript entries (the reply that started it, if any, then the bot's messages)
@@ -41,12 +42,12 @@ pub(super) fn turn_entries(reply: Option<&str>, out: &TurnOutput) -> (Vec<String
     // Serialized from borrowed fields: a `json!` entry would deep-copy every message first
     // (measured: most of a turn's transcript cost).
     if let Some(text) = reply
-        && let Ok(s) = serde_json::to_string(&Entry::User { at: &at, text })
+        && let Ok(s) = serde_json::to_string(&Entry::User { text, at: &at })
     {
         entries.push(s);
     }
     for message in &out.messages {
-        if let Ok(s) = serde_json::to_string(&Entry::Bot { at: &at, message }) {
+        if let Ok(s) = serde_json::to_string(&Entry::Bot { message, at: &at }) {
             entries.push(s);
         }
     }

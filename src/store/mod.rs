@@ -112,7 +112,13 @@ impl Stores {
 
     /// The embedded in-memory backend.
     pub fn memory() -> Self {
-        let backend = Arc::new(memory::MemoryStore::new());
+        Self::memory_with(memory::DEFAULT_MAX_RESULTS)
+    }
+
+    /// The embedded in-memory backend keeping at most `max_results` results and as many
+    /// transcripts.
+    pub fn memory_with(max_results: usize) -> Self {
+        let backend = Arc::new(memory::MemoryStore::new().with_max_results(max_results));
         let records = backend.records();
         Stores {
             sessions: backend.clone(),

@@ -218,3 +218,25 @@ async fn results_name_a_flow_by_id_or_public_id_and_an_unknown_flow_is_404() {
         assert_error(&got, 404, "flow_not_found");
     }
 }
+
+#[tokio::test]
+async fn the_memory_store_keeps_at_most_memory_max_results_the_newest() {
+    let app = crate::common::app::spawn_app_with(|c| c.memory_max_results = 2).await;
+    publish(&app, &greeter("capped")).await;
+    let mut ids = Vec::new();
+    for _ in 0..3 {
+        let (_, s) = start(&app, "capped", json!({})).await;
+        ids.push(s["resultId"].as_str().expect("resultId").to_string());
+    }
+    let r = results(&app, "capped").await;
+    let mut kept: Vec<&str> = r["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .filter_map(|r| r["id"].as_str())
+        .collect();
+    kept.sort_unstable();
+    let mut newest = vec![ids[1].as_str(), ids[2].as_str()];
+    newest.sort_unstable();
+    assert_eq!(kept, newest, "the oldest result went first");
+}

@@ -31,14 +31,22 @@ struct Inner {
     /// The delivery of each waiting event.
     delivery_of: HashMap<String, u64>,
     waiting: u64,
+    /// Per-session worker locks: released by their worker, or forgotten by the sweep once
+    /// expired (a worker that died).
     locks: HashMap<String, (String, Instant)>,
+    accepted: u64,
     /// Idempotency and contact keys in the order they were written, with their expiry then:
     /// what the sweep on each accept looks at (an entry refreshed since is kept).
     expiries: VecDeque<(Instant, bool, String)>,
 }
 
-/// Forgets the idempotency and contact keys that expired (a few per accept).
+/// Forgets the idempotency and contact keys that expired (a few per accept), and every 4096
+/// accepts the expired locks.
 fn sweep(g: &mut Inner, now: Instant) {
+    g.accepted += 1;
+    if g.accepted.is_multiple_of(4096) {
+        g.locks.retain(|_, (_, until)| *until > now);
+    }
     for _ in 0..4 {
         match g.expiries.front() {
             Some((at, _, _)) if *at <= now => {}

@@ -2,13 +2,13 @@
 //! owners' heartbeats (in one process there is only one owner, but the contract is kept).
 
 use super::super::{BoxFuture, IdempotencyStore, StoreError, StoredResponse, ready};
-use super::{Inner, MemoryStore, secs};
+use super::{Inner, MemoryStore, Tick, secs};
 
 impl MemoryStore {
     /// `idempotency_settle` under a lock already held (a turn's save stores its answer so).
     pub(super) fn settle_locked(
         g: &mut Inner,
-        now: std::time::Instant,
+        now: Tick,
         key: &str,
         claim: &StoredResponse,
         outcome: Option<&StoredResponse>,
@@ -22,7 +22,7 @@ impl MemoryStore {
             match outcome {
                 Some(r) => {
                     let until = now + secs(ttl_secs.max(1));
-                    g.idempotency.insert(key.to_string(), (r.clone(), until));
+                    g.idempotency.insert(key.into(), (r.clone(), until));
                 }
                 None => {
                     g.idempotency.swap_remove(key);
@@ -57,7 +57,7 @@ impl IdempotencyStore for MemoryStore {
             let fresh = ttl_secs > 0 && g.idempotency.get(key).is_none_or(|(_, exp)| *exp <= now);
             if fresh {
                 g.idempotency
-                    .insert(key.to_string(), (response, now + secs(ttl_secs)));
+                    .insert(key.into(), (response, now + secs(ttl_secs)));
             }
             Ok(fresh)
         }))
@@ -72,7 +72,7 @@ impl IdempotencyStore for MemoryStore {
         let response = response.clone();
         ready(self.with(|g, now| {
             g.idempotency
-                .insert(key.to_string(), (response, now + secs(ttl_secs)));
+                .insert(key.into(), (response, now + secs(ttl_secs)));
             Ok(())
         }))
     }

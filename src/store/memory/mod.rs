@@ -4,14 +4,13 @@
 //! nothing accumulates without bound and no call pays for a scan of the whole store (whose
 //! cost grew with the number of sessions and results kept).
 
-use std::collections::BTreeMap;
-use std::ops::Bound;
+use std::sync::{Arc, Mutex};
 
 use indexmap::IndexMap;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+mod compact;
 mod credentials;
 mod events;
 mod flows;
@@ -25,43 +24,109 @@ pub use events::MemoryEvents;
 pub use flows::MemoryFlowStore;
 pub use records::MemoryRecords;
 
+use compact::{Oldest, Strings, Tick};
+
 use super::{
-    EXPIRED_GRACE_SECS, FINISHED_MARKER_SECS, Leased, ResultRecord, StoreError, StoredResponse,
+    AnswerRecord, EXPIRED_GRACE_SECS, FINISHED_MARKER_SECS, Leased, StoreError, StoredResponse,
 };
 
+/// A session. Sized for many idle ones: the encoded state only (no spare capacity), the
+/// lease boxed (held during a turn only), the "forget" time of an active one derived from its
+/// expiry.
 enum Entry {
     Active {
-        data: Vec<u8>,
+        data: Box<[u8]>,
         version: u64,
-        lease: Option<(String, Instant)>,
-        expires: Instant,
-        forget: Instant,
+        lease: Option<Box<(String, Tick)>>,
+        expires: Tick,
         /// The last applied trigger event ([`Leased::mark`]).
         mark: u64,
     },
     Finished {
-        forget: Instant,
+        forget: Tick,
         mark: u64,
     },
 }
 
+/// A result as kept: the record without the ids its key holds, its times shared, its
+/// answers, variables and logs boxed and absent while empty (an idle session's result).
+struct StoredResult {
+    created_at: Arc<str>,
+    updated_at: Arc<str>,
+    has_started: bool,
+    is_completed: bool,
+    body: Option<Box<ResultBody>>,
+    expires: Tick,
+    /// The store's write counter at its last write (the cap drops the oldest first).
+    written: u64,
+}
+
 #[derive(Default)]
+struct ResultBody {
+    answers: Vec<AnswerRecord>,
+    variables: serde_json::Map<String, serde_json::Value>,
+    logs: Vec<serde_json::Value>,
+    token_usage: Option<serde_json::Value>,
+}
+
+/// A result's key: its flow (shared) and its id.
+#[derive(Clone, PartialEq, Eq, Hash)]
+struct ResultKey {
+    flow: Arc<str>,
+    id: Box<str>,
+}
+
+/// A borrowed [`ResultKey`] for lookups (hashes as the key does: the two strings in order).
+#[derive(Hash)]
+struct KeyRef<'a> {
+    flow: &'a str,
+    id: &'a str,
+}
+
+impl indexmap::Equivalent<ResultKey> for KeyRef<'_> {
+    fn equivalent(&self, key: &ResultKey) -> bool {
+        *key.flow == *self.flow && *key.id == *self.id
+    }
+}
+
 struct Inner {
-    sessions: IndexMap<String, Entry>,
-    idempotency: IndexMap<String, (StoredResponse, Instant)>,
+    sessions: IndexMap<Box<str>, Entry>,
+    idempotency: IndexMap<Box<str>, (StoredResponse, Tick)>,
     /// Claim owners' liveness (one entry per server process: never swept).
-    owners: std::collections::HashMap<String, Instant>,
-    results: IndexMap<String, BTreeMap<String, (ResultRecord, Instant)>>,
+    owners: std::collections::HashMap<String, Tick>,
+    results: IndexMap<ResultKey, StoredResult>,
+    /// Flow ids and result times, shared between results.
+    strings: Strings,
+    oldest_results: Oldest<ResultKey>,
+    writes: u64,
     cursor: Cursor,
 }
+
+impl Default for Inner {
+    fn default() -> Self {
+        Inner {
+            sessions: IndexMap::new(),
+            idempotency: IndexMap::new(),
+            owners: std::collections::HashMap::new(),
+            results: IndexMap::new(),
+            strings: Strings::default(),
+            oldest_results: Oldest::new(DEFAULT_MAX_RESULTS),
+            writes: 0,
+            cursor: Cursor::default(),
+        }
+    }
+}
+
+/// Results (and transcripts) the memory store keeps at most by default: beyond, the least
+/// recently written go first. About 100 MB for finished conversations of a few turns.
+pub const DEFAULT_MAX_RESULTS: usize = 100_000;
 
 /// Where the incremental sweep goes on from.
 #[derive(Default)]
 struct Cursor {
     session: usize,
     idempotency: usize,
-    flow: usize,
-    result: Option<String>,
+    result: usize,
 }
 
 /// Sessions, idempotency records and results in process memory; beside them, under a lock of
@@ -77,9 +142,13 @@ pub struct MemoryStore {
 
 impl Default for MemoryStore {
     fn default() -> Self {
+        let strings = Strings::default();
         Self {
-            inner: Mutex::default(),
-            records: std::sync::Arc::default(),
+            inner: Mutex::new(Inner {
+                strings: strings.clone(),
+                ..Inner::default()
+            }),
+            records: Arc::new(MemoryRecords::sharing(strings)),
             writes: AtomicU64::new(0),
             leases: AtomicU64::new(0),
             finished_marker: secs(FINISHED_MARKER_SECS),
@@ -100,24 +169,35 @@ impl MemoryStore {
         self
     }
 
-    fn with<T>(
-        &self,
-        f: impl FnOnce(&mut Inner, Instant) -> Result<T, StoreError>,
-    ) -> Result<T, StoreError> {
-        let now = Instant::now();
+    /// Most results, and most transcripts, kept (the least recently written go first; at
+    /// least one). [`DEFAULT_MAX_RESULTS`] otherwise.
+    pub fn with_max_results(self, max: usize) -> Self {
+        self.lock().oldest_results.set_cap(max);
+        self.records.set_max_transcripts(max);
+        self
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
         // A panic while the lock was held cannot leave the maps inconsistent (every update is a
         // single insert or remove), so a poisoned lock is recovered rather than failing forever.
-        let mut g = self
-            .inner
+        self.inner
             .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn with<T>(
+        &self,
+        f: impl FnOnce(&mut Inner, Tick) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let now = Tick::now();
+        let mut g = self.lock();
         let out = f(&mut g, now);
         if self
             .writes
             .fetch_add(1, Ordering::Relaxed)
             .is_multiple_of(SWEEP_EVERY)
         {
-            sweep(&mut g, now, SWEEP_STEP);
+            sweep(&mut g, now, self.expired_grace, SWEEP_STEP);
         }
         out
     }
@@ -138,7 +218,12 @@ impl MemoryStore {
 
     /// Number of live session entries (for tests and metrics).
     pub fn session_count(&self) -> usize {
-        self.inner.lock().map(|g| g.sessions.len()).unwrap_or(0)
+        self.lock().sessions.len()
+    }
+
+    /// Number of results kept (for tests).
+    pub fn result_count(&self) -> usize {
+        self.lock().results.len()
     }
 }
 
@@ -147,26 +232,27 @@ impl MemoryStore {
 const SWEEP_EVERY: u64 = 8;
 const SWEEP_STEP: usize = 32;
 
-fn sweep(g: &mut Inner, now: Instant, step: usize) {
+fn sweep(g: &mut Inner, now: Tick, grace: Duration, step: usize) {
     let Inner {
         sessions,
         idempotency,
         results,
         cursor,
-        owners: _,
+        ..
     } = g;
     sweep_some(sessions, &mut cursor.session, step, |e| match e {
-        Entry::Active { forget, .. } | Entry::Finished { forget, .. } => *forget <= now,
+        Entry::Active { expires, .. } => *expires + grace <= now,
+        Entry::Finished { forget, .. } => *forget <= now,
     });
     sweep_some(idempotency, &mut cursor.idempotency, step, |(_, exp)| {
         *exp <= now
     });
-    sweep_results(results, cursor, now, step);
+    sweep_some(results, &mut cursor.result, step, |r| r.expires <= now);
 }
 
 /// Looks at up to `n` entries of `map` from `cursor` on (wrapping), removing expired ones.
-fn sweep_some<V>(
-    map: &mut IndexMap<String, V>,
+fn sweep_some<K: std::hash::Hash + Eq, V>(
+    map: &mut IndexMap<K, V>,
     cursor: &mut usize,
     n: usize,
     expired: impl Fn(&V) -> bool,
@@ -186,53 +272,6 @@ fn sweep_some<V>(
     }
 }
 
-/// Looks at up to `n` results of the flow under the cursor, then moves to the next flow.
-fn sweep_results(
-    results: &mut IndexMap<String, BTreeMap<String, (ResultRecord, Instant)>>,
-    cursor: &mut Cursor,
-    now: Instant,
-    n: usize,
-) {
-    if results.is_empty() {
-        return;
-    }
-    if cursor.flow >= results.len() {
-        cursor.flow = 0;
-        cursor.result = None;
-    }
-    let Some((_, flow)) = results.get_index_mut(cursor.flow) else {
-        return;
-    };
-    let from = match &cursor.result {
-        Some(r) => Bound::Excluded(r.clone()),
-        None => Bound::Unbounded,
-    };
-    let mut seen = 0;
-    let mut last = None;
-    let mut gone = Vec::new();
-    for (id, (_, exp)) in flow.range((from, Bound::Unbounded)).take(n) {
-        seen += 1;
-        last = Some(id.clone());
-        if *exp <= now {
-            gone.push(id.clone());
-        }
-    }
-    for id in gone {
-        flow.remove(&id);
-    }
-    if seen < n {
-        // This flow is done: on to the next one (dropping it if it is empty now).
-        cursor.result = None;
-        if flow.is_empty() {
-            results.swap_remove_index(cursor.flow);
-        } else {
-            cursor.flow += 1;
-        }
-    } else {
-        cursor.result = last;
-    }
-}
-
 /// Longest duration the store keeps anything (ten years): larger TTLs are clamped, so adding
 /// them to `Instant::now()` can never overflow.
 const MAX_SECS: u64 = 10 * 365 * 86_400;
@@ -247,7 +286,7 @@ fn secs(s: u64) -> Duration {
 fn check_lease<'a>(
     entry: Option<&'a mut Entry>,
     leased: &Leased,
-    now: Instant,
+    now: Tick,
 ) -> Result<&'a mut Entry, StoreError> {
     let Some(e) = entry else {
         return Err(StoreError::Busy);
@@ -255,71 +294,9 @@ fn check_lease<'a>(
     let ok = matches!(&*e, Entry::Active { version, lease, expires, .. }
         if *expires > now
             && *version == leased.version
-            && lease.as_ref().map(|(l, _)| l.as_str()) == Some(leased.lease.as_str()));
+            && lease.as_ref().map(|l| l.0.as_str()) == Some(leased.lease.as_str()));
     if ok { Ok(e) } else { Err(StoreError::Busy) }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::store::ResultUpdate;
-
-    fn result(id: &str) -> ResultRecord {
-        ResultRecord::new(&ResultUpdate {
-            flow_id: "f".into(),
-            result_id: id.into(),
-            at: "2024-05-01T10:00:00Z".into(),
-            answers: vec![],
-            variables: serde_json::Map::new(),
-            logs: vec![],
-            completed: false,
-            token_usage: None,
-        })
-    }
-
-    #[test]
-    fn the_sweep_removes_every_expired_entry_in_bounded_steps_and_keeps_live_ones() {
-        let now = Instant::now();
-        let past = now - Duration::from_secs(1);
-        let later = now + Duration::from_secs(60);
-        let mut g = Inner::default();
-        for i in 0..1000 {
-            let forget = if i % 3 == 0 { later } else { past };
-            g.sessions
-                .insert(format!("s{i}"), Entry::Finished { forget, mark: 0 });
-            let exp = if i % 4 == 0 { later } else { past };
-            g.idempotency.insert(
-                format!("k{i}"),
-                (
-                    StoredResponse {
-                        fingerprint: String::new(),
-                        status: 200,
-                        body: String::new(),
-                    },
-                    exp,
-                ),
-            );
-            let flow = g.results.entry(format!("f{}", i % 7)).or_default();
-            let exp = if i % 5 == 0 { later } else { past };
-            flow.insert(format!("r{i}"), (result(&format!("r{i}")), exp));
-        }
-        // Each step looks at a bounded number of entries; enough steps go round every map.
-        for _ in 0..200 {
-            sweep(&mut g, now, 32);
-        }
-        assert_eq!(g.sessions.len(), 334);
-        assert!(
-            g.sessions
-                .keys()
-                .all(|k| k[1..].parse::<u32>().unwrap() % 3 == 0)
-        );
-        assert_eq!(g.idempotency.len(), 250);
-        let results: usize = g.results.values().map(BTreeMap::len).sum();
-        assert_eq!(results, 200);
-        // Once everything expired, flows without results are dropped too.
-        for _ in 0..200 {
-            sweep(&mut g, later + Duration::from_secs(1), 32);
-        }
-        assert!(g.sessions.is_empty() && g.idempotency.is_empty() && g.results.is_empty());
-    }
-}
+mod tests;

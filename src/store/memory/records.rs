@@ -1,30 +1,66 @@
 //! The in-memory engine-API records, transcripts and timers ([`ExecutionStore`],
 //! [`TranscriptStore`], [`TimerStore`]), under one lock of their own. Expired entries are
-//! dropped on access, and all of them every few thousand writes.
+//! dropped on access, and all of them every few thousand writes. Transcripts are kept compact
+//! (each entry as two shared halves: a bot's message is stored once for all its sessions) and
+//! at most the store's cap of them (the least recently written go first).
 
 use std::collections::{BTreeSet, HashMap, VecDeque};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
+
+use indexmap::IndexMap;
 
 use super::super::{
     BoxFuture, Doc, ExecutionStore, Index, StoreError, TimerStats, TimerStore, Transcript,
-    TranscriptAppend, TranscriptMeta, TranscriptStore, ready,
+    TranscriptAppend, TranscriptStore, ready,
 };
-use super::secs;
+use super::compact::{Oldest, Strings, Tick, joined};
+use super::{DEFAULT_MAX_RESULTS, secs};
 
 /// A value and when it expires (None: never).
 type Expiring<T> = (T, Option<Instant>);
 
-#[derive(Default)]
 struct Inner {
     docs: HashMap<(Doc, String), Expiring<String>>,
     lists: HashMap<(Index, String), Expiring<VecDeque<String>>>,
     tokens: HashMap<String, Expiring<String>>,
     vars: HashMap<String, Expiring<HashMap<String, String>>>,
-    transcripts: HashMap<String, Expiring<(VecDeque<String>, TranscriptMeta)>>,
+    transcripts: IndexMap<Box<str>, StoredTranscript>,
+    /// Transcript entries' halves, statuses and times, shared between transcripts and with the
+    /// results of the store beside (`Strings`).
+    strings: Strings,
+    oldest_transcripts: Oldest<Box<str>>,
     timers: BTreeSet<(u64, String)>,
     due: HashMap<String, u64>,
     writes: u64,
+}
+
+impl Default for Inner {
+    fn default() -> Self {
+        Inner {
+            docs: HashMap::new(),
+            lists: HashMap::new(),
+            tokens: HashMap::new(),
+            vars: HashMap::new(),
+            transcripts: IndexMap::new(),
+            strings: Strings::default(),
+            oldest_transcripts: Oldest::new(DEFAULT_MAX_RESULTS),
+            timers: BTreeSet::new(),
+            due: HashMap::new(),
+            writes: 0,
+        }
+    }
+}
+
+/// A session's transcript as kept: its entries split into shared halves
+/// ([`Interner::halves`]), its status and time shared.
+struct StoredTranscript {
+    entries: Box<[(Arc<str>, Arc<str>)]>,
+    status: Arc<str>,
+    updated_at: Arc<str>,
+    expires: Tick,
+    /// The write counter at its last append (the cap drops the oldest first).
+    written: u64,
 }
 
 /// Records, transcripts and timers in process memory.
@@ -56,7 +92,8 @@ impl Inner {
             self.lists.retain(|_, e| live(e, now));
             self.tokens.retain(|_, e| live(e, now));
             self.vars.retain(|_, e| live(e, now));
-            self.transcripts.retain(|_, e| live(e, now));
+            let now = Tick::from(now);
+            self.transcripts.retain(|_, t| t.expires > now);
         }
     }
 
@@ -68,6 +105,26 @@ impl Inner {
 }
 
 impl MemoryRecords {
+    /// Records whose transcripts share their strings with the store's results.
+    pub(super) fn sharing(strings: Strings) -> Self {
+        MemoryRecords {
+            inner: Mutex::new(Inner {
+                strings,
+                ..Inner::default()
+            }),
+        }
+    }
+
+    /// Most transcripts kept (the least recently written go first).
+    pub(super) fn set_max_transcripts(&self, max: usize) {
+        self.lock().oldest_transcripts.set_cap(max);
+    }
+
+    /// Number of transcripts kept (for tests).
+    pub fn transcript_count(&self) -> usize {
+        self.lock().transcripts.len()
+    }
+
     fn lock(&self) -> MutexGuard<'_, Inner> {
         // Every update is a few inserts or removes: a poisoned lock is recovered.
         self.inner.lock().unwrap_or_else(|p| p.into_inner())
@@ -256,21 +313,45 @@ impl TranscriptStore for MemoryRecords {
     ) -> BoxFuture<'_, Result<(), StoreError>> {
         let now = Instant::now();
         let mut g = self.lock();
-        let meta = &append.meta;
-        let entry = g
-            .transcripts
-            .entry(session_id.to_string())
-            .or_insert_with(|| ((VecDeque::new(), meta.clone()), None));
-        if !live(entry, now) {
-            entry.0.0.clear();
+        // The write this append counts as (`wrote` below).
+        let written = g.writes + 1;
+        let Inner {
+            transcripts,
+            strings,
+            oldest_transcripts,
+            ..
+        } = &mut *g;
+        let mut strings = strings.lock();
+        let status = strings.get(&append.meta.status);
+        let updated_at = strings.get(&append.meta.updated_at);
+        let tick = Tick::from(now);
+        let expires = tick + secs(append.retention_secs.max(1));
+        let t = transcripts
+            .entry(session_id.into())
+            .or_insert_with(|| StoredTranscript {
+                entries: Box::new([]),
+                status: status.clone(),
+                updated_at: updated_at.clone(),
+                expires,
+                written,
+            });
+        let mut entries = std::mem::take(&mut t.entries).into_vec();
+        if t.expires <= tick {
+            entries.clear();
         }
-        let list = &mut entry.0.0;
-        list.extend(append.entries.iter().cloned());
-        while list.len() > append.max_entries {
-            list.pop_front();
+        entries.extend(append.entries.iter().map(|e| strings.halves(e)));
+        if entries.len() > append.max_entries {
+            let extra = entries.len() - append.max_entries;
+            entries.drain(..extra);
         }
-        entry.0.1 = meta.clone();
-        entry.1 = expiry(append.retention_secs.max(1), now);
+        // Exactly as long as it is: no spare capacity kept per idle session.
+        t.entries = entries.into_boxed_slice();
+        t.status = status;
+        t.updated_at = updated_at;
+        t.expires = expires;
+        t.written = written;
+        drop(strings);
+        oldest_transcripts.trim(transcripts, |t| t.written);
         g.wrote(now);
         ready(Ok(()))
     }
@@ -284,11 +365,11 @@ impl TranscriptStore for MemoryRecords {
         let found = g
             .transcripts
             .get(session_id)
-            .filter(|e| live(e, now))
-            .map(|e| Transcript {
-                entries: e.0.0.iter().cloned().collect(),
-                status: e.0.1.status.clone(),
-                updated_at: e.0.1.updated_at.clone(),
+            .filter(|t| t.expires > Tick::from(now))
+            .map(|t| Transcript {
+                entries: t.entries.iter().map(joined).collect(),
+                status: t.status.to_string(),
+                updated_at: t.updated_at.to_string(),
             });
         ready(Ok(found))
     }
@@ -337,5 +418,50 @@ impl TimerStore for MemoryRecords {
             pending: g.timers.len() as u64,
             earliest_due_ms: g.timers.first().map(|(due, _)| *due),
         }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::TranscriptMeta;
+
+    fn append(text: &str) -> TranscriptAppend {
+        TranscriptAppend {
+            entries: vec![format!(r#"{{"role":"bot","message":{text},"at":"t"}}"#)],
+            meta: TranscriptMeta {
+                status: "waiting".into(),
+                updated_at: "t".into(),
+            },
+            max_entries: 10,
+            retention_secs: 3600,
+        }
+    }
+
+    #[tokio::test]
+    async fn the_transcript_cap_holds_and_keeps_the_most_recently_written() {
+        let records = MemoryRecords::default();
+        records.set_max_transcripts(20);
+        for i in 0..200 {
+            records
+                .transcript_append(&format!("s{i}"), &append(&i.to_string()))
+                .await
+                .unwrap();
+            // The first session appends every time: it is never the oldest.
+            records.transcript_append("s0", &append("0")).await.unwrap();
+            assert!(records.transcript_count() <= 20);
+        }
+        assert_eq!(records.transcript_count(), 20);
+        for i in (181..200).chain([0]) {
+            let t = records.transcript_get(&format!("s{i}")).await.unwrap();
+            assert_eq!(
+                t.map(|t| t.entries[0].clone()),
+                Some(append(&i.to_string()).entries[0].clone())
+            );
+        }
+        assert_eq!(records.transcript_get("s1").await.unwrap(), None);
+        assert_eq!(records.transcript_get("s180").await.unwrap(), None);
+        let s0 = records.transcript_get("s0").await.unwrap().unwrap();
+        assert_eq!(s0.entries.len(), 10, "the last max_entries kept");
     }
 }

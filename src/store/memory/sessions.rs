@@ -8,7 +8,7 @@ use super::super::{
     BoxFuture, Leased, Loaded, SessionStore, StoreError, Transcript, TranscriptAppend,
     TranscriptStore, TurnWrites, ready,
 };
-use super::{Entry, Inner, MemoryStore, check_lease, secs};
+use super::{Entry, Inner, MemoryStore, Tick, check_lease, secs};
 
 impl MemoryStore {
     fn create_with_mark(
@@ -22,15 +22,13 @@ impl MemoryStore {
             if matches!(g.sessions.get(id), Some(Entry::Active { expires, .. }) if *expires > now) {
                 return Err(StoreError::Busy);
             }
-            let expires = now + secs(ttl_secs);
             g.sessions.insert(
-                id.to_string(),
+                id.into(),
                 Entry::Active {
-                    data,
+                    data: data.into_boxed_slice(),
                     version: 1,
                     lease: None,
-                    expires,
-                    forget: expires + self.expired_grace,
+                    expires: now + secs(ttl_secs),
                     mark,
                 },
             );
@@ -44,7 +42,7 @@ impl MemoryStore {
     fn save_locked(
         &self,
         g: &mut Inner,
-        now: std::time::Instant,
+        now: Tick,
         id: &str,
         data: Option<Vec<u8>>,
         leased: &Leased,
@@ -52,17 +50,13 @@ impl MemoryStore {
     ) -> Result<(), StoreError> {
         let entry = check_lease(g.sessions.get_mut(id), leased, now)?;
         *entry = match data {
-            Some(data) => {
-                let expires = now + secs(ttl_secs);
-                Entry::Active {
-                    data,
-                    version: leased.version + 1,
-                    lease: None,
-                    expires,
-                    forget: expires + self.expired_grace,
-                    mark: leased.mark,
-                }
-            }
+            Some(data) => Entry::Active {
+                data: data.into_boxed_slice(),
+                version: leased.version + 1,
+                lease: None,
+                expires: now + secs(ttl_secs),
+                mark: leased.mark,
+            },
             None => Entry::Finished {
                 forget: now + self.finished_marker,
                 mark: leased.mark,
@@ -101,7 +95,7 @@ impl SessionStore for MemoryStore {
     fn create_finished_marked(&self, id: &str, mark: u64) -> BoxFuture<'_, Result<(), StoreError>> {
         ready(self.with(|g, now| {
             g.sessions.insert(
-                id.to_string(),
+                id.into(),
                 Entry::Finished {
                     forget: now + self.finished_marker,
                     mark,
@@ -123,6 +117,7 @@ impl SessionStore for MemoryStore {
 
     fn begin_turn(&self, id: &str, lease_ms: u64) -> BoxFuture<'_, Result<Loaded, StoreError>> {
         let token = self.new_lease();
+        let grace = self.expired_grace;
         ready(self.with(|g, now| {
             let Some(entry) = g.sessions.get_mut(id) else {
                 return Ok(Loaded::Missing);
@@ -130,9 +125,7 @@ impl SessionStore for MemoryStore {
             match entry {
                 Entry::Finished { forget, .. } if *forget > now => Ok(Loaded::Finished),
                 Entry::Finished { .. } => Ok(Loaded::Missing),
-                Entry::Active {
-                    expires, forget, ..
-                } if *expires <= now => Ok(if *forget > now {
+                Entry::Active { expires, .. } if *expires <= now => Ok(if *expires + grace > now {
                     Loaded::Expired
                 } else {
                     Loaded::Missing
@@ -144,12 +137,15 @@ impl SessionStore for MemoryStore {
                     mark,
                     ..
                 } => {
-                    if matches!(lease, Some((_, until)) if *until > now) {
+                    if matches!(lease, Some(l) if l.1 > now) {
                         return Err(StoreError::Busy);
                     }
-                    *lease = Some((token.clone(), now + Duration::from_millis(lease_ms)));
+                    *lease = Some(Box::new((
+                        token.clone(),
+                        now + Duration::from_millis(lease_ms),
+                    )));
                     Ok(Loaded::Active(Leased {
-                        data: data.clone(),
+                        data: data.to_vec(),
                         version: *version,
                         lease: token,
                         mark: *mark,
@@ -207,7 +203,7 @@ impl SessionStore for MemoryStore {
     fn peek(&self, id: &str) -> BoxFuture<'_, Result<Option<Vec<u8>>, StoreError>> {
         ready(self.with(|g, now| {
             Ok(match g.sessions.get(id) {
-                Some(Entry::Active { data, expires, .. }) if *expires > now => Some(data.clone()),
+                Some(Entry::Active { data, expires, .. }) if *expires > now => Some(data.to_vec()),
                 _ => None,
             })
         }))
