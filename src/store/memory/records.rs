@@ -17,6 +17,10 @@ use super::super::{
 use super::compact::{Oldest, Strings, Tick, joined};
 use super::{DEFAULT_MAX_RESULTS, secs};
 
+#[cfg(test)]
+mod tests;
+mod transcripts;
+
 /// A value and when it expires (None: never).
 type Expiring<T> = (T, Option<Instant>);
 
@@ -305,76 +309,6 @@ impl ExecutionStore for MemoryRecords {
     }
 }
 
-impl TranscriptStore for MemoryRecords {
-    fn transcript_append(
-        &self,
-        session_id: &str,
-        append: &TranscriptAppend,
-    ) -> BoxFuture<'_, Result<(), StoreError>> {
-        let now = Instant::now();
-        let mut g = self.lock();
-        // The write this append counts as (`wrote` below).
-        let written = g.writes + 1;
-        let Inner {
-            transcripts,
-            strings,
-            oldest_transcripts,
-            ..
-        } = &mut *g;
-        let mut strings = strings.lock();
-        let status = strings.get(&append.meta.status);
-        let updated_at = strings.get(&append.meta.updated_at);
-        let tick = Tick::from(now);
-        let expires = tick + secs(append.retention_secs.max(1));
-        let t = transcripts
-            .entry(session_id.into())
-            .or_insert_with(|| StoredTranscript {
-                entries: Box::new([]),
-                status: status.clone(),
-                updated_at: updated_at.clone(),
-                expires,
-                written,
-            });
-        let mut entries = std::mem::take(&mut t.entries).into_vec();
-        if t.expires <= tick {
-            entries.clear();
-        }
-        entries.extend(append.entries.iter().map(|e| strings.halves(e)));
-        if entries.len() > append.max_entries {
-            let extra = entries.len() - append.max_entries;
-            entries.drain(..extra);
-        }
-        // Exactly as long as it is: no spare capacity kept per idle session.
-        t.entries = entries.into_boxed_slice();
-        t.status = status;
-        t.updated_at = updated_at;
-        t.expires = expires;
-        t.written = written;
-        drop(strings);
-        oldest_transcripts.trim(transcripts, |t| t.written);
-        g.wrote(now);
-        ready(Ok(()))
-    }
-
-    fn transcript_get(
-        &self,
-        session_id: &str,
-    ) -> BoxFuture<'_, Result<Option<Transcript>, StoreError>> {
-        let now = Instant::now();
-        let g = self.lock();
-        let found = g
-            .transcripts
-            .get(session_id)
-            .filter(|t| t.expires > Tick::from(now))
-            .map(|t| Transcript {
-                entries: t.entries.iter().map(joined).collect(),
-                status: t.status.to_string(),
-                updated_at: t.updated_at.to_string(),
-            });
-        ready(Ok(found))
-    }
-}
-
 impl TimerStore for MemoryRecords {
     fn timer_schedule(&self, id: &str, due_ms: u64) -> BoxFuture<'_, Result<(), StoreError>> {
         let mut g = self.lock();
@@ -418,50 +352,5 @@ impl TimerStore for MemoryRecords {
             pending: g.timers.len() as u64,
             earliest_due_ms: g.timers.first().map(|(due, _)| *due),
         }))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::store::TranscriptMeta;
-
-    fn append(text: &str) -> TranscriptAppend {
-        TranscriptAppend {
-            entries: vec![format!(r#"{{"role":"bot","message":{text},"at":"t"}}"#)],
-            meta: TranscriptMeta {
-                status: "waiting".into(),
-                updated_at: "t".into(),
-            },
-            max_entries: 10,
-            retention_secs: 3600,
-        }
-    }
-
-    #[tokio::test]
-    async fn the_transcript_cap_holds_and_keeps_the_most_recently_written() {
-        let records = MemoryRecords::default();
-        records.set_max_transcripts(20);
-        for i in 0..200 {
-            records
-                .transcript_append(&format!("s{i}"), &append(&i.to_string()))
-                .await
-                .unwrap();
-            // The first session appends every time: it is never the oldest.
-            records.transcript_append("s0", &append("0")).await.unwrap();
-            assert!(records.transcript_count() <= 20);
-        }
-        assert_eq!(records.transcript_count(), 20);
-        for i in (181..200).chain([0]) {
-            let t = records.transcript_get(&format!("s{i}")).await.unwrap();
-            assert_eq!(
-                t.map(|t| t.entries[0].clone()),
-                Some(append(&i.to_string()).entries[0].clone())
-            );
-        }
-        assert_eq!(records.transcript_get("s1").await.unwrap(), None);
-        assert_eq!(records.transcript_get("s180").await.unwrap(), None);
-        let s0 = records.transcript_get("s0").await.unwrap().unwrap();
-        assert_eq!(s0.entries.len(), 10, "the last max_entries kept");
     }
 }

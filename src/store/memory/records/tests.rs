@@ -1,0 +1,43 @@
+//! The memory records' own bounds (transcripts capped, the newest kept).
+
+use super::*;
+use crate::store::TranscriptMeta;
+
+fn append(text: &str) -> TranscriptAppend {
+    TranscriptAppend {
+        entries: vec![format!(r#"{{"role":"bot","message":{text},"at":"t"}}"#)],
+        meta: TranscriptMeta {
+            status: "waiting".into(),
+            updated_at: "t".into(),
+        },
+        max_entries: 10,
+        retention_secs: 3600,
+    }
+}
+
+#[tokio::test]
+async fn the_transcript_cap_holds_and_keeps_the_most_recently_written() {
+    let records = MemoryRecords::default();
+    records.set_max_transcripts(20);
+    for i in 0..200 {
+        records
+            .transcript_append(&format!("s{i}"), &append(&i.to_string()))
+            .await
+            .unwrap();
+        // The first session appends every time: it is never the oldest.
+        records.transcript_append("s0", &append("0")).await.unwrap();
+        assert!(records.transcript_count() <= 20);
+    }
+    assert_eq!(records.transcript_count(), 20);
+    for i in (181..200).chain([0]) {
+        let t = records.transcript_get(&format!("s{i}")).await.unwrap();
+        assert_eq!(
+            t.map(|t| t.entries[0].clone()),
+            Some(append(&i.to_string()).entries[0].clone())
+        );
+    }
+    assert_eq!(records.transcript_get("s1").await.unwrap(), None);
+    assert_eq!(records.transcript_get("s180").await.unwrap(), None);
+    let s0 = records.transcript_get("s0").await.unwrap().unwrap();
+    assert_eq!(s0.entries.len(), 10, "the last max_entries kept");
+}
