@@ -22,16 +22,19 @@ const MAX_TOTAL: usize = 254;
 /// Validates an email reply and returns it trimmed and lower-cased, or `None` when invalid.
 ///
 /// `"John@Example.com "` gives `Some("john@example.com")`; `"not an email"` gives `None`.
+/// The length limits hold for the stored (lower-cased) address: lower-casing can lengthen a text
+/// (`"İ"` is two bytes, `"i̇"` three), and an accepted address must be accepted again as it is.
 pub fn parse_email(text: &str) -> Option<String> {
     let email = text.trim();
     if email.len() > MAX_TOTAL || !EMAIL.is_match(email) {
         return None;
     }
+    let email = email.to_lowercase();
     let local_len = email.rfind('@').unwrap_or(0);
-    if local_len > MAX_LOCAL {
+    if email.len() > MAX_TOTAL || local_len > MAX_LOCAL {
         return None;
     }
-    Some(email.to_lowercase())
+    Some(email)
 }
 
 #[cfg(test)]
@@ -95,5 +98,23 @@ mod tests {
         assert_eq!(parse_email(&format!("a{local}@example.com")), None);
         let long_domain = format!("{}.com", "d".repeat(250));
         assert_eq!(parse_email(&format!("a@{long_domain}")), None);
+    }
+
+    /// Found with the `reply_parsers` fuzz target (its round-trip property): 32 × "İ" is a
+    /// 64-byte local part, accepted, but lower-cased it is 32 × "i\u{307}", 96 bytes, which the
+    /// parser itself then refuses. The limits apply to the lower-cased address.
+    #[test]
+    fn length_limits_apply_to_the_lower_cased_address() {
+        let dotted = format!("{}@a.co", "İ".repeat(32));
+        assert_eq!(dotted.find('@'), Some(64));
+        assert_eq!(parse_email(&dotted), None);
+        let fits = format!("{}@a.co", "İ".repeat(21));
+        let stored = parse_email(&fits).expect("a 63-byte lower-cased local part");
+        assert_eq!(stored, format!("{}@a.co", "i\u{307}".repeat(21)));
+        assert_eq!(parse_email(&stored).as_deref(), Some(stored.as_str()));
+        // "Ⱥ" (2 bytes) lower-cases to "ⱥ" (3 bytes): the total limit counts the stored form.
+        let total = format!("{}@{}.com", "Ⱥ".repeat(21), "d".repeat(196));
+        assert_eq!((total.len(), total.to_lowercase().len()), (243, 264));
+        assert_eq!(parse_email(&total), None);
     }
 }
