@@ -21,7 +21,8 @@
 # LOAD_BIN (the server binary, default target/<profile>/tessera), LOAD_OVERDUE (10000),
 # LOAD_PENDING (100000), LOAD_RATE (2000), LOAD_LEAD (seconds before the first is due, 60:
 # setting up must end before it), LOAD_STEADY_STORES ("memory redis"), LOAD_SETUP_THREADS
-# (HTTP clients creating the overdue executions, 16), LOAD_WORKERS (HTTP workers, nproc).
+# (HTTP clients creating the overdue executions, 16), LOAD_WORKERS (HTTP workers, nproc),
+# LOAD_EXAMPLE (the timer_lateness binary; built if missing). Honours CARGO_TARGET_DIR.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 for c in redis-server redis-cli curl python3; do
@@ -29,7 +30,8 @@ for c in redis-server redis-cli curl python3; do
 done
 PROFILE="${LOAD_PROFILE:-release}"
 DIRNAME=$([ "$PROFILE" = dev ] && echo debug || echo "$PROFILE")
-BIN="${LOAD_BIN:-target/$DIRNAME/tessera}"
+TARGET="${CARGO_TARGET_DIR:-target}"
+BIN="${LOAD_BIN:-$TARGET/$DIRNAME/tessera}"
 [ -x "$BIN" ] || cargo build --profile "$PROFILE" --bin tessera
 OVERDUE="${LOAD_OVERDUE:-10000}"
 PENDING="${LOAD_PENDING:-100000}"
@@ -149,8 +151,9 @@ PY
 kill "$SERVER"
 
 echo "== steady: $PENDING pending waits due at $RATE/s, first after $LEAD s ($PROFILE build)"
-cargo build -q --profile "$PROFILE" --example timer_lateness
+EXAMPLE="${LOAD_EXAMPLE:-$TARGET/$DIRNAME/examples/timer_lateness}"
+[ -x "$EXAMPLE" ] || cargo build -q --profile "$PROFILE" --example timer_lateness
 for store in $STEADY_STORES; do
   [ "$store" = redis ] && store="$STORE/1"
-  "target/$DIRNAME/examples/timer_lateness" steady "$store" "$PENDING" "$RATE" "$LEAD" | sed 's/^store=/RESULT steady store=/'
+  "$EXAMPLE" steady "$store" "$PENDING" "$RATE" "$LEAD" | sed 's/^store=/RESULT steady store=/'
 done

@@ -98,8 +98,36 @@ struct Inner {
     /// Flow ids and result times, shared between results.
     strings: Strings,
     oldest_results: Oldest<ResultKey>,
+    /// The "finished" markers in the order they were written, at most `max_finished` of them:
+    /// beyond, the oldest marker goes (its session then reads as unknown, not finished).
+    finished: std::collections::VecDeque<(Box<str>, Tick)>,
+    max_finished: usize,
     writes: u64,
     cursor: Cursor,
+}
+
+impl Inner {
+    /// Ends session `id` with a "finished" marker (kept until `forget`, and within the cap).
+    fn finish(&mut self, id: &str, forget: Tick, mark: u64) {
+        match self.sessions.get_mut(id) {
+            Some(e) => *e = Entry::Finished { forget, mark },
+            None => {
+                self.sessions
+                    .insert(id.into(), Entry::Finished { forget, mark });
+            }
+        }
+        self.finished.push_back((id.into(), forget));
+        while self.finished.len() > self.max_finished.max(1) {
+            let Some((old, at)) = self.finished.pop_front() else {
+                break;
+            };
+            // Only the marker this entry recorded (not a session re-created since).
+            if matches!(self.sessions.get(&*old), Some(Entry::Finished { forget, .. }) if *forget == at)
+            {
+                self.sessions.swap_remove(&*old);
+            }
+        }
+    }
 }
 
 impl Default for Inner {
@@ -111,13 +139,15 @@ impl Default for Inner {
             results: IndexMap::new(),
             strings: Strings::default(),
             oldest_results: Oldest::new(DEFAULT_MAX_RESULTS),
+            finished: std::collections::VecDeque::new(),
+            max_finished: DEFAULT_MAX_RESULTS,
             writes: 0,
             cursor: Cursor::default(),
         }
     }
 }
 
-/// Results (and transcripts) the memory store keeps at most by default: beyond, the least
+/// Results (and transcripts, and "finished" markers) the memory store keeps at most by default: beyond, the least
 /// recently written go first. About 100 MB for finished conversations of a few turns.
 pub const DEFAULT_MAX_RESULTS: usize = 100_000;
 
@@ -172,7 +202,11 @@ impl MemoryStore {
     /// Most results, and most transcripts, kept (the least recently written go first; at
     /// least one). [`DEFAULT_MAX_RESULTS`] otherwise.
     pub fn with_max_results(self, max: usize) -> Self {
-        self.lock().oldest_results.set_cap(max);
+        {
+            let mut g = self.lock();
+            g.oldest_results.set_cap(max);
+            g.max_finished = max.max(1);
+        }
         self.records.set_max_transcripts(max);
         self
     }

@@ -49,19 +49,18 @@ impl MemoryStore {
         ttl_secs: u64,
     ) -> Result<(), StoreError> {
         let entry = check_lease(g.sessions.get_mut(id), leased, now)?;
-        *entry = match data {
-            Some(data) => Entry::Active {
-                data: data.into_boxed_slice(),
-                version: leased.version + 1,
-                lease: None,
-                expires: now + secs(ttl_secs),
-                mark: leased.mark,
-            },
-            None => Entry::Finished {
-                forget: now + self.finished_marker,
-                mark: leased.mark,
-            },
-        };
+        match data {
+            Some(data) => {
+                *entry = Entry::Active {
+                    data: data.into_boxed_slice(),
+                    version: leased.version + 1,
+                    lease: None,
+                    expires: now + secs(ttl_secs),
+                    mark: leased.mark,
+                }
+            }
+            None => g.finish(id, now + self.finished_marker, leased.mark),
+        }
         Ok(())
     }
 }
@@ -94,13 +93,7 @@ impl SessionStore for MemoryStore {
 
     fn create_finished_marked(&self, id: &str, mark: u64) -> BoxFuture<'_, Result<(), StoreError>> {
         ready(self.with(|g, now| {
-            g.sessions.insert(
-                id.into(),
-                Entry::Finished {
-                    forget: now + self.finished_marker,
-                    mark,
-                },
-            );
+            g.finish(id, now + self.finished_marker, mark);
             Ok(())
         }))
     }

@@ -138,3 +138,44 @@ async fn a_compact_result_reads_back_as_written() {
     assert_eq!(store.get_result("f", "r1").await.unwrap(), Some(expected));
     assert_eq!(store.get_result("g", "r1").await.unwrap(), None);
 }
+
+#[tokio::test]
+async fn finished_markers_are_capped_with_the_results_and_the_newest_kept() {
+    use crate::store::{Loaded, SessionStore};
+    let store = MemoryStore::new().with_max_results(50);
+    let live = "live-session";
+    store.create(live, b"x".to_vec(), 3600).await.unwrap();
+    for i in 0..300 {
+        let id = format!("s{i:03}");
+        store.create(&id, b"x".to_vec(), 3600).await.unwrap();
+        let Loaded::Active(l) = store.begin_turn(&id, 1000).await.unwrap() else {
+            panic!("active");
+        };
+        store.finish_turn(&id, &l).await.unwrap();
+        // A marker written straight away counts too.
+        store.create_finished(&format!("m{i:03}")).await.unwrap();
+        assert!(
+            store.lock().sessions.len() <= 51,
+            "50 markers and the live session"
+        );
+    }
+    assert!(store.lock().finished.len() <= 50);
+    assert!(matches!(
+        store.begin_turn("m299", 1000).await.unwrap(),
+        Loaded::Finished
+    ));
+    assert!(matches!(
+        store.begin_turn("s299", 1000).await.unwrap(),
+        Loaded::Finished
+    ));
+    // The oldest markers went: their sessions read as unknown.
+    assert!(matches!(
+        store.begin_turn("s000", 1000).await.unwrap(),
+        Loaded::Missing
+    ));
+    // A live session is never dropped by the cap.
+    assert!(matches!(
+        store.begin_turn(live, 1000).await.unwrap(),
+        Loaded::Active(_)
+    ));
+}
