@@ -177,11 +177,7 @@ impl Conversations {
     ) -> Result<(Prepared, TurnResult), ServiceError> {
         let state = decode(&leased.data)?;
         let reply = message.as_ref().map(super::transcript::reply_text);
-        let root = {
-            let r = &state.root().flow;
-            self.registry.revision(&r.id, &r.rev).await?
-        }
-        .ok_or(ServiceError::Engine(crate::engine::EngineError::FlowGone))?;
+        let root = self.root_revision(&state).await?;
         self.check_origin(&root, caller)?;
         let preview = state.preview;
         // Only the variables a turn changes go to the result (it merges them).
@@ -283,6 +279,20 @@ struct Prepared {
     update: Option<ResultUpdate>,
     transcript: Option<TranscriptAppend>,
     preview: bool,
+}
+
+impl Conversations {
+    /// The compiled revision a session's root flow started on (FlowGone once it is deleted).
+    pub(super) async fn root_revision(
+        &self,
+        state: &SessionState,
+    ) -> Result<std::sync::Arc<crate::flow::CompiledFlow>, ServiceError> {
+        let r = &state.root().flow;
+        self.registry
+            .revision(&r.id, &r.rev)
+            .await?
+            .ok_or(ServiceError::Engine(crate::engine::EngineError::FlowGone))
+    }
 }
 
 /// A stored session's state.

@@ -70,11 +70,7 @@ impl Conversations {
         if state.done {
             return Err(ServiceError::Finished);
         }
-        let root = {
-            let r = &state.root().flow;
-            self.registry.revision(&r.id, &r.rev).await?
-        }
-        .ok_or(ServiceError::Engine(crate::engine::EngineError::FlowGone))?;
+        let root = self.root_revision(&state).await?;
         self.check_origin(&root, caller)?;
         Ok((state, root))
     }

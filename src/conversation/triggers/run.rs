@@ -112,11 +112,7 @@ impl Conversations {
                     let leased = if prefilled.is_empty() {
                         &leased
                     } else {
-                        let root = {
-                            let r = &state.root().flow;
-                            self.registry.revision(&r.id, &r.rev).await?
-                        }
-                        .ok_or(ServiceError::Engine(crate::engine::EngineError::FlowGone))?;
+                        let root = self.root_revision(&state).await?;
                         let state = self.engine.prefill_live(state, root, &prefilled).await?;
                         let data = state.encode().map_err(|e| {
                             ServiceError::Internal(format!("session could not be encoded: {e}"))
