@@ -1,8 +1,11 @@
--- wrk script for the Redis baseline: POST /baseline/<key> over 10,000 keys.
+-- wrk script for the baselines (examples/redis_baseline.rs, examples/echo_baseline.rs):
+-- POST /baseline/<key> over 10,000 keys. LOAD_BODY: the JSON body (default {}; the echo floor
+-- sends a continueChat's body).
 local n = 0
+local body = os.getenv("LOAD_BODY") or "{}"
 function request()
   n = n + 1
-  return wrk.format("POST", "/baseline/k" .. (n % 10000), {["Content-Type"] = "application/json"}, "{}")
+  return wrk.format("POST", "/baseline/k" .. (n % 10000), {["Content-Type"] = "application/json"}, body)
 end
 function done(summary, latency, requests)
   local secs = summary.duration / 1e6

@@ -17,12 +17,23 @@ pub fn markdown_to_nodes(markdown: &str) -> Vec<Value> {
     parse_markdown(markdown)
 }
 
-/// Text that Markdown leaves as it is: starts with a letter, then letters, digits, single
-/// spaces and a few punctuation marks that mean nothing there (no emphasis, code, link, HTML,
-/// entity, escape, list or heading marker can appear), without a line break or a trailing space.
+/// Text that Markdown leaves as it is: starts with a letter or an ASCII digit (numbers, the
+/// values counters and scores hold, whose leading digits are not followed by `.`: no ordered
+/// list marker), then letters, digits, single spaces and a few punctuation marks that mean
+/// nothing there (no emphasis, code, link, HTML, entity, escape, list or heading marker can
+/// appear), without a line break or a trailing space.
 fn is_plain(text: &str) -> bool {
     let mut chars = text.chars();
-    if !chars.next().is_some_and(char::is_alphabetic) || text.ends_with(' ') {
+    let starts_well = chars.next().is_some_and(|c| {
+        c.is_alphabetic()
+            || (c.is_ascii_digit()
+                && text
+                    .trim_start_matches(|d: char| d.is_ascii_digit())
+                    .chars()
+                    .next()
+                    != Some('.'))
+    });
+    if !starts_well || text.ends_with(' ') {
         return false;
     }
     let mut prev_space = false;

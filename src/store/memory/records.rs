@@ -59,7 +59,11 @@ impl Default for Inner {
 /// A session's transcript as kept: its entries split into shared halves
 /// ([`Interner::halves`]), its status and time shared.
 struct StoredTranscript {
+    /// Oldest first; once the cap is reached, a ring whose oldest entry is at `head` (an
+    /// append then overwrites the oldest entries in place instead of moving the whole box).
     entries: Box<[(Arc<str>, Arc<str>)]>,
+    /// Where the ring starts (0 until the transcript is full).
+    head: u32,
     status: Arc<str>,
     updated_at: Arc<str>,
     expires: Tick,

@@ -14,6 +14,11 @@ fn plain_values_skip_the_parser_with_the_same_nodes() {
         "Is it ok?",
         "x1",
         "Straße 12b",
+        "0",
+        "42",
+        "2024-05-01",
+        "3 apples",
+        "12b",
     ];
     for text in plain {
         assert!(is_plain(text), "{text}");
@@ -25,6 +30,10 @@ fn plain_values_skip_the_parser_with_the_same_nodes() {
         "John ",
         "a  b",
         "1. one",
+        "1.",
+        "12.5",
+        "3) x",
+        "1.5 kg",
         "- item",
         "# title",
         "*bold*",
@@ -194,4 +203,30 @@ fn plate_key_order_is_kept() {
     let got = serde_json::to_string(&markdown_to_nodes("**a** [b](u)")).expect("json");
     let want = r#"[{"children":[{"bold":true,"text":"a"},{"text":" "},{"children":[{"text":"b"}],"type":"a","url":"u"}],"type":"p"}]"#;
     assert_eq!(got, want);
+}
+
+#[test]
+fn generated_plain_values_parse_as_the_fast_path_says() {
+    // Numbers and mixed words, as counters, scores, dates and codes hold them: whenever the
+    // fast path takes a value, the parser gives the same nodes.
+    let mut taken = 0;
+    for n in 0..600u32 {
+        for text in [
+            n.to_string(),
+            format!("{n}.{}", n % 7),
+            format!("{n}-{}", n * 3),
+            format!("{n} items"),
+            format!("{n}, {n}"),
+            format!("{n}?"),
+            format!("{n}."),
+            format!("A{n}"),
+            format!("{}{n}", n % 10),
+        ] {
+            if is_plain(&text) {
+                taken += 1;
+                assert_eq!(markdown_to_nodes(&text), parse_markdown(&text), "{text}");
+            }
+        }
+    }
+    assert!(taken > 3000, "{taken}");
 }

@@ -27,22 +27,43 @@ impl TranscriptStore for MemoryRecords {
             .entry(session_id.into())
             .or_insert_with(|| StoredTranscript {
                 entries: Box::new([]),
+                head: 0,
                 status: status.clone(),
                 updated_at: updated_at.clone(),
                 expires,
                 written,
             });
-        let mut entries = std::mem::take(&mut t.entries).into_vec();
         if t.expires <= tick {
-            entries.clear();
+            t.entries = Box::new([]);
+            t.head = 0;
         }
-        entries.extend(append.entries.iter().map(|e| strings.halves(e)));
-        if entries.len() > append.max_entries {
-            let extra = entries.len() - append.max_entries;
-            entries.drain(..extra);
+        let cap = append.max_entries.max(1);
+        let new = append.entries.iter().map(|e| strings.halves(e));
+        if t.entries.len() == cap {
+            // Full: the new entries overwrite the oldest, in place (a long conversation's
+            // turn moved its whole transcript, 500 entries, twice before).
+            let skip = append.entries.len().saturating_sub(cap);
+            let mut head = t.head as usize;
+            for e in new.skip(skip) {
+                t.entries[head] = e;
+                head = (head + 1) % cap;
+            }
+            t.head = u32::try_from(head).unwrap_or(0);
+        } else {
+            let head = t.head as usize;
+            let mut entries = std::mem::take(&mut t.entries).into_vec();
+            if head > 0 && head < entries.len() {
+                entries.rotate_left(head);
+            }
+            entries.extend(new);
+            if entries.len() > cap {
+                let extra = entries.len() - cap;
+                entries.drain(..extra);
+            }
+            // Exactly as long as it is: no spare capacity kept per idle session.
+            t.entries = entries.into_boxed_slice();
+            t.head = 0;
         }
-        // Exactly as long as it is: no spare capacity kept per idle session.
-        t.entries = entries.into_boxed_slice();
         t.status = status;
         t.updated_at = updated_at;
         t.expires = expires;
@@ -64,10 +85,16 @@ impl TranscriptStore for MemoryRecords {
             .get(session_id)
             .filter(|t| t.expires > Tick::from(now))
             .map(|t| Transcript {
-                entries: t.entries.iter().map(joined).collect(),
+                entries: ordered(t).map(joined).collect(),
                 status: t.status.to_string(),
                 updated_at: t.updated_at.to_string(),
             });
         ready(Ok(found))
     }
+}
+
+/// A transcript's entries, oldest first.
+fn ordered(t: &StoredTranscript) -> impl Iterator<Item = &(Arc<str>, Arc<str>)> {
+    let head = (t.head as usize).min(t.entries.len());
+    t.entries[head..].iter().chain(t.entries[..head].iter())
 }
