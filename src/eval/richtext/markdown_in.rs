@@ -27,11 +27,9 @@ fn is_plain(text: &str) -> bool {
     let starts_well = chars.next().is_some_and(|c| {
         c.is_alphabetic()
             || (c.is_ascii_digit()
-                && text
+                && !text
                     .trim_start_matches(|d: char| d.is_ascii_digit())
-                    .chars()
-                    .next()
-                    != Some('.'))
+                    .starts_with('.'))
     });
     if !starts_well || text.ends_with(' ') {
         return false;
