@@ -74,6 +74,7 @@ contract_suite!(
     a_wait_token_is_taken_with_its_execution_in_one_call,
     conversation_variables_merge_per_name,
     transcripts_append_in_order_and_keep_the_last_entries,
+    a_long_transcript_keeps_exactly_its_last_entries_turn_by_turn,
     due_timers_are_claimed_once_and_again_after_their_lease,
     a_save_writes_the_session_mark_with_the_session,
     accepting_dedupes_bounds_and_decides_the_session_atomically,
@@ -111,4 +112,5 @@ redis_suite!(
     flows_published_by_an_older_version_resolve,
     every_key_but_flows_expires,
     wait_tokens_of_an_older_version_are_still_taken,
+    a_transcript_list_gets_its_ttl_when_due,
 );

@@ -211,21 +211,26 @@ end
 /// A turn's transcript as a Lua function `transcript(o)` over `KEYS[4]` (the entries) and
 /// `KEYS[5]` (the status), with its arguments from `ARGV[o]` on: the number of entries `n`
 /// (-1: no transcript, nothing written), the `n` entries, the status JSON, the most entries
-/// kept, the retention (s). Returns the index of the first argument after them. The list is
-/// trimmed only when it grew past its bound (`RPUSH` answers the length).
+/// kept, the retention (s, the status key's TTL), whether the entries' TTL is due (`1`, else
+/// `0`: the session header says the list outlives the retention from now) and that TTL (ms:
+/// the retention plus the result record's slack, as the record's). Returns the index of the
+/// first argument after them. `RPUSH` answers the length: a new list always gets its TTL, and
+/// the list is trimmed to its bound only once it grew a sixteenth past it (the status JSON
+/// carries the bound, and readers skip the extra oldest entries), so a long conversation pays
+/// one `LTRIM` every few dozen entries, not one a turn.
 const TRANSCRIPT_FN: &str = r"
 local function transcript(o)
 local n = tonumber(ARGV[o])
 if n < 0 then return o + 1 end
-local ttl = ARGV[o + n + 3]
+local len = -1
 if n > 0 then
-  local len = redis.call('RPUSH', KEYS[4], unpack(ARGV, o + 1, o + n))
+  len = redis.call('RPUSH', KEYS[4], unpack(ARGV, o + 1, o + n))
   local keep = tonumber(ARGV[o + n + 2])
-  if len > keep then redis.call('LTRIM', KEYS[4], -keep, -1) end
-  redis.call('EXPIRE', KEYS[4], ttl)
+  if len > keep + math.floor(keep / 16) then redis.call('LTRIM', KEYS[4], -keep, -1) end
 end
-redis.call('SET', KEYS[5], ARGV[o + n + 1], 'EX', ttl)
-return o + n + 4
+if len == n or ARGV[o + n + 4] == '1' then redis.call('PEXPIRE', KEYS[4], ARGV[o + n + 5]) end
+redis.call('SET', KEYS[5], ARGV[o + n + 1], 'EX', ARGV[o + n + 3])
+return o + n + 6
 end
 ";
 

@@ -63,7 +63,9 @@ impl SessionStore for RedisStore {
                 inv.key(k);
             }
             inv.arg(value).arg(ttl).arg(seen_ms);
-            Self::push_transcript_args(&mut inv, writes.transcript)?;
+            // The new state's header leaves the list's deadline unknown (0): its first turn
+            // refreshes the TTL this sets.
+            Self::push_transcript_args(&mut inv, writes.transcript, true)?;
             self.push_result_args(&mut inv, update, retention, true, Seq::now())?;
             if self.script::<i64>("create", &inv).await? == 1 {
                 return Ok(());
@@ -215,7 +217,9 @@ impl SessionStore for RedisStore {
         ttl_secs: u64,
     ) -> BoxFuture<'_, Result<(), StoreError>> {
         let mut inv = self.session_script(&scripts::COMMIT, id);
-        let (token, header) = Header::from_lease(leased);
+        let (token, mut header) = Header::from_lease(leased);
+        // No transcript here: one written beside it may have a shorter TTL (see log_refresh).
+        header.log_until_ms = 0;
         self.push_commit_args(&mut inv, token, &header, &data, ttl_secs, now_ms());
         inv.arg(0); // No answer.
         Box::pin(async move { applied(self.script("commit_turn", &inv).await?) })
@@ -249,6 +253,7 @@ impl SessionStore for RedisStore {
             let (token, mut header) = Header::from_lease(leased);
             // The result refresh is decided first: the saved header records it.
             let ensure = Self::record_refresh(&mut header, now, retention);
+            let log_due = Self::log_refresh(&mut header, now, writes.transcript);
             let seq = Seq::session(header.created_s, header.version + 1);
             if let Some(d) = &data
                 && single
@@ -259,7 +264,7 @@ impl SessionStore for RedisStore {
                 let mut inv = self.turn_script(&scripts::COMMIT_FIELDS, id);
                 inv.key(self.keys.result(&update.flow_id, &update.result_id));
                 self.push_commit_args(&mut inv, token, &header, d, ttl_secs, now);
-                Self::push_transcript_args(&mut inv, writes.transcript)?;
+                Self::push_transcript_args(&mut inv, writes.transcript, log_due)?;
                 inv.arg(results::record_ttl_ms(retention));
                 results::push_fields(&mut inv, update, seq)?;
                 self.push_answer_args(&mut inv, writes.answer)?;
@@ -285,7 +290,7 @@ impl SessionStore for RedisStore {
                     Some(d) => self.push_commit_args(&mut inv, token, &header, d, ttl_secs, now),
                     None => self.push_finish_args(&mut inv, token, &header),
                 }
-                Self::push_transcript_args(&mut inv, writes.transcript)?;
+                Self::push_transcript_args(&mut inv, writes.transcript, log_due)?;
                 self.push_result_args(&mut inv, update, retention, ensure, seq)?;
                 self.push_answer_args(&mut inv, writes.answer)?;
                 return applied(self.script("save_turn", &inv).await?);

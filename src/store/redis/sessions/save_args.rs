@@ -7,7 +7,7 @@ use super::super::results;
 use super::super::state::{Header, finished_value};
 use super::super::{RedisStore, ms, scripts, secs_ms};
 use super::{applied, now_ms};
-use crate::store::{AnswerWrite, Leased, Loaded, StoreError, TurnWrites};
+use crate::store::{AnswerWrite, Leased, Loaded, StoreError, TranscriptAppend, TurnWrites};
 
 impl RedisStore {
     /// The `seen` argument of a save, and the header's new `seen_until_ms`: 0 when the marker
@@ -44,6 +44,29 @@ impl RedisStore {
             return false;
         }
         header.record_until_ms = now_ms.saturating_add(results::record_ttl_ms(retention_secs));
+        true
+    }
+
+    /// Whether a save must refresh its transcript list's TTL (`PEXPIRE`), updating the header:
+    /// due when the header does not know the list to live the retention from now. A save
+    /// without a transcript clears the header's deadline: the transcript of such a turn (a
+    /// trigger event's, written by its completion) may set a shorter TTL, so the next turn
+    /// with a transcript refreshes it. So a conversation's list gets its `PEXPIRE` once per
+    /// slack period, as its result record, not on every turn.
+    pub(super) fn log_refresh(
+        header: &mut Header,
+        now_ms: u64,
+        transcript: Option<&TranscriptAppend>,
+    ) -> bool {
+        let Some(t) = transcript else {
+            header.log_until_ms = 0;
+            return false;
+        };
+        let retention = t.retention_secs.max(1);
+        if header.log_until_ms >= now_ms.saturating_add(secs_ms(retention)) {
+            return false;
+        }
+        header.log_until_ms = now_ms.saturating_add(results::record_ttl_ms(retention));
         true
     }
 
@@ -116,6 +139,7 @@ impl RedisStore {
             created_s: now / 1000,
             record_until_ms: 0,
             mark,
+            log_until_ms: 0,
         }
         .value(data);
         (value, ttl, seen_ms)
@@ -136,17 +160,19 @@ impl RedisStore {
         ttl_secs: u64,
         writes: TurnWrites<'_>,
     ) -> Result<(), StoreError> {
-        let (token, header) = Header::from_lease(leased);
+        let (token, mut header) = Header::from_lease(leased);
+        let now = now_ms();
+        let log_due = Self::log_refresh(&mut header, now, writes.transcript);
         let script = match &data {
             Some(_) => &scripts::COMMIT_TRANSCRIPT,
             None => &scripts::FINISH_TRANSCRIPT,
         };
         let mut inv = self.turn_script(script, id);
         match &data {
-            Some(d) => self.push_commit_args(&mut inv, token, &header, d, ttl_secs, now_ms()),
+            Some(d) => self.push_commit_args(&mut inv, token, &header, d, ttl_secs, now),
             None => self.push_finish_args(&mut inv, token, &header),
         }
-        Self::push_transcript_args(&mut inv, writes.transcript)?;
+        Self::push_transcript_args(&mut inv, writes.transcript, log_due)?;
         self.push_answer_args(&mut inv, writes.answer)?;
         applied(self.script("save_turn", &inv).await?)
     }
