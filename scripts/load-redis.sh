@@ -11,6 +11,8 @@
 #
 #   REDIS_PORT=6394 scripts/load-redis.sh              # 3 rounds of 15 s, wrk -c32
 #   ROUNDS=5 LOAD_DURATION=20s REDIS_BIN=DIR scripts/load-redis.sh
+#   REDIS_BUILDS="before=/tmp/old after=target/release" REDIS_PORT=6394 scripts/load-redis.sh
+#       # several tessera builds (NAME=DIR), each in every round after the floor
 #
 # REDIS_PORT: a Redis of its own (flushed before each run!), never a shared one; started here
 # (no persistence) when nothing answers on it, and stopped at the end if started here.
@@ -27,6 +29,7 @@ if [ -z "$BIN" ]; then
   cargo build --release -q --bin tessera --example redis_baseline
   BIN="${CARGO_TARGET_DIR:-target}/release"
 fi
+BUILDS="${REDIS_BUILDS:-ours=$BIN}"
 BASELINE="$BIN/examples/redis_baseline"
 [ -x "$BASELINE" ] || BASELINE="$BIN/redis_baseline"
 STORE="redis://127.0.0.1:$PORT"
@@ -115,14 +118,16 @@ for round in $(seq "$ROUNDS"); do
   run floor "http://127.0.0.1:$port" scripts/load/baseline.lua
   kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true; SERVER_PID=""
 
-  cli flushall >/dev/null
-  port=$(free_port)
-  TESSERA_RATE_LIMIT_PER_IP=0 TESSERA_RATE_LIMIT_PER_SESSION=0 TESSERA_LOG=warn TESSERA_WORKERS=2 \
-    "$BIN/tessera" serve --host 127.0.0.1 --port "$port" --flows "$FLOWS" --store "$STORE" &
-  SERVER_PID=$!
-  for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/readyz" >/dev/null && break; sleep 0.1; done
-  run ours "http://127.0.0.1:$port" scripts/load/conversation.lua
-  kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true; SERVER_PID=""
+  for build in $BUILDS; do
+    cli flushall >/dev/null
+    port=$(free_port)
+    TESSERA_RATE_LIMIT_PER_IP=0 TESSERA_RATE_LIMIT_PER_SESSION=0 TESSERA_LOG=warn TESSERA_WORKERS=2 \
+      "${build#*=}/tessera" serve --host 127.0.0.1 --port "$port" --flows "$FLOWS" --store "$STORE" &
+    SERVER_PID=$!
+    for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/readyz" >/dev/null && break; sleep 0.1; done
+    run "${build%%=*}" "http://127.0.0.1:$port" scripts/load/conversation.lua
+    kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true; SERVER_PID=""
+  done
 done
 uptime
 cat "$OUT"/*.sum | python3 -c '
@@ -132,9 +137,10 @@ for line in sys.stdin:
     name, rnd, rate, p50, p99, s, r, u = line.split()
     rows.setdefault(name, []).append((float(rate), float(p99), float(s), float(r), float(u)))
 med = {k: [st.median(x[i] for x in v) for i in range(5)] for k, v in rows.items()}
-for k in ("floor", "ours"):
-    rate, p99, s, r, u = med[k]
-    print(f"median {k:5}: {rate:6.0f} req/s  p99 {p99:.2f} ms  CPU/req server {s:.1f} + redis {r:.1f} = {s + r:.1f} us  (commandstats usec {u:.2f})")
-f, o = med["floor"], med["ours"]
-print(f"ours / floor: CPU {(o[2] + o[3]) / (f[2] + f[3]):.3f}x (target <= 1.18), throughput {o[0] / f[0] * 100:.0f}% (target >= 85%), p99 {o[1]:.2f} ms (target < 5)")
+for k, (rate, p99, s, r, u) in med.items():
+    print(f"median {k:6}: {rate:6.0f} req/s  p99 {p99:.2f} ms  CPU/req server {s:.1f} + redis {r:.1f} = {s + r:.1f} us  (commandstats usec {u:.2f})")
+f = med["floor"]
+for k, o in med.items():
+    if k != "floor":
+        print(f"{k} / floor: CPU {(o[2] + o[3]) / (f[2] + f[3]):.3f}x (target <= 1.18), throughput {o[0] / f[0] * 100:.0f}% (target >= 85%), p99 {o[1]:.2f} ms (target < 5)")
 '
