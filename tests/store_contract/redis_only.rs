@@ -236,7 +236,10 @@ pub async fn a_transcript_list_gets_its_ttl_when_due(b: &Backend) {
     turn(s, &sid, with_transcript).await;
     let pttl = redis.pttl_ending_with(&log).expect("the list");
     if cluster {
-        assert!(pttl > 3_600_000, "a cluster refreshes on every turn: {pttl}");
+        assert!(
+            pttl > 3_600_000,
+            "a cluster refreshes on every turn: {pttl}"
+        );
     } else {
         assert!(pttl > 0 && pttl <= 50_000, "not due, left alone: {pttl}");
     }

@@ -154,7 +154,10 @@ mod tests {
         };
         let value = logged.value(b"x");
         assert!(value.starts_with(b"7 1800000000000 1790000000 42 0 77\n"));
-        assert_eq!(parse_state(value).unwrap(), State::Active(logged, b"x".to_vec()));
+        assert_eq!(
+            parse_state(value).unwrap(),
+            State::Active(logged, b"x".to_vec())
+        );
         for bad in [&b"{}"[..], b"1 2\n{}", b"x 1 2 3\n"] {
             assert!(parse_state(bad.to_vec()).is_err(), "{bad:?}");
         }

@@ -97,7 +97,10 @@ impl TranscriptStore for RedisStore {
             let keep = i64::try_from(append.max_entries.max(1)).unwrap_or(i64::MAX);
             pipe.cmd("LTRIM").arg(&log).arg(-keep).arg(-1).ignore();
             // As long as the save scripts' TTL: their next turns may leave it for a while.
-            pipe.cmd("PEXPIRE").arg(&log).arg(log_ttl_ms(append)).ignore();
+            pipe.cmd("PEXPIRE")
+                .arg(&log)
+                .arg(log_ttl_ms(append))
+                .ignore();
         }
         Box::pin(async move {
             let meta = meta?;

@@ -279,7 +279,14 @@ pub async fn a_long_transcript_keeps_exactly_its_last_entries_turn_by_turn(b: &B
         let l = active(s, &sid).await;
         let t = append(n);
         let key = format!("q{}", n % 3);
-        let u = update(&flow, &rid, "2024-05-01T10:00:00Z", &[(&key, "a")], &[], false);
+        let u = update(
+            &flow,
+            &rid,
+            "2024-05-01T10:00:00Z",
+            &[(&key, "a")],
+            &[],
+            false,
+        );
         let writes = TurnWrites {
             result: Some((&u, 3600)),
             transcript: Some(&t),
@@ -289,7 +296,9 @@ pub async fn a_long_transcript_keeps_exactly_its_last_entries_turn_by_turn(b: &B
             .await
             .unwrap();
         let got = s.transcript_get(&sid).await.unwrap().expect("transcript");
-        let want: Vec<String> = (n.saturating_sub(31)..=n).map(|i| format!("e{i}")).collect();
+        let want: Vec<String> = (n.saturating_sub(31)..=n)
+            .map(|i| format!("e{i}"))
+            .collect();
         assert_eq!(got.entries, want, "after turn {n}");
         assert_eq!(got.updated_at, t.meta.updated_at);
     }
