@@ -7,7 +7,7 @@
 //! the next retry instead of blocking it (see `claims.rs`).
 
 use super::{Conversations, ServiceError};
-use crate::store::StoredResponse;
+use crate::store::{AnswerWrite, StoredResponse};
 
 /// Status of a claimed key whose request is still running.
 const PENDING: u16 = 0;
@@ -75,6 +75,16 @@ impl Claim {
             status: reply.status,
             body: reply.body.clone(),
         })
+    }
+
+    /// What a save writes to store `answer` under this claim.
+    pub(super) fn write<'a>(&'a self, answer: &'a StoredResponse) -> AnswerWrite<'a> {
+        AnswerWrite {
+            key: &self.key,
+            claim: &self.pending,
+            answer,
+            ttl_secs: self.ttl_secs,
+        }
     }
 }
 

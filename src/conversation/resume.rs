@@ -133,12 +133,7 @@ impl Conversations {
         let linked = linked_result_updates(&result.output);
         let reply = render(result);
         let stored = claim.and_then(|c| c.answer(&reply).map(|a| (c, a)));
-        let answer = stored.as_ref().map(|(c, a)| AnswerWrite {
-            key: &c.key,
-            claim: &c.pending,
-            answer: a,
-            ttl_secs: c.ttl_secs,
-        });
+        let answer = stored.as_ref().map(|(c, a)| c.write(a));
         self.save_prepared(session_id, leased, turn, answer, linked)
             .await?;
         Ok((reply, status))
@@ -195,9 +190,7 @@ impl Conversations {
             result_update(&root, &state, &out, vars_before.as_ref())
         };
         let data = if is_waiting(&out) {
-            Some(state.encode().map_err(|e| {
-                ServiceError::Internal(format!("session could not be encoded: {e}"))
-            })?)
+            Some(super::encode(&state)?)
         } else {
             None
         };

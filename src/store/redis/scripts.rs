@@ -39,6 +39,26 @@ return 1
     )
 });
 
+/// `KEYS`: state, lease, seen, the idempotency record. `ARGV`: state value (a new session's,
+/// or a finished marker), its ttl ms, seen ms (0: a finished marker, `seen` is deleted), then
+/// the answer arguments ([`ANSWER_PRE`]). A start turn sent with an `Idempotency-Key`: creates
+/// the session (or its finished marker) and stores its answer together, unless the record no
+/// longer holds the request's claim or an active session has the id (returns 0, nothing
+/// written). Returns 1 when done.
+pub(super) static CREATE_ANSWER: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(&format!(
+        r"{ANSWER_PRE}
+local s = redis.call('GETRANGE', KEYS[1], 0, 2)
+if s ~= '' and s ~= 'fin' then return 0 end
+redis.call('DEL', KEYS[2])
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+if ARGV[3] == '0' then redis.call('DEL', KEYS[3])
+else redis.call('SET', KEYS[3], '1', 'PX', ARGV[3]) end
+{ANSWER_POST}return 1
+"
+    ))
+});
+
 /// Returns 0 from a script unless the state's header starts with version `ARGV[2]`.
 macro_rules! same_version {
     () => {

@@ -13,7 +13,7 @@ use super::state::{Header, State, parse_state};
 use super::{RedisStore, ms, scripts};
 use crate::store::sessions::{log_lost_result, log_lost_transcript, save_turn_in_steps};
 use crate::store::{
-    BoxFuture, Leased, Loaded, SessionStore, StoreError, TranscriptStore, TurnWrites,
+    AnswerWrite, BoxFuture, Leased, Loaded, SessionStore, StoreError, TranscriptStore, TurnWrites,
 };
 
 /// Lease releases of timed-out `begin_turn`s being retried now, and the most retried at once.
@@ -52,6 +52,10 @@ impl SessionStore for RedisStore {
         writes: TurnWrites<'a>,
         mark: u64,
     ) -> BoxFuture<'a, Result<(), StoreError>> {
+        if let Some(a) = writes.answer.filter(|a| self.answer_in_slot(id, a)) {
+            let data = Some((data, ttl_secs));
+            return Box::pin(self.create_answered(id, data, writes, mark, a));
+        }
         // On a cluster the session, transcript and result keys live in different slots.
         let Some((update, retention)) = writes.result.filter(|_| self.single()) else {
             return Box::pin(self.create_in_steps(id, data, ttl_secs, writes, mark));
@@ -109,6 +113,18 @@ impl SessionStore for RedisStore {
                 .ignore();
             self.pipeline::<()>("create_finished", &pipe).await
         })
+    }
+
+    fn create_finished_answered<'a>(
+        &'a self,
+        id: &'a str,
+        mark: u64,
+        answer: Option<AnswerWrite<'a>>,
+    ) -> BoxFuture<'a, Result<(), StoreError>> {
+        match answer.filter(|a| self.answer_in_slot(id, a)) {
+            Some(a) => Box::pin(self.create_answered(id, None, TurnWrites::default(), mark, a)),
+            None => self.create_finished_marked(id, mark),
+        }
     }
 
     fn begin_turn(&self, id: &str, lease_ms: u64) -> BoxFuture<'_, Result<Loaded, StoreError>> {
@@ -242,6 +258,9 @@ impl SessionStore for RedisStore {
             if single && (writes.transcript.is_some() || writes.answer.is_some()) {
                 return Box::pin(self.save_with_transcript(id, data, leased, ttl_secs, writes));
             }
+            if writes.answer.is_some_and(|a| self.answer_in_slot(id, &a)) {
+                return Box::pin(self.save_answered(id, data, leased, ttl_secs, writes));
+            }
             return save_turn_in_steps(self, id, data, leased, ttl_secs, writes);
         };
         Box::pin(async move {
@@ -301,7 +320,9 @@ impl SessionStore for RedisStore {
                 Some(d) => self.push_commit_args(&mut inv, token, &header, d, ttl_secs, now),
                 None => self.push_finish_args(&mut inv, token, &header),
             }
-            inv.arg(0); // No answer: the caller settles its idempotency key.
+            // The answer, when its record is in the session's slot (else the caller settles it).
+            let answer = writes.answer.filter(|a| self.answer_in_slot(id, a));
+            self.push_answer_args(&mut inv, answer)?;
             applied(self.script("save_turn", &inv).await?)?;
             let recorded = self.record_result_fields(update, retention, seq).await;
             log_lost_result(recorded, update);

@@ -4,7 +4,9 @@
 use super::super::{RedisStore, scripts};
 use super::applied;
 use crate::store::sessions::record_in_steps;
-use crate::store::{BoxFuture, StoreError, TurnWrites};
+use super::super::state::finished_value;
+use super::super::ms;
+use crate::store::{AnswerWrite, BoxFuture, StoreError, TurnWrites};
 
 impl RedisStore {
     /// `create` with a mark in the new state's header.
@@ -55,6 +57,36 @@ impl RedisStore {
         mark: u64,
     ) -> Result<(), StoreError> {
         self.create_with_mark(id, data, ttl_secs, mark).await?;
+        record_in_steps(self, id, writes).await;
+        Ok(())
+    }
+
+    /// A start turn's session (`data` Some) or finished marker, created with its idempotent
+    /// answer in one script (single Redis: see `scripts::CREATE_ANSWER`); then its result
+    /// update and transcript, as separate calls.
+    pub(super) async fn create_answered(
+        &self,
+        id: &str,
+        data: Option<(Vec<u8>, u64)>,
+        writes: TurnWrites<'_>,
+        mark: u64,
+        answer: AnswerWrite<'_>,
+    ) -> Result<(), StoreError> {
+        let [state, lease, seen] = self.keys.session(id);
+        let mut inv = scripts::CREATE_ANSWER.prepare_invoke();
+        inv.key(state).key(lease).key(seen);
+        match data {
+            Some((data, ttl_secs)) => {
+                let (value, ttl, seen_ms) = self.new_state(&data, ttl_secs, mark);
+                inv.arg(value).arg(ttl).arg(seen_ms);
+            }
+            None => {
+                let marker = ms(self.opts.finished_marker);
+                inv.arg(finished_value(mark)).arg(marker).arg(0);
+            }
+        }
+        self.push_answer_args(&mut inv, Some(answer))?;
+        applied(self.script("create", &inv).await?)?;
         record_in_steps(self, id, writes).await;
         Ok(())
     }

@@ -3,11 +3,13 @@
 //! and the rare outcomes of `begin_turn`.
 
 use super::super::conn::Conn;
+use super::super::keys::session_of_key;
 use super::super::results;
 use super::super::state::{Header, finished_value};
 use super::super::{RedisStore, ms, scripts, secs_ms};
 use super::{applied, now_ms};
-use crate::store::{AnswerWrite, Leased, Loaded, StoreError, TurnWrites};
+use crate::store::sessions::log_lost_transcript;
+use crate::store::{AnswerWrite, Leased, Loaded, StoreError, TranscriptStore, TurnWrites};
 
 impl RedisStore {
     /// The `seen` argument of a save, and the header's new `seen_until_ms`: 0 when the marker
@@ -119,6 +121,41 @@ impl RedisStore {
         }
         .value(data);
         (value, ttl, seen_ms)
+    }
+
+    /// Whether a save of session `id` can write this answer in its own script: always on a
+    /// single Redis; on a cluster when the idempotency record is in the session's slot (a
+    /// continueChat key: see `Keys::idempotency`).
+    pub(super) fn answer_in_slot(&self, id: &str, a: &AnswerWrite<'_>) -> bool {
+        self.single() || session_of_key(a.key) == Some(id)
+    }
+
+    /// A turn without a result update on a cluster, with its answer in the session's slot:
+    /// the session and the answer in one script, then the transcript (its own slot).
+    pub(super) async fn save_answered(
+        &self,
+        id: &str,
+        data: Option<Vec<u8>>,
+        leased: &Leased,
+        ttl_secs: u64,
+        writes: TurnWrites<'_>,
+    ) -> Result<(), StoreError> {
+        let (token, header) = Header::from_lease(leased);
+        let script = match &data {
+            Some(_) => &scripts::COMMIT,
+            None => &scripts::FINISH,
+        };
+        let mut inv = self.session_script(script, id);
+        match &data {
+            Some(d) => self.push_commit_args(&mut inv, token, &header, d, ttl_secs, now_ms()),
+            None => self.push_finish_args(&mut inv, token, &header),
+        }
+        self.push_answer_args(&mut inv, writes.answer)?;
+        applied(self.script("save_turn", &inv).await?)?;
+        if let Some(t) = writes.transcript {
+            log_lost_transcript(self.transcript_append(id, t).await, id);
+        }
+        Ok(())
     }
 
     /// A single Redis (not a cluster): the combined save scripts apply.
