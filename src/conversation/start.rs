@@ -179,7 +179,9 @@ impl Conversations {
             event,
             claim: None,
         };
-        let (turn, _) = self.start_session_rendered(flow, opts, start, |t| t).await?;
+        let (turn, _) = self
+            .start_session_rendered(flow, opts, start, |t| t)
+            .await?;
         Ok(turn)
     }
 

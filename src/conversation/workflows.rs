@@ -7,8 +7,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::executions::DEFAULT_TENANT;
-use super::start::now;
 use super::start::Rendered;
+use super::start::now;
 use super::{
     Caller, Claim, Conversations, FlowChoice, Reply, ServiceError, StartOptions, TurnResult,
 };

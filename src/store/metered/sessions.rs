@@ -5,8 +5,8 @@ use std::time::Instant;
 
 use super::{Metered, Op};
 use crate::store::{
-    AnswerWrite, BoxFuture, IdempotencyStore, Leased, Loaded, ResultRecord, ResultStore, ResultUpdate,
-    ResultsPage, SessionStore, StoreError, StoredResponse, TurnWrites,
+    AnswerWrite, BoxFuture, IdempotencyStore, Leased, Loaded, ResultRecord, ResultStore,
+    ResultUpdate, ResultsPage, SessionStore, StoreError, StoredResponse, TurnWrites,
 };
 
 impl SessionStore for Metered<dyn SessionStore> {

@@ -1,11 +1,11 @@
 //! Creating sessions on Redis: the fast path (plain commands for a new id) and the script for
 //! an existing key, with the trigger-event mark in the new state's header.
 
+use super::super::ms;
+use super::super::state::finished_value;
 use super::super::{RedisStore, scripts};
 use super::applied;
 use crate::store::sessions::record_in_steps;
-use super::super::state::finished_value;
-use super::super::ms;
 use crate::store::{AnswerWrite, BoxFuture, StoreError, TurnWrites};
 
 impl RedisStore {
