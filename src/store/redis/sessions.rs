@@ -255,11 +255,10 @@ impl SessionStore for RedisStore {
     ) -> BoxFuture<'a, Result<(), StoreError>> {
         let single = self.single();
         let Some((update, retention)) = writes.result else {
-            if single && (writes.transcript.is_some() || writes.answer.is_some()) {
+            // On a cluster: only with an answer whose record is in the session's slot.
+            let in_slot = writes.answer.is_some_and(|a| self.answer_in_slot(id, &a));
+            if in_slot || (single && writes.transcript.is_some()) {
                 return Box::pin(self.save_with_transcript(id, data, leased, ttl_secs, writes));
-            }
-            if writes.answer.is_some_and(|a| self.answer_in_slot(id, &a)) {
-                return Box::pin(self.save_answered(id, data, leased, ttl_secs, writes));
             }
             return save_turn_in_steps(self, id, data, leased, ttl_secs, writes);
         };

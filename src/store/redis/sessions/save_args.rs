@@ -130,41 +130,14 @@ impl RedisStore {
         self.single() || session_of_key(a.key) == Some(id)
     }
 
-    /// A turn without a result update on a cluster, with its answer in the session's slot:
-    /// the session and the answer in one script, then the transcript (its own slot).
-    pub(super) async fn save_answered(
-        &self,
-        id: &str,
-        data: Option<Vec<u8>>,
-        leased: &Leased,
-        ttl_secs: u64,
-        writes: TurnWrites<'_>,
-    ) -> Result<(), StoreError> {
-        let (token, header) = Header::from_lease(leased);
-        let script = match &data {
-            Some(_) => &scripts::COMMIT,
-            None => &scripts::FINISH,
-        };
-        let mut inv = self.session_script(script, id);
-        match &data {
-            Some(d) => self.push_commit_args(&mut inv, token, &header, d, ttl_secs, now_ms()),
-            None => self.push_finish_args(&mut inv, token, &header),
-        }
-        self.push_answer_args(&mut inv, writes.answer)?;
-        applied(self.script("save_turn", &inv).await?)?;
-        if let Some(t) = writes.transcript {
-            log_lost_transcript(self.transcript_append(id, t).await, id);
-        }
-        Ok(())
-    }
-
     /// A single Redis (not a cluster): the combined save scripts apply.
     pub(super) fn single(&self) -> bool {
         matches!(self.conn, Conn::Single(_))
     }
 
-    /// A turn with a transcript or an answer and no result update, saved in one script (single
-    /// Redis).
+    /// A turn with a transcript or an answer and no result update: on a single Redis in one
+    /// script; on a cluster (the answer's record in the session's slot, see `answer_in_slot`)
+    /// the session and the answer in one script, then the transcript (its own slot).
     pub(super) async fn save_with_transcript(
         &self,
         id: &str,
@@ -173,19 +146,31 @@ impl RedisStore {
         ttl_secs: u64,
         writes: TurnWrites<'_>,
     ) -> Result<(), StoreError> {
+        let single = self.single();
         let (token, header) = Header::from_lease(leased);
-        let script = match &data {
-            Some(_) => &scripts::COMMIT_TRANSCRIPT,
-            None => &scripts::FINISH_TRANSCRIPT,
+        let script = match (&data, single) {
+            (Some(_), true) => &scripts::COMMIT_TRANSCRIPT,
+            (None, true) => &scripts::FINISH_TRANSCRIPT,
+            (Some(_), false) => &scripts::COMMIT,
+            (None, false) => &scripts::FINISH,
         };
-        let mut inv = self.turn_script(script, id);
+        let mut inv = match single {
+            true => self.turn_script(script, id),
+            false => self.session_script(script, id),
+        };
         match &data {
             Some(d) => self.push_commit_args(&mut inv, token, &header, d, ttl_secs, now_ms()),
             None => self.push_finish_args(&mut inv, token, &header),
         }
-        Self::push_transcript_args(&mut inv, writes.transcript)?;
+        if single {
+            Self::push_transcript_args(&mut inv, writes.transcript)?;
+        }
         self.push_answer_args(&mut inv, writes.answer)?;
-        applied(self.script("save_turn", &inv).await?)
+        applied(self.script("save_turn", &inv).await?)?;
+        if let Some(t) = writes.transcript.filter(|_| !single) {
+            log_lost_transcript(self.transcript_append(id, t).await, id);
+        }
+        Ok(())
     }
 
     /// The rare outcomes of `begin_turn` (no active state): gives back the lease it took and
