@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use tessera::api::identity::user_hash;
 
 use crate::common::app::{TOKEN, TestApp, spawn_app_with};
-use crate::support::{call, code, order_bot, publish, tenant, unique};
+use crate::support::{call, code, continue_ok, first_said, order_bot, publish, tenant, unique};
 
 async fn start(app: &TestApp, name: &str, body: &Value, hash: Option<&str>) -> (u16, Value) {
     let mut rb = app
@@ -41,20 +41,11 @@ async fn the_player_starts_a_run_that_the_runs_api_lists_with_its_context(app: T
         run["typebot"]["theme"].is_object(),
         "startChat's shape: {run}"
     );
-    let said: String = run["messages"][0]["content"]["richText"][0]["children"]
-        .as_array()
-        .map(|c| c.iter().filter_map(|n| n["text"].as_str()).collect())
-        .unwrap_or_default();
+    let said = first_said(&run);
     assert_eq!(said, "Hello o-1", "{run}");
     assert_eq!(run["input"]["id"], "i-name");
     let sid = run["sessionId"].as_str().unwrap_or_default();
-    let (status, reply) = app
-        .post(
-            &format!("/api/v1/sessions/{sid}/continueChat"),
-            &json!({"message": "Ada"}),
-        )
-        .await;
-    assert_eq!(status, 200, "{reply}");
+    continue_ok(&app, sid, "Ada").await;
     let runs = runs_of(&app, &name, "user_7").await;
     assert_eq!(runs.as_array().map(Vec::len), Some(1), "{runs}");
     assert_eq!(runs[0]["run_id"], run["runId"]);
