@@ -88,6 +88,16 @@ impl Claim {
     }
 }
 
+/// The answer a save stores under `claim` for a rendered reply (None: no claim, no reply, or
+/// a transient one).
+pub(super) fn answer_of<'a>(
+    claim: Option<&'a Claim>,
+    reply: Option<&Reply>,
+) -> Option<(&'a Claim, StoredResponse)> {
+    let claim = claim?;
+    Some((claim, claim.answer(reply?)?))
+}
+
 /// How many times a request tries to claim a key that keeps changing under it.
 const CLAIM_ATTEMPTS: usize = 4;
 

@@ -255,7 +255,7 @@ impl Conversations {
             preview,
             registered_only: registering,
         });
-        let stored = claim.and_then(|c| rendered.reply().and_then(|r| c.answer(r)).map(|a| (c, a)));
+        let stored = super::idempotency::answer_of(claim, rendered.reply());
         let answer = stored.as_ref().map(|(c, a)| c.write(a));
         if let Some(bytes) = bytes {
             // The session, its result's first update and its transcript are written together
