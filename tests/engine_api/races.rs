@@ -84,7 +84,7 @@ async fn an_execution_whose_session_expired_reads_failed_and_refuses_resumes(app
     assert_eq!((status, code(&err)), (409, "execution_finished"), "{err}");
     assert_eq!(get_execution(&app, &t, eid).await, (200, failed.clone()));
     let cid = env["conversation_id"].as_str().unwrap_or_default();
-    let (status, conv) = get_conversation(&app, &t, &cid).await;
+    let (status, conv) = get_conversation(&app, &t, cid).await;
     assert_eq!(status, 200, "{conv}");
     assert_eq!(conv["executions"][0], failed);
 }

@@ -37,7 +37,7 @@ async fn nothing_of_one_tenant_is_reachable_from_another(app: TestApp) {
     assert_eq!((status, code(&err)), (404, "execution_not_found"));
     let (status, err) = abort(&app, &b, eid).await;
     assert_eq!((status, code(&err)), (404, "execution_not_found"));
-    let (status, err) = get_conversation(&app, &b, &cid).await;
+    let (status, err) = get_conversation(&app, &b, cid).await;
     assert_eq!((status, code(&err)), (404, "conversation_not_found"));
     // Tenant B's own flow of the same shape cannot attach to A's conversation.
     let id_b = unique("orders");

@@ -192,7 +192,7 @@ async fn concurrent_triggers_keep_each_others_variables(app: TestApp) {
         )
     });
     futures_util::future::join_all(triggers).await;
-    let (status, conv) = get_conversation(&app, &t, &cid).await;
+    let (status, conv) = get_conversation(&app, &t, cid).await;
     assert_eq!(status, 200, "{conv}");
     let mut expected = Map::new();
     expected.insert("first".into(), json!(0));
