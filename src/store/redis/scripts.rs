@@ -39,26 +39,6 @@ return 1
     )
 });
 
-/// `KEYS`: state, lease, seen, the idempotency record. `ARGV`: state value (a new session's,
-/// or a finished marker), its ttl ms, seen ms (0: a finished marker, `seen` is deleted), then
-/// the answer arguments ([`ANSWER_PRE`]). A start turn sent with an `Idempotency-Key`: creates
-/// the session (or its finished marker) and stores its answer together, unless the record no
-/// longer holds the request's claim or an active session has the id (returns 0, nothing
-/// written). Returns 1 when done.
-pub(super) static CREATE_ANSWER: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(&format!(
-        r"{ANSWER_PRE}
-local s = redis.call('GETRANGE', KEYS[1], 0, 2)
-if s ~= '' and s ~= 'fin' then return 0 end
-redis.call('DEL', KEYS[2])
-redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-if ARGV[3] == '0' then redis.call('DEL', KEYS[3])
-else redis.call('SET', KEYS[3], '1', 'PX', ARGV[3]) end
-{ANSWER_POST}return 1
-"
-    ))
-});
-
 /// Returns 0 from a script unless the state's header starts with version `ARGV[2]`.
 macro_rules! same_version {
     () => {
@@ -99,7 +79,7 @@ if l ~= ARGV[1] then
 /// script writes nothing (returns 0) unless the record still holds this request's claim, and
 /// the answer replaces the claim in the same script as the session's save ([`ANSWER_POST`]):
 /// a turn is never saved without its answer, nor applied by a request that lost its claim.
-const ANSWER_PRE: &str = r"
+pub(super) const ANSWER_PRE: &str = r"
 local ans = nil
 if table.remove(ARGV) == '1' then
   ans = {table.remove(ARGV), table.remove(ARGV), table.remove(ARGV)}
@@ -107,7 +87,8 @@ if table.remove(ARGV) == '1' then
 end";
 
 /// Writes the answer popped by [`ANSWER_PRE`], once the session is saved.
-const ANSWER_POST: &str = "if ans then redis.call('SET', KEYS[#KEYS], ans[2], 'EX', ans[1]) end\n";
+pub(super) const ANSWER_POST: &str =
+    "if ans then redis.call('SET', KEYS[#KEYS], ans[2], 'EX', ans[1]) end\n";
 
 /// `KEYS`: state, lease, seen. `ARGV`: lease value, version, new state value, ttl ms, seen ms
 /// (0: `seen` lasts long enough, leave it), then the answer arguments ([`ANSWER_PRE`]).

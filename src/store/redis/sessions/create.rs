@@ -1,12 +1,37 @@
 //! Creating sessions on Redis: the fast path (plain commands for a new id) and the script for
-//! an existing key, with the trigger-event mark in the new state's header.
+//! an existing key, with the trigger-event mark in the new state's header; a start's session
+//! created with its idempotent answer.
 
-use super::super::ms;
+use std::sync::LazyLock;
+
+use ::redis::Script;
+
 use super::super::state::finished_value;
-use super::super::{RedisStore, scripts};
+use super::super::{RedisStore, ms, scripts};
 use super::applied;
 use crate::store::sessions::record_in_steps;
 use crate::store::{AnswerWrite, BoxFuture, StoreError, TurnWrites};
+
+/// `KEYS`: state, lease, seen, the idempotency record. `ARGV`: state value (a new session's,
+/// or a finished marker), its ttl ms, seen ms (0: a finished marker, `seen` is deleted), then
+/// the answer arguments (`scripts::ANSWER_PRE`). A start turn sent with an `Idempotency-Key`:
+/// creates the session (or its finished marker) and stores its answer together, unless the
+/// record no longer holds the request's claim or an active session has the id (returns 0,
+/// nothing written). Returns 1 when done.
+static CREATE_ANSWER: LazyLock<Script> = LazyLock::new(|| {
+    let (pre, post) = (scripts::ANSWER_PRE, scripts::ANSWER_POST);
+    Script::new(&format!(
+        r"{pre}
+local s = redis.call('GETRANGE', KEYS[1], 0, 2)
+if s ~= '' and s ~= 'fin' then return 0 end
+redis.call('DEL', KEYS[2])
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+if ARGV[3] == '0' then redis.call('DEL', KEYS[3])
+else redis.call('SET', KEYS[3], '1', 'PX', ARGV[3]) end
+{post}return 1
+"
+    ))
+});
 
 impl RedisStore {
     /// `create` with a mark in the new state's header.
@@ -62,7 +87,7 @@ impl RedisStore {
     }
 
     /// A start turn's session (`data` Some) or finished marker, created with its idempotent
-    /// answer in one script (single Redis: see `scripts::CREATE_ANSWER`); then its result
+    /// answer in one script (single Redis: see [`CREATE_ANSWER`]); then its result
     /// update and transcript, as separate calls.
     pub(super) async fn create_answered(
         &self,
@@ -73,7 +98,7 @@ impl RedisStore {
         answer: AnswerWrite<'_>,
     ) -> Result<(), StoreError> {
         let [state, lease, seen] = self.keys.session(id);
-        let mut inv = scripts::CREATE_ANSWER.prepare_invoke();
+        let mut inv = CREATE_ANSWER.prepare_invoke();
         inv.key(state).key(lease).key(seen);
         match data {
             Some((data, ttl_secs)) => {
