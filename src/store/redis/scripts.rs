@@ -160,7 +160,7 @@ pub(super) static RECORD_RESULT: LazyLock<Script> =
 /// The indexes get a TTL one slack period longer than the newest record's, so their `PTTL`
 /// check rarely leads to a `PEXPIRE`; index entries of expired results are trimmed on about
 /// one new record in eight (chosen by the result id's last character: ids are random).
-const RECORD_FN: &str = r"
+pub(super) const RECORD_FN: &str = r"
 local function record(K, o)
 local ret = ARGV[o]
 local nl = tonumber(ARGV[o + 7])
@@ -214,7 +214,7 @@ end
 /// (-1: no transcript, nothing written), the `n` entries, the status JSON, the most entries
 /// kept, the retention (s). Returns the index of the first argument after them. The list is
 /// trimmed only when it grew past its bound (`RPUSH` answers the length).
-const TRANSCRIPT_FN: &str = r"
+pub(super) const TRANSCRIPT_FN: &str = r"
 local function transcript(o)
 local n = tonumber(ARGV[o])
 if n < 0 then return o + 1 end

@@ -52,23 +52,33 @@ impl SessionStore for RedisStore {
         writes: TurnWrites<'a>,
         mark: u64,
     ) -> BoxFuture<'a, Result<(), StoreError>> {
-        if let Some(a) = writes.answer.filter(|a| self.answer_in_slot(id, a)) {
-            let data = Some((data, ttl_secs));
-            return Box::pin(self.create_answered(id, data, writes, mark, a));
-        }
+        let answer = writes.answer.filter(|a| self.answer_in_slot(id, a));
         // On a cluster the session, transcript and result keys live in different slots.
         let Some((update, retention)) = writes.result.filter(|_| self.single()) else {
+            if let Some(a) = answer {
+                let data = Some((data, ttl_secs));
+                return Box::pin(self.create_answered(id, data, writes, mark, a));
+            }
             return Box::pin(self.create_in_steps(id, data, ttl_secs, writes, mark));
         };
         Box::pin(async move {
             let (value, ttl, seen_ms) = self.new_state(&data, ttl_secs, mark);
-            let mut inv = self.turn_script(&scripts::CREATE_RECORD, id);
+            let script = match answer {
+                Some(_) => &create::CREATE_RECORD_ANSWER,
+                None => &scripts::CREATE_RECORD,
+            };
+            let mut inv = self.turn_script(script, id);
             for k in self.result_keys(update) {
                 inv.key(k);
             }
             inv.arg(value).arg(ttl).arg(seen_ms);
             Self::push_transcript_args(&mut inv, writes.transcript)?;
             self.push_result_args(&mut inv, update, retention, true, Seq::now())?;
+            if answer.is_some() {
+                // With an answer, the script decides: created with it, or nothing written.
+                self.push_answer_args(&mut inv, answer)?;
+                return applied(self.script("create", &inv).await?);
+            }
             if self.script::<i64>("create", &inv).await? == 1 {
                 return Ok(());
             }

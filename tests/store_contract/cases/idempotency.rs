@@ -179,6 +179,7 @@ pub async fn a_start_is_created_with_its_answer_only_under_its_claim(b: &Backend
             assert_eq!(s.idempotency_get(&k).await.unwrap(), Some(theirs.clone()));
             assert_eq!(s.begin_turn(&sid, 1000).await.unwrap(), Loaded::Missing);
             assert_eq!(s.get_result(&flow, &rid).await.unwrap(), None);
+            assert_eq!(s.transcript_get(&sid).await.unwrap(), None);
         } else {
             created.unwrap();
             assert_eq!(s.idempotency_get(&k).await.unwrap(), Some(theirs.clone()));
@@ -200,6 +201,8 @@ pub async fn a_start_is_created_with_its_answer_only_under_its_claim(b: &Backend
         }
         let recorded = s.get_result(&flow, &rid).await.unwrap();
         assert_eq!(recorded.is_some(), with_records, "{recorded:?}");
+        let said = s.transcript_get(&sid).await.unwrap();
+        assert_eq!(said.is_some(), with_records, "{said:?}");
         // The answer is not a claim any more: a second creation under it writes nothing.
         let again = create(&mine).await;
         assert!(matches!(again, Err(StoreError::Busy)), "{again:?}");

@@ -33,6 +33,27 @@ else redis.call('SET', KEYS[3], '1', 'PX', ARGV[3]) end
     ))
 });
 
+/// `KEYS`: as `scripts::CREATE_RECORD`, then the idempotency record. `ARGV`: as CREATE_RECORD,
+/// then the answer arguments. A live start sent with an `Idempotency-Key` in one round trip:
+/// as CREATE_ANSWER (nothing written, 0, unless the record holds the claim and no active
+/// session has the id), with the transcript and the result update of CREATE_RECORD.
+pub(super) static CREATE_RECORD_ANSWER: LazyLock<Script> = LazyLock::new(|| {
+    let (pre, post) = (scripts::ANSWER_PRE, scripts::ANSWER_POST);
+    let (record, transcript) = (scripts::RECORD_FN, scripts::TRANSCRIPT_FN);
+    Script::new(&format!(
+        r"{pre}{record}{transcript}
+local s = redis.call('GETRANGE', KEYS[1], 0, 2)
+if s ~= '' and s ~= 'fin' then return 0 end
+redis.call('DEL', KEYS[2])
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+redis.call('SET', KEYS[3], '1', 'PX', ARGV[3])
+local o = transcript(4)
+record({{KEYS[6], KEYS[7], KEYS[8], KEYS[9]}}, o)
+{post}return 1
+"
+    ))
+});
+
 impl RedisStore {
     /// `create` with a mark in the new state's header.
     pub(super) fn create_with_mark(
