@@ -2,7 +2,8 @@
 //! queue of accepted events and each trigger's event log.
 //!
 //! The contract, on every backend:
-//! - **Accepting** (`event_accept`) is one atomic step: the `Idempotency-Key` dedupe, the bound
+//! - **Accepting** (`event_accept`) is one atomic step: the secret's hash checked against the
+//!   stored trigger (when the caller gives it), the `Idempotency-Key` dedupe, the bound
 //!   on waiting events, the session decision (the given one, the contact's current one, or the
 //!   proposed new id), the event record, its place in the trigger's log and in its session's
 //!   pending list, and its delivery. Nothing is half-written, and a full queue refuses
@@ -12,7 +13,9 @@
 //!   `event_ack`), and one pending longer than the visibility timeout is delivered again.
 //! - **Per-session order**: each session has a pending list of its events in arrival order;
 //!   workers only ever run the head of a list (`event_head`), under the session's worker lock
-//!   (`event_lock`), so a session runs one event at a time, in order.
+//!   (`event_lock`), so a session runs one event at a time, in order. `event_claim` is a
+//!   worker's step before a run (acknowledge, lock, head, start) and `event_finish` its step
+//!   after (complete, unlock): one script each on Redis.
 //! - **Completion** (`event_complete`) is atomic: the event's final status and outcome, the
 //!   session's transcript entries (on single Redis and memory), the removal from the session's
 //!   list, the waiting count, and the acknowledgement of its delivery.
