@@ -5,7 +5,9 @@
 #   1. floor: redis-benchmark XADD to one stream with a payload the size of an event body;
 #   2. accepting alone: a server with no trigger workers, wrk posting events for
 #      LOAD_DURATION (rate and p99 of the 202);
-#   3. accepting and processing in step: a server with LOAD_TRIGGER_WORKERS workers, wrk for
+#   3. processing alone: a server with LOAD_TRIGGER_WORKERS workers draining what step 2
+#      accepted, for at most LOAD_DRAIN_SECS (rate, CPU per event);
+#   4. accepting and processing in step: a server with LOAD_TRIGGER_WORKERS workers, wrk for
 #      LOAD_STEP_DURATION with LOAD_STEP_CONNECTIONS connections; the backlog (waiting events)
 #      sampled every second, and the accept-to-done p99 from the event log afterwards.
 #
@@ -15,7 +17,7 @@
 # Env: LOAD_BIN (default target/release/tessera, built if missing), LOAD_CONNECTIONS (64),
 # LOAD_STEP_CONNECTIONS (8), LOAD_SESSIONS (1000), LOAD_TRIGGER_WORKERS (8), LOAD_WORKERS (HTTP
 # workers, nproc), LOAD_SAMPLE_PAGES (pages of 1,000 events read for the accept-to-done p99),
-# LOAD_REDIS_PORT (the private redis-server's port; default a free one).
+# LOAD_REDIS_PORT (the private redis-server's port; default a free one), LOAD_DRAIN_SECS (30).
 #
 # Each phase also prints the CPU time per event of the server and of redis-server (from
 # /proc/<pid>/stat before and after), and the in-step phase the events processed per second
@@ -35,6 +37,7 @@ export LOAD_SESSIONS="${LOAD_SESSIONS:-1000}"
 TRIGGER_WORKERS="${LOAD_TRIGGER_WORKERS:-8}"
 WORKERS="${LOAD_WORKERS:-$(nproc)}"
 SAMPLE_PAGES="${LOAD_SAMPLE_PAGES:-100}"
+DRAIN_SECS="${LOAD_DRAIN_SECS:-30}"
 TOKEN=load-token
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
@@ -91,6 +94,21 @@ s0=$(ticks "$SERVER"); r0=$(ticks "$RPID")
 wrk -t 1 -c "$CONNECTIONS" -d "$DURATION" -s scripts/load/trigger_event.lua "$BASE" | grep RESULT | tee "$DIR/alone"
 s1=$(ticks "$SERVER"); r1=$(ticks "$RPID")
 cpu_per "$(sed -n 's/.*requests=\([0-9]*\).*/\1/p' "$DIR/alone")" "$s0" "$s1" "$r0" "$r1"
+kill "$SERVER"
+
+echo "== processing alone: the events accepted above, $TRIGGER_WORKERS workers, at most $DRAIN_SECS s"
+before=$(redis-cli -p "$RPORT" get 'tessera:{ev}:n')
+start_server "$TRIGGER_WORKERS"
+s0=$(ticks "$SERVER"); r0=$(ticks "$RPID"); t0=$(date +%s.%N)
+until_t=$(( $(date +%s) + DRAIN_SECS ))
+while [ "$(date +%s)" -lt "$until_t" ]; do
+  n=$(redis-cli -p "$RPORT" get 'tessera:{ev}:n'); [ "${n:-0}" = "0" ] && break; sleep 0.1
+done
+s1=$(ticks "$SERVER"); r1=$(ticks "$RPID"); t1=$(date +%s.%N)
+after=$(redis-cli -p "$RPORT" get 'tessera:{ev}:n')
+python3 -c "import sys; b,a,t0,t1=int(sys.argv[1] or 0),int(sys.argv[2] or 0),float(sys.argv[3]),float(sys.argv[4])
+print(f'processed {b-a} of {b} in {t1-t0:.1f} s: {(b-a)/(t1-t0):.0f} events/s')" "$before" "${after:-0}" "$t0" "$t1"
+cpu_per "$(( ${before:-0} - ${after:-0} ))" "$s0" "$s1" "$r0" "$r1"
 kill "$SERVER"; redis-cli -p "$RPORT" flushall >/dev/null
 
 echo "== accepting and processing: $STEP_CONNECTIONS connections, $STEP_DURATION, $TRIGGER_WORKERS workers"
