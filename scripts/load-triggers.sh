@@ -24,9 +24,6 @@
 # (completed during the run, from the waiting count).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-for c in wrk redis-server redis-benchmark redis-cli curl python3; do
-  command -v "$c" >/dev/null || { echo "$c is missing" >&2; exit 1; }
-done
 BIN="${LOAD_BIN:-target/release/tessera}"
 [ -x "$BIN" ] || cargo build --release --bin tessera
 DURATION="${LOAD_DURATION:-10s}"
@@ -40,21 +37,9 @@ SAMPLE_PAGES="${LOAD_SAMPLE_PAGES:-100}"
 DRAIN_SECS="${LOAD_DRAIN_SECS:-30}"
 TOKEN=load-token
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-DIR=$(mktemp -d)
-RPORT=${LOAD_REDIS_PORT:-$(free_port)}
-PIDS=()
-cleanup() {
-  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-  redis-cli -p "$RPORT" shutdown nosave >/dev/null 2>&1 || true
-  rm -rf "$DIR"
-}
-trap cleanup EXIT
-# AOF with fsync every second: the usual production setting (see docs/REDIS.md for the one
-# that loses no acknowledged event, appendfsync always).
-redis-server --port "$RPORT" --bind 127.0.0.1 --dir "$DIR" --appendonly yes \
-  --appendfsync everysec --save '' --daemonize yes --logfile "$DIR/redis.log"
-for _ in $(seq 50); do redis-cli -p "$RPORT" ping >/dev/null 2>&1 && break; sleep 0.1; done
+# A private redis-server (DIR, RPORT, PIDS, stopped on exit): scripts/lib/private-redis.sh.
+source scripts/lib/private-redis.sh
+need_tools wrk redis-benchmark curl
 RPID=$(redis-cli -p "$RPORT" info server | tr -d '\r' | awk -F: '/^process_id:/{print $2}')
 TICK=$(getconf CLK_TCK)
 ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }

@@ -132,17 +132,6 @@ fn event_input(o: &Map<String, Value>) -> Result<EventInput, ApiError> {
     })
 }
 
-fn bearer(req: &HttpRequest) -> Option<&str> {
-    req.headers()
-        .get("authorization")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| {
-            v.strip_prefix("Bearer ")
-                .or_else(|| v.strip_prefix("bearer "))
-        })
-        .map(str::trim)
-}
-
 fn sha256_hex(b: &[u8]) -> String {
     let d = ring::digest::digest(&ring::digest::SHA256, b);
     d.as_ref().iter().map(|b| format!("{b:02x}")).collect()
@@ -158,7 +147,7 @@ pub async fn event(
     id: &str,
 ) -> Result<HttpResponse, ApiError> {
     let triggers = &state.triggers;
-    let secret = bearer(req);
+    let secret = auth::bearer(req);
     let input = match event_request(req, payload, state).await {
         Ok(input) => input,
         Err(e) => {

@@ -231,11 +231,14 @@ fn matches_regex(text: Option<&str>, pattern: Option<&str>) -> bool {
 /// Regexes compiled at most.
 const REGEX_CACHE_MAX: usize = 256;
 
+/// Compiled regexes by (case-insensitive, multi-line, dot-all, pattern); None: invalid.
+type RegexCache = std::collections::HashMap<(bool, bool, bool, String), Option<regex::Regex>>;
+
 thread_local! {
     /// The regexes of this thread's conditions, compiled once (a bot's condition runs on
     /// every turn that reaches it: compiling its regex each time cost more than the rest of
     /// the turn). Cleared when full (patterns built from variables may vary without bound).
-    static REGEXES: std::cell::RefCell<std::collections::HashMap<(bool, bool, bool, String), Option<regex::Regex>>> =
+    static REGEXES: std::cell::RefCell<RegexCache> =
         std::cell::RefCell::default();
 }
 

@@ -63,6 +63,7 @@ contract_suite!(
     a_claim_is_settled_only_while_the_key_holds_it,
     an_owner_is_alive_until_its_heartbeat_lapses,
     a_turn_is_saved_with_its_answer_only_under_its_claim,
+    a_start_is_created_with_its_answer_only_under_its_claim,
     results_merge_like_result_record_apply,
     results_list_newest_first_in_stable_pages,
     results_are_dropped_after_their_retention,

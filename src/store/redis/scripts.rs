@@ -79,7 +79,7 @@ if l ~= ARGV[1] then
 /// script writes nothing (returns 0) unless the record still holds this request's claim, and
 /// the answer replaces the claim in the same script as the session's save ([`ANSWER_POST`]):
 /// a turn is never saved without its answer, nor applied by a request that lost its claim.
-const ANSWER_PRE: &str = r"
+pub(super) const ANSWER_PRE: &str = r"
 local ans = nil
 if table.remove(ARGV) == '1' then
   ans = {table.remove(ARGV), table.remove(ARGV), table.remove(ARGV)}
@@ -87,7 +87,8 @@ if table.remove(ARGV) == '1' then
 end";
 
 /// Writes the answer popped by [`ANSWER_PRE`], once the session is saved.
-const ANSWER_POST: &str = "if ans then redis.call('SET', KEYS[#KEYS], ans[2], 'EX', ans[1]) end\n";
+pub(super) const ANSWER_POST: &str =
+    "if ans then redis.call('SET', KEYS[#KEYS], ans[2], 'EX', ans[1]) end\n";
 
 /// `KEYS`: state, lease, seen. `ARGV`: lease value, version, new state value, ttl ms, seen ms
 /// (0: `seen` lasts long enough, leave it), then the answer arguments ([`ANSWER_PRE`]).
@@ -159,7 +160,7 @@ pub(super) static RECORD_RESULT: LazyLock<Script> =
 /// The indexes get a TTL one slack period longer than the newest record's, so their `PTTL`
 /// check rarely leads to a `PEXPIRE`; index entries of expired results are trimmed on about
 /// one new record in eight (chosen by the result id's last character: ids are random).
-const RECORD_FN: &str = r"
+pub(super) const RECORD_FN: &str = r"
 local function record(K, o)
 local ret = ARGV[o]
 local nl = tonumber(ARGV[o + 7])
@@ -213,7 +214,7 @@ end
 /// (-1: no transcript, nothing written), the `n` entries, the status JSON, the most entries
 /// kept, the retention (s). Returns the index of the first argument after them. The list is
 /// trimmed only when it grew past its bound (`RPUSH` answers the length).
-const TRANSCRIPT_FN: &str = r"
+pub(super) const TRANSCRIPT_FN: &str = r"
 local function transcript(o)
 local n = tonumber(ARGV[o])
 if n < 0 then return o + 1 end

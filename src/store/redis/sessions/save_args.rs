@@ -3,11 +3,13 @@
 //! and the rare outcomes of `begin_turn`.
 
 use super::super::conn::Conn;
+use super::super::keys::session_of_key;
 use super::super::results;
 use super::super::state::{Header, finished_value};
 use super::super::{RedisStore, ms, scripts, secs_ms};
 use super::{applied, now_ms};
-use crate::store::{AnswerWrite, Leased, Loaded, StoreError, TurnWrites};
+use crate::store::sessions::log_lost_transcript;
+use crate::store::{AnswerWrite, Leased, Loaded, StoreError, TranscriptStore, TurnWrites};
 
 impl RedisStore {
     /// The `seen` argument of a save, and the header's new `seen_until_ms`: 0 when the marker
@@ -121,13 +123,21 @@ impl RedisStore {
         (value, ttl, seen_ms)
     }
 
+    /// Whether a save of session `id` can write this answer in its own script: always on a
+    /// single Redis; on a cluster when the idempotency record is in the session's slot (a
+    /// continueChat key: see `Keys::idempotency`).
+    pub(super) fn answer_in_slot(&self, id: &str, a: &AnswerWrite<'_>) -> bool {
+        self.single() || session_of_key(a.key) == Some(id)
+    }
+
     /// A single Redis (not a cluster): the combined save scripts apply.
     pub(super) fn single(&self) -> bool {
         matches!(self.conn, Conn::Single(_))
     }
 
-    /// A turn with a transcript or an answer and no result update, saved in one script (single
-    /// Redis).
+    /// A turn with a transcript or an answer and no result update: on a single Redis in one
+    /// script; on a cluster (the answer's record in the session's slot, see `answer_in_slot`)
+    /// the session and the answer in one script, then the transcript (its own slot).
     pub(super) async fn save_with_transcript(
         &self,
         id: &str,
@@ -136,19 +146,31 @@ impl RedisStore {
         ttl_secs: u64,
         writes: TurnWrites<'_>,
     ) -> Result<(), StoreError> {
+        let single = self.single();
         let (token, header) = Header::from_lease(leased);
-        let script = match &data {
-            Some(_) => &scripts::COMMIT_TRANSCRIPT,
-            None => &scripts::FINISH_TRANSCRIPT,
+        let script = match (&data, single) {
+            (Some(_), true) => &scripts::COMMIT_TRANSCRIPT,
+            (None, true) => &scripts::FINISH_TRANSCRIPT,
+            (Some(_), false) => &scripts::COMMIT,
+            (None, false) => &scripts::FINISH,
         };
-        let mut inv = self.turn_script(script, id);
+        let mut inv = match single {
+            true => self.turn_script(script, id),
+            false => self.session_script(script, id),
+        };
         match &data {
             Some(d) => self.push_commit_args(&mut inv, token, &header, d, ttl_secs, now_ms()),
             None => self.push_finish_args(&mut inv, token, &header),
         }
-        Self::push_transcript_args(&mut inv, writes.transcript)?;
+        if single {
+            Self::push_transcript_args(&mut inv, writes.transcript)?;
+        }
         self.push_answer_args(&mut inv, writes.answer)?;
-        applied(self.script("save_turn", &inv).await?)
+        applied(self.script("save_turn", &inv).await?)?;
+        if let Some(t) = writes.transcript.filter(|_| !single) {
+            log_lost_transcript(self.transcript_append(id, t).await, id);
+        }
+        Ok(())
     }
 
     /// The rare outcomes of `begin_turn` (no active state): gives back the lease it took and
