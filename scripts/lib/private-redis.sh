@@ -3,7 +3,7 @@
 # fsync every second: the usual production setting; docs/REDIS.md has the one that loses no
 # acknowledged write, appendfsync always), shut down with the servers in PIDS on exit.
 # Source it from the repository root; it sets DIR (the temporary directory), RPORT (the
-# private Redis's port) and PIDS (add the pids of the processes to stop), then starts Redis.
+# private Redis's port: LOAD_REDIS_PORT, else a free one) and PIDS (add the pids of the processes to stop), then starts Redis.
 
 # need_tools CMD...: exits unless every command is on the PATH.
 need_tools() {
@@ -16,7 +16,7 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 
 need_tools redis-server redis-cli python3
 DIR=$(mktemp -d)
-RPORT=$(free_port)
+RPORT=${LOAD_REDIS_PORT:-$(free_port)}
 PIDS=()
 cleanup() {
   for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done

@@ -81,6 +81,8 @@ contract_suite!(
     accepting_dedupes_bounds_and_decides_the_session_atomically,
     deliveries_stay_pending_until_completed_and_are_reclaimed_after_the_timeout,
     a_session_runs_one_event_at_a_time_in_arrival_order,
+    accepting_checks_the_secret_against_the_stored_trigger,
+    a_claim_runs_the_heads_in_order_and_the_last_finish_unlocks,
     timer_stats_count_the_scheduled_timers_and_give_the_earliest,
     active_sessions_are_counted_or_estimated,
 );
