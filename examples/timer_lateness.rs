@@ -68,7 +68,7 @@ async fn trigger(core: &Conversations, intent: &str, due_ms: u64) -> (String, i6
         variables,
         ..Trigger::default()
     };
-    let env = core.trigger(t).await.expect("trigger");
+    let env = core.trigger(t, None).await.expect("trigger");
     assert_eq!(env.status, "waiting_time", "{env:?}");
     let at = env.metadata["resume_at"].as_str().unwrap_or_default();
     let at = chrono::DateTime::parse_from_rfc3339(at).expect("resume_at");

@@ -25,9 +25,6 @@
 # LOAD_EXAMPLE (the timer_lateness binary; built if missing). Honours CARGO_TARGET_DIR.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-for c in redis-server redis-cli curl python3; do
-  command -v "$c" >/dev/null || { echo "$c is missing" >&2; exit 1; }
-done
 PROFILE="${LOAD_PROFILE:-release}"
 DIRNAME=$([ "$PROFILE" = dev ] && echo debug || echo "$PROFILE")
 TARGET="${CARGO_TARGET_DIR:-target}"
@@ -44,20 +41,10 @@ TOKEN=load-token
 ENGINE=load-engine-token
 TENANT=3f0c2a4e-8d1b-4c55-9a1e-2b7d6c9e0f11
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+# A private redis-server (DIR, RPORT, PIDS, stopped on exit): scripts/lib/private-redis.sh.
+source scripts/lib/private-redis.sh
+need_tools curl
 now_ms() { python3 -c 'import time; print(int(time.time()*1000))'; }
-DIR=$(mktemp -d)
-RPORT=$(free_port)
-PIDS=()
-cleanup() {
-  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-  redis-cli -p "$RPORT" shutdown nosave >/dev/null 2>&1 || true
-  rm -rf "$DIR"
-}
-trap cleanup EXIT
-redis-server --port "$RPORT" --bind 127.0.0.1 --dir "$DIR" --appendonly yes \
-  --appendfsync everysec --save '' --daemonize yes --logfile "$DIR/redis.log"
-for _ in $(seq 50); do redis-cli -p "$RPORT" ping >/dev/null 2>&1 && break; sleep 0.1; done
 STORE="redis://127.0.0.1:$RPORT"
 
 start_server() { # sets BASE and SERVER (its pid), returns once it is ready; READY_MS

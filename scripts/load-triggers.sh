@@ -5,7 +5,9 @@
 #   1. floor: redis-benchmark XADD to one stream with a payload the size of an event body;
 #   2. accepting alone: a server with no trigger workers, wrk posting events for
 #      LOAD_DURATION (rate and p99 of the 202);
-#   3. accepting and processing in step: a server with LOAD_TRIGGER_WORKERS workers, wrk for
+#   3. processing alone: a server with LOAD_TRIGGER_WORKERS workers draining what step 2
+#      accepted, for at most LOAD_DRAIN_SECS (rate, CPU per event);
+#   4. accepting and processing in step: a server with LOAD_TRIGGER_WORKERS workers, wrk for
 #      LOAD_STEP_DURATION with LOAD_STEP_CONNECTIONS connections; the backlog (waiting events)
 #      sampled every second, and the accept-to-done p99 from the event log afterwards.
 #
@@ -14,12 +16,14 @@
 #
 # Env: LOAD_BIN (default target/release/tessera, built if missing), LOAD_CONNECTIONS (64),
 # LOAD_STEP_CONNECTIONS (8), LOAD_SESSIONS (1000), LOAD_TRIGGER_WORKERS (8), LOAD_WORKERS (HTTP
-# workers, nproc), LOAD_SAMPLE_PAGES (pages of 1,000 events read for the accept-to-done p99).
+# workers, nproc), LOAD_SAMPLE_PAGES (pages of 1,000 events read for the accept-to-done p99),
+# LOAD_REDIS_PORT (the private redis-server's port; default a free one), LOAD_DRAIN_SECS (30).
+#
+# Each phase also prints the CPU time per event of the server and of redis-server (from
+# /proc/<pid>/stat before and after), and the in-step phase the events processed per second
+# (completed during the run, from the waiting count).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-for c in wrk redis-server redis-benchmark redis-cli curl python3; do
-  command -v "$c" >/dev/null || { echo "$c is missing" >&2; exit 1; }
-done
 BIN="${LOAD_BIN:-target/release/tessera}"
 [ -x "$BIN" ] || cargo build --release --bin tessera
 DURATION="${LOAD_DURATION:-10s}"
@@ -30,23 +34,20 @@ export LOAD_SESSIONS="${LOAD_SESSIONS:-1000}"
 TRIGGER_WORKERS="${LOAD_TRIGGER_WORKERS:-8}"
 WORKERS="${LOAD_WORKERS:-$(nproc)}"
 SAMPLE_PAGES="${LOAD_SAMPLE_PAGES:-100}"
+DRAIN_SECS="${LOAD_DRAIN_SECS:-30}"
 TOKEN=load-token
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-DIR=$(mktemp -d)
-RPORT=$(free_port)
-PIDS=()
-cleanup() {
-  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-  redis-cli -p "$RPORT" shutdown nosave >/dev/null 2>&1 || true
-  rm -rf "$DIR"
+# A private redis-server (DIR, RPORT, PIDS, stopped on exit): scripts/lib/private-redis.sh.
+source scripts/lib/private-redis.sh
+need_tools wrk redis-benchmark curl
+RPID=$(redis-cli -p "$RPORT" info server | tr -d '\r' | awk -F: '/^process_id:/{print $2}')
+TICK=$(getconf CLK_TCK)
+ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
+# CPU µs per event of the server and redis-server: $1 events, $2..$5 ticks before/after.
+cpu_per() {
+  python3 -c "import sys; n,a,b,c,d,t=map(float,sys.argv[1:]); n=max(n,1)
+print(f'cpu per event: server {(b-a)/t/n*1e6:.1f} us, redis-server {(d-c)/t/n*1e6:.1f} us')" "$@" "$TICK"
 }
-trap cleanup EXIT
-# AOF with fsync every second: the usual production setting (see docs/REDIS.md for the one
-# that loses no acknowledged event, appendfsync always).
-redis-server --port "$RPORT" --bind 127.0.0.1 --dir "$DIR" --appendonly yes \
-  --appendfsync everysec --save '' --daemonize yes --logfile "$DIR/redis.log"
-for _ in $(seq 50); do redis-cli -p "$RPORT" ping >/dev/null 2>&1 && break; sleep 0.1; done
 
 BODY='{"text":"Hello there","session":"load123"}'
 echo "== floor: redis-benchmark XADD, ${#BODY}-byte payload"
@@ -74,7 +75,25 @@ make_trigger() { # $1 base; sets TRIGGER and SECRET
 echo "== accepting alone: $CONNECTIONS connections, $DURATION, no workers"
 start_server 0
 make_trigger "$BASE"
-wrk -t 1 -c "$CONNECTIONS" -d "$DURATION" -s scripts/load/trigger_event.lua "$BASE" | grep RESULT
+s0=$(ticks "$SERVER"); r0=$(ticks "$RPID")
+wrk -t 1 -c "$CONNECTIONS" -d "$DURATION" -s scripts/load/trigger_event.lua "$BASE" | grep RESULT | tee "$DIR/alone"
+s1=$(ticks "$SERVER"); r1=$(ticks "$RPID")
+cpu_per "$(sed -n 's/.*requests=\([0-9]*\).*/\1/p' "$DIR/alone")" "$s0" "$s1" "$r0" "$r1"
+kill "$SERVER"
+
+echo "== processing alone: the events accepted above, $TRIGGER_WORKERS workers, at most $DRAIN_SECS s"
+before=$(redis-cli -p "$RPORT" get 'tessera:{ev}:n')
+start_server "$TRIGGER_WORKERS"
+s0=$(ticks "$SERVER"); r0=$(ticks "$RPID"); t0=$(date +%s.%N)
+until_t=$(( $(date +%s) + DRAIN_SECS ))
+while [ "$(date +%s)" -lt "$until_t" ]; do
+  n=$(redis-cli -p "$RPORT" get 'tessera:{ev}:n'); [ "${n:-0}" = "0" ] && break; sleep 0.1
+done
+s1=$(ticks "$SERVER"); r1=$(ticks "$RPID"); t1=$(date +%s.%N)
+after=$(redis-cli -p "$RPORT" get 'tessera:{ev}:n')
+python3 -c "import sys; b,a,t0,t1=int(sys.argv[1] or 0),int(sys.argv[2] or 0),float(sys.argv[3]),float(sys.argv[4])
+print(f'processed {b-a} of {b} in {t1-t0:.1f} s: {(b-a)/(t1-t0):.0f} events/s')" "$before" "${after:-0}" "$t0" "$t1"
+cpu_per "$(( ${before:-0} - ${after:-0} ))" "$s0" "$s1" "$r0" "$r1"
 kill "$SERVER"; redis-cli -p "$RPORT" flushall >/dev/null
 
 echo "== accepting and processing: $STEP_CONNECTIONS connections, $STEP_DURATION, $TRIGGER_WORKERS workers"
@@ -82,8 +101,16 @@ start_server "$TRIGGER_WORKERS"
 make_trigger "$BASE"
 ( while sleep 1; do echo "backlog $(redis-cli -p "$RPORT" get 'tessera:{ev}:n')"; done ) > "$DIR/backlog" &
 SAMPLER=$!
-wrk -t 1 -c "$STEP_CONNECTIONS" -d "$STEP_DURATION" -s scripts/load/trigger_event.lua "$BASE" | grep RESULT
+s0=$(ticks "$SERVER"); r0=$(ticks "$RPID")
+wrk -t 1 -c "$STEP_CONNECTIONS" -d "$STEP_DURATION" -s scripts/load/trigger_event.lua "$BASE" | grep RESULT | tee "$DIR/step"
+s1=$(ticks "$SERVER"); r1=$(ticks "$RPID")
 kill "$SAMPLER"
+accepted=$(sed -n 's/.*requests=\([0-9]*\).*/\1/p' "$DIR/step")
+secs=$(sed -n 's/.*duration_s=\([0-9.]*\).*/\1/p' "$DIR/step")
+left=$(redis-cli -p "$RPORT" get 'tessera:{ev}:n')
+python3 -c "import sys; a,l,s=int(sys.argv[1]),int(sys.argv[2] or 0),float(sys.argv[3])
+print(f'processed during the run: {a-l} of {a} accepted, {(a-l)/s:.0f} events/s; waiting at the end {l}')" "$accepted" "${left:-0}" "$secs"
+cpu_per "$((accepted - ${left:-0}))" "$s0" "$s1" "$r0" "$r1"
 python3 - "$DIR/backlog" <<'PY'
 import sys
 v = [int(l.split()[1] or 0) for l in open(sys.argv[1]) if l.split()[1:] and l.split()[1].isdigit()]

@@ -33,8 +33,18 @@ pub fn require_bearer(
     let Some(expected) = configured.filter(|t| !t.is_empty()) else {
         return Err(ApiError::unauthorized(unset));
     };
-    let given = req
-        .headers()
+    let given = bearer(req).unwrap_or_default();
+    // Constant-time comparison: only the length can leak, never the content.
+    if !given.is_empty() && bool::from(given.as_bytes().ct_eq(expected.as_bytes())) {
+        Ok(())
+    } else {
+        Err(ApiError::unauthorized("Invalid or missing bearer token."))
+    }
+}
+
+/// The token of the request's `Authorization: Bearer …` header, if any.
+pub(crate) fn bearer(req: &HttpRequest) -> Option<&str> {
+    req.headers()
         .get("authorization")
         .and_then(|v| v.to_str().ok())
         .and_then(|v| {
@@ -42,13 +52,6 @@ pub fn require_bearer(
                 .or_else(|| v.strip_prefix("bearer "))
         })
         .map(str::trim)
-        .unwrap_or_default();
-    // Constant-time comparison: only the length can leak, never the content.
-    if !given.is_empty() && bool::from(given.as_bytes().ct_eq(expected.as_bytes())) {
-        Ok(())
-    } else {
-        Err(ApiError::unauthorized("Invalid or missing bearer token."))
-    }
 }
 
 #[cfg(test)]

@@ -14,6 +14,7 @@ use super::engine_api::wire;
 use super::error::ApiError;
 use super::typebot::{self, BotKey};
 use super::{AppState, auth, identity};
+use crate::conversation::{Claim, TurnResult};
 
 /// Longest accepted `user_id`, in characters.
 const MAX_USER_ID: usize = 256;
@@ -66,19 +67,27 @@ pub async fn start(
     let (mut caller, idem) = typebot::request_facts(req, &body)?;
     caller.surface = crate::conversation::Surface::Workflows;
     let core = &state.conversations;
-    let call: typebot::Call<'_> = Box::pin(async {
-        let opts = typebot::start_options(parse_body(&body)?)?;
-        let user_id = wire::string_field(&wire::object(&body)?, "userId", MAX_USER_ID)?;
-        identity::check_user(req, state.identity_secret.as_deref(), &user_id, "userId")?;
-        let (run, turn) = core.start_run(name, &user_id, opts, &caller).await?;
-        let mut out = typebot::start_response(turn, BotKey::Typebot);
-        if let Some(o) = out.as_object_mut() {
-            o.insert("runId".into(), Value::String(run.run_id));
-            o.insert("userId".into(), Value::String(run.user_id));
-        }
-        Ok(out)
-    });
-    Ok(typebot::answer(core, format!("workflow-start:{name}"), idem, call).await)
+    let call = |claim: Option<Claim>| -> typebot::Claimed<'_> {
+        Box::pin(async move {
+            let opts = typebot::start_options(parse_body(&body)?)?;
+            let user_id = wire::string_field(&wire::object(&body)?, "userId", MAX_USER_ID)?;
+            identity::check_user(req, state.identity_secret.as_deref(), &user_id, "userId")?;
+            let render = |turn: TurnResult| {
+                let run_id = turn.session_id.clone();
+                let mut reply = typebot::start_response(turn, BotKey::Typebot);
+                if let Some(o) = reply.as_object_mut() {
+                    o.insert("runId".into(), Value::String(run_id));
+                    o.insert("userId".into(), Value::String(user_id.clone()));
+                }
+                typebot::render_value(reply)
+            };
+            Ok(core
+                .start_run_rendered(name, &user_id, opts, &caller, claim.as_ref(), render)
+                .await?)
+        })
+    };
+    let scope = format!("workflow-start:{name}");
+    Ok(typebot::answer_claimed(core, scope, idem, call).await)
 }
 
 #[derive(Debug, Deserialize)]

@@ -7,7 +7,7 @@
 //! the next retry instead of blocking it (see `claims.rs`).
 
 use super::{Conversations, ServiceError};
-use crate::store::StoredResponse;
+use crate::store::{AnswerWrite, StoredResponse};
 
 /// Status of a claimed key whose request is still running.
 const PENDING: u16 = 0;
@@ -76,6 +76,26 @@ impl Claim {
             body: reply.body.clone(),
         })
     }
+
+    /// What a save writes to store `answer` under this claim.
+    pub(super) fn write<'a>(&'a self, answer: &'a StoredResponse) -> AnswerWrite<'a> {
+        AnswerWrite {
+            key: &self.key,
+            claim: &self.pending,
+            answer,
+            ttl_secs: self.ttl_secs,
+        }
+    }
+}
+
+/// The answer a save stores under `claim` for a rendered reply (None: no claim, no reply, or
+/// a transient one).
+pub(super) fn answer_of<'a>(
+    claim: Option<&'a Claim>,
+    reply: Option<&Reply>,
+) -> Option<(&'a Claim, StoredResponse)> {
+    let claim = claim?;
+    Some((claim, claim.answer(reply?)?))
 }
 
 /// How many times a request tries to claim a key that keeps changing under it.

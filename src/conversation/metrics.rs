@@ -6,7 +6,6 @@
 use std::sync::LazyLock;
 use std::time::Instant;
 
-use super::{ServiceError, TurnResult};
 use crate::engine::TurnStatus;
 use crate::telemetry::metrics::{self, Counter, Histogram};
 
@@ -94,11 +93,6 @@ static TURNS: LazyLock<TurnMetrics> = LazyLock::new(|| TurnMetrics {
 /// Registers the turn metrics (every series present from the first scrape).
 pub fn init() {
     LazyLock::force(&TURNS);
-}
-
-/// Records a turn that started at `started`.
-pub(super) fn record(surface: Surface, started: Instant, r: &Result<TurnResult, ServiceError>) {
-    record_status(surface, started, r.as_ref().ok().map(TurnResult::status));
 }
 
 /// Records a turn that started at `started` and ended with `status` (None: it failed).

@@ -160,6 +160,13 @@ pub fn is_waiting(out: &TurnOutput) -> bool {
     )
 }
 
+/// A session's state as stored (a failure is an internal error: the state is ours).
+pub(crate) fn encode(state: &crate::engine::SessionState) -> Result<Vec<u8>, ServiceError> {
+    state
+        .encode()
+        .map_err(|e| ServiceError::Internal(format!("session could not be encoded: {e}")))
+}
+
 impl Conversations {
     fn ttl(&self, flow: &CompiledFlow) -> u64 {
         flow.settings

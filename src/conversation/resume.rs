@@ -4,6 +4,7 @@
 use tracing::Instrument;
 
 use super::results::{linked_result_updates, result_update};
+use super::start::Rendered;
 use super::triggers::EventTurn;
 use super::{Caller, Claim, Conversations, Reply, ServiceError, TurnResult, is_waiting};
 use crate::engine::{Message, SessionState, TextFormat, TurnStatus};
@@ -20,27 +21,8 @@ impl Conversations {
         format: TextFormat,
         caller: &Caller,
     ) -> Result<TurnResult, ServiceError> {
-        let started = std::time::Instant::now();
-        let r = self.resume_turn(session_id, message, format, caller).await;
-        super::metrics::record(caller.surface, started, &r);
-        r
-    }
-
-    async fn resume_turn(
-        &self,
-        session_id: &str,
-        message: Option<Message>,
-        format: TextFormat,
-        caller: &Caller,
-    ) -> Result<TurnResult, ServiceError> {
-        let leased = self.lease(session_id).await?;
-        let outcome = self
-            .run_turn(session_id, &leased, message, format, caller, None)
-            .await;
-        if outcome.is_err() {
-            self.give_back(session_id, &leased).await;
-        }
-        outcome
+        self.resume_with(session_id, message, format, caller, None, |t| t)
+            .await
     }
 
     /// Applies a reply as `resume`, rendering the turn with `render` before it is saved: with
@@ -55,13 +37,31 @@ impl Conversations {
         claim: Option<&Claim>,
         render: impl FnOnce(TurnResult) -> Reply,
     ) -> Result<Reply, ServiceError> {
+        self.resume_with(session_id, message, format, caller, claim, render)
+            .await
+    }
+
+    /// `resume` or `resume_rendered`: leases the session, runs and saves the turn (the lease
+    /// given back when it failed), counted for the caller's surface.
+    async fn resume_with<R: Rendered>(
+        &self,
+        session_id: &str,
+        message: Option<Message>,
+        format: TextFormat,
+        caller: &Caller,
+        claim: Option<&Claim>,
+        render: impl FnOnce(TurnResult) -> R,
+    ) -> Result<R, ServiceError> {
         let started = std::time::Instant::now();
-        let leased = self.lease(session_id).await;
-        let outcome = match leased {
+        let outcome = match self.lease(session_id).await {
             Ok(leased) => {
-                let r = self
-                    .answer_turn(session_id, &leased, message, format, caller, claim, render)
-                    .await;
+                let turn = Turn {
+                    session_id,
+                    leased: &leased,
+                    caller,
+                    event: None,
+                };
+                let r = self.answer_turn(turn, message, format, claim, render).await;
                 if r.is_err() {
                     self.give_back(session_id, &leased).await;
                 }
@@ -71,7 +71,7 @@ impl Conversations {
         };
         let status = outcome.as_ref().ok().map(|(_, s)| *s);
         super::metrics::record_status(caller.surface, started, status);
-        outcome.map(|(reply, _)| reply)
+        outcome.map(|(rendered, _)| rendered)
     }
 
     /// Gives a turn's lease back (the turn failed). When the store fails too (it is down),
@@ -114,34 +114,33 @@ impl Conversations {
         }
     }
 
-    /// `run_turn` with the turn rendered before its save, the answer saved with it.
-    #[allow(clippy::too_many_arguments)]
-    async fn answer_turn(
+    /// Runs a turn on a leased session and saves it, rendered with `render` before the save
+    /// (with the answer of `claim`, when it renders a reply).
+    async fn answer_turn<R: Rendered>(
         &self,
-        session_id: &str,
-        leased: &Leased,
+        turn: Turn<'_>,
         message: Option<Message>,
         format: TextFormat,
-        caller: &Caller,
         claim: Option<&Claim>,
-        render: impl FnOnce(TurnResult) -> Reply,
-    ) -> Result<(Reply, TurnStatus), ServiceError> {
-        let (turn, result) = self
-            .prepare_turn(session_id, leased, message, format, caller, None)
+        render: impl FnOnce(TurnResult) -> R,
+    ) -> Result<(R, TurnStatus), ServiceError> {
+        let Turn {
+            session_id,
+            leased,
+            caller,
+            event,
+        } = turn;
+        let (prepared, result) = self
+            .prepare_turn(session_id, leased, message, format, caller, event)
             .await?;
         let status = result.status();
         let linked = linked_result_updates(&result.output);
-        let reply = render(result);
-        let stored = claim.and_then(|c| c.answer(&reply).map(|a| (c, a)));
-        let answer = stored.as_ref().map(|(c, a)| AnswerWrite {
-            key: &c.key,
-            claim: &c.pending,
-            answer: a,
-            ttl_secs: c.ttl_secs,
-        });
-        self.save_prepared(session_id, leased, turn, answer, linked)
+        let rendered = render(result);
+        let stored = super::idempotency::answer_of(claim, rendered.reply());
+        let answer = stored.as_ref().map(|(c, a)| c.write(a));
+        self.save_prepared(session_id, leased, prepared, answer, linked)
             .await?;
-        Ok((reply, status))
+        Ok((rendered, status))
     }
 
     /// Runs a turn on a leased session and saves it. With `event` (a trigger event's turn),
@@ -156,12 +155,13 @@ impl Conversations {
         caller: &Caller,
         event: Option<&EventTurn<'_>>,
     ) -> Result<TurnResult, ServiceError> {
-        let (turn, result) = self
-            .prepare_turn(session_id, leased, message, format, caller, event)
-            .await?;
-        let linked = linked_result_updates(&result.output);
-        self.save_prepared(session_id, leased, turn, None, linked)
-            .await?;
+        let turn = Turn {
+            session_id,
+            leased,
+            caller,
+            event,
+        };
+        let (result, _) = self.answer_turn(turn, message, format, None, |t| t).await?;
         Ok(result)
     }
 
@@ -195,9 +195,7 @@ impl Conversations {
             result_update(&root, &state, &out, vars_before.as_ref())
         };
         let data = if is_waiting(&out) {
-            Some(state.encode().map_err(|e| {
-                ServiceError::Internal(format!("session could not be encoded: {e}"))
-            })?)
+            Some(super::encode(&state)?)
         } else {
             None
         };
@@ -267,6 +265,14 @@ impl Conversations {
         }
         Ok(())
     }
+}
+
+/// The turn being run: its session, leased, its caller, the trigger event it runs for.
+struct Turn<'a> {
+    session_id: &'a str,
+    leased: &'a Leased,
+    caller: &'a Caller,
+    event: Option<&'a EventTurn<'a>>,
 }
 
 /// A turn run and not yet saved.

@@ -11,13 +11,32 @@ use tracing::Instrument;
 use super::results::{linked_result_updates, result_update};
 use super::triggers::EventTurn;
 use super::{
-    Caller, Conversations, FlowChoice, ServiceError, StartOptions, TurnResult, is_waiting,
+    Caller, Claim, Conversations, FlowChoice, Reply, ServiceError, StartOptions, TurnResult,
+    is_waiting,
 };
-use crate::engine::StartParams;
+use crate::engine::{StartParams, TurnStatus};
 use crate::flow::CompiledFlow;
 use crate::flow::settings::DEFAULT_BOT_CLOSED;
 use crate::ids::{is_plausible_id, new_id};
 use crate::store::TurnWrites;
+
+/// What a start turn gives its caller: the turn itself, or its reply, rendered before the
+/// session is created so that the creation stores it as the key's answer.
+pub(super) trait Rendered {
+    fn reply(&self) -> Option<&Reply>;
+}
+
+impl Rendered for TurnResult {
+    fn reply(&self) -> Option<&Reply> {
+        None
+    }
+}
+
+impl Rendered for Reply {
+    fn reply(&self) -> Option<&Reply> {
+        Some(self)
+    }
+}
 
 impl Conversations {
     /// Starts a conversation on a bot and runs its first turn (counted for the caller's
@@ -28,18 +47,47 @@ impl Conversations {
         opts: StartOptions,
         caller: &Caller,
     ) -> Result<TurnResult, ServiceError> {
-        let started = std::time::Instant::now();
-        let r = self.start_turn(choice, opts, caller).await;
-        super::metrics::record(caller.surface, started, &r);
-        r
+        self.start_with(choice, opts, caller, None, |t| t).await
     }
 
-    async fn start_turn(
+    /// Starts as `start`, rendering the turn with `render` before its session is created:
+    /// with a claim, the creation stores the rendered reply as the key's answer, atomically
+    /// (so a start is never applied without its answer, nor by a request that lost its claim).
+    pub async fn start_rendered(
+        &self,
+        choice: FlowChoice,
+        opts: StartOptions,
+        caller: &Caller,
+        claim: Option<&Claim>,
+        render: impl FnOnce(TurnResult) -> Reply,
+    ) -> Result<Reply, ServiceError> {
+        self.start_with(choice, opts, caller, claim, render).await
+    }
+
+    /// `start` or `start_rendered` (counted for the caller's surface).
+    pub(super) async fn start_with<R: Rendered>(
+        &self,
+        choice: FlowChoice,
+        opts: StartOptions,
+        caller: &Caller,
+        claim: Option<&Claim>,
+        render: impl FnOnce(TurnResult) -> R,
+    ) -> Result<R, ServiceError> {
+        let started = std::time::Instant::now();
+        let r = self.start_turn(choice, opts, caller, claim, render).await;
+        let status = r.as_ref().ok().map(|(_, s)| *s);
+        super::metrics::record_status(caller.surface, started, status);
+        r.map(|(rendered, _)| rendered)
+    }
+
+    async fn start_turn<R: Rendered>(
         &self,
         choice: FlowChoice,
         mut opts: StartOptions,
         caller: &Caller,
-    ) -> Result<TurnResult, ServiceError> {
+        claim: Option<&Claim>,
+        render: impl FnOnce(TurnResult) -> R,
+    ) -> Result<(R, TurnStatus), ServiceError> {
         match choice {
             FlowChoice::Published(key) => {
                 let published = self
@@ -60,11 +108,14 @@ impl Conversations {
                 opts.start_from = None;
                 opts.session_id = None;
                 let result_id = self.resolve_result(&flow, &mut opts).await?;
-                let mut turn = self
-                    .start_session(flow, opts, result_id, false, None)
-                    .await?;
-                turn.published_at = Some(published.published_at);
-                Ok(turn)
+                let start = NewSession {
+                    result_id,
+                    preview: false,
+                    published_at: Some(published.published_at),
+                    event: None,
+                    claim,
+                };
+                self.start_session_rendered(flow, opts, start, render).await
             }
             FlowChoice::Preview { id, inline } => {
                 let flow = match inline {
@@ -78,7 +129,14 @@ impl Conversations {
                     }
                 };
                 opts.session_id = opts.session_id.filter(|s| is_plausible_id(s));
-                self.start_session(flow, opts, new_id(), true, None).await
+                let start = NewSession {
+                    result_id: new_id(),
+                    preview: true,
+                    published_at: None,
+                    event: None,
+                    claim,
+                };
+                self.start_session_rendered(flow, opts, start, render).await
             }
         }
     }
@@ -114,6 +172,35 @@ impl Conversations {
         preview: bool,
         event: Option<&EventTurn<'_>>,
     ) -> Result<TurnResult, ServiceError> {
+        let start = NewSession {
+            result_id,
+            preview,
+            published_at: None,
+            event,
+            claim: None,
+        };
+        let (turn, _) = self
+            .start_session_rendered(flow, opts, start, |t| t)
+            .await?;
+        Ok(turn)
+    }
+
+    /// `start_session`, the turn rendered with `render` before the session is created (with
+    /// the answer of the start's claim, when it renders a reply).
+    async fn start_session_rendered<R: Rendered>(
+        &self,
+        flow: Arc<CompiledFlow>,
+        opts: StartOptions,
+        start: NewSession<'_>,
+        render: impl FnOnce(TurnResult) -> R,
+    ) -> Result<(R, TurnStatus), ServiceError> {
+        let NewSession {
+            result_id,
+            preview,
+            published_at,
+            event,
+            claim,
+        } = start;
         let registering = opts.only_registering;
         let session_id = opts.session_id.unwrap_or_else(new_id);
         let reply = opts.message.as_ref().map(super::transcript::reply_text);
@@ -153,19 +240,33 @@ impl Conversations {
         let ttl = event
             .and_then(|e| e.ttl_secs)
             .unwrap_or_else(|| self.ttl(&flow));
-        if waiting {
-            let bytes = state.encode().map_err(|e| {
-                ServiceError::Internal(format!("session could not be encoded: {e}"))
-            })?;
+        let bytes = waiting.then(|| super::encode(&state)).transpose()?;
+        let linked = live.then(|| linked_result_updates(&out));
+        let status = out.status;
+        let result_id = (waiting && live)
+            .then(|| state.result_id().map(str::to_string))
+            .flatten();
+        let rendered = render(TurnResult {
+            session_id: session_id.clone(),
+            result_id,
+            flow,
+            published_at,
+            output: out,
+            preview,
+            registered_only: registering,
+        });
+        let stored = super::idempotency::answer_of(claim, rendered.reply());
+        let answer = stored.as_ref().map(|(c, a)| c.write(a));
+        if let Some(bytes) = bytes {
             // The session, its result's first update and its transcript are written together
-            // (one round trip on single Redis).
+            // (one round trip on single Redis), with the answer when given.
             let retention = self.config.results_retention_secs;
             let writes = TurnWrites {
                 result: update.as_ref().map(|u| (u, retention)),
                 transcript: transcript.as_ref(),
-                answer: None,
+                answer,
             };
-            if event.is_some() {
+            if event.is_some() || answer.is_some() {
                 sessions
                     .create_marked(&session_id, bytes, ttl, writes, mark)
                     .await?;
@@ -175,29 +276,29 @@ impl Conversations {
                     .await?;
             }
         } else {
-            sessions.create_finished_marked(&session_id, mark).await?;
+            sessions
+                .create_finished_answered(&session_id, mark, answer)
+                .await?;
             self.record_all(update.into_iter()).await;
             if let Some(t) = &transcript {
                 self.record_transcript(&session_id, t).await;
             }
         }
-        if live {
-            self.record_all(linked_result_updates(&out).into_iter())
-                .await;
+        if let Some(linked) = linked {
+            self.record_all(linked.into_iter()).await;
         }
-        let result_id = (waiting && live)
-            .then(|| state.result_id().map(str::to_string))
-            .flatten();
-        Ok(TurnResult {
-            session_id,
-            result_id,
-            flow,
-            published_at: None,
-            output: out,
-            preview,
-            registered_only: registering,
-        })
+        Ok((rendered, status))
     }
+}
+
+/// How a start turn's session is created: its result, whether it is a preview, when its bot
+/// was published, the trigger event it runs for, the idempotency claim it answers under.
+pub(super) struct NewSession<'a> {
+    result_id: String,
+    preview: bool,
+    published_at: Option<String>,
+    event: Option<&'a EventTurn<'a>>,
+    claim: Option<&'a Claim>,
 }
 
 /// The time results record (RFC 3339, milliseconds).

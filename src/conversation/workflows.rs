@@ -7,8 +7,11 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::executions::DEFAULT_TENANT;
+use super::start::Rendered;
 use super::start::now;
-use super::{Caller, Conversations, FlowChoice, ServiceError, StartOptions, TurnResult};
+use super::{
+    Caller, Claim, Conversations, FlowChoice, Reply, ServiceError, StartOptions, TurnResult,
+};
 use crate::registry::PublishedFlow;
 use crate::store::{Doc, Index};
 
@@ -124,9 +127,40 @@ impl Conversations {
         &self,
         name: &str,
         user_id: &str,
-        mut opts: StartOptions,
+        opts: StartOptions,
         caller: &Caller,
     ) -> Result<(RunRecord, TurnResult), ServiceError> {
+        self.run_started(name, user_id, opts, caller, None, |t| t)
+            .await
+    }
+
+    /// `start_run`, the start rendered with `render` before its session is created, with the
+    /// answer of `claim` (see `start_rendered`). The run's record is saved after: a crash in
+    /// between leaves the run answered and continuable, but not listed.
+    pub async fn start_run_rendered(
+        &self,
+        name: &str,
+        user_id: &str,
+        opts: StartOptions,
+        caller: &Caller,
+        claim: Option<&Claim>,
+        render: impl FnOnce(TurnResult) -> Reply,
+    ) -> Result<Reply, ServiceError> {
+        let (_, reply) = self
+            .run_started(name, user_id, opts, caller, claim, render)
+            .await?;
+        Ok(reply)
+    }
+
+    async fn run_started<R: Rendered>(
+        &self,
+        name: &str,
+        user_id: &str,
+        mut opts: StartOptions,
+        caller: &Caller,
+        claim: Option<&Claim>,
+        render: impl FnOnce(TurnResult) -> R,
+    ) -> Result<(RunRecord, R), ServiceError> {
         let flow = self.workflow(name).await?.flow;
         let started_at = now();
         let mut context = opts.prefilled.clone();
@@ -135,11 +169,15 @@ impl Conversations {
             opts.prefilled
                 .insert((*key).to_string(), Value::String(user_id.to_string()));
         }
-        let turn = self
-            .start(FlowChoice::Published(name.to_string()), opts, caller)
-            .await?;
+        let mut session_id = String::new();
+        let render = |turn: TurnResult| {
+            session_id.clone_from(&turn.session_id);
+            render(turn)
+        };
+        let choice = FlowChoice::Published(name.to_string());
+        let rendered = self.start_with(choice, opts, caller, claim, render).await?;
         let run = RunRecord {
-            run_id: turn.session_id.clone(),
+            run_id: session_id,
             workflow: name.to_string(),
             user_id: user_id.to_string(),
             context,
@@ -156,7 +194,7 @@ impl Conversations {
                 self.config.results_retention_secs,
             )
             .await?;
-        Ok((run, turn))
+        Ok((run, rendered))
     }
 
     /// A user's runs of a workflow, newest first, `limit` after the run `cursor`.

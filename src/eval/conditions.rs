@@ -219,19 +219,65 @@ fn matches_regex(text: Option<&str>, pattern: Option<&str>) -> bool {
     if pat.is_empty() {
         return false;
     }
-    RegexBuilder::new(pat)
-        .case_insensitive(flags.contains('i'))
-        .multi_line(flags.contains('m'))
-        .dot_matches_new_line(flags.contains('s'))
+    let key = (
+        flags.contains('i'),
+        flags.contains('m'),
+        flags.contains('s'),
+        pat,
+    );
+    compiled(key).is_some_and(|re| re.is_match(text))
+}
+
+/// Regexes compiled at most.
+const REGEX_CACHE_MAX: usize = 256;
+
+/// Compiled regexes by (case-insensitive, multi-line, dot-all, pattern); None: invalid.
+type RegexCache = std::collections::HashMap<(bool, bool, bool, String), Option<regex::Regex>>;
+
+thread_local! {
+    /// The regexes of this thread's conditions, compiled once (a bot's condition runs on
+    /// every turn that reaches it: compiling its regex each time cost more than the rest of
+    /// the turn). Cleared when full (patterns built from variables may vary without bound).
+    static REGEXES: std::cell::RefCell<RegexCache> =
+        std::cell::RefCell::default();
+}
+
+/// The regex of `(case-insensitive, multi-line, dot-all, pattern)`; None when invalid.
+fn compiled((i, m, s, pat): (bool, bool, bool, &str)) -> Option<regex::Regex> {
+    let key = (i, m, s, pat.to_string());
+    if let Some(found) = REGEXES.with(|c| c.borrow().get(&key).cloned()) {
+        return found;
+    }
+    let re = RegexBuilder::new(pat)
+        .case_insensitive(i)
+        .multi_line(m)
+        .dot_matches_new_line(s)
         .size_limit(1 << 20)
         .build()
-        .map(|re| re.is_match(text))
-        .unwrap_or(false)
+        .ok();
+    REGEXES.with(|c| {
+        let mut c = c.borrow_mut();
+        if c.len() >= REGEX_CACHE_MAX {
+            c.clear();
+        }
+        c.insert(key, re.clone());
+    });
+    re
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cached_regexes_keep_their_flags_apart() {
+        for _ in 0..2 {
+            assert!(matches_regex(Option::Some("ABC"), Option::Some("/abc/i")));
+            assert!(!matches_regex(Option::Some("ABC"), Option::Some("abc")));
+            assert!(!matches_regex(Option::Some("ABC"), Option::Some("/abc/")));
+            assert!(!matches_regex(Option::Some("x"), Option::Some("(")));
+        }
+    }
 
     #[test]
     fn regex_forms() {

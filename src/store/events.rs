@@ -2,7 +2,8 @@
 //! queue of accepted events and each trigger's event log.
 //!
 //! The contract, on every backend:
-//! - **Accepting** (`event_accept`) is one atomic step: the `Idempotency-Key` dedupe, the bound
+//! - **Accepting** (`event_accept`) is one atomic step: the secret's hash checked against the
+//!   stored trigger (when the caller gives it), the `Idempotency-Key` dedupe, the bound
 //!   on waiting events, the session decision (the given one, the contact's current one, or the
 //!   proposed new id), the event record, its place in the trigger's log and in its session's
 //!   pending list, and its delivery. Nothing is half-written, and a full queue refuses
@@ -12,7 +13,9 @@
 //!   `event_ack`), and one pending longer than the visibility timeout is delivered again.
 //! - **Per-session order**: each session has a pending list of its events in arrival order;
 //!   workers only ever run the head of a list (`event_head`), under the session's worker lock
-//!   (`event_lock`), so a session runs one event at a time, in order.
+//!   (`event_lock`), so a session runs one event at a time, in order. `event_claim` is a
+//!   worker's step before a run (acknowledge, lock, head, start) and `event_finish` its step
+//!   after (complete, unlock): one script each on Redis.
 //! - **Completion** (`event_complete`) is atomic: the event's final status and outcome, the
 //!   session's transcript entries (on single Redis and memory), the removal from the session's
 //!   list, the waiting count, and the acknowledgement of its delivery.
@@ -45,6 +48,12 @@ pub struct NewEvent {
     pub max_waiting: u64,
     /// How long the event record is kept.
     pub retention_secs: u64,
+    /// The SHA-256 (hex) of the secret presented. When given, the store checks it, in the
+    /// same atomic step, against the stored trigger document's `secret_sha256` (answering
+    /// [`Accepted::UnknownTrigger`] or [`Accepted::BadSecret`], nothing written), and takes
+    /// the contact TTL from the document's `session_ttl_secs` when it sets one. None: the
+    /// caller checked the secret itself (a trigger declared in the config file).
+    pub secret_sha256: Option<String>,
 }
 
 /// What `event_accept` did.
@@ -58,6 +67,27 @@ pub enum Accepted {
     Conflict,
     /// The queue is full: nothing was written.
     Full,
+    /// No stored trigger has this id: nothing was written.
+    UnknownTrigger,
+    /// The secret's hash is not the trigger's: nothing was written.
+    BadSecret,
+}
+
+/// What [`EventStore::event_claim`] found for a delivery.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Claim {
+    /// The delivery's event needs nothing more (completed or forgotten): acknowledged now.
+    Acked,
+    /// Another worker holds the session's lock.
+    Busy,
+    /// The session has nothing left to run up to the delivery's event: the lock is released.
+    Done,
+    /// The session's head event has no record any more (the lock is held).
+    Lost(String),
+    /// The head event to run now (the lock is held). The claim marked it started (status
+    /// `processing`, one more attempt); the record shows it as it was before, so
+    /// `attempts == 0` means no run of it ever started (hence none saved anything).
+    Run(EventRecord),
 }
 
 /// A stored event.
@@ -101,6 +131,9 @@ pub struct Completion {
     pub processed_at: String,
     pub outcome: String,
     pub transcript: Option<TranscriptAppend>,
+    /// How long the session remembers that this event's trigger owns it (the transcript's
+    /// retention: see [`EventStore::event_session_owned`]).
+    pub retention_secs: u64,
 }
 
 pub trait EventStore: Send + Sync {
@@ -175,4 +208,70 @@ pub trait EventStore: Send + Sync {
     ) -> BoxFuture<'a, Result<Vec<EventRecord>, StoreError>>;
     /// Events accepted and not yet completed.
     fn event_waiting(&self) -> BoxFuture<'_, Result<u64, StoreError>>;
+    /// Whether an event of `trigger_id` completed in `session` (the owner of its transcript).
+    fn event_session_owned<'a>(
+        &'a self,
+        trigger_id: &'a str,
+        session: &'a str,
+    ) -> BoxFuture<'a, Result<bool, StoreError>>;
+
+    /// A worker's step before running anything for a delivery (see [`Claim`]): acknowledges
+    /// a delivery whose event is complete, else takes (or extends) the session's lock for
+    /// `token`, reads the head of the session's list and its record, and marks it started.
+    /// Redis does it in one script; this default composes the steps above.
+    fn event_claim<'a>(
+        &'a self,
+        d: &'a Delivery,
+        token: &'a str,
+        lease_ms: u64,
+    ) -> BoxFuture<'a, Result<Claim, StoreError>> {
+        Box::pin(async move {
+            let mine = match self.event_get(&d.event_id).await? {
+                Some(r) if !is_finished(&r.status) => r,
+                _ => {
+                    self.event_ack(d).await?;
+                    return Ok(Claim::Acked);
+                }
+            };
+            if !self.event_lock(&d.session, token, lease_ms).await? {
+                return Ok(Claim::Busy);
+            }
+            let Some(head) = self.event_head(&d.session).await? else {
+                self.event_unlock(&d.session, token).await?;
+                return Ok(Claim::Done);
+            };
+            let Some(r) = self.event_get(&head).await? else {
+                return Ok(Claim::Lost(head));
+            };
+            if r.seq > mine.seq {
+                self.event_unlock(&d.session, token).await?;
+                return Ok(Claim::Done);
+            }
+            if !is_finished(&r.status) {
+                self.event_start(&r.event_id, r.attempts + 1).await?;
+            }
+            Ok(Claim::Run(r))
+        })
+    }
+
+    /// Completes an event (as `event_complete`) and, with `unlock` (session, token), then
+    /// releases the session's lock if the token holds it: one script on Redis.
+    fn event_finish<'a>(
+        &'a self,
+        c: &'a Completion,
+        unlock: Option<&'a str>,
+    ) -> BoxFuture<'a, Result<(), StoreError>> {
+        Box::pin(async move {
+            self.event_complete(c).await?;
+            if let Some(token) = unlock {
+                self.event_unlock(&c.session, token).await?;
+            }
+            Ok(())
+        })
+    }
+}
+
+/// Whether an event status is final.
+pub fn is_finished(status: &str) -> bool {
+    matches!(status, "done" | "failed")
 }

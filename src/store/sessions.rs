@@ -21,12 +21,13 @@ pub struct TurnWrites<'a> {
     pub answer: Option<AnswerWrite<'a>>,
 }
 
-/// The reply of a turn sent with an `Idempotency-Key`, stored by the turn's save: the save
-/// writes nothing (`Busy`) unless the key still holds this request's claim, then replaces the
-/// claim by the answer, with the session, atomically (the memory store under its lock, a
-/// single Redis in the save script). So a turn is never applied without its answer stored, nor
-/// by a request whose claim was taken over. Stores that cannot do it atomically (a Redis
-/// Cluster: the keys live in other slots) ignore it; the caller settles the key after the save.
+/// The reply of a turn sent with an `Idempotency-Key`, stored by the turn's save (or, for a
+/// start turn, by the creation of its session): the save writes nothing (`Busy`) unless the
+/// key still holds this request's claim, then replaces the claim by the answer, with the
+/// session, atomically (the memory store under its lock, Redis in the save script). So a turn
+/// is never applied without its answer stored, nor by a request whose claim was taken over.
+/// Stores that cannot do it atomically (a Redis Cluster, for a key outside the session's
+/// slot: see `docs/REDIS.md`) ignore it; the caller settles the key after the save.
 #[derive(Debug, Clone, Copy)]
 pub struct AnswerWrite<'a> {
     /// The scoped idempotency key.
@@ -110,6 +111,19 @@ pub trait SessionStore: ResultStore + TranscriptStore + Send + Sync {
     }
     /// `create_finished` with the mark of the trigger event that ran the turn.
     fn create_finished_marked(&self, id: &str, mark: u64) -> BoxFuture<'_, Result<(), StoreError>>;
+    /// `create_finished_marked` of a start turn sent with an `Idempotency-Key`: with `answer`,
+    /// nothing is written (`Busy`) unless the key still holds the request's claim, then the
+    /// marker and the answer are written together ([`AnswerWrite`]). Stores that cannot do it
+    /// atomically write the marker only (the default); the caller settles the key after.
+    fn create_finished_answered<'a>(
+        &'a self,
+        id: &'a str,
+        mark: u64,
+        answer: Option<AnswerWrite<'a>>,
+    ) -> BoxFuture<'a, Result<(), StoreError>> {
+        let _ = answer;
+        self.create_finished_marked(id, mark)
+    }
     /// The mark of a session ([`Leased::mark`]): of its state or of its finished marker; 0
     /// when it has none or is unknown. Read without a lease.
     fn mark(&self, id: &str) -> BoxFuture<'_, Result<u64, StoreError>>;

@@ -6,8 +6,8 @@ use serde_json::json;
 
 use crate::common::app::TestApp;
 use crate::support::{
-    ENGINE_TOKEN, call, code, get_execution, looping_bot, order_bot, publish, resume, tenant,
-    texts, trigger_ok, unique,
+    ENGINE_TOKEN, abort, call, code, get_execution, looping_bot, order_bot, publish, resume,
+    tenant, texts, trigger_ok, unique,
 };
 
 async fn an_execution_walks_from_trigger_to_completed(app: TestApp) {
@@ -77,15 +77,7 @@ async fn an_execution_walks_from_trigger_to_completed(app: TestApp) {
     let (status, err) = resume(&app, &t, &env4, "Beta").await;
     assert_eq!((status, code(&err)), (409, "execution_finished"));
     let eid = done["execution_id"].as_str().unwrap_or_default();
-    let (status, err) = call(
-        &app,
-        "POST",
-        &format!("/api/v1/engine/executions/{eid}/abort"),
-        Some(ENGINE_TOKEN),
-        None,
-        Some(&json!({"tenant_id": t})),
-    )
-    .await;
+    let (status, err) = abort(&app, &t, eid).await;
     assert_eq!((status, code(&err)), (409, "execution_finished"));
     assert_eq!(get_execution(&app, &t, eid).await, (200, done));
 }

@@ -7,14 +7,9 @@ use serde_json::{Value, json};
 
 use crate::common::app::TestApp;
 use crate::support::{
-    ENGINE_TOKEN, call, code, get_execution, order_bot, publish, resume, tenant, trigger_ok, unique,
+    abort, code, get_conversation, get_execution, order_bot, publish, resume, tenant, trigger_ok,
+    unique,
 };
-
-async fn abort(app: &TestApp, t: &str, eid: &str) -> (u16, Value) {
-    let body = json!({"tenant_id": t});
-    let path = format!("/api/v1/engine/executions/{eid}/abort");
-    call(app, "POST", &path, Some(ENGINE_TOKEN), None, Some(&body)).await
-}
 
 async fn an_abort_racing_a_resume_always_ends_the_execution_aborted(app: TestApp) {
     let t = tenant();
@@ -89,15 +84,7 @@ async fn an_execution_whose_session_expired_reads_failed_and_refuses_resumes(app
     assert_eq!((status, code(&err)), (409, "execution_finished"), "{err}");
     assert_eq!(get_execution(&app, &t, eid).await, (200, failed.clone()));
     let cid = env["conversation_id"].as_str().unwrap_or_default();
-    let (status, conv) = call(
-        &app,
-        "GET",
-        &format!("/api/v1/engine/conversations/{cid}?tenant_id={t}"),
-        Some(ENGINE_TOKEN),
-        None,
-        None,
-    )
-    .await;
+    let (status, conv) = get_conversation(&app, &t, cid).await;
     assert_eq!(status, 200, "{conv}");
     assert_eq!(conv["executions"][0], failed);
 }

@@ -10,29 +10,13 @@ use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
-use serde_json::{Value, json};
+use serde_json::json;
 
-use crate::common::http::into_json;
 use crate::common::http_stub::slow_server_counting;
 use crate::server::{Server, TOKEN};
-use crate::support::{ENGINE_TOKEN, private_redis, tenant, texts, unique, wait_bot};
+use crate::support::{ENGINE_TOKEN, private_redis, send, tenant, texts, unique, wait_bot};
 
 const WAITS: usize = 1000;
-
-async fn send(
-    c: &reqwest::Client,
-    s: &Server,
-    method: reqwest::Method,
-    path: &str,
-    token: &str,
-    body: Option<&Value>,
-) -> (u16, Value) {
-    let mut rb = c.request(method, s.url(path)).bearer_auth(token);
-    if let Some(b) = body {
-        rb = rb.json(b);
-    }
-    into_json(rb.send().await.expect("request")).await
-}
 
 /// `tessera_timers_fired_total{outcome}` of one process.
 async fn timers_fired(c: &reqwest::Client, s: &Server, outcome: &str) -> usize {

@@ -178,6 +178,63 @@ pub async fn get_execution(app: &TestApp, tenant: &str, id: &str) -> (u16, Value
     .await
 }
 
+/// Aborts an execution as `tenant`.
+pub async fn abort(app: &TestApp, tenant: &str, eid: &str) -> (u16, Value) {
+    let body = json!({ "tenant_id": tenant });
+    let path = format!("/api/v1/engine/executions/{eid}/abort");
+    call(app, "POST", &path, Some(ENGINE_TOKEN), None, Some(&body)).await
+}
+
+/// A conversation as the engine API reads it for `tenant`.
+pub async fn get_conversation(app: &TestApp, tenant: &str, id: &str) -> (u16, Value) {
+    call(
+        app,
+        "GET",
+        &format!("/api/v1/engine/conversations/{id}?tenant_id={tenant}"),
+        Some(ENGINE_TOKEN),
+        None,
+        None,
+    )
+    .await
+}
+
+/// A request with a bearer token and an optional JSON body to one of several server
+/// processes.
+pub async fn send(
+    c: &reqwest::Client,
+    s: &crate::server::Server,
+    method: reqwest::Method,
+    path: &str,
+    token: &str,
+    body: Option<&Value>,
+) -> (u16, Value) {
+    let mut rb = c.request(method, s.url(path)).bearer_auth(token);
+    if let Some(b) = body {
+        rb = rb.json(b);
+    }
+    into_json(rb.send().await.expect("request")).await
+}
+
+/// The web player's next turn on a session (continueChat with a text), which must answer 200.
+pub async fn continue_ok(app: &TestApp, session_id: &str, text: &str) -> Value {
+    let (status, reply) = app
+        .post(
+            &format!("/api/v1/sessions/{session_id}/continueChat"),
+            &json!({ "message": text }),
+        )
+        .await;
+    assert_eq!(status, 200, "{reply}");
+    reply
+}
+
+/// The text of a start's first rich-text message.
+pub fn first_said(run: &Value) -> String {
+    run["messages"][0]["content"]["richText"][0]["children"]
+        .as_array()
+        .map(|c| c.iter().filter_map(|n| n["text"].as_str()).collect())
+        .unwrap_or_default()
+}
+
 /// The error code of an error body.
 pub fn code(body: &Value) -> &str {
     body["code"].as_str().unwrap_or_default()

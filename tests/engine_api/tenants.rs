@@ -5,8 +5,8 @@ use serde_json::json;
 
 use crate::common::app::TestApp;
 use crate::support::{
-    DEFAULT_TENANT, ENGINE_TOKEN, call, code, get_execution, order_bot, publish, tenant, trigger,
-    trigger_ok, unique,
+    DEFAULT_TENANT, ENGINE_TOKEN, abort, call, code, get_conversation, get_execution, order_bot,
+    publish, tenant, trigger, trigger_ok, unique,
 };
 
 async fn nothing_of_one_tenant_is_reachable_from_another(app: TestApp) {
@@ -35,25 +35,9 @@ async fn nothing_of_one_tenant_is_reachable_from_another(app: TestApp) {
     )
     .await;
     assert_eq!((status, code(&err)), (404, "execution_not_found"));
-    let (status, err) = call(
-        &app,
-        "POST",
-        &format!("/api/v1/engine/executions/{eid}/abort"),
-        Some(ENGINE_TOKEN),
-        None,
-        Some(&json!({"tenant_id": b})),
-    )
-    .await;
+    let (status, err) = abort(&app, &b, eid).await;
     assert_eq!((status, code(&err)), (404, "execution_not_found"));
-    let (status, err) = call(
-        &app,
-        "GET",
-        &format!("/api/v1/engine/conversations/{cid}?tenant_id={b}"),
-        Some(ENGINE_TOKEN),
-        None,
-        None,
-    )
-    .await;
+    let (status, err) = get_conversation(&app, &b, cid).await;
     assert_eq!((status, code(&err)), (404, "conversation_not_found"));
     // Tenant B's own flow of the same shape cannot attach to A's conversation.
     let id_b = unique("orders");

@@ -6,8 +6,8 @@ use serde_json::{Map, Value, json};
 
 use crate::common::app::TestApp;
 use crate::support::{
-    DEFAULT_TENANT, ENGINE_TOKEN, call, code, order_bot, publish, tenant, texts, trigger,
-    trigger_ok, unique,
+    DEFAULT_TENANT, ENGINE_TOKEN, code, get_conversation, order_bot, publish, tenant, texts,
+    trigger, trigger_ok, unique,
 };
 
 fn with_vars(vars: Value) -> Value {
@@ -118,15 +118,7 @@ async fn unknown_intents_and_conversations_are_404(app: TestApp) {
     let body = json!({"tenant_id": t, "intent_name": id, "conversation_id": missing});
     let (status, err) = trigger(&app, body).await;
     assert_eq!((status, code(&err)), (404, "conversation_not_found"));
-    let (status, err) = call(
-        &app,
-        "GET",
-        &format!("/api/v1/engine/conversations/{missing}?tenant_id={t}"),
-        Some(ENGINE_TOKEN),
-        None,
-        None,
-    )
-    .await;
+    let (status, err) = get_conversation(&app, &t, &missing).await;
     assert_eq!((status, code(&err)), (404, "conversation_not_found"));
 }
 
@@ -162,15 +154,7 @@ async fn variables_set_declared_variables_as_plain_values_and_persist(app: TestA
     .await;
     assert_eq!(texts(&env2), vec!["Hello {{Name}} 4567".to_string()]);
     assert_eq!(env2["conversation_id"], cid.as_str());
-    let (status, conv) = call(
-        &app,
-        "GET",
-        &format!("/api/v1/engine/conversations/{cid}?tenant_id={t}"),
-        Some(ENGINE_TOKEN),
-        None,
-        None,
-    )
-    .await;
+    let (status, conv) = get_conversation(&app, &t, &cid).await;
     assert_eq!(status, 200, "{conv}");
     assert_eq!(
         conv["variables"],
@@ -208,15 +192,7 @@ async fn concurrent_triggers_keep_each_others_variables(app: TestApp) {
         )
     });
     futures_util::future::join_all(triggers).await;
-    let (status, conv) = call(
-        &app,
-        "GET",
-        &format!("/api/v1/engine/conversations/{cid}?tenant_id={t}"),
-        Some(ENGINE_TOKEN),
-        None,
-        None,
-    )
-    .await;
+    let (status, conv) = get_conversation(&app, &t, cid).await;
     assert_eq!(status, 200, "{conv}");
     let mut expected = Map::new();
     expected.insert("first".into(), json!(0));

@@ -8,12 +8,11 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 
 use crate::common::app::TestApp;
-use crate::common::http::into_json;
 use crate::common::http_stub::slow_server_counting;
 use crate::server::{Server, TOKEN};
 use crate::support::{
-    ENGINE_TOKEN, app, app_on, get_execution, private_redis, publish, tenant, texts, trigger_ok,
-    unique, wait_bot,
+    ENGINE_TOKEN, app, app_on, get_execution, private_redis, publish, send, tenant, texts,
+    trigger_ok, unique, wait_bot,
 };
 
 /// Polls GET until the execution is no longer `waiting_time` (at most `limit`).
@@ -104,21 +103,6 @@ async fn a_wait_resumes_exactly_once_with_two_processes_on_redis() {
     );
 }
 
-async fn call(
-    c: &reqwest::Client,
-    s: &Server,
-    method: reqwest::Method,
-    path: &str,
-    token: &str,
-    body: Option<&Value>,
-) -> (u16, Value) {
-    let mut rb = c.request(method, s.url(path)).bearer_auth(token);
-    if let Some(b) = body {
-        rb = rb.json(b);
-    }
-    into_json(rb.send().await.expect("request")).await
-}
-
 #[tokio::test]
 async fn a_wait_survives_the_death_of_the_process_that_created_it() {
     let Some(redis) = private_redis() else { return };
@@ -131,7 +115,7 @@ async fn a_wait_survives_the_death_of_the_process_that_created_it() {
     let first = Server::bare("first", &redis.url(), env);
     let t = tenant();
     let id = unique("wait");
-    let (status, body) = call(
+    let (status, body) = send(
         &c,
         &first,
         reqwest::Method::PUT,
@@ -142,7 +126,7 @@ async fn a_wait_survives_the_death_of_the_process_that_created_it() {
     .await;
     assert_eq!(status, 200, "{body}");
     let trigger = json!({"tenant_id": t, "intent_name": id});
-    let (status, env0) = call(
+    let (status, env0) = send(
         &c,
         &first,
         reqwest::Method::POST,
@@ -165,7 +149,7 @@ async fn a_wait_survives_the_death_of_the_process_that_created_it() {
     let t0 = Instant::now();
     let (env, _) = until_resumed(
         async || {
-            call(&c, &second, reqwest::Method::GET, &path, ENGINE_TOKEN, None)
+            send(&c, &second, reqwest::Method::GET, &path, ENGINE_TOKEN, None)
                 .await
                 .1
         },

@@ -7,15 +7,28 @@ use serde_json::{Value, json};
 use tessera::api::identity::user_hash;
 
 use crate::common::app::{TOKEN, TestApp, spawn_app_with};
-use crate::support::{call, code, order_bot, publish, tenant, unique};
+use crate::support::{call, code, continue_ok, first_said, order_bot, publish, tenant, unique};
 
 async fn start(app: &TestApp, name: &str, body: &Value, hash: Option<&str>) -> (u16, Value) {
+    start_keyed(app, name, body, hash, None).await
+}
+
+async fn start_keyed(
+    app: &TestApp,
+    name: &str,
+    body: &Value,
+    hash: Option<&str>,
+    key: Option<&str>,
+) -> (u16, Value) {
     let mut rb = app
         .client
         .post(format!("{}/api/workflows/{name}/start", app.base))
         .json(body);
     if let Some(h) = hash {
         rb = rb.header("x-tessera-user-hash", h);
+    }
+    if let Some(k) = key {
+        rb = rb.header("idempotency-key", k);
     }
     crate::common::http::into_json(rb.send().await.expect("request")).await
 }
@@ -41,20 +54,11 @@ async fn the_player_starts_a_run_that_the_runs_api_lists_with_its_context(app: T
         run["typebot"]["theme"].is_object(),
         "startChat's shape: {run}"
     );
-    let said: String = run["messages"][0]["content"]["richText"][0]["children"]
-        .as_array()
-        .map(|c| c.iter().filter_map(|n| n["text"].as_str()).collect())
-        .unwrap_or_default();
+    let said = first_said(&run);
     assert_eq!(said, "Hello o-1", "{run}");
     assert_eq!(run["input"]["id"], "i-name");
     let sid = run["sessionId"].as_str().unwrap_or_default();
-    let (status, reply) = app
-        .post(
-            &format!("/api/v1/sessions/{sid}/continueChat"),
-            &json!({"message": "Ada"}),
-        )
-        .await;
-    assert_eq!(status, 200, "{reply}");
+    continue_ok(&app, sid, "Ada").await;
     let runs = runs_of(&app, &name, "user_7").await;
     assert_eq!(runs.as_array().map(Vec::len), Some(1), "{runs}");
     assert_eq!(runs[0]["run_id"], run["runId"]);
@@ -109,9 +113,31 @@ async fn player_start_errors(app: TestApp) {
     );
 }
 
+/// A player start retried with its `Idempotency-Key`: the same answer (its run id included),
+/// one run listed; the key with another body is a conflict.
+async fn a_player_start_retried_with_its_key_is_one_run(app: TestApp) {
+    let name = unique("support");
+    publish(&app, &order_bot(&name), None).await;
+    let body = json!({"userId": "user_9", "prefilledVariables": {"order_number": "o-9"}});
+    let key = unique("key");
+    let first = start_keyed(&app, &name, &body, None, Some(&key)).await;
+    assert_eq!(first.0, 200, "{}", first.1);
+    for _ in 0..3 {
+        let again = start_keyed(&app, &name, &body, None, Some(&key)).await;
+        assert_eq!(again, first, "the stored answer");
+    }
+    let runs = runs_of(&app, &name, "user_9").await;
+    assert_eq!(runs.as_array().map(Vec::len), Some(1), "{runs}");
+    assert_eq!(runs[0]["run_id"], first.1["runId"]);
+    let other = json!({"userId": "user_9"});
+    let (status, err) = start_keyed(&app, &name, &other, None, Some(&key)).await;
+    assert_eq!((status, code(&err)), (409, "idempotency_conflict"), "{err}");
+}
+
 on_both_stores!(
     the_player_starts_a_run_that_the_runs_api_lists_with_its_context,
-    player_start_errors
+    player_start_errors,
+    a_player_start_retried_with_its_key_is_one_run
 );
 
 #[tokio::test]

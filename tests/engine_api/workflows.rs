@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 
 use crate::common::app::TOKEN;
 use crate::common::app::TestApp;
-use crate::support::{call, code, order_bot, publish, tenant, unique};
+use crate::support::{call, code, continue_ok, first_said, order_bot, publish, tenant, unique};
 
 async fn workflows_lists_the_default_tenants_flows(app: TestApp) {
     let mine = unique("support");
@@ -43,21 +43,12 @@ async fn a_trigger_starts_a_run_the_player_can_continue_and_the_runs_show_it(app
     assert_eq!(run["workflow"], name.as_str());
     assert_eq!(run["user_id"], "user_123");
     assert_eq!(run["status"], "waiting_input");
-    let said: String = run["messages"][0]["content"]["richText"][0]["children"]
-        .as_array()
-        .map(|c| c.iter().filter_map(|n| n["text"].as_str()).collect())
-        .unwrap_or_default();
+    let said = first_said(&run);
     assert_eq!(said, "Hello order_456", "{run}");
     assert_eq!(run["input"]["id"], "i-name");
     // The web player goes on with continueChat.
     let sid = run["session_id"].as_str().unwrap_or_default();
-    let (status, reply) = app
-        .post(
-            &format!("/api/v1/sessions/{sid}/continueChat"),
-            &json!({"message": "Ada"}),
-        )
-        .await;
-    assert_eq!(status, 200, "{reply}");
+    continue_ok(&app, sid, "Ada").await;
     // A second run, newer.
     let (_, run2) = call(
         &app,

@@ -64,7 +64,8 @@ async fn idempotent_retries_replay_the_stored_response_and_run_the_turn_once() {
     }
     assert_eq!(hits.load(Ordering::SeqCst), 1);
     // What Redis holds: the same bytes, with the idempotency TTL (24 h by default).
-    let stored_key = format!("{PREFIX}:{{i:continue:{sid}:{key}}}");
+    // In the session's slot (its hash tag), so the save writes it on a cluster too.
+    let stored_key = format!("{PREFIX}:{{s:{sid}}}:i:continue:{sid}:{key}");
     let stored: Value = serde_json::from_str(&redis.get_key(&stored_key).expect("stored response"))
         .expect("stored JSON");
     assert_eq!(

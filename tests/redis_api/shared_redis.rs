@@ -113,7 +113,7 @@ impl Drop for SharedRedis {
         let mut doomed: Vec<String> = Vec::new();
         for sid in self.sessions.get_mut().unwrap().iter() {
             doomed.extend(session_keys(sid));
-            doomed.extend(scan(&mut con, &format!("{PREFIX}:{{i:continue:{sid}:*")));
+            doomed.extend(scan(&mut con, &format!("{PREFIX}:{{s:{sid}}}:i:*")));
         }
         for (flow, public) in self.flows.get_mut().unwrap().iter() {
             doomed.extend(scan(&mut con, &format!("{PREFIX}:{{r:{flow}}}:*")));

@@ -65,6 +65,31 @@ impl RawRedis {
         out
     }
 
+    /// The PTTL of this test's key ending with `suffix` (None when there is none).
+    pub fn pttl_ending_with(&self, suffix: &str) -> Option<i64> {
+        self.keys_with_pttl()
+            .into_iter()
+            .find(|(k, _)| k.ends_with(suffix))
+            .map(|(_, pttl)| pttl)
+    }
+
+    /// Sets the TTL of this test's keys ending with `suffix` (as another writer might).
+    pub fn pexpire_ending_with(&self, suffix: &str, ms: u64) {
+        for (key, _) in self.keys_with_pttl() {
+            if !key.ends_with(suffix) {
+                continue;
+            }
+            for node in &self.nodes {
+                let mut con = redis::Client::open(node.as_str())
+                    .and_then(|c| c.get_connection())
+                    .expect("raw connection");
+                // On a cluster only the node owning the key's slot has it; others answer MOVED.
+                let _: redis::RedisResult<i64> =
+                    redis::cmd("PEXPIRE").arg(&key).arg(ms).query(&mut con);
+            }
+        }
+    }
+
     /// Deletes this test's keys whose name ends with `suffix` (as if they had expired).
     pub fn delete_ending_with(&self, suffix: &str) {
         let doomed: Vec<String> = self

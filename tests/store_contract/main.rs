@@ -63,6 +63,7 @@ contract_suite!(
     a_claim_is_settled_only_while_the_key_holds_it,
     an_owner_is_alive_until_its_heartbeat_lapses,
     a_turn_is_saved_with_its_answer_only_under_its_claim,
+    a_start_is_created_with_its_answer_only_under_its_claim,
     results_merge_like_result_record_apply,
     results_list_newest_first_in_stable_pages,
     results_are_dropped_after_their_retention,
@@ -74,11 +75,14 @@ contract_suite!(
     a_wait_token_is_taken_with_its_execution_in_one_call,
     conversation_variables_merge_per_name,
     transcripts_append_in_order_and_keep_the_last_entries,
+    a_long_transcript_keeps_exactly_its_last_entries_turn_by_turn,
     due_timers_are_claimed_once_and_again_after_their_lease,
     a_save_writes_the_session_mark_with_the_session,
     accepting_dedupes_bounds_and_decides_the_session_atomically,
     deliveries_stay_pending_until_completed_and_are_reclaimed_after_the_timeout,
     a_session_runs_one_event_at_a_time_in_arrival_order,
+    accepting_checks_the_secret_against_the_stored_trigger,
+    a_claim_runs_the_heads_in_order_and_the_last_finish_unlocks,
     timer_stats_count_the_scheduled_timers_and_give_the_earliest,
     active_sessions_are_counted_or_estimated,
 );
@@ -111,4 +115,5 @@ redis_suite!(
     flows_published_by_an_older_version_resolve,
     every_key_but_flows_expires,
     wait_tokens_of_an_older_version_are_still_taken,
+    a_transcript_list_gets_its_ttl_when_due,
 );

@@ -7,7 +7,8 @@ use tessera::ids::new_id as id;
 use tessera::store::{Leased, Loaded, StoreError, StoredResponse, TurnWrites};
 
 use crate::backends::Backend;
-use crate::support::{active, published, update};
+use crate::cases::transcript;
+use crate::support::{Store, active, published, update};
 
 /// Writes one of everything, then checks every key carries a TTL except the flow pointers and
 /// revisions (which must outlive sessions; they grow with publishes, not with traffic).
@@ -196,4 +197,61 @@ pub async fn wait_tokens_of_an_older_version_are_still_taken(b: &Backend) {
         assert!(taken, "the older token is taken");
         assert!(!b.records.token_take(&exec, "t0").await.unwrap(), "once");
     }
+}
+
+/// A transcript list gets its TTL when it is new, and then once per slack period of the
+/// retention, not on every turn (single Redis: the session header says until when the list
+/// lasts; a cluster writes the transcript apart, refreshing it every time); and again on the
+/// first turn after one saved without a transcript (a trigger event's, whose completion writes
+/// the transcript with a TTL of its own). It never lives without a TTL.
+pub async fn a_transcript_list_gets_its_ttl_when_due(b: &Backend) {
+    let (s, redis) = (&*b.store, b.redis.as_ref().expect("a Redis backend"));
+    let cluster = redis.nodes.len() > 1;
+    let (sid, flow, rid) = (id(), id(), id());
+    let log = format!("{{t:{sid}}}:log");
+    let u = update(&flow, &rid, "2024-05-01T10:00:00Z", &[], &[], false);
+    let t = transcript(&["x"], "waiting_input");
+    let with_transcript = TurnWrites {
+        result: Some((&u, 3600)),
+        transcript: Some(&t),
+        answer: None,
+    };
+    s.create_with_result(&sid, b"v".to_vec(), 60, with_transcript)
+        .await
+        .unwrap();
+    async fn turn(s: &dyn Store, sid: &str, writes: TurnWrites<'_>) {
+        let l = active(s, sid).await;
+        s.save_turn(sid, Some(b"v".to_vec()), &l, 60, writes)
+            .await
+            .unwrap();
+    }
+    // The retention (3,600 s) plus the record's slack: longer than the retention alone.
+    let full = |what: &str| {
+        let pttl = redis.pttl_ending_with(&log).expect("the list");
+        assert!(pttl > 3_600_000, "{what}: {pttl}");
+    };
+    turn(s, &sid, with_transcript).await;
+    full("the first turn refreshes the list (the new state knows no deadline)");
+    redis.pexpire_ending_with(&log, 50_000);
+    turn(s, &sid, with_transcript).await;
+    let pttl = redis.pttl_ending_with(&log).expect("the list");
+    if cluster {
+        assert!(
+            pttl > 3_600_000,
+            "a cluster refreshes on every turn: {pttl}"
+        );
+    } else {
+        assert!(pttl > 0 && pttl <= 50_000, "not due, left alone: {pttl}");
+    }
+    let without = TurnWrites {
+        result: Some((&u, 3600)),
+        transcript: None,
+        answer: None,
+    };
+    turn(s, &sid, without).await;
+    turn(s, &sid, with_transcript).await;
+    full("due again after a turn without a transcript");
+    redis.delete_ending_with(&log);
+    turn(s, &sid, with_transcript).await;
+    full("a new list gets its TTL at once");
 }

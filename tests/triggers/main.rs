@@ -29,3 +29,4 @@ mod events;
 mod manage;
 mod processes;
 mod support;
+mod transcripts;

@@ -12,7 +12,7 @@ use serde_json::json;
 use super::body::read_body;
 use super::error::ApiError;
 use super::{AppState, auth, json_reply};
-use crate::conversation::{IdempotencyKey, Reply};
+use crate::conversation::{Claim, IdempotencyKey, Reply};
 
 /// A JSON reply with this status.
 fn render<T: Serialize>(status: u16, r: Result<T, ApiError>) -> Reply {
@@ -54,15 +54,17 @@ fn idempotency_key(req: &HttpRequest, body: &[u8]) -> Result<Option<IdempotencyK
     )))
 }
 
-/// Runs a call under the request's idempotency key (24 h replays, conflicts on another body).
-async fn idempotent(
+/// Runs a call under the request's idempotency key (24 h replays, conflicts on another body);
+/// the call gets the key's claim, for its save to store the answer with it.
+async fn idempotent<F: Future<Output = Reply>>(
     state: &AppState,
     key: Option<IdempotencyKey>,
-    run: impl Future<Output = Reply>,
+    run: impl FnOnce(Option<Claim>) -> F,
 ) -> HttpResponse {
     let core = &state.conversations;
+    let run = |claim| Box::pin(run(claim));
     let reply = core
-        .idempotent("engine", key.as_ref(), Box::pin(run), |e| {
+        .idempotent_with("engine", key.as_ref(), run, |e| {
             render::<()>(200, Err(ApiError::from(e)))
         })
         .await;
@@ -102,10 +104,10 @@ pub async fn trigger(
     auth::require_engine_token(req, state.engine_api_token.as_deref())?;
     let body = read_body(payload, req, state.max_body_bytes).await?;
     let key = idempotency_key(req, &body)?;
-    let run = async {
+    let run = |claim: Option<Claim>| async move {
         let call = async {
             let t = wire::trigger(&body)?;
-            Ok(state.conversations.trigger(t).await?)
+            Ok(state.conversations.trigger(t, claim.as_ref()).await?)
         };
         render(200, call.await)
     };
@@ -121,13 +123,14 @@ pub async fn resume(
     auth::require_engine_token(req, state.engine_api_token.as_deref())?;
     let body = read_body(payload, req, state.max_body_bytes).await?;
     let key = idempotency_key(req, &body)?;
-    let run = async {
+    let run = |claim: Option<Claim>| async move {
         let call = async {
             let r = wire::resume(&body)?;
             execution_id(id)?;
             let core = &state.conversations;
+            let (tenant, token) = (&r.tenant_id, &r.wait_token);
             Ok(core
-                .resume_execution(&r.tenant_id, id, &r.wait_token, r.message)
+                .resume_execution(tenant, id, token, r.message, claim.as_ref())
                 .await?)
         };
         render(200, call.await)

@@ -104,23 +104,35 @@ fn render_error(e: ServiceError) -> Reply {
     render_api_error(&ApiError::from(e))
 }
 
-/// A chat call, boxed where it is created: a turn's future is large (the engine's inline), and
-/// every move of an unboxed future copies all of it (an unboxed call passed down here cost
-/// about 15,000 instructions per request in memcpy, measured with scripts/instr-count.sh).
-pub(crate) type Call<'a> = Pin<Box<dyn Future<Output = Result<Value, ApiError>> + 'a>>;
+/// A chat call that renders its reply itself, before its save: given the key's claim, the
+/// save stores that reply as the key's answer, with the session, atomically. Boxed where it
+/// is created: a turn's future is large (the engine's inline), and every move of an unboxed
+/// future copies all of it (an unboxed call passed down here cost about 15,000 instructions
+/// per request in memcpy, measured with scripts/instr-count.sh).
+pub(crate) type Claimed<'a> = Pin<Box<dyn Future<Output = Result<Reply, ApiError>> + 'a>>;
 
-/// Runs a chat call under its idempotency key and answers its reply.
-pub(crate) async fn answer(
+/// Runs a claimed chat call under its idempotency key and answers its reply.
+pub(crate) async fn answer_claimed<'a>(
     core: &Conversations,
     scope: String,
     key: Option<IdempotencyKey>,
-    call: Call<'_>,
+    call: impl FnOnce(Option<Claim>) -> Claimed<'a>,
 ) -> HttpResponse {
-    let run = async { render(call.await) };
+    let run = |claim| async { call(claim).await.unwrap_or_else(|e| render_api_error(&e)) };
     let reply = core
-        .idempotent(&scope, key.as_ref(), run, render_error)
+        .idempotent_with(&scope, key.as_ref(), run, render_error)
         .await;
     json_reply(reply.status, reply.body)
+}
+
+/// A JSON value, rendered as a 200 reply.
+pub(crate) fn render_value(v: Value) -> Reply {
+    render(Ok(v))
+}
+
+/// A start response, rendered as its reply.
+pub(crate) fn render_start(turn: crate::conversation::TurnResult, key: BotKey) -> Reply {
+    render(Ok(shape::start_response(turn, key)))
 }
 
 /// The start options a startChat body asks for (preview-only fields are dropped by the core
@@ -151,14 +163,18 @@ pub async fn start(
     let body = read_body(payload, req, state.max_body_bytes).await?;
     let (caller, idem) = request_facts(req, &body)?;
     let core = &state.conversations;
-    let call = Box::pin(async {
-        let opts = start_options(parse_body(&body)?)?;
-        identity::check(req, state.identity_secret.as_deref(), &opts.prefilled)?;
-        let choice = FlowChoice::Published(public_id.to_string());
-        let turn = core.start(choice, opts, &caller).await?;
-        Ok(shape::start_response(turn, key))
-    });
-    Ok(answer(core, format!("start:{public_id}"), idem, call).await)
+    let call = |claim: Option<Claim>| -> Claimed<'_> {
+        Box::pin(async move {
+            let opts = start_options(parse_body(&body)?)?;
+            identity::check(req, state.identity_secret.as_deref(), &opts.prefilled)?;
+            let choice = FlowChoice::Published(public_id.to_string());
+            let render = |turn| render_start(turn, key);
+            Ok(core
+                .start_rendered(choice, opts, &caller, claim.as_ref(), render)
+                .await?)
+        })
+    };
+    Ok(answer_claimed(core, format!("start:{public_id}"), idem, call).await)
 }
 
 /// Preview: a published bot by id, or an inline unpublished bot in the body; no results.
@@ -172,17 +188,22 @@ pub async fn preview_start(
     let body = read_body(payload, req, state.max_body_bytes).await?;
     let (caller, idem) = request_facts(req, &body)?;
     let core = &state.conversations;
-    let call = Box::pin(async {
-        let mut parsed: StartChatRequest = parse_body(&body)?;
-        let inline = parsed.typebot.take();
-        let choice = FlowChoice::Preview {
-            id: id.to_string(),
-            inline,
-        };
-        let turn = core.start(choice, start_options(parsed)?, &caller).await?;
-        Ok(shape::start_response(turn, BotKey::Typebot))
-    });
-    Ok(answer(core, format!("preview:{id}"), idem, call).await)
+    let call = |claim: Option<Claim>| -> Claimed<'_> {
+        Box::pin(async move {
+            let mut parsed: StartChatRequest = parse_body(&body)?;
+            let inline = parsed.typebot.take();
+            let choice = FlowChoice::Preview {
+                id: id.to_string(),
+                inline,
+            };
+            let opts = start_options(parsed)?;
+            let render = |turn| render_start(turn, BotKey::Typebot);
+            Ok(core
+                .start_rendered(choice, opts, &caller, claim.as_ref(), render)
+                .await?)
+        })
+    };
+    Ok(answer_claimed(core, format!("preview:{id}"), idem, call).await)
 }
 
 pub async fn continue_chat(
@@ -195,8 +216,8 @@ pub async fn continue_chat(
     let (caller, idem) = request_facts(req, &body)?;
     let core = &state.conversations;
     // The reply is rendered before the turn is saved: the save stores it as the key's answer.
-    let run = |claim: Option<Claim>| async move {
-        let call = async {
+    let call = |claim: Option<Claim>| -> Claimed<'_> {
+        Box::pin(async move {
             let parsed: ContinueChatRequest = parse_body(&body)?;
             let message = parsed.message.map(|m| m.into_message()).transpose()?;
             let format = parsed
@@ -204,8 +225,8 @@ pub async fn continue_chat(
                 .map(Into::into)
                 .unwrap_or_default();
             let render_turn = |turn| render(Ok(shape::continue_response(turn)));
-            Ok::<_, ApiError>(
-                core.resume_rendered(
+            Ok(core
+                .resume_rendered(
                     session_id,
                     message,
                     format,
@@ -213,18 +234,11 @@ pub async fn continue_chat(
                     claim.as_ref(),
                     render_turn,
                 )
-                .await?,
-            )
-        };
-        Box::pin(call)
-            .await
-            .unwrap_or_else(|e| render_api_error(&e))
+                .await?)
+        })
     };
     let scope = format!("continue:{session_id}");
-    let reply = core
-        .idempotent_with(&scope, idem.as_ref(), run, render_error)
-        .await;
-    Ok(json_reply(reply.status, reply.body))
+    Ok(answer_claimed(core, scope, idem, call).await)
 }
 
 pub async fn client_logs(

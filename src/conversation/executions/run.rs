@@ -12,7 +12,10 @@ use super::{
     ConversationRecord, EXPIRED, ExecutionRecord, MAX_CONVERSATION_EXECUTIONS, runtime_failure,
 };
 use crate::conversation::start::now;
-use crate::conversation::{Caller, Conversations, FlowChoice, ServiceError, StartOptions, Surface};
+use crate::conversation::{
+    Caller, Claim, Conversations, FlowChoice, Reply, ServiceError, StartOptions, Surface,
+    TurnResult,
+};
 use crate::engine::{Message, TextFormat, TurnOutput, TurnStatus};
 use crate::flow::CompiledFlow;
 use crate::store::{Doc, Index};
@@ -30,7 +33,13 @@ pub struct Trigger {
 
 impl Conversations {
     /// Starts the tenant's intent in a conversation and returns the execution's envelope.
-    pub async fn trigger(&self, t: Trigger) -> Result<Execution, ServiceError> {
+    /// With a claim, the session's creation stores the envelope as the key's answer (see
+    /// `start_rendered`); the execution's records are saved after it.
+    pub async fn trigger(
+        &self,
+        t: Trigger,
+        claim: Option<&Claim>,
+    ) -> Result<Execution, ServiceError> {
         let published = match self.registry.by_public_id(&t.intent_name).await? {
             Some(p) if self.tenant_of(&p.flow.id).await? == t.tenant_id => p,
             _ => return Err(ServiceError::IntentNotFound),
@@ -67,9 +76,6 @@ impl Conversations {
             ..StartOptions::default()
         };
         let choice = FlowChoice::Published(t.intent_name.clone());
-        let outcome = self
-            .start(choice, opts, &Caller::of(Surface::EngineApi))
-            .await;
         let execution_id = Uuid::new_v4().to_string();
         let mut record = ExecutionRecord {
             tenant_id: t.tenant_id,
@@ -89,17 +95,18 @@ impl Conversations {
                 token_usage: None,
             },
         };
-        let timer = match outcome {
-            Ok(turn) => {
-                record.session_id = Some(turn.session_id.clone());
-                self.apply_turn(&mut record, &turn.flow, &turn.output)
-            }
-            Err(e) if runtime_failure(&e) => {
-                record.fail(e.to_string());
-                None
-            }
-            Err(e) => return Err(e),
+        let mut timer = None;
+        let render = |turn: TurnResult| {
+            record.session_id = Some(turn.session_id.clone());
+            timer = self.apply_turn(&mut record, &turn.flow, &turn.output);
+            envelope_reply(&record.envelope)
         };
+        let caller = Caller::of(Surface::EngineApi);
+        match self.start_with(choice, opts, &caller, claim, render).await {
+            Ok(_) => {}
+            Err(e) if runtime_failure(&e) => record.fail(e.to_string()),
+            Err(e) => return Err(e),
+        }
         // The conversation and its variables are saved once the trigger is accepted.
         self.save(Doc::Conversation, &cid, &conversation).await?;
         self.merge_conversation_vars(&cid, &t.variables).await?;
@@ -127,12 +134,13 @@ impl Conversations {
         execution_id: &str,
         wait_token: &str,
         message: Option<Message>,
+        claim: Option<&Claim>,
     ) -> Result<Execution, ServiceError> {
         let (taken, record) = self.take_pause(execution_id, wait_token).await?;
         let refusal = match record.filter(|r| r.tenant_id == tenant) {
             None => ServiceError::ExecutionNotFound,
             Some(r) if r.envelope.is_terminal() => ServiceError::ExecutionFinished,
-            Some(r) if taken => return self.resume_record(r, wait_token, message).await,
+            Some(r) if taken => return self.resume_record(r, wait_token, message, claim).await,
             Some(_) => return Err(ServiceError::StaleWaitToken),
         };
         if taken {
@@ -171,28 +179,33 @@ impl Conversations {
         Ok(())
     }
 
-    /// Runs a pause whose wait token this call has taken (`record` read with it).
+    /// Runs a pause whose wait token this call has taken (`record` read with it). With a
+    /// claim, the session's save stores the new envelope as the key's answer (see
+    /// `resume_rendered`); the execution's record is saved after it.
     pub(super) async fn resume_record(
         &self,
         mut record: ExecutionRecord,
         wait_token: &str,
         message: Option<Message>,
+        claim: Option<&Claim>,
     ) -> Result<Execution, ServiceError> {
         let execution_id = record.envelope.execution_id.clone();
         let execution_id = execution_id.as_str();
         let timed = record.envelope.status == "waiting_time";
         let session = record.session_id.clone().unwrap_or_default();
+        let mut applied = None;
+        let render = |turn: TurnResult| {
+            applied = self.apply_turn(&mut record, &turn.flow, &turn.output);
+            envelope_reply(&record.envelope)
+        };
+        let caller = Caller::of(Surface::EngineApi);
+        let format = TextFormat::Markdown;
         let outcome = self
-            .resume(
-                &session,
-                message,
-                TextFormat::Markdown,
-                &Caller::of(Surface::EngineApi),
-            )
+            .resume_rendered(&session, message, format, &caller, claim, render)
             .await;
         let mut ended = false;
         let timer = match outcome {
-            Ok(turn) => self.apply_turn(&mut record, &turn.flow, &turn.output),
+            Ok(_) => applied,
             Err(e) if runtime_failure(&e) => {
                 let _ = self.end_session(&session).await;
                 record.fail(e.to_string());
@@ -280,5 +293,17 @@ impl Conversations {
             self.stores.timers.timer_schedule(&id, due).await?;
         }
         Ok(())
+    }
+}
+
+/// An envelope as the engine API answers it (and as its idempotent answer is stored).
+fn envelope_reply(env: &Execution) -> Reply {
+    match serde_json::to_string(env) {
+        Ok(body) => Reply { status: 200, body },
+        // A 500 is not stored: the API renders the error itself.
+        Err(e) => Reply {
+            status: 500,
+            body: e.to_string(),
+        },
     }
 }

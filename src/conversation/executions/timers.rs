@@ -82,7 +82,7 @@ impl Conversations {
             Ok((true, Some(r))) if r.envelope.status == "waiting_time" => {
                 let at = r.envelope.metadata.get("resume_at");
                 due = timer_metrics::due_ms(at.and_then(|v| v.as_str()));
-                self.resume_record(r, token, None)
+                self.resume_record(r, token, None, None)
                     .await
                     .map(|_| Fired::Resumed)
             }

@@ -6,7 +6,7 @@ use serde_json::{Map, Value, json};
 
 use super::super::start::now;
 use super::super::{ServiceError, transcript::MAX_TRANSCRIPT_ENTRIES};
-use super::{TriggerRecord, Triggers};
+use super::{Triggers, sha256_hex};
 use crate::ids::new_id;
 use crate::store::events::{Accepted, EventRecord, NewEvent};
 
@@ -87,12 +87,24 @@ impl From<&EventRecord> for EventView {
 }
 
 impl Triggers {
-    /// Accepts an event: it will run in the session answered, in the background.
+    /// Accepts an event for trigger `id` presenting `secret`: it will run in the session
+    /// answered, in the background. A stored trigger's secret is checked by the store in the
+    /// accepting step itself (one round trip on Redis: the secret's hash against the stored
+    /// one, so a rotation or a deletion takes effect at once, in every process); a declared
+    /// trigger's here.
     pub async fn accept(
         &self,
-        t: &TriggerRecord,
+        id: &str,
+        secret: Option<&str>,
         input: EventInput,
     ) -> Result<AcceptedEvent, ServiceError> {
+        let config = &self.core.config;
+        let (secret_sha256, trigger_ttl) = match (self.declared(id), secret) {
+            (None, Some(s)) if !s.is_empty() => (Some(sha256_hex(s)), None),
+            // Declared, or no secret at all: checked here (a missing secret on an unknown
+            // trigger answers 404 as before).
+            _ => (None, self.authenticate(id, secret).await?.session_ttl_secs),
+        };
         let contact_key = match (&input.session, &input.contact) {
             (None, Some(c)) => ["email", "phone"]
                 .iter()
@@ -105,20 +117,20 @@ impl Triggers {
             "contact": input.contact,
             "received_at": now(),
         });
-        let config = &self.core.config;
         let ev = NewEvent {
-            trigger_id: t.id.clone(),
+            trigger_id: id.to_string(),
             event_id: new_id(),
             session: input.session,
             contact_key,
             new_session: new_id(),
-            contact_ttl_secs: t.session_ttl_secs.unwrap_or(config.session_ttl_secs),
+            contact_ttl_secs: trigger_ttl.unwrap_or(config.session_ttl_secs),
             idempotency_key: input.idempotency_key,
             fingerprint: input.fingerprint,
             idempotency_ttl_secs: config.idempotency_ttl_secs,
             body: body.to_string(),
             max_waiting: self.settings.queue_max,
             retention_secs: config.results_retention_secs,
+            secret_sha256,
         };
         match self.core.stores.events.event_accept(&ev).await? {
             Accepted::Queued { event_id, session } | Accepted::Replayed { event_id, session } => {
@@ -130,6 +142,8 @@ impl Triggers {
             }
             Accepted::Conflict => Err(ServiceError::IdempotencyConflict),
             Accepted::Full => Err(ServiceError::QueueFull),
+            Accepted::UnknownTrigger => Err(ServiceError::TriggerNotFound),
+            Accepted::BadSecret => Err(ServiceError::TriggerSecret),
         }
     }
 
@@ -172,12 +186,20 @@ impl Triggers {
         })
     }
 
-    /// A session's transcript (what was said, in order, with times), when it has one.
+    /// A session's transcript (what was said, in order, with times), when it has one and an
+    /// event of this trigger completed in it (a session of another trigger, or of none, is
+    /// not found).
     pub async fn transcript(&self, id: &str, session: &str) -> Result<Value, ServiceError> {
-        self.record(id).await?;
-        let t = self
-            .core
-            .stores
+        let trigger = self.record(id).await?;
+        let stores = &self.core.stores;
+        if !stores
+            .events
+            .event_session_owned(&trigger.id, session)
+            .await?
+        {
+            return Err(ServiceError::SessionMissing);
+        }
+        let t = stores
             .transcripts
             .transcript_get(session)
             .await?

@@ -15,7 +15,9 @@ mod events;
 mod run;
 pub mod worker;
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 use subtle::ConstantTimeEq;
@@ -117,9 +119,18 @@ pub struct Triggers {
     pub core: Arc<Conversations>,
     pub settings: TriggerSettings,
     declared: Vec<TriggerRecord>,
+    /// The workers' copies of stored triggers, each read at most [`CACHED_FOR`] ago.
+    cache: Mutex<HashMap<String, (Instant, TriggerRecord)>>,
 }
 
-fn sha256_hex(s: &str) -> String {
+/// How long a worker uses a stored trigger's record before reading it again: a deletion
+/// reaches events still queued within this time. (Accepting never uses the cache: the secret
+/// is checked by the store in the accepting step.)
+const CACHED_FOR: Duration = Duration::from_secs(1);
+/// Cached trigger records at most (beyond, the cache starts over).
+const CACHE_MAX: usize = 10_000;
+
+pub(super) fn sha256_hex(s: &str) -> String {
     let d = ring::digest::digest(&ring::digest::SHA256, s.as_bytes());
     d.as_ref().iter().map(|b| format!("{b:02x}")).collect()
 }
@@ -153,12 +164,18 @@ impl Triggers {
             core,
             settings,
             declared,
+            cache: Mutex::default(),
         }
+    }
+
+    /// The trigger declared in the config file with this id.
+    fn declared(&self, id: &str) -> Option<&TriggerRecord> {
+        self.declared.iter().find(|t| t.id == id)
     }
 
     /// A trigger by id (declared ones first).
     pub async fn record(&self, id: &str) -> Result<TriggerRecord, ServiceError> {
-        if let Some(t) = self.declared.iter().find(|t| t.id == id) {
+        if let Some(t) = self.declared(id) {
             return Ok(t.clone());
         }
         let raw = self
@@ -170,6 +187,23 @@ impl Triggers {
             .ok_or(ServiceError::TriggerNotFound)?;
         serde_json::from_str(&raw)
             .map_err(|e| ServiceError::Internal(format!("stored trigger could not be read: {e}")))
+    }
+
+    /// A trigger by id for a worker: a stored one as read at most [`CACHED_FOR`] ago.
+    pub(super) async fn record_cached(&self, id: &str) -> Result<TriggerRecord, ServiceError> {
+        let lock = || self.cache.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some((at, t)) = lock().get(id)
+            && at.elapsed() < CACHED_FOR
+        {
+            return Ok(t.clone());
+        }
+        let t = self.record(id).await?;
+        let mut cache = lock();
+        if cache.len() >= CACHE_MAX {
+            cache.clear();
+        }
+        cache.insert(id.to_string(), (Instant::now(), t.clone()));
+        Ok(t)
     }
 
     /// The trigger `id` if `secret` is its secret (compared in constant time).

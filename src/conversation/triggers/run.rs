@@ -114,9 +114,7 @@ impl Conversations {
                     } else {
                         let root = self.root_revision(&state).await?;
                         let state = self.engine.prefill_live(state, root, &prefilled).await?;
-                        let data = state.encode().map_err(|e| {
-                            ServiceError::Internal(format!("session could not be encoded: {e}"))
-                        })?;
+                        let data = crate::conversation::encode(&state)?;
                         prefilled_leased = Leased {
                             data,
                             ..leased.clone()

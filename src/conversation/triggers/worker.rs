@@ -13,7 +13,7 @@
 //! `failed` with the reason; store errors are retried [`MAX_ATTEMPTS`] times. Nothing one event
 //! does stops a worker.
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -26,7 +26,7 @@ use crate::conversation::start::now;
 use crate::conversation::transcript::MAX_TRANSCRIPT_ENTRIES;
 use crate::engine::Message;
 use crate::store::TranscriptAppend;
-use crate::store::events::{Completion, Delivery, EventRecord};
+use crate::store::events::{Claim, Completion, Delivery, EventRecord, is_finished};
 use crate::telemetry::metrics::probes::{self, ProbeFuture, QueueProbe, QueueStats};
 
 /// Runs an event gets before it fails on store errors.
@@ -69,160 +69,176 @@ pub fn spawn(triggers: Arc<Triggers>) -> Vec<tokio::task::JoinHandle<()>> {
         .map(|i| {
             let t = triggers.clone();
             let consumer = format!("{process}-{i}");
-            tokio::spawn(async move { t.work(consumer, i == 0).await })
+            tokio::spawn(async move { work(t, consumer, i == 0).await })
         })
         .collect()
 }
 
-impl Triggers {
-    async fn work(&self, consumer: String, reclaims: bool) {
-        let store = &self.core.stores.events;
-        let visibility = self.settings.visibility_timeout_ms.max(1);
-        let reclaim_every = Duration::from_millis((visibility / 4).clamp(50, 5000));
-        let mut last_reclaim = Instant::now();
-        let mut later: VecDeque<(Instant, Delivery)> = VecDeque::new();
-        let mut idle = IDLE;
-        loop {
-            let mut batch = Vec::new();
-            while later.front().is_some_and(|(at, _)| *at <= Instant::now()) {
-                if let Some((_, d)) = later.pop_front() {
-                    batch.push(d);
-                }
+/// One worker: fetches a batch, runs its sessions concurrently (the deliveries of one
+/// session one after the other), and puts back what must wait.
+async fn work(this: Arc<Triggers>, consumer: String, reclaims: bool) {
+    let store = &this.core.stores.events;
+    let visibility = this.settings.visibility_timeout_ms.max(1);
+    let reclaim_every = Duration::from_millis((visibility / 4).clamp(50, 5000));
+    let mut last_reclaim = Instant::now();
+    let mut later: VecDeque<(Instant, Delivery)> = VecDeque::new();
+    let mut idle = IDLE;
+    loop {
+        let mut batch = Vec::new();
+        while later.front().is_some_and(|(at, _)| *at <= Instant::now()) {
+            if let Some((_, d)) = later.pop_front() {
+                batch.push(d);
             }
-            if reclaims && last_reclaim.elapsed() >= reclaim_every {
-                last_reclaim = Instant::now();
-                match store.event_reclaim(&consumer, visibility, BATCH).await {
-                    Ok(d) => batch.extend(d),
-                    Err(e) => tracing::warn!(error = %e, "could not reclaim trigger events"),
-                }
-            }
-            match store.event_fetch(&consumer, BATCH).await {
+        }
+        if reclaims && last_reclaim.elapsed() >= reclaim_every {
+            last_reclaim = Instant::now();
+            match store.event_reclaim(&consumer, visibility, BATCH).await {
                 Ok(d) => batch.extend(d),
-                Err(e) => {
-                    tracing::warn!(error = %e, "could not fetch trigger events");
-                    tokio::time::sleep(Duration::from_millis(100)).await;
-                }
+                Err(e) => tracing::warn!(error = %e, "could not reclaim trigger events"),
             }
-            if batch.is_empty() {
-                tokio::time::sleep(idle).await;
-                idle = (idle * 2).min(IDLE_MAX);
-                continue;
+        }
+        match store.event_fetch(&consumer, BATCH).await {
+            Ok(d) => batch.extend(d),
+            Err(e) => {
+                tracing::warn!(error = %e, "could not fetch trigger events");
+                tokio::time::sleep(Duration::from_millis(100)).await;
             }
-            idle = IDLE;
-            for d in batch {
-                match self.handle(&d).await {
-                    Handled::Done => {}
-                    Handled::Later(after) => {
-                        let at = Instant::now() + after;
-                        // Kept in due order (retries of one worker are few).
-                        let pos = later.iter().position(|(t, _)| *t > at);
-                        later.insert(pos.unwrap_or(later.len()), (at, d));
-                    }
-                }
+        }
+        if batch.is_empty() {
+            tokio::time::sleep(idle).await;
+            idle = (idle * 2).min(IDLE_MAX);
+            continue;
+        }
+        idle = IDLE;
+        for (after, d) in run_batch(&this, batch).await {
+            let at = Instant::now() + after;
+            // Kept in due order (retries of one worker are few).
+            let pos = later.iter().position(|(t, _)| *t > at);
+            later.insert(pos.unwrap_or(later.len()), (at, d));
+        }
+    }
+}
+
+/// Runs a batch, one task per session; the deliveries to try again, and when.
+async fn run_batch(this: &Arc<Triggers>, batch: Vec<Delivery>) -> Vec<(Duration, Delivery)> {
+    let mut groups: Vec<Vec<Delivery>> = Vec::new();
+    let mut index: HashMap<String, usize> = HashMap::new();
+    for d in batch {
+        match index.get(&d.session) {
+            Some(&i) => groups[i].push(d),
+            None => {
+                index.insert(d.session.clone(), groups.len());
+                groups.push(vec![d]);
             }
         }
     }
+    let mut tasks = tokio::task::JoinSet::new();
+    for group in groups {
+        let t = this.clone();
+        tasks.spawn(async move {
+            let mut again = Vec::new();
+            for d in group {
+                if let Handled::Later(after) = t.handle(&d).await {
+                    again.push((after, d));
+                }
+            }
+            again
+        });
+    }
+    let mut again = Vec::new();
+    while let Some(done) = tasks.join_next().await {
+        match done {
+            Ok(a) => again.extend(a),
+            // A panicking turn: its deliveries stay pending and are reclaimed.
+            Err(e) => tracing::error!(error = %e, "a trigger worker task failed"),
+        }
+    }
+    again
+}
 
-    /// Runs a delivery's session up to its event (see the module docs).
+impl Triggers {
+    /// Runs a delivery's session up to its event (see the module docs): claims the head
+    /// (one store step), runs it, and completes it; the last completion also releases the
+    /// session's lock.
     async fn handle(&self, d: &Delivery) -> Handled {
         let store = &self.core.stores.events;
-        let mine = match store.event_get(&d.event_id).await {
-            Ok(Some(r)) if !finished(&r) => r,
-            Ok(_) => {
-                // Completed (or forgotten): nothing left but the acknowledgement.
-                return match store.event_ack(d).await {
-                    Ok(()) => Handled::Done,
-                    Err(_) => Handled::Later(Duration::from_millis(100)),
-                };
-            }
-            Err(_) => return Handled::Later(Duration::from_millis(100)),
-        };
         let token = crate::ids::new_id();
         let lease = self.settings.visibility_timeout_ms.max(1);
-        match store.event_lock(&d.session, &token, lease).await {
-            Ok(true) => {}
-            Ok(false) => return Handled::Later(Duration::from_millis(5)),
-            Err(_) => return Handled::Later(Duration::from_millis(100)),
-        }
-        let handled = self.run_heads(&mine, &token, lease).await;
-        let _ = store.event_unlock(&d.session, &token).await;
-        handled
-    }
-
-    async fn run_heads(&self, mine: &EventRecord, token: &str, lease: u64) -> Handled {
-        let store = &self.core.stores.events;
         loop {
-            let head = match store.event_head(&mine.session).await {
-                Ok(Some(h)) => h,
-                Ok(None) => return Handled::Done,
-                Err(_) => return Handled::Later(Duration::from_millis(100)),
-            };
-            let record = match store.event_get(&head).await {
-                Ok(Some(r)) => r,
-                Ok(None) => {
+            let head = match store.event_claim(d, &token, lease).await {
+                Ok(Claim::Run(r)) => r,
+                Ok(Claim::Acked | Claim::Done) => return Handled::Done,
+                Ok(Claim::Busy) => return Handled::Later(Duration::from_millis(5)),
+                Ok(Claim::Lost(head)) => {
                     // A head whose record is gone: complete it so the session moves on.
-                    let c = completion(
+                    let c = self.completion(
                         &head,
-                        &mine.session,
+                        &d.session,
                         "failed",
                         json!({"reply": null, "error": "the event record was lost"}),
                         None,
                     );
                     if store.event_complete(&c).await.is_err() {
-                        return Handled::Later(Duration::from_millis(100));
+                        return self.release(d, &token, 100).await;
                     }
                     continue;
                 }
                 Err(_) => return Handled::Later(Duration::from_millis(100)),
             };
-            if record.seq > mine.seq {
-                return Handled::Done;
-            }
-            if let Handled::Later(d) = self.run_one(&record).await {
-                return Handled::Later(d);
-            }
-            if record.event_id == mine.event_id {
-                return Handled::Done;
-            }
-            // Still this worker's session: the lock is extended for the next event.
-            if !matches!(
-                store.event_lock(&mine.session, token, lease).await,
-                Ok(true)
-            ) {
-                return Handled::Later(Duration::from_millis(5));
+            let last = head.event_id == d.event_id;
+            match self.run_one(&head, last.then_some(token.as_str())).await {
+                Handled::Done if last => return Handled::Done,
+                Handled::Done => {}
+                Handled::Later(after) => {
+                    let _ = store.event_unlock(&d.session, &token).await;
+                    return Handled::Later(after);
+                }
             }
         }
     }
 
-    /// Runs (or, when its effect is saved already, completes) the head event `r`.
-    async fn run_one(&self, r: &EventRecord) -> Handled {
+    /// Releases the session's lock after a store error; try again after `ms`.
+    async fn release(&self, d: &Delivery, token: &str, ms: u64) -> Handled {
+        let _ = self
+            .core
+            .stores
+            .events
+            .event_unlock(&d.session, token)
+            .await;
+        Handled::Later(Duration::from_millis(ms))
+    }
+
+    /// Runs (or, when its effect is saved already, completes) the claimed head event `r`;
+    /// with `unlock`, its completion also releases the session's lock.
+    async fn run_one(&self, r: &EventRecord, unlock: Option<&str>) -> Handled {
         let store = &self.core.stores.events;
         let complete = |c: Completion| async move {
-            match store.event_complete(&c).await {
+            match store.event_finish(&c, unlock).await {
                 Ok(()) => Handled::Done,
                 Err(_) => Handled::Later(Duration::from_millis(50)),
             }
         };
-        if finished(r) {
-            let c = completion(&r.event_id, &r.session, "done", Value::Null, None);
+        if is_finished(&r.status) {
+            let c = self.completion(&r.event_id, &r.session, "done", Value::Null, None);
             return complete(c).await;
         }
-        let mark = match self.core.stores.sessions.mark(&r.session).await {
-            Ok(m) => m,
-            Err(_) => return Handled::Later(Duration::from_millis(100)),
-        };
-        if mark >= r.seq {
-            // Saved by a run that did not complete: complete it from its journal.
-            let journal = r
-                .journal
-                .as_deref()
-                .and_then(|j| serde_json::from_str::<Journal>(j).ok());
-            return complete(self.completion_of(r, journal)).await;
+        // A run started before (the claim counts them) may have saved the session and died
+        // before completing: the session's mark tells. An event never started saved nothing.
+        if r.attempts > 0 {
+            let mark = match self.core.stores.sessions.mark(&r.session).await {
+                Ok(m) => m,
+                Err(_) => return Handled::Later(Duration::from_millis(100)),
+            };
+            if mark >= r.seq {
+                // Saved by a run that did not complete: complete it from its journal.
+                let journal = r
+                    .journal
+                    .as_deref()
+                    .and_then(|j| serde_json::from_str::<Journal>(j).ok());
+                return complete(self.completion_of(r, journal)).await;
+            }
         }
         let attempts = r.attempts + 1;
-        if store.event_start(&r.event_id, attempts).await.is_err() {
-            return Handled::Later(Duration::from_millis(100));
-        }
         let turn = EventTurn {
             event_id: &r.event_id,
             seq: r.seq,
@@ -255,7 +271,7 @@ impl Triggers {
                     other => other.to_string(),
                 };
                 tracing::info!(event = %r.event_id, %reason, "trigger event failed");
-                let c = completion(
+                let c = self.completion(
                     &r.event_id,
                     &r.session,
                     "failed",
@@ -273,7 +289,7 @@ impl Triggers {
         r: &EventRecord,
         mut turn: EventTurn<'_>,
     ) -> Result<Journal, ServiceError> {
-        let t: TriggerRecord = self.record(&r.trigger_id).await?;
+        let t: TriggerRecord = self.record_cached(&r.trigger_id).await?;
         let flow_id = self.flow_id(&t).await?;
         turn.ttl_secs = t.session_ttl_secs;
         let body: Value = serde_json::from_str(&r.body).unwrap_or(Value::Null);
@@ -306,10 +322,10 @@ impl Triggers {
                     max_entries: MAX_TRANSCRIPT_ENTRIES,
                     retention_secs: self.core.config.results_retention_secs,
                 };
-                completion(&r.event_id, &r.session, status, outcome, Some(transcript))
+                self.completion(&r.event_id, &r.session, status, outcome, Some(transcript))
             }
             // A saved run always journaled first; without a journal there is nothing to add.
-            None => completion(
+            None => self.completion(
                 &r.event_id,
                 &r.session,
                 "done",
@@ -320,23 +336,23 @@ impl Triggers {
     }
 }
 
-fn finished(r: &EventRecord) -> bool {
-    matches!(r.status.as_str(), "done" | "failed")
-}
-
-fn completion(
-    event_id: &str,
-    session: &str,
-    status: &'static str,
-    outcome: Value,
-    transcript: Option<TranscriptAppend>,
-) -> Completion {
-    Completion {
-        event_id: event_id.to_string(),
-        session: session.to_string(),
-        status,
-        processed_at: now(),
-        outcome: outcome.to_string(),
-        transcript,
+impl Triggers {
+    fn completion(
+        &self,
+        event_id: &str,
+        session: &str,
+        status: &'static str,
+        outcome: Value,
+        transcript: Option<TranscriptAppend>,
+    ) -> Completion {
+        Completion {
+            event_id: event_id.to_string(),
+            session: session.to_string(),
+            status,
+            processed_at: now(),
+            outcome: outcome.to_string(),
+            transcript,
+            retention_secs: self.core.config.results_retention_secs,
+        }
     }
 }

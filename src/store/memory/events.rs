@@ -6,8 +6,11 @@ use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+mod accept;
+
 use super::MemoryRecords;
-use crate::store::events::{Accepted, Completion, Delivery, EventRecord, EventStore, NewEvent};
+use crate::store::events::Accepted;
+use crate::store::events::{Completion, Delivery, EventRecord, EventStore, NewEvent, is_finished};
 use crate::store::{BoxFuture, StoreError, TranscriptStore, ready};
 
 /// Events kept per trigger log (the oldest are forgotten first).
@@ -40,31 +43,6 @@ struct Inner {
     expiries: VecDeque<(Instant, bool, String)>,
 }
 
-/// Forgets the idempotency and contact keys that expired (a few per accept), and every 4096
-/// accepts the expired locks.
-fn sweep(g: &mut Inner, now: Instant) {
-    g.accepted += 1;
-    if g.accepted.is_multiple_of(4096) {
-        g.locks.retain(|_, (_, until)| *until > now);
-    }
-    for _ in 0..4 {
-        match g.expiries.front() {
-            Some((at, _, _)) if *at <= now => {}
-            _ => return,
-        }
-        let Some((_, contact, key)) = g.expiries.pop_front() else {
-            return;
-        };
-        if contact {
-            if g.contacts.get(&key).is_some_and(|(_, u)| *u <= now) {
-                g.contacts.remove(&key);
-            }
-        } else if g.idem.get(&key).is_some_and(|(.., u)| *u <= now) {
-            g.idem.remove(&key);
-        }
-    }
-}
-
 /// Trigger events in process memory.
 pub struct MemoryEvents {
     inner: Mutex<Inner>,
@@ -85,98 +63,6 @@ impl MemoryEvents {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         f(&mut g, Instant::now())
-    }
-}
-
-fn secs(s: u64) -> Duration {
-    Duration::from_secs(s.min(10 * 365 * 86_400))
-}
-
-fn accept(g: &mut Inner, now: Instant, ev: &NewEvent) -> Accepted {
-    sweep(g, now);
-    let idem = ev
-        .idempotency_key
-        .as_ref()
-        .map(|k| format!("{}\n{k}", ev.trigger_id));
-    if let Some(k) = &idem
-        && let Some((event_id, session, fp, until)) = g.idem.get(k)
-        && *until > now
-    {
-        if *fp != ev.fingerprint {
-            return Accepted::Conflict;
-        }
-        return Accepted::Replayed {
-            event_id: event_id.clone(),
-            session: session.clone(),
-        };
-    }
-    if g.waiting >= ev.max_waiting {
-        return Accepted::Full;
-    }
-    let session = match (&ev.session, &ev.contact_key) {
-        (Some(s), _) => s.clone(),
-        (None, Some(c)) => {
-            let key = format!("{}\n{c}", ev.trigger_id);
-            let until = now + secs(ev.contact_ttl_secs);
-            let s = match g.contacts.get(&key) {
-                Some((s, u)) if *u > now => s.clone(),
-                _ => ev.new_session.clone(),
-            };
-            g.expiries.push_back((until, true, key.clone()));
-            g.contacts.insert(key, (s.clone(), until));
-            s
-        }
-        (None, None) => ev.new_session.clone(),
-    };
-    if let Some(k) = idem {
-        let until = now + secs(ev.idempotency_ttl_secs);
-        let v = (
-            ev.event_id.clone(),
-            session.clone(),
-            ev.fingerprint.clone(),
-            until,
-        );
-        g.expiries.push_back((until, false, k.clone()));
-        g.idem.insert(k, v);
-    }
-    g.seq += 1;
-    let seq = g.seq;
-    g.events.insert(
-        ev.event_id.clone(),
-        EventRecord {
-            event_id: ev.event_id.clone(),
-            trigger_id: ev.trigger_id.clone(),
-            session: session.clone(),
-            seq,
-            body: ev.body.clone(),
-            status: "queued".into(),
-            attempts: 0,
-            processed_at: None,
-            outcome: None,
-            journal: None,
-        },
-    );
-    let log = g.logs.entry(ev.trigger_id.clone()).or_default();
-    log.insert(seq, ev.event_id.clone());
-    while log.len() > MAX_LOG {
-        if let Some((_, old)) = log.pop_first() {
-            g.events.remove(&old);
-        }
-    }
-    g.queues
-        .entry(session.clone())
-        .or_default()
-        .push_back(ev.event_id.clone());
-    g.fresh.push_back(Delivery {
-        id: seq.to_string(),
-        event_id: ev.event_id.clone(),
-        session: session.clone(),
-    });
-    g.delivery_of.insert(ev.event_id.clone(), seq);
-    g.waiting += 1;
-    Accepted::Queued {
-        event_id: ev.event_id.clone(),
-        session,
     }
 }
 
@@ -207,7 +93,7 @@ impl EventStore for MemoryEvents {
     }
 
     fn event_accept<'a>(&'a self, ev: &'a NewEvent) -> BoxFuture<'a, Result<Accepted, StoreError>> {
-        ready(self.with(|g, now| Ok(accept(g, now, ev))))
+        ready(self.with(|g, now| Ok(accept::accept(g, now, ev))))
     }
 
     fn event_fetch<'a>(
@@ -349,7 +235,7 @@ impl EventStore for MemoryEvents {
                 }
                 let mut fresh = false;
                 if let Some(e) = g.events.get_mut(&c.event_id)
-                    && !matches!(e.status.as_str(), "done" | "failed")
+                    && !is_finished(&e.status)
                 {
                     e.status = c.status.to_string();
                     e.processed_at = Some(c.processed_at.clone());
@@ -394,5 +280,22 @@ impl EventStore for MemoryEvents {
 
     fn event_waiting(&self) -> BoxFuture<'_, Result<u64, StoreError>> {
         ready(self.with(|g, _| Ok(g.waiting)))
+    }
+
+    fn event_session_owned<'a>(
+        &'a self,
+        trigger_id: &'a str,
+        session: &'a str,
+    ) -> BoxFuture<'a, Result<bool, StoreError>> {
+        // The trigger's log, newest first (a read route: the memory backend scans it).
+        ready(self.with(|g, _| {
+            Ok(g.logs.get(trigger_id).is_some_and(|log| {
+                log.values().rev().any(|id| {
+                    g.events
+                        .get(id)
+                        .is_some_and(|e| e.session == session && is_finished(&e.status))
+                })
+            }))
+        }))
     }
 }

@@ -1,10 +1,34 @@
 //! The in-memory [`IdempotencyStore`]: stored responses with their expiry, and the claim
 //! owners' heartbeats (in one process there is only one owner, but the contract is kept).
 
-use super::super::{BoxFuture, IdempotencyStore, StoreError, StoredResponse, ready};
+use super::super::{AnswerWrite, BoxFuture, IdempotencyStore, StoreError, StoredResponse, ready};
 use super::{Inner, MemoryStore, Tick, secs};
 
 impl MemoryStore {
+    /// Runs `write` (a session's save or creation) under a lock already held, with its
+    /// idempotent answer when given: nothing is written (`Busy`) unless the key still holds the
+    /// request's claim, then the answer replaces it. Both or neither.
+    pub(super) fn answered_locked(
+        g: &mut Inner,
+        now: Tick,
+        answer: Option<AnswerWrite<'_>>,
+        write: impl FnOnce(&mut Inner) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        let Some(a) = answer else {
+            return write(g);
+        };
+        let holds = g
+            .idempotency
+            .get(a.key)
+            .is_some_and(|(r, exp)| *exp > now && r == a.claim);
+        if !holds {
+            return Err(StoreError::Busy);
+        }
+        write(g)?;
+        Self::settle_locked(g, now, a.key, a.claim, Some(a.answer), a.ttl_secs);
+        Ok(())
+    }
+
     /// `idempotency_settle` under a lock already held (a turn's save stores its answer so).
     pub(super) fn settle_locked(
         g: &mut Inner,

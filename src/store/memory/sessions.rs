@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use super::super::sessions::{record_in_steps, save_turn_in_steps};
 use super::super::{
-    BoxFuture, Leased, Loaded, SessionStore, StoreError, Transcript, TranscriptAppend,
+    AnswerWrite, BoxFuture, Leased, Loaded, SessionStore, StoreError, Transcript, TranscriptAppend,
     TranscriptStore, TurnWrites, ready,
 };
 use super::{Entry, Inner, MemoryStore, Tick, check_lease, secs};
@@ -18,23 +18,33 @@ impl MemoryStore {
         ttl_secs: u64,
         mark: u64,
     ) -> Result<(), StoreError> {
-        self.with(|g, now| {
-            if matches!(g.sessions.get(id), Some(Entry::Active { expires, .. }) if *expires > now) {
-                return Err(StoreError::Busy);
-            }
-            g.sessions.insert(
-                id.into(),
-                Entry::Active {
-                    data: data.into_boxed_slice(),
-                    version: 1,
-                    lease: None,
-                    expires: now + secs(ttl_secs),
-                    mark,
-                },
-            );
-            Ok(())
-        })
+        self.with(|g, now| create_locked(g, now, id, data, ttl_secs, mark))
     }
+}
+
+/// Creates a session under a lock already held (`Busy` when an active one has the id).
+fn create_locked(
+    g: &mut Inner,
+    now: Tick,
+    id: &str,
+    data: Vec<u8>,
+    ttl_secs: u64,
+    mark: u64,
+) -> Result<(), StoreError> {
+    if matches!(g.sessions.get(id), Some(Entry::Active { expires, .. }) if *expires > now) {
+        return Err(StoreError::Busy);
+    }
+    g.sessions.insert(
+        id.into(),
+        Entry::Active {
+            data: data.into_boxed_slice(),
+            version: 1,
+            lease: None,
+            expires: now + secs(ttl_secs),
+            mark,
+        },
+    );
+    Ok(())
 }
 
 impl MemoryStore {
@@ -83,7 +93,12 @@ impl SessionStore for MemoryStore {
         writes: TurnWrites<'a>,
         mark: u64,
     ) -> BoxFuture<'a, Result<(), StoreError>> {
-        let created = self.create_with_mark(id, data, ttl_secs, mark);
+        // With an idempotent answer: the session and the answer under one lock.
+        let created = self.with(|g, now| {
+            Self::answered_locked(g, now, writes.answer, |g| {
+                create_locked(g, now, id, data, ttl_secs, mark)
+            })
+        });
         Box::pin(async move {
             created?;
             record_in_steps(self, id, writes).await;
@@ -95,6 +110,20 @@ impl SessionStore for MemoryStore {
         ready(self.with(|g, now| {
             g.finish(id, now + self.finished_marker, mark);
             Ok(())
+        }))
+    }
+
+    fn create_finished_answered<'a>(
+        &'a self,
+        id: &'a str,
+        mark: u64,
+        answer: Option<AnswerWrite<'a>>,
+    ) -> BoxFuture<'a, Result<(), StoreError>> {
+        ready(self.with(|g, now| {
+            Self::answered_locked(g, now, answer, |g| {
+                g.finish(id, now + self.finished_marker, mark);
+                Ok(())
+            })
         }))
     }
 
@@ -170,21 +199,14 @@ impl SessionStore for MemoryStore {
         ttl_secs: u64,
         writes: TurnWrites<'a>,
     ) -> BoxFuture<'a, Result<(), StoreError>> {
-        let Some(a) = writes.answer else {
+        if writes.answer.is_none() {
             return save_turn_in_steps(self, id, data, leased, ttl_secs, writes);
-        };
+        }
         // The session and its idempotent answer under one lock: both or neither.
         let saved = self.with(|g, now| {
-            let holds = g
-                .idempotency
-                .get(a.key)
-                .is_some_and(|(r, exp)| *exp > now && r == a.claim);
-            if !holds {
-                return Err(StoreError::Busy);
-            }
-            self.save_locked(g, now, id, data, leased, ttl_secs)?;
-            MemoryStore::settle_locked(g, now, a.key, a.claim, Some(a.answer), a.ttl_secs);
-            Ok(())
+            Self::answered_locked(g, now, writes.answer, |g| {
+                self.save_locked(g, now, id, data, leased, ttl_secs)
+            })
         });
         Box::pin(async move {
             saved?;

@@ -5,8 +5,8 @@ use std::time::Instant;
 
 use super::{Metered, Op};
 use crate::store::{
-    BoxFuture, IdempotencyStore, Leased, Loaded, ResultRecord, ResultStore, ResultUpdate,
-    ResultsPage, SessionStore, StoreError, StoredResponse, TurnWrites,
+    AnswerWrite, BoxFuture, IdempotencyStore, Leased, Loaded, ResultRecord, ResultStore,
+    ResultUpdate, ResultsPage, SessionStore, StoreError, StoredResponse, TurnWrites,
 };
 
 impl SessionStore for Metered<dyn SessionStore> {
@@ -45,6 +45,16 @@ impl SessionStore for Metered<dyn SessionStore> {
     fn create_finished_marked(&self, id: &str, mark: u64) -> BoxFuture<'_, Result<(), StoreError>> {
         let t = Instant::now();
         let call = self.inner.create_finished_marked(id, mark);
+        self.timed(Op::create_finished_marked, t, call)
+    }
+    fn create_finished_answered<'a>(
+        &'a self,
+        id: &'a str,
+        mark: u64,
+        answer: Option<AnswerWrite<'a>>,
+    ) -> BoxFuture<'a, Result<(), StoreError>> {
+        let t = Instant::now();
+        let call = self.inner.create_finished_answered(id, mark, answer);
         self.timed(Op::create_finished_marked, t, call)
     }
     fn mark(&self, id: &str) -> BoxFuture<'_, Result<u64, StoreError>> {

@@ -15,13 +15,15 @@ use std::collections::HashMap;
 
 use ::redis::Value;
 
+use super::RedisStore;
 use super::events_scripts as scripts;
-use super::{RedisStore, conn::Conn};
-use crate::store::events::{Accepted, Completion, Delivery, EventRecord, EventStore, NewEvent};
+use crate::store::events::{
+    Accepted, Claim, Completion, Delivery, EventRecord, EventStore, NewEvent,
+};
 use crate::store::{BoxFuture, StoreError};
 
 /// The consumer group of every server process.
-const GROUP: &str = "tessera";
+pub(super) const GROUP: &str = "tessera";
 /// Events kept per trigger log (trimmed every 64 accepts).
 const MAX_LOG: u64 = 100_000;
 
@@ -30,7 +32,7 @@ fn hex(s: &str) -> String {
 }
 
 impl RedisStore {
-    fn ev_key(&self, rest: &str) -> String {
+    pub(super) fn ev_key(&self, rest: &str) -> String {
         format!("{}:{{ev}}:{rest}", self.keys.prefix)
     }
 
@@ -45,7 +47,7 @@ impl RedisStore {
     }
 }
 
-fn record(event_id: &str, mut f: HashMap<String, String>) -> Option<EventRecord> {
+pub(super) fn record(event_id: &str, mut f: HashMap<String, String>) -> Option<EventRecord> {
     let session = f.remove("session")?;
     Some(EventRecord {
         event_id: event_id.to_string(),
@@ -104,7 +106,8 @@ impl EventStore for RedisStore {
             .key(self.ev_key(&format!("log:{}", ev.trigger_id)))
             .key(self.ev_key(&format!("e:{}", ev.event_id)))
             .key(idem)
-            .key(contact);
+            .key(contact)
+            .key(self.ev_key("trg"));
         inv.arg(ev.max_waiting)
             .arg(&ev.event_id)
             .arg(ev.session.as_deref().unwrap_or(""))
@@ -118,7 +121,8 @@ impl EventStore for RedisStore {
             .arg(ev.retention_secs.max(1).saturating_mul(1000))
             .arg(self.ev_key("q:"))
             .arg(if ev.contact_key.is_some() { 1 } else { 0 })
-            .arg(MAX_LOG);
+            .arg(MAX_LOG)
+            .arg(ev.secret_sha256.as_deref().unwrap_or(""));
         Box::pin(async move {
             let r: Vec<String> = self.script("event_accept", &inv).await?;
             let get = |i: usize| r.get(i).cloned().unwrap_or_default();
@@ -132,6 +136,8 @@ impl EventStore for RedisStore {
                     session: get(2),
                 },
                 Some("conflict") => Accepted::Conflict,
+                Some("unknown") => Accepted::UnknownTrigger,
+                Some("secret") => Accepted::BadSecret,
                 _ => Accepted::Full,
             })
         })
@@ -245,55 +251,36 @@ impl EventStore for RedisStore {
     }
 
     fn event_complete<'a>(&'a self, c: &'a Completion) -> BoxFuture<'a, Result<(), StoreError>> {
-        Box::pin(async move {
-            let single = matches!(self.conn, Conn::Single(_));
-            let mut inv = scripts::COMPLETE.prepare_invoke();
-            inv.key(self.ev_key(&format!("e:{}", c.event_id)))
-                .key(self.ev_key(&format!("q:{}", c.session)))
-                .key(self.ev_key("n"))
-                .key(self.ev_key("x"));
-            inv.arg(&c.event_id)
-                .arg(c.status)
-                .arg(&c.processed_at)
-                .arg(&c.outcome)
-                .arg(GROUP);
-            match &c.transcript {
-                Some(t) if single => {
-                    let [log, meta] = self.keys.transcript(&c.session);
-                    inv.key(log).key(meta);
-                    let meta = serde_json::to_string(&t.meta)
-                        .map_err(|e| StoreError::Other(format!("event_complete: {e}")))?;
-                    inv.arg(1)
-                        .arg(t.max_entries.max(1))
-                        .arg(t.retention_secs.max(1))
-                        .arg(meta);
-                    for e in &t.entries {
-                        inv.arg(e);
-                    }
-                }
-                Some(t) => {
-                    // A cluster: the transcript's slot is not the events' one. Written first,
-                    // unless the event is complete already (a completion lost between the two
-                    // steps and repeated may append it twice: see docs/REDIS.md).
-                    use crate::store::TranscriptStore;
-                    let status = ::redis::cmd("HGET")
-                        .arg(self.ev_key(&format!("e:{}", c.event_id)))
-                        .arg("status")
-                        .clone();
-                    let status: Option<String> = self.read("event_complete", &status).await?;
-                    if matches!(status.as_deref(), Some("done" | "failed") | None) {
-                        inv.arg(0);
-                        return self.script::<i64>("event_complete", &inv).await.map(|_| ());
-                    }
-                    self.transcript_append(&c.session, t).await?;
-                    inv.arg(0);
-                }
-                None => {
-                    inv.arg(0);
-                }
-            }
-            self.script::<i64>("event_complete", &inv).await.map(|_| ())
-        })
+        Box::pin(self.complete(c, None))
+    }
+
+    fn event_finish<'a>(
+        &'a self,
+        c: &'a Completion,
+        unlock: Option<&'a str>,
+    ) -> BoxFuture<'a, Result<(), StoreError>> {
+        Box::pin(self.complete(c, unlock))
+    }
+
+    fn event_claim<'a>(
+        &'a self,
+        d: &'a Delivery,
+        token: &'a str,
+        lease_ms: u64,
+    ) -> BoxFuture<'a, Result<Claim, StoreError>> {
+        Box::pin(self.claim(d, token, lease_ms))
+    }
+
+    fn event_session_owned<'a>(
+        &'a self,
+        trigger_id: &'a str,
+        session: &'a str,
+    ) -> BoxFuture<'a, Result<bool, StoreError>> {
+        let cmd = ::redis::cmd("SISMEMBER")
+            .arg(self.ev_key(&format!("so:{session}")))
+            .arg(trigger_id)
+            .clone();
+        Box::pin(async move { Ok(self.read::<i64>("event_session_owned", &cmd).await? == 1) })
     }
 
     fn event_log<'a>(

@@ -8,14 +8,31 @@ use std::sync::LazyLock;
 use ::redis::Script;
 
 /// `KEYS`: waiting count, sequence, stream, trigger log, event record, idempotency key,
-/// contact key. `ARGV`: max waiting, event id, given session (or ''), new session, contact TTL
-/// ms, has idempotency key (1/0), fingerprint, idempotency TTL ms, body, trigger id, record
-/// TTL ms, pending-list key prefix, has contact (1/0), log length kept.
-/// Returns `{'queued', event, session}`, `{'replay', event, session}`, `{'conflict'}` or
-/// `{'full'}` (nothing written by the last two).
+/// contact key, stored triggers. `ARGV`: max waiting, event id, given session (or ''), new
+/// session, contact TTL ms, has idempotency key (1/0), fingerprint, idempotency TTL ms, body,
+/// trigger id, record TTL ms, pending-list key prefix, has contact (1/0), log length kept,
+/// SHA-256 hex of the presented secret ('': checked by the caller).
+/// Returns `{'queued', event, session}`, `{'replay', event, session}`, `{'conflict'}`,
+/// `{'full'}`, `{'unknown'}` (no such trigger) or `{'secret'}` (nothing written by the last
+/// four). The secret check compares hashes with `~=`, which is not constant-time: it can tell
+/// at most how long a prefix of the stored hash the presented secret's hash shares, and a
+/// SHA-256 prefix says nothing usable about a secret of about 250 random bits (docs/REDIS.md).
 pub(super) static ACCEPT: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r"
+local contact_ttl = ARGV[5]
+if ARGV[15] ~= '' then
+  local doc = redis.call('HGET', KEYS[8], ARGV[10])
+  if not doc then return {'unknown'} end
+  local ok, t = pcall(cjson.decode, doc)
+  if not ok or type(t) ~= 'table' then return {'unknown'} end
+  if type(t.secret_sha256) ~= 'string' or t.secret_sha256 ~= ARGV[15] then
+    return {'secret'}
+  end
+  if type(t.session_ttl_secs) == 'number' and t.session_ttl_secs >= 1 then
+    contact_ttl = string.format('%d', math.floor(t.session_ttl_secs) * 1000)
+  end
+end
 if ARGV[6] == '1' then
   local v = redis.call('GET', KEYS[6])
   if v then
@@ -30,7 +47,7 @@ local s = ARGV[3]
 if s == '' then
   if ARGV[13] == '1' then
     s = redis.call('GET', KEYS[7]) or ARGV[4]
-    redis.call('SET', KEYS[7], s, 'PX', ARGV[5])
+    redis.call('SET', KEYS[7], s, 'PX', contact_ttl)
   else
     s = ARGV[4]
   end
@@ -140,12 +157,14 @@ return 1
     )
 });
 
-/// `KEYS`: event record, session list, waiting count, stream, then (single Redis, with a
-/// transcript) the transcript's log and meta keys. `ARGV`: event id, status, processed at,
-/// outcome, group, has transcript (1/0), entries kept, retention s, meta JSON, entries...
-/// Pops the event from its session's list (when it is the head), records its outcome and the
-/// transcript once (a completion repeated changes nothing more), counts it out of the waiting
-/// events, and acknowledges and deletes its stream entry.
+/// `KEYS`: event record, session list, waiting count, stream, session lock, the session's
+/// owners (triggers that completed an event in it), then (single Redis, with a transcript)
+/// the transcript's log and meta keys. `ARGV`: event id, status, processed at, outcome,
+/// group, has transcript (1/0), entries kept, retention s, meta JSON, lock token ('': keep
+/// the lock), entries... Pops the event from its session's list (when it is the head),
+/// records its outcome, its trigger among the session's owners and the transcript once (a
+/// completion repeated changes nothing more), counts it out of the waiting events,
+/// acknowledges and deletes its stream entry, and releases the lock if the token holds it.
 pub(super) static COMPLETE: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r"
@@ -155,13 +174,18 @@ if st and st ~= 'done' and st ~= 'failed' then
   redis.call('HSET', KEYS[1], 'status', ARGV[2], 'processed_at', ARGV[3], 'outcome', ARGV[4])
   redis.call('HDEL', KEYS[1], 'journal')
   if tonumber(redis.call('GET', KEYS[3]) or '0') > 0 then redis.call('DECR', KEYS[3]) end
-  if ARGV[6] == '1' and #KEYS >= 6 then
-    if #ARGV >= 10 then
-      redis.call('RPUSH', KEYS[5], unpack(ARGV, 10))
-      redis.call('LTRIM', KEYS[5], -tonumber(ARGV[7]), -1)
-      redis.call('EXPIRE', KEYS[5], ARGV[8])
+  local trg = redis.call('HGET', KEYS[1], 'trigger')
+  if trg then
+    redis.call('SADD', KEYS[6], trg)
+    redis.call('EXPIRE', KEYS[6], ARGV[8])
+  end
+  if ARGV[6] == '1' and #KEYS >= 8 then
+    if #ARGV >= 11 then
+      redis.call('RPUSH', KEYS[7], unpack(ARGV, 11))
+      redis.call('LTRIM', KEYS[7], -tonumber(ARGV[7]), -1)
+      redis.call('EXPIRE', KEYS[7], ARGV[8])
     end
-    redis.call('SET', KEYS[6], ARGV[9], 'EX', ARGV[8])
+    redis.call('SET', KEYS[8], ARGV[9], 'EX', ARGV[8])
   end
 end
 local xid = redis.call('HGET', KEYS[1], 'xid')
@@ -169,7 +193,60 @@ if xid then
   redis.call('XACK', KEYS[4], ARGV[5], xid)
   redis.call('XDEL', KEYS[4], xid)
 end
+if ARGV[10] ~= '' and redis.call('GET', KEYS[5]) == ARGV[10] then redis.call('DEL', KEYS[5]) end
 return 1
+",
+    )
+});
+
+/// `KEYS`: the delivery's event record, the session's lock, the session's list, stream.
+/// `ARGV`: lock token, lease ms, event record key prefix, group, delivery id. A worker's step
+/// before running (see `Claim`): `{'acked'}` (the delivery's event is complete or forgotten:
+/// acknowledged, and the lock released if the token held it), `{'busy'}` (another token holds
+/// the lock), `{'done'}` (nothing to run up to the delivery's event: lock released),
+/// `{'lost', head}` (the head's record is gone; lock held) or `{'run', head, field, value,
+/// ...}`: the head's record as it was, now marked started (`processing`, one more attempt),
+/// the lock taken or extended for the lease.
+pub(super) static CLAIM: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+local mine = redis.call('HMGET', KEYS[1], 'status', 'seq')
+if not mine[1] or mine[1] == 'done' or mine[1] == 'failed' then
+  redis.call('XACK', KEYS[4], ARGV[4], ARGV[5])
+  redis.call('XDEL', KEYS[4], ARGV[5])
+  if redis.call('GET', KEYS[2]) == ARGV[1] then redis.call('DEL', KEYS[2]) end
+  return {'acked'}
+end
+local holder = redis.call('GET', KEYS[2])
+if holder and holder ~= ARGV[1] then return {'busy'} end
+local head = redis.call('LINDEX', KEYS[3], 0)
+if not head then
+  if holder then redis.call('DEL', KEYS[2]) end
+  return {'done'}
+end
+local rk = ARGV[3] .. head
+local f = redis.call('HGETALL', rk)
+if #f == 0 then
+  redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[2])
+  return {'lost', head}
+end
+local seq, st, attempts = 0, '', 0
+for i = 1, #f, 2 do
+  if f[i] == 'seq' then seq = tonumber(f[i + 1]) or 0
+  elseif f[i] == 'status' then st = f[i + 1]
+  elseif f[i] == 'attempts' then attempts = tonumber(f[i + 1]) or 0 end
+end
+if seq > (tonumber(mine[2]) or 0) then
+  if holder then redis.call('DEL', KEYS[2]) end
+  return {'done'}
+end
+redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[2])
+if st ~= 'done' and st ~= 'failed' then
+  redis.call('HSET', rk, 'status', 'processing', 'attempts', attempts + 1)
+end
+local out = {'run', head}
+for i = 1, #f do out[#out + 1] = f[i] end
+return out
 ",
     )
 });

@@ -45,9 +45,14 @@ impl Keys {
         ]
     }
 
-    /// A stored `Idempotency-Key` response (the caller scopes the key).
+    /// A stored `Idempotency-Key` response (the caller scopes the key). A continueChat key
+    /// (`continue:<session id>:<key>`) carries its session's hash tag, so its turn's save
+    /// writes the answer in the session's slot on a cluster too; the others have their own.
     pub(super) fn idempotency(&self, key: &str) -> String {
-        format!("{}:{{i:{key}}}", self.prefix)
+        match session_of_key(key) {
+            Some(id) => self.tagged("s:", id, &format!(":i:{key}")),
+            None => format!("{}:{{i:{key}}}", self.prefix),
+        }
     }
 
     /// A claim owner's liveness record (a server process; see `IdempotencyStore`).
@@ -100,6 +105,12 @@ impl Keys {
     }
 }
 
+/// The session a scoped idempotency key belongs to (continueChat's scope names it).
+pub(super) fn session_of_key(key: &str) -> Option<&str> {
+    let (id, _) = key.strip_prefix("continue:")?.split_once(':')?;
+    Some(id)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -132,5 +143,11 @@ mod tests {
         assert_eq!(keys.flows()[1], "t:{flows}:public");
         assert_eq!(keys.flows()[2], "t:{flows}:bypublic");
         assert_eq!(keys.revision("f", "9"), "t:{rev:f}:9");
+        // A continueChat answer lives in its session's slot; a start's in its own.
+        assert_eq!(
+            keys.idempotency("continue:abc:k1"),
+            "t:{s:abc}:i:continue:abc:k1"
+        );
+        assert_eq!(keys.idempotency("start:bot:k1"), "t:{i:start:bot:k1}");
     }
 }

@@ -31,6 +31,7 @@ mod conn;
 mod credentials;
 mod events;
 mod events_scripts;
+mod events_worker;
 mod flows;
 #[doc(hidden)]
 pub mod fuzzing;

@@ -79,7 +79,7 @@ if l ~= ARGV[1] then
 /// script writes nothing (returns 0) unless the record still holds this request's claim, and
 /// the answer replaces the claim in the same script as the session's save ([`ANSWER_POST`]):
 /// a turn is never saved without its answer, nor applied by a request that lost its claim.
-const ANSWER_PRE: &str = r"
+pub(super) const ANSWER_PRE: &str = r"
 local ans = nil
 if table.remove(ARGV) == '1' then
   ans = {table.remove(ARGV), table.remove(ARGV), table.remove(ARGV)}
@@ -87,7 +87,8 @@ if table.remove(ARGV) == '1' then
 end";
 
 /// Writes the answer popped by [`ANSWER_PRE`], once the session is saved.
-const ANSWER_POST: &str = "if ans then redis.call('SET', KEYS[#KEYS], ans[2], 'EX', ans[1]) end\n";
+pub(super) const ANSWER_POST: &str =
+    "if ans then redis.call('SET', KEYS[#KEYS], ans[2], 'EX', ans[1]) end\n";
 
 /// `KEYS`: state, lease, seen. `ARGV`: lease value, version, new state value, ttl ms, seen ms
 /// (0: `seen` lasts long enough, leave it), then the answer arguments ([`ANSWER_PRE`]).
@@ -159,7 +160,7 @@ pub(super) static RECORD_RESULT: LazyLock<Script> =
 /// The indexes get a TTL one slack period longer than the newest record's, so their `PTTL`
 /// check rarely leads to a `PEXPIRE`; index entries of expired results are trimmed on about
 /// one new record in eight (chosen by the result id's last character: ids are random).
-const RECORD_FN: &str = r"
+pub(super) const RECORD_FN: &str = r"
 local function record(K, o)
 local ret = ARGV[o]
 local nl = tonumber(ARGV[o + 7])
@@ -211,21 +212,26 @@ end
 /// A turn's transcript as a Lua function `transcript(o)` over `KEYS[4]` (the entries) and
 /// `KEYS[5]` (the status), with its arguments from `ARGV[o]` on: the number of entries `n`
 /// (-1: no transcript, nothing written), the `n` entries, the status JSON, the most entries
-/// kept, the retention (s). Returns the index of the first argument after them. The list is
-/// trimmed only when it grew past its bound (`RPUSH` answers the length).
-const TRANSCRIPT_FN: &str = r"
+/// kept, the retention (s, the status key's TTL), whether the entries' TTL is due (`1`, else
+/// `0`: the session header says the list outlives the retention from now) and that TTL (ms:
+/// the retention plus the result record's slack, as the record's). Returns the index of the
+/// first argument after them. `RPUSH` answers the length: a new list always gets its TTL, and
+/// the list is trimmed to its bound only once it grew a sixteenth past it (the status JSON
+/// carries the bound, and readers skip the extra oldest entries), so a long conversation pays
+/// one `LTRIM` every few dozen entries, not one a turn.
+pub(super) const TRANSCRIPT_FN: &str = r"
 local function transcript(o)
 local n = tonumber(ARGV[o])
 if n < 0 then return o + 1 end
-local ttl = ARGV[o + n + 3]
+local len = -1
 if n > 0 then
-  local len = redis.call('RPUSH', KEYS[4], unpack(ARGV, o + 1, o + n))
+  len = redis.call('RPUSH', KEYS[4], unpack(ARGV, o + 1, o + n))
   local keep = tonumber(ARGV[o + n + 2])
-  if len > keep then redis.call('LTRIM', KEYS[4], -keep, -1) end
-  redis.call('EXPIRE', KEYS[4], ttl)
+  if len > keep + math.floor(keep / 16) then redis.call('LTRIM', KEYS[4], -keep, -1) end
 end
-redis.call('SET', KEYS[5], ARGV[o + n + 1], 'EX', ttl)
-return o + n + 4
+if len == n or ARGV[o + n + 4] == '1' then redis.call('PEXPIRE', KEYS[4], ARGV[o + n + 5]) end
+redis.call('SET', KEYS[5], ARGV[o + n + 1], 'EX', ARGV[o + n + 3])
+return o + n + 6
 end
 ";
 

@@ -13,7 +13,7 @@ use super::state::{Header, State, parse_state};
 use super::{RedisStore, ms, scripts};
 use crate::store::sessions::{log_lost_result, log_lost_transcript, save_turn_in_steps};
 use crate::store::{
-    BoxFuture, Leased, Loaded, SessionStore, StoreError, TranscriptStore, TurnWrites,
+    AnswerWrite, BoxFuture, Leased, Loaded, SessionStore, StoreError, TranscriptStore, TurnWrites,
 };
 
 /// Lease releases of timed-out `begin_turn`s being retried now, and the most retried at once.
@@ -52,19 +52,35 @@ impl SessionStore for RedisStore {
         writes: TurnWrites<'a>,
         mark: u64,
     ) -> BoxFuture<'a, Result<(), StoreError>> {
+        let answer = writes.answer.filter(|a| self.answer_in_slot(id, a));
         // On a cluster the session, transcript and result keys live in different slots.
         let Some((update, retention)) = writes.result.filter(|_| self.single()) else {
+            if let Some(a) = answer {
+                let data = Some((data, ttl_secs));
+                return Box::pin(self.create_answered(id, data, writes, mark, a));
+            }
             return Box::pin(self.create_in_steps(id, data, ttl_secs, writes, mark));
         };
         Box::pin(async move {
             let (value, ttl, seen_ms) = self.new_state(&data, ttl_secs, mark);
-            let mut inv = self.turn_script(&scripts::CREATE_RECORD, id);
+            let script = match answer {
+                Some(_) => &create::CREATE_RECORD_ANSWER,
+                None => &scripts::CREATE_RECORD,
+            };
+            let mut inv = self.turn_script(script, id);
             for k in self.result_keys(update) {
                 inv.key(k);
             }
             inv.arg(value).arg(ttl).arg(seen_ms);
-            Self::push_transcript_args(&mut inv, writes.transcript)?;
+            // The new state's header leaves the list's deadline unknown (0): its first turn
+            // refreshes the TTL this sets.
+            Self::push_transcript_args(&mut inv, writes.transcript, true)?;
             self.push_result_args(&mut inv, update, retention, true, Seq::now())?;
+            if answer.is_some() {
+                // With an answer, the script decides: created with it, or nothing written.
+                self.push_answer_args(&mut inv, answer)?;
+                return applied(self.script("create", &inv).await?);
+            }
             if self.script::<i64>("create", &inv).await? == 1 {
                 return Ok(());
             }
@@ -109,6 +125,18 @@ impl SessionStore for RedisStore {
                 .ignore();
             self.pipeline::<()>("create_finished", &pipe).await
         })
+    }
+
+    fn create_finished_answered<'a>(
+        &'a self,
+        id: &'a str,
+        mark: u64,
+        answer: Option<AnswerWrite<'a>>,
+    ) -> BoxFuture<'a, Result<(), StoreError>> {
+        match answer.filter(|a| self.answer_in_slot(id, a)) {
+            Some(a) => Box::pin(self.create_answered(id, None, TurnWrites::default(), mark, a)),
+            None => self.create_finished_marked(id, mark),
+        }
     }
 
     fn begin_turn(&self, id: &str, lease_ms: u64) -> BoxFuture<'_, Result<Loaded, StoreError>> {
@@ -215,7 +243,9 @@ impl SessionStore for RedisStore {
         ttl_secs: u64,
     ) -> BoxFuture<'_, Result<(), StoreError>> {
         let mut inv = self.session_script(&scripts::COMMIT, id);
-        let (token, header) = Header::from_lease(leased);
+        let (token, mut header) = Header::from_lease(leased);
+        // No transcript here: one written beside it may have a shorter TTL (see log_refresh).
+        header.log_until_ms = 0;
         self.push_commit_args(&mut inv, token, &header, &data, ttl_secs, now_ms());
         inv.arg(0); // No answer.
         Box::pin(async move { applied(self.script("commit_turn", &inv).await?) })
@@ -239,7 +269,9 @@ impl SessionStore for RedisStore {
     ) -> BoxFuture<'a, Result<(), StoreError>> {
         let single = self.single();
         let Some((update, retention)) = writes.result else {
-            if single && (writes.transcript.is_some() || writes.answer.is_some()) {
+            // On a cluster: only with an answer whose record is in the session's slot.
+            let in_slot = writes.answer.is_some_and(|a| self.answer_in_slot(id, &a));
+            if in_slot || (single && writes.transcript.is_some()) {
                 return Box::pin(self.save_with_transcript(id, data, leased, ttl_secs, writes));
             }
             return save_turn_in_steps(self, id, data, leased, ttl_secs, writes);
@@ -249,6 +281,7 @@ impl SessionStore for RedisStore {
             let (token, mut header) = Header::from_lease(leased);
             // The result refresh is decided first: the saved header records it.
             let ensure = Self::record_refresh(&mut header, now, retention);
+            let log_due = Self::log_refresh(&mut header, now, writes.transcript);
             let seq = Seq::session(header.created_s, header.version + 1);
             if let Some(d) = &data
                 && single
@@ -259,7 +292,7 @@ impl SessionStore for RedisStore {
                 let mut inv = self.turn_script(&scripts::COMMIT_FIELDS, id);
                 inv.key(self.keys.result(&update.flow_id, &update.result_id));
                 self.push_commit_args(&mut inv, token, &header, d, ttl_secs, now);
-                Self::push_transcript_args(&mut inv, writes.transcript)?;
+                Self::push_transcript_args(&mut inv, writes.transcript, log_due)?;
                 inv.arg(results::record_ttl_ms(retention));
                 results::push_fields(&mut inv, update, seq)?;
                 self.push_answer_args(&mut inv, writes.answer)?;
@@ -285,7 +318,7 @@ impl SessionStore for RedisStore {
                     Some(d) => self.push_commit_args(&mut inv, token, &header, d, ttl_secs, now),
                     None => self.push_finish_args(&mut inv, token, &header),
                 }
-                Self::push_transcript_args(&mut inv, writes.transcript)?;
+                Self::push_transcript_args(&mut inv, writes.transcript, log_due)?;
                 self.push_result_args(&mut inv, update, retention, ensure, seq)?;
                 self.push_answer_args(&mut inv, writes.answer)?;
                 return applied(self.script("save_turn", &inv).await?);
@@ -301,7 +334,9 @@ impl SessionStore for RedisStore {
                 Some(d) => self.push_commit_args(&mut inv, token, &header, d, ttl_secs, now),
                 None => self.push_finish_args(&mut inv, token, &header),
             }
-            inv.arg(0); // No answer: the caller settles its idempotency key.
+            // The answer, when its record is in the session's slot (else the caller settles it).
+            let answer = writes.answer.filter(|a| self.answer_in_slot(id, a));
+            self.push_answer_args(&mut inv, answer)?;
             applied(self.script("save_turn", &inv).await?)?;
             let recorded = self.record_result_fields(update, retention, seq).await;
             log_lost_result(recorded, update);

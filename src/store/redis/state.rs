@@ -1,13 +1,15 @@
 //! The value of a session's state key: a small text header (version, marker and record
-//! deadlines, creation time), then the opaque session bytes; and the lease string a turn holds.
+//! deadlines, creation time, trigger mark, transcript deadline), then the opaque session bytes;
+//! and the lease string a turn holds.
 
 use super::{corrupt, scripts};
 use crate::store::{Leased, StoreError};
 
 /// What the store keeps about a session beside its bytes, in the state value's header
-/// (`<version> <seen until> <created> <record until>\n`) and, while a turn runs, in the lease
-/// string the caller holds (`<lease value>.<seen until>.<created>.<record until>`, where the
-/// lease value, all the lease key holds, is `<token> <lease ends at ms>`).
+/// (`<version> <seen until> <created> <record until> [<mark> [<transcript until>]]\n`) and,
+/// while a turn runs, in the lease string the caller holds
+/// (`<lease value>.<seen until>.<created>.<record until>.<transcript until>`, where the lease
+/// value, all the lease key holds, is `<token> <lease ends at ms>`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub(super) struct Header {
     pub(super) version: u64,
@@ -18,8 +20,13 @@ pub(super) struct Header {
     /// Until when (ms) the session's result record is known to live without a refresh.
     pub(super) record_until_ms: u64,
     /// The sequence of the last trigger event applied to the session ([`Leased::mark`]); a
-    /// fifth header field, written only when not 0 (headers of older versions have four).
+    /// fifth header field, written only when it or the next is not 0 (headers of older
+    /// versions have four).
     pub(super) mark: u64,
+    /// Until when (ms) the session's transcript log is known to live without a `PEXPIRE`
+    /// (0: unknown, refresh it). A sixth field, written only when not 0; older versions ignore
+    /// it, and a save by one of them drops it (the next turn then refreshes the log).
+    pub(super) log_until_ms: u64,
 }
 
 impl Header {
@@ -28,9 +35,13 @@ impl Header {
             "{} {} {} {}",
             self.version, self.seen_until_ms, self.created_s, self.record_until_ms
         );
-        if self.mark != 0 {
+        if self.mark != 0 || self.log_until_ms != 0 {
             h.push(' ');
             h.push_str(&self.mark.to_string());
+        }
+        if self.log_until_ms != 0 {
+            h.push(' ');
+            h.push_str(&self.log_until_ms.to_string());
         }
         h.push('\n');
         let mut v = Vec::with_capacity(h.len() + data.len());
@@ -41,8 +52,8 @@ impl Header {
 
     pub(super) fn lease(&self, token: &str) -> String {
         format!(
-            "{token}.{}.{}.{}",
-            self.seen_until_ms, self.created_s, self.record_until_ms
+            "{token}.{}.{}.{}.{}",
+            self.seen_until_ms, self.created_s, self.record_until_ms, self.log_until_ms
         )
     }
 
@@ -57,6 +68,7 @@ impl Header {
             created_s: n(),
             record_until_ms: n(),
             mark: leased.mark,
+            log_until_ms: n(),
         };
         (token, header)
     }
@@ -99,6 +111,7 @@ pub(super) fn parse_state(mut raw: Vec<u8>) -> Result<State, StoreError> {
         created_s: next()?,
         record_until_ms: next()?,
         mark: n.next().and_then(Result::ok).unwrap_or(0),
+        log_until_ms: n.next().and_then(Result::ok).unwrap_or(0),
     };
     raw.drain(..=end);
     Ok(State::Active(header, raw))
@@ -116,6 +129,7 @@ mod tests {
             created_s: 1_790_000_000,
             record_until_ms: 42,
             mark: 0,
+            log_until_ms: 0,
         };
         let value = h.value(b"{\"a\":\"b\nc\"}");
         assert!(value.starts_with(b"7 1800000000000 1790000000 42\n"));
@@ -133,6 +147,17 @@ mod tests {
             parse_state(marked.value(b"x")).unwrap(),
             State::Active(marked, b"x".to_vec())
         );
+        // The transcript deadline needs the mark before it, 0 when there is none.
+        let logged = Header {
+            log_until_ms: 77,
+            ..h
+        };
+        let value = logged.value(b"x");
+        assert!(value.starts_with(b"7 1800000000000 1790000000 42 0 77\n"));
+        assert_eq!(
+            parse_state(value).unwrap(),
+            State::Active(logged, b"x".to_vec())
+        );
         for bad in [&b"{}"[..], b"1 2\n{}", b"x 1 2 3\n"] {
             assert!(parse_state(bad.to_vec()).is_err(), "{bad:?}");
         }
@@ -146,6 +171,7 @@ mod tests {
             created_s: 6,
             record_until_ms: 8,
             mark: 0,
+            log_until_ms: 9,
         };
         let leased = Leased {
             data: Vec::new(),

@@ -26,6 +26,7 @@ fn event(trigger: &str, session: Option<&str>) -> NewEvent {
         body: "{\"text\":\"hi\"}".into(),
         max_waiting: 1_000_000,
         retention_secs: 600,
+        secret_sha256: None,
     }
 }
 
@@ -52,6 +53,7 @@ fn done(event_id: &str, session: &str, entries: Vec<String>) -> Completion {
             max_entries: 100,
             retention_secs: 600,
         }),
+        retention_secs: 600,
     }
 }
 

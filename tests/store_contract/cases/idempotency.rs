@@ -78,9 +78,7 @@ pub async fn an_owner_is_alive_until_its_heartbeat_lapses(b: &Backend) {
 
 pub async fn a_turn_is_saved_with_its_answer_only_under_its_claim(b: &Backend) {
     let s = &*b.store;
-    // Where the store cannot write the answer with the session (a cluster: other slots), it
-    // leaves the key to the caller, who settles it after the save.
-    let atomic = s.kind() != "redis-cluster";
+    // A continueChat key lives in its session's slot: atomic on a cluster too.
     let (flow, rid) = (id(), id());
     let u = update(
         &flow,
@@ -117,17 +115,12 @@ pub async fn a_turn_is_saved_with_its_answer_only_under_its_claim(b: &Backend) {
         assert!(s.idempotency_put(&k, &theirs, 60).await.unwrap());
         let l = active(s, &sid).await;
         let saved = s.save_turn(&sid, data.clone(), &l, 60, writes(&mine)).await;
-        if atomic {
-            assert!(matches!(saved, Err(StoreError::Busy)), "{saved:?}");
-            assert_eq!(s.idempotency_get(&k).await.unwrap(), Some(theirs.clone()));
-            s.abort_turn(&sid, &l).await.unwrap();
-            let again = active(s, &sid).await;
-            assert_eq!((again.data.as_slice(), again.version), (&b"v1"[..], 1));
-            s.abort_turn(&sid, &again).await.unwrap();
-        } else {
-            saved.unwrap();
-            continue;
-        }
+        assert!(matches!(saved, Err(StoreError::Busy)), "{saved:?}");
+        assert_eq!(s.idempotency_get(&k).await.unwrap(), Some(theirs.clone()));
+        s.abort_turn(&sid, &l).await.unwrap();
+        let again = active(s, &sid).await;
+        assert_eq!((again.data.as_slice(), again.version), (&b"v1"[..], 1));
+        s.abort_turn(&sid, &again).await.unwrap();
         // Under its own claim: the session and the answer, together.
         assert!(
             s.idempotency_settle(&k, &theirs, Some(&mine), 60)
@@ -143,5 +136,75 @@ pub async fn a_turn_is_saved_with_its_answer_only_under_its_claim(b: &Backend) {
             Some(d) => assert_eq!(&active(s, &sid).await.data, d),
             None => assert_eq!(s.begin_turn(&sid, 1000).await.unwrap(), Loaded::Finished),
         }
+    }
+}
+
+pub async fn a_start_is_created_with_its_answer_only_under_its_claim(b: &Backend) {
+    let s = &*b.store;
+    // A start's key is not in its new session's slot: on a cluster the store leaves it to
+    // the caller, who settles it after the creation (docs/REDIS.md).
+    let atomic = s.kind() != "redis-cluster";
+    let flow = id();
+    let t = transcript(&["q1"], "waiting_input");
+    // A waiting session with a result and a transcript, one with neither, a finished one.
+    for (waiting, with_records) in [(true, true), (true, false), (false, false)] {
+        let (sid, rid) = (id(), id());
+        let u = update(&flow, &rid, "2024-05-01T10:00:00Z", &[], &[], false);
+        let k = format!("start:{flow}:{}", id());
+        let (mine, theirs) = (claim("a"), claim("b"));
+        let answer = reply(&format!("{{\"sessionId\":\"{sid}\"}}"));
+        let write = |c| AnswerWrite {
+            key: &k,
+            claim: c,
+            answer: &answer,
+            ttl_secs: 60,
+        };
+        let create = |c| {
+            let writes = TurnWrites {
+                result: with_records.then_some((&u, 3600)),
+                transcript: with_records.then_some(&t),
+                answer: Some(write(c)),
+            };
+            if waiting {
+                s.create_marked(&sid, b"v1".to_vec(), 60, writes, 0)
+            } else {
+                s.create_finished_answered(&sid, 0, Some(write(c)))
+            }
+        };
+        // The claim was taken over by another request: nothing is created.
+        assert!(s.idempotency_put(&k, &theirs, 60).await.unwrap());
+        let created = create(&mine).await;
+        if atomic {
+            assert!(matches!(created, Err(StoreError::Busy)), "{created:?}");
+            assert_eq!(s.idempotency_get(&k).await.unwrap(), Some(theirs.clone()));
+            assert_eq!(s.begin_turn(&sid, 1000).await.unwrap(), Loaded::Missing);
+            assert_eq!(s.get_result(&flow, &rid).await.unwrap(), None);
+            assert_eq!(s.transcript_get(&sid).await.unwrap(), None);
+        } else {
+            created.unwrap();
+            assert_eq!(s.idempotency_get(&k).await.unwrap(), Some(theirs.clone()));
+            continue;
+        }
+        // Under its own claim: the session (or its marker) and the answer, together.
+        assert!(
+            s.idempotency_settle(&k, &theirs, Some(&mine), 60)
+                .await
+                .unwrap()
+        );
+        create(&mine).await.unwrap();
+        assert_eq!(s.idempotency_get(&k).await.unwrap(), Some(answer.clone()));
+        if waiting {
+            let l = active(s, &sid).await;
+            assert_eq!((l.data.as_slice(), l.version), (&b"v1"[..], 1));
+        } else {
+            assert_eq!(s.begin_turn(&sid, 1000).await.unwrap(), Loaded::Finished);
+        }
+        let recorded = s.get_result(&flow, &rid).await.unwrap();
+        assert_eq!(recorded.is_some(), with_records, "{recorded:?}");
+        let said = s.transcript_get(&sid).await.unwrap();
+        assert_eq!(said.is_some(), with_records, "{said:?}");
+        // The answer is not a claim any more: a second creation under it writes nothing.
+        let again = create(&mine).await;
+        assert!(matches!(again, Err(StoreError::Busy)), "{again:?}");
     }
 }

@@ -3,6 +3,7 @@
 
 mod credentials;
 mod events;
+mod events_worker;
 mod flows;
 mod idempotency;
 mod records;
@@ -11,6 +12,7 @@ mod sessions;
 
 pub use credentials::*;
 pub use events::*;
+pub use events_worker::*;
 pub use flows::*;
 pub use idempotency::*;
 pub use records::*;

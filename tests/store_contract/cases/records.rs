@@ -5,10 +5,10 @@
 use std::collections::BTreeSet;
 
 use tessera::ids::new_id as id;
-use tessera::store::{Doc, Index, TranscriptAppend, TranscriptMeta};
+use tessera::store::{Doc, Index, TranscriptAppend, TranscriptMeta, TurnWrites};
 
 use crate::backends::Backend;
-use crate::support::join_all;
+use crate::support::{active, join_all, update};
 
 pub async fn records_round_trip_and_lists_are_newest_first(b: &Backend) {
     let r = &*b.records;
@@ -248,5 +248,58 @@ pub async fn timer_stats_count_the_scheduled_timers_and_give_the_earliest(b: &Ba
     assert_eq!((s.pending, s.earliest_due_ms), (2, Some(base + 5)));
     for t in &ids {
         r.timer_cancel(t).await.unwrap();
+    }
+}
+
+/// A long conversation's transcript, saved with its turns, holds exactly its last entries
+/// after every turn, however the backend trims (Redis trims its list in batches).
+pub async fn a_long_transcript_keeps_exactly_its_last_entries_turn_by_turn(b: &Backend) {
+    let s = &*b.store;
+    let (sid, flow, rid) = (id(), id(), id());
+    let append = |n: usize| TranscriptAppend {
+        entries: vec![format!("e{n}")],
+        meta: TranscriptMeta {
+            status: "waiting_input".into(),
+            updated_at: format!("2024-05-01T10:00:{:02}Z", n % 60),
+        },
+        max_entries: 32,
+        retention_secs: 3600,
+    };
+    let first = append(0);
+    let u = update(&flow, &rid, "2024-05-01T10:00:00Z", &[], &[], false);
+    let writes = TurnWrites {
+        result: Some((&u, 3600)),
+        transcript: Some(&first),
+        answer: None,
+    };
+    s.create_with_result(&sid, b"v".to_vec(), 60, writes)
+        .await
+        .unwrap();
+    for n in 1..=80 {
+        let l = active(s, &sid).await;
+        let t = append(n);
+        let key = format!("q{}", n % 3);
+        let u = update(
+            &flow,
+            &rid,
+            "2024-05-01T10:00:00Z",
+            &[(&key, "a")],
+            &[],
+            false,
+        );
+        let writes = TurnWrites {
+            result: Some((&u, 3600)),
+            transcript: Some(&t),
+            answer: None,
+        };
+        s.save_turn(&sid, Some(b"v".to_vec()), &l, 60, writes)
+            .await
+            .unwrap();
+        let got = s.transcript_get(&sid).await.unwrap().expect("transcript");
+        let want: Vec<String> = (n.saturating_sub(31)..=n)
+            .map(|i| format!("e{i}"))
+            .collect();
+        assert_eq!(got.entries, want, "after turn {n}");
+        assert_eq!(got.updated_at, t.meta.updated_at);
     }
 }

@@ -1,10 +1,58 @@
 //! Creating sessions on Redis: the fast path (plain commands for a new id) and the script for
-//! an existing key, with the trigger-event mark in the new state's header.
+//! an existing key, with the trigger-event mark in the new state's header; a start's session
+//! created with its idempotent answer.
 
-use super::super::{RedisStore, scripts};
+use std::sync::LazyLock;
+
+use ::redis::Script;
+
+use super::super::state::finished_value;
+use super::super::{RedisStore, ms, scripts};
 use super::applied;
 use crate::store::sessions::record_in_steps;
-use crate::store::{BoxFuture, StoreError, TurnWrites};
+use crate::store::{AnswerWrite, BoxFuture, StoreError, TurnWrites};
+
+/// `KEYS`: state, lease, seen, the idempotency record. `ARGV`: state value (a new session's,
+/// or a finished marker), its ttl ms, seen ms (0: a finished marker, `seen` is deleted), then
+/// the answer arguments (`scripts::ANSWER_PRE`). A start turn sent with an `Idempotency-Key`:
+/// creates the session (or its finished marker) and stores its answer together, unless the
+/// record no longer holds the request's claim or an active session has the id (returns 0,
+/// nothing written). Returns 1 when done.
+static CREATE_ANSWER: LazyLock<Script> = LazyLock::new(|| {
+    let (pre, post) = (scripts::ANSWER_PRE, scripts::ANSWER_POST);
+    Script::new(&format!(
+        r"{pre}
+local s = redis.call('GETRANGE', KEYS[1], 0, 2)
+if s ~= '' and s ~= 'fin' then return 0 end
+redis.call('DEL', KEYS[2])
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+if ARGV[3] == '0' then redis.call('DEL', KEYS[3])
+else redis.call('SET', KEYS[3], '1', 'PX', ARGV[3]) end
+{post}return 1
+"
+    ))
+});
+
+/// `KEYS`: as `scripts::CREATE_RECORD`, then the idempotency record. `ARGV`: as CREATE_RECORD,
+/// then the answer arguments. A live start sent with an `Idempotency-Key` in one round trip:
+/// as CREATE_ANSWER (nothing written, 0, unless the record holds the claim and no active
+/// session has the id), with the transcript and the result update of CREATE_RECORD.
+pub(super) static CREATE_RECORD_ANSWER: LazyLock<Script> = LazyLock::new(|| {
+    let (pre, post) = (scripts::ANSWER_PRE, scripts::ANSWER_POST);
+    let (record, transcript) = (scripts::RECORD_FN, scripts::TRANSCRIPT_FN);
+    Script::new(&format!(
+        r"{pre}{record}{transcript}
+local s = redis.call('GETRANGE', KEYS[1], 0, 2)
+if s ~= '' and s ~= 'fin' then return 0 end
+redis.call('DEL', KEYS[2])
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+redis.call('SET', KEYS[3], '1', 'PX', ARGV[3])
+local o = transcript(4)
+record({{KEYS[6], KEYS[7], KEYS[8], KEYS[9]}}, o)
+{post}return 1
+"
+    ))
+});
 
 impl RedisStore {
     /// `create` with a mark in the new state's header.
@@ -55,6 +103,36 @@ impl RedisStore {
         mark: u64,
     ) -> Result<(), StoreError> {
         self.create_with_mark(id, data, ttl_secs, mark).await?;
+        record_in_steps(self, id, writes).await;
+        Ok(())
+    }
+
+    /// A start turn's session (`data` Some) or finished marker, created with its idempotent
+    /// answer in one script (single Redis: see [`CREATE_ANSWER`]); then its result
+    /// update and transcript, as separate calls.
+    pub(super) async fn create_answered(
+        &self,
+        id: &str,
+        data: Option<(Vec<u8>, u64)>,
+        writes: TurnWrites<'_>,
+        mark: u64,
+        answer: AnswerWrite<'_>,
+    ) -> Result<(), StoreError> {
+        let [state, lease, seen] = self.keys.session(id);
+        let mut inv = CREATE_ANSWER.prepare_invoke();
+        inv.key(state).key(lease).key(seen);
+        match data {
+            Some((data, ttl_secs)) => {
+                let (value, ttl, seen_ms) = self.new_state(&data, ttl_secs, mark);
+                inv.arg(value).arg(ttl).arg(seen_ms);
+            }
+            None => {
+                let marker = ms(self.opts.finished_marker);
+                inv.arg(finished_value(mark)).arg(marker).arg(0);
+            }
+        }
+        self.push_answer_args(&mut inv, Some(answer))?;
+        applied(self.script("create", &inv).await?)?;
         record_in_steps(self, id, writes).await;
         Ok(())
     }

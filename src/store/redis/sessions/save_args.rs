@@ -3,11 +3,15 @@
 //! and the rare outcomes of `begin_turn`.
 
 use super::super::conn::Conn;
+use super::super::keys::session_of_key;
 use super::super::results;
 use super::super::state::{Header, finished_value};
 use super::super::{RedisStore, ms, scripts, secs_ms};
 use super::{applied, now_ms};
-use crate::store::{AnswerWrite, Leased, Loaded, StoreError, TurnWrites};
+use crate::store::sessions::log_lost_transcript;
+use crate::store::{
+    AnswerWrite, Leased, Loaded, StoreError, TranscriptAppend, TranscriptStore, TurnWrites,
+};
 
 impl RedisStore {
     /// The `seen` argument of a save, and the header's new `seen_until_ms`: 0 when the marker
@@ -44,6 +48,29 @@ impl RedisStore {
             return false;
         }
         header.record_until_ms = now_ms.saturating_add(results::record_ttl_ms(retention_secs));
+        true
+    }
+
+    /// Whether a save must refresh its transcript list's TTL (`PEXPIRE`), updating the header:
+    /// due when the header does not know the list to live the retention from now. A save
+    /// without a transcript clears the header's deadline: the transcript of such a turn (a
+    /// trigger event's, written by its completion) may set a shorter TTL, so the next turn
+    /// with a transcript refreshes it. So a conversation's list gets its `PEXPIRE` once per
+    /// slack period, as its result record, not on every turn.
+    pub(super) fn log_refresh(
+        header: &mut Header,
+        now_ms: u64,
+        transcript: Option<&TranscriptAppend>,
+    ) -> bool {
+        let Some(t) = transcript else {
+            header.log_until_ms = 0;
+            return false;
+        };
+        let retention = t.retention_secs.max(1);
+        if header.log_until_ms >= now_ms.saturating_add(secs_ms(retention)) {
+            return false;
+        }
+        header.log_until_ms = now_ms.saturating_add(results::record_ttl_ms(retention));
         true
     }
 
@@ -116,9 +143,17 @@ impl RedisStore {
             created_s: now / 1000,
             record_until_ms: 0,
             mark,
+            log_until_ms: 0,
         }
         .value(data);
         (value, ttl, seen_ms)
+    }
+
+    /// Whether a save of session `id` can write this answer in its own script: always on a
+    /// single Redis; on a cluster when the idempotency record is in the session's slot (a
+    /// continueChat key: see `Keys::idempotency`).
+    pub(super) fn answer_in_slot(&self, id: &str, a: &AnswerWrite<'_>) -> bool {
+        self.single() || session_of_key(a.key) == Some(id)
     }
 
     /// A single Redis (not a cluster): the combined save scripts apply.
@@ -126,8 +161,9 @@ impl RedisStore {
         matches!(self.conn, Conn::Single(_))
     }
 
-    /// A turn with a transcript or an answer and no result update, saved in one script (single
-    /// Redis).
+    /// A turn with a transcript or an answer and no result update: on a single Redis in one
+    /// script; on a cluster (the answer's record in the session's slot, see `answer_in_slot`)
+    /// the session and the answer in one script, then the transcript (its own slot).
     pub(super) async fn save_with_transcript(
         &self,
         id: &str,
@@ -136,19 +172,33 @@ impl RedisStore {
         ttl_secs: u64,
         writes: TurnWrites<'_>,
     ) -> Result<(), StoreError> {
-        let (token, header) = Header::from_lease(leased);
-        let script = match &data {
-            Some(_) => &scripts::COMMIT_TRANSCRIPT,
-            None => &scripts::FINISH_TRANSCRIPT,
+        let single = self.single();
+        let (token, mut header) = Header::from_lease(leased);
+        let now = now_ms();
+        let log_due = Self::log_refresh(&mut header, now, writes.transcript);
+        let script = match (&data, single) {
+            (Some(_), true) => &scripts::COMMIT_TRANSCRIPT,
+            (None, true) => &scripts::FINISH_TRANSCRIPT,
+            (Some(_), false) => &scripts::COMMIT,
+            (None, false) => &scripts::FINISH,
         };
-        let mut inv = self.turn_script(script, id);
+        let mut inv = match single {
+            true => self.turn_script(script, id),
+            false => self.session_script(script, id),
+        };
         match &data {
-            Some(d) => self.push_commit_args(&mut inv, token, &header, d, ttl_secs, now_ms()),
+            Some(d) => self.push_commit_args(&mut inv, token, &header, d, ttl_secs, now),
             None => self.push_finish_args(&mut inv, token, &header),
         }
-        Self::push_transcript_args(&mut inv, writes.transcript)?;
+        if single {
+            Self::push_transcript_args(&mut inv, writes.transcript, log_due)?;
+        }
         self.push_answer_args(&mut inv, writes.answer)?;
-        applied(self.script("save_turn", &inv).await?)
+        applied(self.script("save_turn", &inv).await?)?;
+        if let Some(t) = writes.transcript.filter(|_| !single) {
+            log_lost_transcript(self.transcript_append(id, t).await, id);
+        }
+        Ok(())
     }
 
     /// The rare outcomes of `begin_turn` (no active state): gives back the lease it took and

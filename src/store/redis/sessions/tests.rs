@@ -34,3 +34,28 @@ fn answer_sequences_order_turns_after_start_writes_and_later_sessions_last() {
     assert!(start_write < turn2 && turn2 < turn3 && turn3 < later_session);
     assert!(Seq::session(100, 2).nth(0) < Seq::session(100, 2).nth(1));
 }
+
+#[test]
+fn transcript_ttls_are_refreshed_once_per_slack_and_after_a_turn_without_one() {
+    let t = crate::store::TranscriptAppend {
+        entries: vec!["e".into()],
+        meta: crate::store::TranscriptMeta {
+            status: "waiting_input".into(),
+            updated_at: "2024-05-01T10:00:00Z".into(),
+        },
+        max_entries: 500,
+        retention_secs: 3600,
+    };
+    // A new state knows no deadline: the first turn refreshes.
+    let mut h = Header::default();
+    let now = 1_000_000;
+    assert!(RedisStore::log_refresh(&mut h, now, Some(&t)));
+    // Retention + slack, as the result record's TTL.
+    assert_eq!(h.log_until_ms, now + 3_600_000 + 112_500);
+    assert!(!RedisStore::log_refresh(&mut h, now + 100_000, Some(&t)));
+    assert!(RedisStore::log_refresh(&mut h, now + 113_000, Some(&t)));
+    // A turn without a transcript forgets the deadline; the next one refreshes.
+    assert!(!RedisStore::log_refresh(&mut h, now + 114_000, None));
+    assert_eq!(h.log_until_ms, 0);
+    assert!(RedisStore::log_refresh(&mut h, now + 115_000, Some(&t)));
+}

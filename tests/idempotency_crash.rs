@@ -1,0 +1,325 @@
+//! Idempotency across a crash (issue 15): a request sent with an `Idempotency-Key` whose process
+//! dies right after its save, before it settles its key, and the client's retry on another
+//! process. Process A is a conversation core whose idempotency store fails every settle (the
+//! crash: nothing after the save reaches the store) and whose owner never heartbeats (dead to
+//! the others); process B is a second core on the same store. For every surface that takes a
+//! key (startChat, continueChat, the web player's workflow start, the engine API's trigger and
+//! resume), B's retry must answer A's reply byte for byte at once, without running the call
+//! again: the answer was stored with the save. On memory, a single Redis, and (continueChat,
+//! whose record lives in its session's slot) a Redis Cluster.
+
+mod common;
+
+use std::future::Future;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use serde_json::Value;
+use tessera::conversation::executions::DEFAULT_TENANT;
+use tessera::conversation::executions::run::Trigger;
+use tessera::conversation::{
+    Caller, Claim, Conversations, FlowChoice, IdempotencyKey, Reply, ServiceError, StartOptions,
+    TurnResult,
+};
+use tessera::engine::{Engine, EngineConfig, Message, TextFormat};
+use tessera::registry::Registry;
+use tessera::store::redis::{RedisOptions, RedisStore};
+use tessera::store::{
+    BoxFuture, IdempotencyStore, SessionStore, StoreError, StoredResponse, Stores,
+};
+
+use common::core::bot;
+use common::redis_env::{raw_connect, required_by, scan, shared_redis_url};
+
+/// An idempotency store whose settles never land (the process died after its save).
+struct Crashed(Arc<dyn IdempotencyStore>);
+
+impl IdempotencyStore for Crashed {
+    fn idempotency_get(
+        &self,
+        key: &str,
+    ) -> BoxFuture<'_, Result<Option<StoredResponse>, StoreError>> {
+        self.0.idempotency_get(key)
+    }
+    fn idempotency_put(
+        &self,
+        key: &str,
+        response: &StoredResponse,
+        ttl_secs: u64,
+    ) -> BoxFuture<'_, Result<bool, StoreError>> {
+        self.0.idempotency_put(key, response, ttl_secs)
+    }
+    fn idempotency_replace(
+        &self,
+        key: &str,
+        response: &StoredResponse,
+        ttl_secs: u64,
+    ) -> BoxFuture<'_, Result<(), StoreError>> {
+        self.0.idempotency_replace(key, response, ttl_secs)
+    }
+    fn idempotency_release(&self, key: &str) -> BoxFuture<'_, Result<(), StoreError>> {
+        self.0.idempotency_release(key)
+    }
+    fn idempotency_settle(
+        &self,
+        _key: &str,
+        _claim: &StoredResponse,
+        _outcome: Option<&StoredResponse>,
+        _ttl_secs: u64,
+    ) -> BoxFuture<'_, Result<bool, StoreError>> {
+        Box::pin(async { Err(StoreError::Unavailable("crashed".into())) })
+    }
+    fn owner_heartbeat(&self, owner: &str, ttl_ms: u64) -> BoxFuture<'_, Result<(), StoreError>> {
+        self.0.owner_heartbeat(owner, ttl_ms)
+    }
+    fn owner_alive(&self, owner: &str) -> BoxFuture<'_, Result<bool, StoreError>> {
+        self.0.owner_alive(owner)
+    }
+}
+
+/// A core (a server process of its own: its own claim owner) on these stores.
+fn core_on(stores: Stores, registry: &Arc<Registry>) -> Conversations {
+    Conversations {
+        engine: Arc::new(Engine::new(registry.clone(), None, EngineConfig::default())),
+        registry: registry.clone(),
+        stores,
+        config: Default::default(),
+        claims: Default::default(),
+    }
+}
+
+/// Process A (crashes after its saves) and process B, on one store with the test bot.
+async fn processes(stores: Stores) -> (Conversations, Conversations) {
+    let registry = Arc::new(Registry::new(stores.flows.clone()));
+    registry.publish(&bot(), None, None).await.expect("publish");
+    let crashed = Stores {
+        idempotency: Arc::new(Crashed(stores.idempotency.clone())),
+        ..stores.clone()
+    };
+    (core_on(crashed, &registry), core_on(stores, &registry))
+}
+
+fn error_reply(e: ServiceError) -> Reply {
+    Reply {
+        status: 599,
+        body: format!("{e:?}"),
+    }
+}
+
+/// A turn's reply: its session and what the bot said.
+fn turn_reply(t: TurnResult) -> Reply {
+    let said = serde_json::to_string(&t.output.messages).unwrap_or_default();
+    Reply {
+        status: 200,
+        body: format!("{} {said}", t.session_id),
+    }
+}
+
+/// Sends one call with `key` on A (which crashes after its save), then the retry on B: the
+/// same reply, the call run once.
+async fn crash_then_retry<'a, F, Fut>(
+    a: &'a Conversations,
+    b: &'a Conversations,
+    scope: &str,
+    call: F,
+) where
+    F: Fn(&'a Conversations, Option<Claim>) -> Fut,
+    Fut: Future<Output = Result<Reply, ServiceError>> + 'a,
+{
+    let key = IdempotencyKey::new(tessera::ids::new_id(), "POST", scope, b"{}");
+    let runs = AtomicUsize::new(0);
+    let send = |core: &'a Conversations| {
+        let (runs, call) = (&runs, &call);
+        let key = key.clone();
+        async move {
+            let run = |claim| async move {
+                runs.fetch_add(1, Ordering::SeqCst);
+                call(core, claim).await.unwrap_or_else(error_reply)
+            };
+            core.idempotent_with(scope, Some(&key), run, error_reply)
+                .await
+        }
+    };
+    let first = send(a).await;
+    assert_eq!(first.status, 200, "{}: {}", scope, first.body);
+    let retry = send(b).await;
+    assert_eq!(retry, first, "{scope}: the retry answers the stored reply");
+    assert_eq!(runs.load(Ordering::SeqCst), 1, "{scope}: the call ran once");
+}
+
+fn start_opts() -> StartOptions {
+    StartOptions::default()
+}
+
+/// startChat, the web player's workflow start, the engine API's trigger (a new session each).
+async fn starts(a: &Conversations, b: &Conversations) {
+    crash_then_retry(a, b, "start:core", |core, claim| async move {
+        let choice = FlowChoice::Published("core".into());
+        let caller = Caller::default();
+        core.start_rendered(choice, start_opts(), &caller, claim.as_ref(), turn_reply)
+            .await
+    })
+    .await;
+    crash_then_retry(a, b, "workflow-start:core", |core, claim| async move {
+        let caller = Caller::default();
+        core.start_run_rendered(
+            "core",
+            "u1",
+            start_opts(),
+            &caller,
+            claim.as_ref(),
+            turn_reply,
+        )
+        .await
+    })
+    .await;
+    let runs = b.runs("core", "u1", None, 10).await.expect("runs");
+    assert_eq!(runs.runs.len(), 1, "one run listed");
+    crash_then_retry(a, b, "engine", |core, claim| async move {
+        let env = core.trigger(trigger(), claim.as_ref()).await?;
+        Ok(Reply {
+            status: 200,
+            body: serde_json::to_string(&env).unwrap_or_default(),
+        })
+    })
+    .await;
+}
+
+fn trigger() -> Trigger {
+    Trigger {
+        tenant_id: DEFAULT_TENANT.into(),
+        intent_name: "core".into(),
+        ..Trigger::default()
+    }
+}
+
+/// continueChat on a started session.
+async fn continue_chat(a: &Conversations, b: &Conversations) {
+    let caller = Caller::default();
+    let choice = FlowChoice::Published("core".into());
+    let started = b.start(choice, start_opts(), &caller).await.expect("start");
+    let sid = started.session_id;
+    let scope = format!("continue:{sid}");
+    crash_then_retry(a, b, &scope, |core, claim| {
+        let sid = sid.clone();
+        async move {
+            let caller = Caller::default();
+            let message = Some(Message::text("Ada"));
+            core.resume_rendered(
+                &sid,
+                message,
+                TextFormat::Markdown,
+                &caller,
+                claim.as_ref(),
+                turn_reply,
+            )
+            .await
+        }
+    })
+    .await;
+}
+
+/// The engine API's resume of a paused execution.
+async fn engine_resume(a: &Conversations, b: &Conversations) {
+    let env = b.trigger(trigger(), None).await.expect("trigger");
+    let v: Value = serde_json::to_value(&env).expect("envelope");
+    let id = v["execution_id"].as_str().expect("id").to_string();
+    let token = v["metadata"]["wait_token"]
+        .as_str()
+        .expect("token")
+        .to_string();
+    crash_then_retry(a, b, "engine", |core, claim| {
+        let (id, token) = (id.clone(), token.clone());
+        async move {
+            let message = Some(Message::text("Ada"));
+            let env = core
+                .resume_execution(DEFAULT_TENANT, &id, &token, message, claim.as_ref())
+                .await?;
+            Ok(Reply {
+                status: 200,
+                body: serde_json::to_string(&env).unwrap_or_default(),
+            })
+        }
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_memory_a_retry_after_a_crash_gets_the_stored_answer_of_every_surface() {
+    let (a, b) = processes(Stores::memory()).await;
+    starts(&a, &b).await;
+    continue_chat(&a, &b).await;
+    engine_resume(&a, &b).await;
+}
+
+/// A Redis store with its own key prefix (its keys deleted when the test ends), or None when
+/// Redis is not required here and unreachable.
+async fn redis(var: &str, url: Option<String>) -> Option<(Arc<RedisStore>, Cleanup)> {
+    let required = required_by(var);
+    let Some(url) = url.filter(|u| !u.is_empty()) else {
+        assert!(!required, "{var} must be set in CI");
+        eprintln!("skipping: {var} is not set");
+        return None;
+    };
+    let prefix = format!("tessera-crash-{}", tessera::ids::new_id());
+    let opts = RedisOptions {
+        prefix: prefix.clone(),
+        command_timeout: std::time::Duration::from_secs(3),
+        ..RedisOptions::default()
+    };
+    let store = RedisStore::connect(&url, opts).await.expect("connect");
+    if let Err(e) = store.health().await {
+        assert!(!required, "{var}={url}: Redis unreachable: {e}");
+        eprintln!("skipping: no Redis at {url}");
+        return None;
+    }
+    let nodes = url
+        .trim_start_matches("redis+cluster://")
+        .trim_start_matches("redis://")
+        .split(',')
+        .map(|h| format!("redis://{}", h.trim_end_matches('/')))
+        .collect();
+    Some((Arc::new(store), Cleanup { nodes, prefix }))
+}
+
+/// Deletes a test's keys on every node when dropped.
+struct Cleanup {
+    nodes: Vec<String>,
+    prefix: String,
+}
+
+impl Drop for Cleanup {
+    fn drop(&mut self) {
+        for node in &self.nodes {
+            let Ok(mut con) = raw_connect(node) else {
+                continue;
+            };
+            for key in scan(&mut con, &format!("{}:*", self.prefix)) {
+                let _: Result<i64, _> = redis::cmd("DEL").arg(key).query(&mut con);
+            }
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_redis_a_retry_after_a_crash_gets_the_stored_answer_of_every_surface() {
+    let var = "TESSERA_TEST_REDIS_URL";
+    let Some((store, _cleanup)) = redis(var, Some(shared_redis_url())).await else {
+        return;
+    };
+    let (a, b) = processes(Stores::of(store)).await;
+    starts(&a, &b).await;
+    continue_chat(&a, &b).await;
+    engine_resume(&a, &b).await;
+}
+
+/// On a cluster only continueChat's record shares its session's slot (docs/REDIS.md).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_a_cluster_a_continue_chat_retry_after_a_crash_gets_the_stored_answer() {
+    let var = "TESSERA_TEST_REDIS_CLUSTER_URL";
+    let Some((store, _cleanup)) = redis(var, std::env::var(var).ok()).await else {
+        return;
+    };
+    let (a, b) = processes(Stores::of(store)).await;
+    continue_chat(&a, &b).await;
+}
