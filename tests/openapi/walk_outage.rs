@@ -28,7 +28,7 @@ use crate::walk_engine::{
     ABORT, CONVERSATION, ENGINE_TOKEN, EXECUTION, PLAYER_START, RESUME, RUNS, TENANT, TRIGGER,
     WORKFLOW_TRIGGER, WORKFLOWS, intent_bot,
 };
-use crate::walk_triggers::{EVENT, EVENTS, SECRET, SESSION, TRIGGERS, TRIGGER as ONE_TRIGGER};
+use crate::walk_triggers::{EVENT, EVENTS, SECRET, SESSION, TRIGGER as ONE_TRIGGER, TRIGGERS};
 use crate::walk_uploads::{EXECUTE_WEBHOOK, FILES, PUT_UPLOAD, SOCKET, UPLOAD_URL};
 
 /// The longest an answer may take with the store down (the store fails fast, well below).
@@ -66,7 +66,11 @@ async fn seed(api: &Checker, app: &TestApp) -> Seeded {
         chat_bot(),
         intent_bot("oa-intent"),
         intent_bot("oa-workflow"),
-        bot("oa-up", json!([file, text("t", "ok")]), json!([var("v-f", "F")])),
+        bot(
+            "oa-up",
+            json!([file, text("t", "ok")]),
+            json!([var("v-f", "F")]),
+        ),
         bot(
             "oa-hook",
             json!([hook, input("q", "text input", "v-q")]),
@@ -83,7 +87,10 @@ async fn seed(api: &Checker, app: &TestApp) -> Seeded {
         assert_eq!(r.status, 200, "{}", r.text);
     }
     let r = api
-        .call(app, call("POST", START, &["oa-chat-public"]).json(json!({})))
+        .call(
+            app,
+            call("POST", START, &["oa-chat-public"]).json(json!({})),
+        )
         .await;
     let chat = crate::walk::sid(&r);
     let r = api
@@ -113,9 +120,9 @@ async fn seed(api: &Checker, app: &TestApp) -> Seeded {
         )
         .await;
     assert_eq!(env.status, 200, "{}", env.text);
-    let put = call("PUT", CREDENTIALS, &["oa-cred"]).bearer().json(
-        json!({"type": "openai", "name": "Stand-in", "data": {"apiKey": "sk-outage"}}),
-    );
+    let put = call("PUT", CREDENTIALS, &["oa-cred"])
+        .bearer()
+        .json(json!({"type": "openai", "name": "Stand-in", "data": {"apiKey": "sk-outage"}}));
     assert_eq!(api.call(app, put).await.status, 200);
     let r = api
         .call(
@@ -184,9 +191,9 @@ fn calls(s: &Seeded) -> Vec<Call> {
             .bearer()
             .json(json!({"a": 1})),
         call("GET", SOCKET, &["r1"]),
-        call("PUT", CREDENTIALS, &["oa-cred2"]).bearer().json(
-            json!({"type": "openai", "name": "Other", "data": {"apiKey": "sk-other"}}),
-        ),
+        call("PUT", CREDENTIALS, &["oa-cred2"])
+            .bearer()
+            .json(json!({"type": "openai", "name": "Other", "data": {"apiKey": "sk-other"}})),
         call("GET", CREDENTIALS, &["oa-cred"]).bearer(),
         call("DELETE", CREDENTIALS, &["oa-cred"]).bearer(),
         call("GET", FLOWS, &[]).bearer(),

@@ -187,7 +187,10 @@ async fn prefilled_variables_over_the_limits_are_the_documented_400() {
     assert_eq!(r.status, 200, "{}", r.text);
     let too_many = json!({ "prefilledVariables": names(201, 3) });
     let errs = crate::validator::check(&api.spec, schema, &too_many);
-    assert!(!errs.is_empty(), "201 entries must be invalid by the document");
+    assert!(
+        !errs.is_empty(),
+        "201 entries must be invalid by the document"
+    );
     let long = json!({ "prefilledVariables": names(1, 257) });
     // Two-byte characters: 129 of them are 258 bytes, over the limit in bytes.
     let wide = json!({ "prefilledVariables": {"é".repeat(129): "v"} });
@@ -201,7 +204,11 @@ async fn prefilled_variables_over_the_limits_are_the_documented_400() {
             .await;
         assert_eq!(
             (r.status, &r.json["code"], &r.json["details"]["fields"]),
-            (400, &json!("invalid_request"), &json!(["prefilledVariables"])),
+            (
+                400,
+                &json!("invalid_request"),
+                &json!(["prefilledVariables"])
+            ),
             "{}",
             r.text
         );
