@@ -5,8 +5,8 @@
 //! the others); process B is a second core on the same store. For every surface that takes a
 //! key (startChat, continueChat, the web player's workflow start, the engine API's trigger and
 //! resume), B's retry must answer A's reply byte for byte at once, without running the call
-//! again: the answer was stored with the save. On memory, a single Redis, and (continueChat,
-//! whose record lives in its session's slot) a Redis Cluster.
+//! again: the answer was stored with the save. On memory, a single Redis, and a Redis Cluster
+//! (the starts and continueChat; the engine resume's record is not in its session's slot).
 
 mod common;
 
@@ -313,13 +313,16 @@ async fn on_redis_a_retry_after_a_crash_gets_the_stored_answer_of_every_surface(
     engine_resume(&a, &b).await;
 }
 
-/// On a cluster only continueChat's record shares its session's slot (docs/REDIS.md).
+/// On a cluster continueChat's record shares its session's slot; a start's does not, and the
+/// start keeps a copy of its answer beside its session, which B's takeover finds
+/// (docs/REDIS.md).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn on_a_cluster_a_continue_chat_retry_after_a_crash_gets_the_stored_answer() {
+async fn on_a_cluster_a_start_or_continue_chat_retry_after_a_crash_gets_the_stored_answer() {
     let var = "TESSERA_TEST_REDIS_CLUSTER_URL";
     let Some((store, _cleanup)) = redis(var, std::env::var(var).ok()).await else {
         return;
     };
     let (a, b) = processes(Stores::of(store)).await;
+    starts(&a, &b).await;
     continue_chat(&a, &b).await;
 }
