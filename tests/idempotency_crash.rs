@@ -5,8 +5,10 @@
 //! the others); process B is a second core on the same store. For every surface that takes a
 //! key (startChat, continueChat, the web player's workflow start, the engine API's trigger and
 //! resume), B's retry must answer A's reply byte for byte at once, without running the call
-//! again: the answer was stored with the save. On memory, a single Redis, and (continueChat,
-//! whose record lives in its session's slot) a Redis Cluster.
+//! again: the answer was stored with the save. On memory, a single Redis, and a Redis Cluster
+//! (the starts and continueChat; the engine resume's record is not in its session's slot).
+//! And a start of a process only presumed dead, run after the retry took its claim over,
+//! creates nothing (one session per key).
 
 mod common;
 
@@ -147,6 +149,52 @@ async fn crash_then_retry<'a, F, Fut>(
     assert_eq!(runs.load(Ordering::SeqCst), 1, "{scope}: the call ran once");
 }
 
+/// A startChat on `core` under `claim`, rendered as `turn_reply`.
+async fn start_chat(core: &Conversations, claim: Option<Claim>) -> Reply {
+    let choice = FlowChoice::Published("core".into());
+    let caller = Caller::default();
+    core.start_rendered(choice, start_opts(), &caller, claim.as_ref(), turn_reply)
+        .await
+        .unwrap_or_else(error_reply)
+}
+
+/// A's startChat holds its claim but runs only after B's retry took the claim over (A's owner
+/// seems dead): A's start creates nothing (`Busy`; on a cluster, B's mark beside the session
+/// A would have created refuses it), so the key's one session is B's, and it answers the key.
+async fn late_start_after_takeover(a: &Conversations, b: &Conversations) {
+    let scope = "start:core";
+    let key = IdempotencyKey::new(tessera::ids::new_id(), "POST", scope, b"{}");
+    let (claimed, on_claimed) = tokio::sync::oneshot::channel();
+    let (go, on_go) = tokio::sync::oneshot::channel::<()>();
+    let first = a.idempotent_with(
+        scope,
+        Some(&key),
+        |claim| async move {
+            let _ = claimed.send(());
+            let _ = on_go.await;
+            start_chat(a, claim).await
+        },
+        error_reply,
+    );
+    let retry = async {
+        let _ = on_claimed.await;
+        let run = |claim| start_chat(b, claim);
+        let reply = b.idempotent_with(scope, Some(&key), run, error_reply).await;
+        let _ = go.send(());
+        reply
+    };
+    let (first, retry) = tokio::join!(first, retry);
+    assert_eq!(retry.status, 200, "{}", retry.body);
+    assert_eq!(
+        (first.status, first.body.as_str()),
+        (599, "Busy"),
+        "A started"
+    );
+    let run = |claim| start_chat(b, claim);
+    let again = b.idempotent_with(scope, Some(&key), run, error_reply).await;
+    assert_eq!(again, retry, "the key answers B's start");
+}
+
 fn start_opts() -> StartOptions {
     StartOptions::default()
 }
@@ -248,6 +296,7 @@ async fn engine_resume(a: &Conversations, b: &Conversations) {
 async fn on_memory_a_retry_after_a_crash_gets_the_stored_answer_of_every_surface() {
     let (a, b) = processes(Stores::memory()).await;
     starts(&a, &b).await;
+    late_start_after_takeover(&a, &b).await;
     continue_chat(&a, &b).await;
     engine_resume(&a, &b).await;
 }
@@ -309,17 +358,22 @@ async fn on_redis_a_retry_after_a_crash_gets_the_stored_answer_of_every_surface(
     };
     let (a, b) = processes(Stores::of(store)).await;
     starts(&a, &b).await;
+    late_start_after_takeover(&a, &b).await;
     continue_chat(&a, &b).await;
     engine_resume(&a, &b).await;
 }
 
-/// On a cluster only continueChat's record shares its session's slot (docs/REDIS.md).
+/// On a cluster continueChat's record shares its session's slot; a start's does not, and the
+/// start keeps a copy of its answer beside its session, which B's takeover finds
+/// (docs/REDIS.md).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn on_a_cluster_a_continue_chat_retry_after_a_crash_gets_the_stored_answer() {
+async fn on_a_cluster_a_start_or_continue_chat_retry_after_a_crash_gets_the_stored_answer() {
     let var = "TESSERA_TEST_REDIS_CLUSTER_URL";
     let Some((store, _cleanup)) = redis(var, std::env::var(var).ok()).await else {
         return;
     };
     let (a, b) = processes(Stores::of(store)).await;
+    starts(&a, &b).await;
+    late_start_after_takeover(&a, &b).await;
     continue_chat(&a, &b).await;
 }

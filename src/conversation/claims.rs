@@ -56,6 +56,8 @@ fn parse(claim: &StoredResponse) -> Option<(&str, &str)> {
 impl Claims {
     /// A new claim's body, registered as running until the guard drops.
     pub(super) fn start(&self) -> (String, Running<'_>) {
+        // A session id (unguessable, in their format): a start under the claim names its new
+        // session after it (`Claim::session_id`).
         let token = crate::ids::new_id();
         lock(&self.running).insert(token.clone());
         let body = format!("{} {token}", self.owner);

@@ -4,10 +4,13 @@
 //! stored is the reply exactly as the surface rendered it, so a replay is byte for byte the
 //! first answer. A turn's reply is stored by the turn's own save (see [`Claim`]); a claim whose
 //! request is over (its process died, or the store failed while settling it) is taken over by
-//! the next retry instead of blocking it (see `claims.rs`).
+//! the next retry instead of blocking it (see `claims.rs`). A start names its new session
+//! after its claim's token: where the store cannot write the answer with the session (a Redis
+//! Cluster), it keeps a copy beside the session, which a retry taking the claim over finds
+//! ([`crate::store::BESIDE`]).
 
 use super::{Conversations, ServiceError};
-use crate::store::{AnswerWrite, StoredResponse};
+use crate::store::{AnswerWrite, BESIDE, StoreError, StoredResponse, claim_token};
 
 /// Status of a claimed key whose request is still running.
 const PENDING: u16 = 0;
@@ -75,6 +78,13 @@ impl Claim {
             status: reply.status,
             body: reply.body.clone(),
         })
+    }
+
+    /// The id a start under this claim gives its new session: the claim's token (made by
+    /// `crate::ids::new_id`, so unguessable and in the session ids' format). A retry that
+    /// takes the claim over knows it, and so where the start's answer is kept beside it.
+    pub(super) fn session_id(&self) -> Option<String> {
+        claim_token(&self.pending).map(str::to_string)
     }
 
     /// What a save writes to store `answer` under this claim.
@@ -200,6 +210,23 @@ impl Conversations {
                 Err(e) => return Err(Err(e.into())),
                 Ok(true) => {}
             }
+            // The request is over: if it was a start that kept its answer beside its session,
+            // that answer is the key's.
+            match self.taken_beside(&stored, claim).await {
+                Ok(None) => {}
+                Ok(Some(answer)) => match store
+                    .idempotency_settle(key, &stored, Some(&answer), claim.ttl_secs)
+                    .await
+                {
+                    Ok(true) => {
+                        let (status, body) = (answer.status, answer.body);
+                        return Err(Ok(Reply { status, body }));
+                    }
+                    Ok(false) => continue,
+                    Err(e) => return Err(Err(e.into())),
+                },
+                Err(e) => return Err(Err(e.into())),
+            }
             // Taken over from a request that is over; another retry may win the race.
             match store
                 .idempotency_settle(key, &stored, Some(pending), claim_ttl)
@@ -211,5 +238,30 @@ impl Conversations {
             }
         }
         Err(Err(ServiceError::RequestInProgress))
+    }
+
+    /// Before `taker` takes over `stale` (a claim whose request is over): marks the key beside
+    /// the session a start under `stale` creates (`BESIDE`, named after its token), so that
+    /// start can no longer be created; or, when the start created it first, the answer kept
+    /// there. Where the store writes a start's answer with its session (memory, a single
+    /// Redis), the key only ever holds the mark.
+    async fn taken_beside(
+        &self,
+        stale: &StoredResponse,
+        taker: &Claim,
+    ) -> Result<Option<StoredResponse>, StoreError> {
+        let Some(token) = claim_token(stale) else {
+            return Ok(None);
+        };
+        let store = &self.stores.idempotency;
+        let key = format!("{BESIDE}{token}");
+        if store
+            .idempotency_put(&key, &taker.pending, taker.ttl_secs)
+            .await?
+        {
+            return Ok(None);
+        }
+        let kept = store.idempotency_get(&key).await?;
+        Ok(kept.filter(|a| a.status != PENDING && a.fingerprint == stale.fingerprint))
     }
 }

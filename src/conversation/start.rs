@@ -202,7 +202,9 @@ impl Conversations {
             claim,
         } = start;
         let registering = opts.only_registering;
-        let session_id = opts.session_id.unwrap_or_else(new_id);
+        // Under a claim, the session is named after it: see `Claim::session_id`.
+        let hint = claim.and_then(Claim::session_id);
+        let session_id = opts.session_id.or(hint).unwrap_or_else(new_id);
         let reply = opts.message.as_ref().map(super::transcript::reply_text);
         let params = StartParams {
             message: opts.message,

@@ -4,10 +4,20 @@
 //! (`settle`: only while the key still holds that claim). A claim names its owner, a process that
 //! keeps a short-lived liveness record (`owner_heartbeat`): a retry that finds the claim of a
 //! dead owner takes it over at once (`settle` again) instead of waiting for it to expire.
+//!
+//! A start under a claim names its new session after the claim's token. Where the record is
+//! not in the session's slot (a Redis Cluster), the creation also writes the answer beside
+//! the session, at [`BESIDE`]`<session id>`: a retry taking over the claim of a dead owner
+//! first marks that key (`put`), so the start can no longer be created, or finds the start's
+//! answer there and settles the record with it.
 
 use serde::{Deserialize, Serialize};
 
 use super::{BoxFuture, StoreError};
+
+/// The scope of a start's answer kept in its new session's slot (`beside:<session id>`, its
+/// TTL the record's): see the module's documentation.
+pub const BESIDE: &str = "beside:";
 
 /// A stored response for an `Idempotency-Key`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -16,6 +26,13 @@ pub struct StoredResponse {
     pub fingerprint: String,
     pub status: u16,
     pub body: String,
+}
+
+/// The token of a claim record (status 0, its body `<owner> <token>`), None for any other
+/// record.
+pub fn claim_token(claim: &StoredResponse) -> Option<&str> {
+    let (_, token) = claim.body.split_once(' ').filter(|_| claim.status == 0)?;
+    Some(token)
 }
 
 pub trait IdempotencyStore: Send + Sync {

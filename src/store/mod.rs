@@ -31,7 +31,7 @@ pub use credentials::{CredentialStore, StoredCredential};
 pub use events::EventStore;
 pub use executions::{Doc, ExecutionStore, Index};
 pub use flows::{FlowStore, Published};
-pub use idempotency::{IdempotencyStore, StoredResponse};
+pub use idempotency::{BESIDE, IdempotencyStore, StoredResponse, claim_token};
 pub use results::{AnswerRecord, ResultRecord, ResultStore, ResultUpdate, ResultsPage};
 pub use sessions::{AnswerWrite, Leased, Loaded, SessionStore, TurnWrites};
 pub use timers::{TimerStats, TimerStore};

@@ -27,7 +27,10 @@ pub struct TurnWrites<'a> {
 /// session, atomically (the memory store under its lock, Redis in the save script). So a turn
 /// is never applied without its answer stored, nor by a request whose claim was taken over.
 /// Stores that cannot do it atomically (a Redis Cluster, for a key outside the session's
-/// slot: see `docs/REDIS.md`) ignore it; the caller settles the key after the save.
+/// slot: see `docs/REDIS.md`) ignore it; the caller settles the key after the save. Except a
+/// start whose session is named after its claim's token: the cluster creates it with a copy
+/// of the answer beside it, unless a retry marked that copy's key first (`Busy`; see
+/// [`crate::store::BESIDE`]).
 #[derive(Debug, Clone, Copy)]
 pub struct AnswerWrite<'a> {
     /// The scoped idempotency key.

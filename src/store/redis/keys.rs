@@ -1,5 +1,7 @@
 //! Key names of the Redis store (the layout is documented in `docs/REDIS.md`).
 
+use crate::store::BESIDE;
+
 /// Builds every key name. All keys of one session, one flow's results or the flow pointers
 /// share a hash tag (`{...}`), so the scripts over them stay within one cluster slot.
 pub(super) struct Keys {
@@ -47,7 +49,8 @@ impl Keys {
 
     /// A stored `Idempotency-Key` response (the caller scopes the key). A continueChat key
     /// (`continue:<session id>:<key>`) carries its session's hash tag, so its turn's save
-    /// writes the answer in the session's slot on a cluster too; the others have their own.
+    /// writes the answer in the session's slot on a cluster too, as does a start's answer kept
+    /// beside its session (`beside:<session id>`); the others have their own.
     pub(super) fn idempotency(&self, key: &str) -> String {
         match session_of_key(key) {
             Some(id) => self.tagged("s:", id, &format!(":i:{key}")),
@@ -105,8 +108,12 @@ impl Keys {
     }
 }
 
-/// The session a scoped idempotency key belongs to (continueChat's scope names it).
+/// The session a scoped idempotency key belongs to (continueChat's scope names it, and the
+/// copy of a start's answer kept beside its session: `crate::store::BESIDE`).
 pub(super) fn session_of_key(key: &str) -> Option<&str> {
+    if let Some(id) = key.strip_prefix(BESIDE) {
+        return Some(id);
+    }
     let (id, _) = key.strip_prefix("continue:")?.split_once(':')?;
     Some(id)
 }
@@ -149,5 +156,7 @@ mod tests {
             "t:{s:abc}:i:continue:abc:k1"
         );
         assert_eq!(keys.idempotency("start:bot:k1"), "t:{i:start:bot:k1}");
+        // The copy of a start's answer kept beside its new session is in the session's slot.
+        assert_eq!(keys.idempotency("beside:abc"), "t:{s:abc}:i:beside:abc");
     }
 }

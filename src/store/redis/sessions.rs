@@ -52,7 +52,7 @@ impl SessionStore for RedisStore {
         writes: TurnWrites<'a>,
         mark: u64,
     ) -> BoxFuture<'a, Result<(), StoreError>> {
-        let answer = writes.answer.filter(|a| self.answer_in_slot(id, a));
+        let answer = writes.answer.filter(|a| self.creates_answer(id, a));
         // On a cluster the session, transcript and result keys live in different slots.
         let Some((update, retention)) = writes.result.filter(|_| self.single()) else {
             if let Some(a) = answer {
@@ -133,7 +133,7 @@ impl SessionStore for RedisStore {
         mark: u64,
         answer: Option<AnswerWrite<'a>>,
     ) -> BoxFuture<'a, Result<(), StoreError>> {
-        match answer.filter(|a| self.answer_in_slot(id, a)) {
+        match answer.filter(|a| self.creates_answer(id, a)) {
             Some(a) => Box::pin(self.create_answered(id, None, TurnWrites::default(), mark, a)),
             None => self.create_finished_marked(id, mark),
         }

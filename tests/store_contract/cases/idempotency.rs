@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use tessera::ids::new_id as id;
-use tessera::store::{AnswerWrite, Loaded, StoreError, StoredResponse, TurnWrites};
+use tessera::store::{AnswerWrite, BESIDE, Loaded, StoreError, StoredResponse, TurnWrites};
 
 use super::results::transcript;
 use crate::backends::Backend;
@@ -12,10 +12,15 @@ use crate::support::{active, update};
 
 /// A claim record of `owner`.
 fn claim(owner: &str) -> StoredResponse {
+    claim_of(owner, &id())
+}
+
+/// A claim record of `owner` with its token.
+fn claim_of(owner: &str, token: &str) -> StoredResponse {
     StoredResponse {
         fingerprint: "f".into(),
         status: 0,
-        body: format!("{owner} {}", id()),
+        body: format!("{owner} {token}"),
     }
 }
 
@@ -141,9 +146,11 @@ pub async fn a_turn_is_saved_with_its_answer_only_under_its_claim(b: &Backend) {
 
 pub async fn a_start_is_created_with_its_answer_only_under_its_claim(b: &Backend) {
     let s = &*b.store;
-    // A start's key is not in its new session's slot: on a cluster the store leaves it to
-    // the caller, who settles it after the creation (docs/REDIS.md).
-    let atomic = s.kind() != "redis-cluster";
+    // A start's key is not in its new session's slot: on a cluster the store cannot check
+    // the claim; it creates the session, named after the claim's token, with a copy of the
+    // answer beside it (the caller settles the key), unless a retry that took the claim over
+    // marked the copy's key first (docs/REDIS.md).
+    let cluster = s.kind() == "redis-cluster";
     let flow = id();
     let t = transcript(&["q1"], "waiting_input");
     // A waiting session with a result and a transcript, one with neither, a finished one.
@@ -151,7 +158,8 @@ pub async fn a_start_is_created_with_its_answer_only_under_its_claim(b: &Backend
         let (sid, rid) = (id(), id());
         let u = update(&flow, &rid, "2024-05-01T10:00:00Z", &[], &[], false);
         let k = format!("start:{flow}:{}", id());
-        let (mine, theirs) = (claim("a"), claim("b"));
+        let beside = format!("{BESIDE}{sid}");
+        let (mine, theirs) = (claim_of("a", &sid), claim("b"));
         let answer = reply(&format!("{{\"sessionId\":\"{sid}\"}}"));
         let write = |c| AnswerWrite {
             key: &k,
@@ -173,26 +181,37 @@ pub async fn a_start_is_created_with_its_answer_only_under_its_claim(b: &Backend
         };
         // The claim was taken over by another request: nothing is created.
         assert!(s.idempotency_put(&k, &theirs, 60).await.unwrap());
-        let created = create(&mine).await;
-        if atomic {
-            assert!(matches!(created, Err(StoreError::Busy)), "{created:?}");
-            assert_eq!(s.idempotency_get(&k).await.unwrap(), Some(theirs.clone()));
-            assert_eq!(s.begin_turn(&sid, 1000).await.unwrap(), Loaded::Missing);
-            assert_eq!(s.get_result(&flow, &rid).await.unwrap(), None);
-            assert_eq!(s.transcript_get(&sid).await.unwrap(), None);
-        } else {
-            created.unwrap();
-            assert_eq!(s.idempotency_get(&k).await.unwrap(), Some(theirs.clone()));
-            continue;
+        if cluster {
+            assert!(s.idempotency_put(&beside, &theirs, 60).await.unwrap());
         }
-        // Under its own claim: the session (or its marker) and the answer, together.
+        let created = create(&mine).await;
+        assert!(matches!(created, Err(StoreError::Busy)), "{created:?}");
+        assert_eq!(s.idempotency_get(&k).await.unwrap(), Some(theirs.clone()));
+        assert_eq!(s.begin_turn(&sid, 1000).await.unwrap(), Loaded::Missing);
+        assert_eq!(s.get_result(&flow, &rid).await.unwrap(), None);
+        assert_eq!(s.transcript_get(&sid).await.unwrap(), None);
+        if cluster {
+            assert_eq!(
+                s.idempotency_get(&beside).await.unwrap(),
+                Some(theirs.clone())
+            );
+            s.idempotency_release(&beside).await.unwrap();
+        }
+        // Under its own claim: the session (or its marker) and the answer, together (on a
+        // cluster, its copy beside the session; elsewhere no copy).
         assert!(
             s.idempotency_settle(&k, &theirs, Some(&mine), 60)
                 .await
                 .unwrap()
         );
         create(&mine).await.unwrap();
-        assert_eq!(s.idempotency_get(&k).await.unwrap(), Some(answer.clone()));
+        let record = s.idempotency_get(&k).await.unwrap();
+        let copy = s.idempotency_get(&beside).await.unwrap();
+        if cluster {
+            assert_eq!((record, copy), (Some(mine.clone()), Some(answer.clone())));
+        } else {
+            assert_eq!((record, copy), (Some(answer.clone()), None));
+        }
         if waiting {
             let l = active(s, &sid).await;
             assert_eq!((l.data.as_slice(), l.version), (&b"v1"[..], 1));
@@ -203,7 +222,8 @@ pub async fn a_start_is_created_with_its_answer_only_under_its_claim(b: &Backend
         assert_eq!(recorded.is_some(), with_records, "{recorded:?}");
         let said = s.transcript_get(&sid).await.unwrap();
         assert_eq!(said.is_some(), with_records, "{said:?}");
-        // The answer is not a claim any more: a second creation under it writes nothing.
+        // The answer is not a claim any more (on a cluster: its copy exists): a second
+        // creation under it writes nothing.
         let again = create(&mine).await;
         assert!(matches!(again, Err(StoreError::Busy)), "{again:?}");
     }

@@ -1,6 +1,6 @@
 //! Creating sessions on Redis: the fast path (plain commands for a new id) and the script for
 //! an existing key, with the trigger-event mark in the new state's header; a start's session
-//! created with its idempotent answer.
+//! created with its idempotent answer (on a cluster, with the answer's copy beside it).
 
 use std::sync::LazyLock;
 
@@ -10,7 +10,18 @@ use super::super::state::finished_value;
 use super::super::{RedisStore, ms, scripts};
 use super::applied;
 use crate::store::sessions::record_in_steps;
-use crate::store::{AnswerWrite, BoxFuture, StoreError, TurnWrites};
+use crate::store::{AnswerWrite, BESIDE, BoxFuture, StoreError, TurnWrites, claim_token};
+
+/// The body shared by [`CREATE_ANSWER`] and [`CREATE_BESIDE`]: nothing written (0) when an
+/// active session has the id, else the session (or its finished marker) created.
+const CREATE_STEPS: &str = r"
+local s = redis.call('GETRANGE', KEYS[1], 0, 2)
+if s ~= '' and s ~= 'fin' then return 0 end
+redis.call('DEL', KEYS[2])
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+if ARGV[3] == '0' then redis.call('DEL', KEYS[3])
+else redis.call('SET', KEYS[3], '1', 'PX', ARGV[3]) end
+";
 
 /// `KEYS`: state, lease, seen, the idempotency record. `ARGV`: state value (a new session's,
 /// or a finished marker), its ttl ms, seen ms (0: a finished marker, `seen` is deleted), then
@@ -20,15 +31,18 @@ use crate::store::{AnswerWrite, BoxFuture, StoreError, TurnWrites};
 /// nothing written). Returns 1 when done.
 static CREATE_ANSWER: LazyLock<Script> = LazyLock::new(|| {
     let (pre, post) = (scripts::ANSWER_PRE, scripts::ANSWER_POST);
+    Script::new(&format!("{pre}{CREATE_STEPS}{post}return 1\n"))
+});
+
+/// `KEYS`: state, lease, seen, the answer's copy beside the session (`BESIDE`). `ARGV`: as
+/// CREATE_ANSWER's first three, then the answer (JSON) and its TTL (s). A start on a cluster,
+/// its session named after its claim's token: creates the session (or its finished marker)
+/// and the copy together, unless the copy's key exists (a retry took the claim over and
+/// marked it) or an active session has the id (returns 0, nothing written). Returns 1.
+static CREATE_BESIDE: LazyLock<Script> = LazyLock::new(|| {
     Script::new(&format!(
-        r"{pre}
-local s = redis.call('GETRANGE', KEYS[1], 0, 2)
-if s ~= '' and s ~= 'fin' then return 0 end
-redis.call('DEL', KEYS[2])
-redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-if ARGV[3] == '0' then redis.call('DEL', KEYS[3])
-else redis.call('SET', KEYS[3], '1', 'PX', ARGV[3]) end
-{post}return 1
+        r"if redis.call('EXISTS', KEYS[4]) == 1 then return 0 end{CREATE_STEPS}redis.call('SET', KEYS[4], ARGV[4], 'EX', ARGV[5])
+return 1
 "
     ))
 });
@@ -107,9 +121,16 @@ impl RedisStore {
         Ok(())
     }
 
+    /// Whether a start's creation writes `a` (else the caller settles it after): in the same
+    /// slot as the record, or, on a cluster, beside a session named after the claim's token.
+    pub(super) fn creates_answer(&self, id: &str, a: &AnswerWrite<'_>) -> bool {
+        self.answer_in_slot(id, a) || claim_token(a.claim) == Some(id)
+    }
+
     /// A start turn's session (`data` Some) or finished marker, created with its idempotent
-    /// answer in one script (single Redis: see [`CREATE_ANSWER`]); then its result
-    /// update and transcript, as separate calls.
+    /// answer in one script (single Redis: see [`CREATE_ANSWER`]; on a cluster the answer's
+    /// copy beside the session: [`CREATE_BESIDE`]); then its result update and transcript, as
+    /// separate calls.
     pub(super) async fn create_answered(
         &self,
         id: &str,
@@ -119,7 +140,13 @@ impl RedisStore {
         answer: AnswerWrite<'_>,
     ) -> Result<(), StoreError> {
         let [state, lease, seen] = self.keys.session(id);
-        let mut inv = CREATE_ANSWER.prepare_invoke();
+        let beside = !self.answer_in_slot(id, &answer);
+        let script = if beside {
+            &CREATE_BESIDE
+        } else {
+            &CREATE_ANSWER
+        };
+        let mut inv = script.prepare_invoke();
         inv.key(state).key(lease).key(seen);
         match data {
             Some((data, ttl_secs)) => {
@@ -131,7 +158,14 @@ impl RedisStore {
                 inv.arg(finished_value(mark)).arg(marker).arg(0);
             }
         }
-        self.push_answer_args(&mut inv, Some(answer))?;
+        if beside {
+            let json = serde_json::to_string(answer.answer)
+                .map_err(|e| StoreError::Other(format!("create: {e}")))?;
+            let key = self.keys.idempotency(&format!("{BESIDE}{id}"));
+            inv.key(key).arg(json).arg(answer.ttl_secs.max(1));
+        } else {
+            self.push_answer_args(&mut inv, Some(answer))?;
+        }
         applied(self.script("create", &inv).await?)?;
         record_in_steps(self, id, writes).await;
         Ok(())
