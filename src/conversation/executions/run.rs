@@ -7,10 +7,9 @@ use serde_json::{Map, Value};
 use uuid::Uuid;
 
 use super::envelope::{self, Execution};
+use super::record::{EXPIRED, Paused};
 use super::timers::{now_ms, timer_id};
-use super::{
-    ConversationRecord, EXPIRED, ExecutionRecord, MAX_CONVERSATION_EXECUTIONS, runtime_failure,
-};
+use super::{ConversationRecord, ExecutionRecord, MAX_CONVERSATION_EXECUTIONS, runtime_failure};
 use crate::conversation::start::now;
 use crate::conversation::{
     Caller, Claim, Conversations, FlowChoice, Reply, ServiceError, StartOptions, Surface,
@@ -19,6 +18,22 @@ use crate::conversation::{
 use crate::engine::{Message, TextFormat, TurnOutput, TurnStatus};
 use crate::flow::CompiledFlow;
 use crate::store::{Doc, Index};
+
+/// An envelope and its JSON as answered (encoded once, also for the stored record).
+#[derive(Debug, Clone)]
+pub struct Encoded {
+    pub envelope: Execution,
+    pub json: String,
+}
+
+/// The JSON of an envelope: the rendered answer when it is its encoding (a 200 rendered from
+/// it as it is), else encoded now.
+fn json_of(envelope: &Execution, rendered: Option<Reply>) -> Result<String, ServiceError> {
+    match rendered {
+        Some(r) if r.status == 200 => Ok(r.body),
+        _ => serde_json::to_string(envelope).map_err(|e| ServiceError::Internal(e.to_string())),
+    }
+}
 
 /// What a trigger asks for (validated by the surface).
 #[derive(Debug, Clone, Default)]
@@ -40,6 +55,15 @@ impl Conversations {
         t: Trigger,
         claim: Option<&Claim>,
     ) -> Result<Execution, ServiceError> {
+        Ok(self.trigger_encoded(t, claim).await?.envelope)
+    }
+
+    /// [`Self::trigger`], with the envelope's JSON.
+    pub async fn trigger_encoded(
+        &self,
+        t: Trigger,
+        claim: Option<&Claim>,
+    ) -> Result<Encoded, ServiceError> {
         let published = match self.registry.by_public_id(&t.intent_name).await? {
             Some(p) if self.tenant_of(&p.flow.id).await? == t.tenant_id => p,
             _ => return Err(ServiceError::IntentNotFound),
@@ -102,15 +126,19 @@ impl Conversations {
             envelope_reply(&record.envelope)
         };
         let caller = Caller::of(Surface::EngineApi);
-        match self.start_with(choice, opts, &caller, claim, render).await {
-            Ok(_) => {}
-            Err(e) if runtime_failure(&e) => record.fail(e.to_string()),
+        let rendered = match self.start_with(choice, opts, &caller, claim, render).await {
+            Ok(reply) => Some(reply),
+            Err(e) if runtime_failure(&e) => {
+                record.fail(e.to_string());
+                None
+            }
             Err(e) => return Err(e),
-        }
+        };
         // The conversation and its variables are saved once the trigger is accepted.
         self.save(Doc::Conversation, &cid, &conversation).await?;
         self.merge_conversation_vars(&cid, &t.variables).await?;
-        self.save_execution(&record).await?;
+        let json = json_of(&record.envelope, rendered)?;
+        self.save_execution_as(&record, Some(&json)).await?;
         self.stores
             .executions
             .index_push(
@@ -122,7 +150,10 @@ impl Conversations {
             )
             .await?;
         self.schedule(timer).await?;
-        Ok(record.envelope)
+        Ok(Encoded {
+            envelope: record.envelope,
+            json,
+        })
     }
 
     /// Continues a paused execution with the reply (None: a timer's resume). The token must be
@@ -136,11 +167,24 @@ impl Conversations {
         message: Option<Message>,
         claim: Option<&Claim>,
     ) -> Result<Execution, ServiceError> {
-        let (taken, record) = self.take_pause(execution_id, wait_token).await?;
-        let refusal = match record.filter(|r| r.tenant_id == tenant) {
+        let r = self.resume_encoded(tenant, execution_id, wait_token, message, claim);
+        Ok(r.await?.envelope)
+    }
+
+    /// [`Self::resume_execution`], with the envelope's JSON.
+    pub async fn resume_encoded(
+        &self,
+        tenant: &str,
+        execution_id: &str,
+        wait_token: &str,
+        message: Option<Message>,
+        claim: Option<&Claim>,
+    ) -> Result<Encoded, ServiceError> {
+        let (taken, paused) = self.take_pause(execution_id, wait_token).await?;
+        let refusal = match paused.filter(|p| p.record.tenant_id == tenant) {
             None => ServiceError::ExecutionNotFound,
-            Some(r) if r.envelope.is_terminal() => ServiceError::ExecutionFinished,
-            Some(r) if taken => return self.resume_record(r, wait_token, message, claim).await,
+            Some(p) if p.record.envelope.is_terminal() => ServiceError::ExecutionFinished,
+            Some(p) if taken => return self.resume_record(p, wait_token, message, claim).await,
             Some(_) => return Err(ServiceError::StaleWaitToken),
         };
         if taken {
@@ -149,21 +193,16 @@ impl Conversations {
         Err(refusal)
     }
 
-    /// Takes a pause's wait token and reads its execution (settled), in one store call.
+    /// Takes a pause's wait token and reads its execution (settled; its envelope's head
+    /// only, see [`Paused`]), in one store call.
     pub(super) async fn take_pause(
         &self,
         execution_id: &str,
         wait_token: &str,
-    ) -> Result<(bool, Option<ExecutionRecord>), ServiceError> {
+    ) -> Result<(bool, Option<Paused>), ServiceError> {
         let executions = &self.stores.executions;
         let (taken, raw) = executions.token_take_get(execution_id, wait_token).await?;
-        let record = match raw {
-            Some(raw) => serde_json::from_str::<ExecutionRecord>(&raw).map_err(|e| {
-                ServiceError::Internal(format!("stored record could not be read: {e}"))
-            })?,
-            None => return Ok((taken, None)),
-        };
-        Ok((taken, Some(record.settled())))
+        Ok((taken, raw.map(Paused::read).transpose()?))
     }
 
     /// Gives a taken wait token back (the pause stays resumable with it).
@@ -184,11 +223,14 @@ impl Conversations {
     /// `resume_rendered`); the execution's record is saved after it.
     pub(super) async fn resume_record(
         &self,
-        mut record: ExecutionRecord,
+        paused: Paused,
         wait_token: &str,
         message: Option<Message>,
         claim: Option<&Claim>,
-    ) -> Result<Execution, ServiceError> {
+    ) -> Result<Encoded, ServiceError> {
+        // A turn replaces the envelope whole; the stored one is read only when the resume
+        // ends the execution as it stood (`whole`).
+        let (mut record, stored) = paused.split();
         let execution_id = record.envelope.execution_id.clone();
         let execution_id = execution_id.as_str();
         let timed = record.envelope.status == "waiting_time";
@@ -204,16 +246,22 @@ impl Conversations {
             .resume_rendered(&session, message, format, &caller, claim, render)
             .await;
         let mut ended = false;
+        let mut rendered = None;
         let timer = match outcome {
-            Ok(_) => applied,
+            Ok(reply) => {
+                rendered = Some(reply);
+                applied
+            }
             Err(e) if runtime_failure(&e) => {
                 let _ = self.end_session(&session).await;
+                record = stored.whole(record)?;
                 record.fail(e.to_string());
                 None
             }
             Err(ServiceError::Finished | ServiceError::Expired | ServiceError::SessionMissing) => {
                 // The session ended before this resume (expired, or gone): the execution had
                 // failed already; the resume is refused as for any finished execution.
+                record = stored.whole(record)?;
                 record.fail(EXPIRED);
                 ended = true;
                 None
@@ -224,7 +272,8 @@ impl Conversations {
                 return Err(e);
             }
         };
-        self.save_execution(&record).await?;
+        let json = json_of(&record.envelope, rendered)?;
+        self.save_execution_as(&record, Some(&json)).await?;
         // The pause is over: its timer (a Wait block's) is done with.
         if timed {
             self.stores
@@ -236,7 +285,10 @@ impl Conversations {
         if ended {
             return Err(ServiceError::ExecutionFinished);
         }
-        Ok(record.envelope)
+        Ok(Encoded {
+            envelope: record.envelope,
+            json,
+        })
     }
 
     /// Makes a turn the execution's envelope; a pause gets a new wait token (saved with the
