@@ -119,7 +119,10 @@ pub async fn trigger(
     let run = |claim: Option<Claim>| async move {
         let call = async {
             let t = wire::trigger(&body)?;
-            Ok(state.conversations.trigger_encoded(t, claim.as_ref()).await?)
+            Ok(state
+                .conversations
+                .trigger_encoded(t, claim.as_ref())
+                .await?)
         };
         encoded(call.await)
     };

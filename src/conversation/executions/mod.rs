@@ -131,17 +131,23 @@ impl Conversations {
     }
 
     /// [`Self::save_execution`] with the envelope already encoded (`envelope_json`, as the
-    /// answer was rendered: not encoded a second time).
+    /// answer was rendered: not encoded a second time). The store gets the record typed
+    /// ([`record::Saved`]).
     async fn save_execution_as(
         &self,
         r: &ExecutionRecord,
-        envelope_json: Option<&str>,
+        envelope_json: Option<String>,
     ) -> Result<(), ServiceError> {
-        let json = record::encode(r, envelope_json)?;
+        let envelope_json = match envelope_json {
+            Some(json) => json,
+            None => serde_json::to_string(&r.envelope)
+                .map_err(|e| ServiceError::Internal(e.to_string()))?,
+        };
         let token = r.envelope.wait_token();
+        let doc = std::sync::Arc::new(record::Saved::new(r, envelope_json));
         self.stores
             .executions
-            .execution_put(&r.envelope.execution_id, json, token, self.retention())
+            .execution_put(&r.envelope.execution_id, doc, token, self.retention())
             .await?;
         Ok(())
     }

@@ -3,6 +3,8 @@
 //! (a turn replaces them; parsed only when the resume ends the execution as it was), and the
 //! record is written with the envelope as the answer encoded it (not encoded twice).
 
+use std::any::Any;
+
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -10,6 +12,7 @@ use super::envelope::Execution;
 use super::timers;
 use crate::conversation::ServiceError;
 use crate::conversation::start::now;
+use crate::store::{ExecutionDoc, StoreError, StoredDoc};
 
 /// An execution as stored: its envelope and what the engine API needs to go on. `E` is the
 /// envelope as read: whole ([`Execution`]) or its head only ([`EnvelopeHead`]).
@@ -90,39 +93,103 @@ fn unreadable(e: serde_json::Error) -> ServiceError {
     ServiceError::Internal(format!("stored record could not be read: {e}"))
 }
 
+/// A record as written: typed, its envelope's blocks, expected input and token usage left out
+/// (`head`), beside the envelope's JSON as the answer encoded it. The in-memory store keeps it
+/// as it is; encoded, it is the record's JSON (as [`ExecutionRecord`]).
+pub(super) struct Saved {
+    head: ExecutionRecord,
+    envelope_json: String,
+}
+
+impl Saved {
+    /// The record `r` whose envelope encodes as `envelope_json`.
+    pub fn new(r: &ExecutionRecord, envelope_json: String) -> Self {
+        Saved {
+            head: head_of(r),
+            envelope_json,
+        }
+    }
+
+    /// The record with its envelope whole.
+    fn whole(&self) -> Result<ExecutionRecord, ServiceError> {
+        let envelope = serde_json::from_str(&self.envelope_json).map_err(unreadable)?;
+        Ok(ExecutionRecord {
+            envelope,
+            ..self.head.clone()
+        })
+    }
+}
+
+impl ExecutionDoc for Saved {
+    fn json(&self) -> Result<String, StoreError> {
+        splice(&self.head, &self.envelope_json).map_err(|e| StoreError::Other(e.to_string()))
+    }
+}
+
+/// A copy of `r` without its envelope's blocks, expected input and token usage.
+fn head_of(r: &ExecutionRecord) -> ExecutionRecord {
+    let env = &r.envelope;
+    ExecutionRecord {
+        tenant_id: r.tenant_id.clone(),
+        session_id: r.session_id.clone(),
+        flow_id: r.flow_id.clone(),
+        context: r.context.clone(),
+        created_at: r.created_at.clone(),
+        updated_at: r.updated_at.clone(),
+        session_expires_ms: r.session_expires_ms,
+        envelope: Execution {
+            execution_id: env.execution_id.clone(),
+            status: env.status.clone(),
+            blocks: Vec::new(),
+            conversation_id: env.conversation_id.clone(),
+            expected_input: None,
+            metadata: env.metadata.clone(),
+            token_usage: None,
+        },
+    }
+}
+
 /// A pause as a resume reads it (settled). `record`'s envelope lacks its blocks, expected
-/// input and token usage unless it was read whole (see [`Paused::whole`]).
-#[derive(Debug)]
+/// input and token usage unless it was read whole (see [`Stored::whole`]).
 pub(in crate::conversation) struct Paused {
     pub record: ExecutionRecord,
     /// The record as stored, while `record` is its head only.
-    raw: Option<String>,
+    stored: Option<StoredDoc>,
 }
 
 impl Paused {
-    /// Reads a stored record for a resume: its envelope's head only, unless its session has
-    /// expired (then it is read whole and settled as `failed`).
-    pub fn read(raw: String) -> Result<Self, ServiceError> {
-        let head: ExecutionRecord<EnvelopeHead> = serde_json::from_str(&raw).map_err(unreadable)?;
-        if head.expired() && !terminal(&head.envelope.status) {
-            let record: ExecutionRecord = serde_json::from_str(&raw).map_err(unreadable)?;
+    /// Reads a stored record for a resume: its head only (typed as written by the in-memory
+    /// store, else parsed without the envelope's blocks), unless its session has expired
+    /// (then it is read whole and settled as `failed`).
+    pub fn read(doc: StoredDoc) -> Result<Self, ServiceError> {
+        let record = match &doc {
+            StoredDoc::Typed(d) => match (d.as_ref() as &dyn Any).downcast_ref::<Saved>() {
+                Some(saved) => saved.head.clone(),
+                None => return Self::read(StoredDoc::Json(d.json()?)),
+            },
+            StoredDoc::Json(raw) => {
+                let head: ExecutionRecord<EnvelopeHead> =
+                    serde_json::from_str(raw).map_err(unreadable)?;
+                head.map(|env| Execution {
+                    execution_id: env.execution_id,
+                    status: env.status,
+                    blocks: Vec::new(),
+                    conversation_id: env.conversation_id,
+                    expected_input: None,
+                    metadata: env.metadata,
+                    token_usage: None,
+                })
+            }
+        };
+        if record.expired() && !record.envelope.is_terminal() {
             return Ok(Paused {
-                record: record.settled(),
-                raw: None,
+                record: Stored(Some(doc)).whole(record)?,
+                stored: None,
             });
         }
-        let record = head.map(|env| Execution {
-            execution_id: env.execution_id,
-            status: env.status,
-            blocks: Vec::new(),
-            conversation_id: env.conversation_id,
-            expected_input: None,
-            metadata: env.metadata,
-            token_usage: None,
-        });
         Ok(Paused {
             record,
-            raw: Some(raw),
+            stored: Some(doc),
         })
     }
 
@@ -135,40 +202,31 @@ impl Paused {
 
     /// The record as read, and what gives it whole.
     pub fn split(self) -> (ExecutionRecord, Stored) {
-        (self.record, Stored(self.raw))
+        (self.record, Stored(self.stored))
     }
 }
 
 /// A pause's record as stored, while only its head was read.
-pub(in crate::conversation) struct Stored(Option<String>);
+pub(in crate::conversation) struct Stored(Option<StoredDoc>);
 
 impl Stored {
     /// The record with its envelope whole: as stored (settled), or `head` when that was read
     /// whole.
     pub fn whole(self, head: ExecutionRecord) -> Result<ExecutionRecord, ServiceError> {
-        match self.0 {
-            None => Ok(head),
-            Some(raw) => serde_json::from_str::<ExecutionRecord>(&raw)
-                .map(ExecutionRecord::settled)
-                .map_err(unreadable),
-        }
+        let whole = match self.0 {
+            None => return Ok(head),
+            Some(StoredDoc::Json(raw)) => serde_json::from_str(&raw).map_err(unreadable)?,
+            Some(StoredDoc::Typed(d)) => match (d.as_ref() as &dyn Any).downcast_ref::<Saved>() {
+                Some(saved) => saved.whole()?,
+                None => serde_json::from_str(&d.json()?).map_err(unreadable)?,
+            },
+        };
+        Ok(ExecutionRecord::settled(whole))
     }
 }
 
-fn terminal(status: &str) -> bool {
-    matches!(status, "completed" | "failed" | "aborted")
-}
-
-/// The record encoded as stored; with `envelope_json` (the record's envelope as already
-/// encoded), that is appended as its last member instead of encoding the envelope again.
-pub(super) fn encode(
-    r: &ExecutionRecord,
-    envelope_json: Option<&str>,
-) -> Result<String, ServiceError> {
-    let encoding = |e: serde_json::Error| ServiceError::Internal(e.to_string());
-    let Some(envelope) = envelope_json else {
-        return serde_json::to_string(r).map_err(encoding);
-    };
+/// `r` encoded with `envelope` (its envelope's JSON) as its envelope.
+fn splice(r: &ExecutionRecord, envelope: &str) -> Result<String, serde_json::Error> {
     let view = RecordHead {
         tenant_id: &r.tenant_id,
         session_id: r.session_id.as_deref(),
@@ -179,7 +237,7 @@ pub(super) fn encode(
         session_expires_ms: r.session_expires_ms,
         envelope: (),
     };
-    let mut json = serde_json::to_string(&view).map_err(encoding)?;
+    let mut json = serde_json::to_string(&view)?;
     // `{...,"envelope":null}`: the null replaced by the envelope.
     json.truncate(json.len() - "null}".len());
     json.push_str(envelope);
@@ -204,6 +262,8 @@ struct RecordHead<'a> {
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Arc;
+
     use serde_json::json;
 
     use super::*;
@@ -231,36 +291,51 @@ mod tests {
         }
     }
 
+    /// The record as each kind of store gives it back: typed, its JSON, and a document
+    /// written as JSON but kept typed.
+    fn stored(r: &ExecutionRecord) -> [StoredDoc; 3] {
+        let envelope = serde_json::to_string(&r.envelope).unwrap();
+        let json = serde_json::to_string(r).unwrap();
+        [
+            StoredDoc::Typed(Arc::new(Saved::new(r, envelope))),
+            StoredDoc::Json(json.clone()),
+            StoredDoc::Typed(Arc::new(json)),
+        ]
+    }
+
     #[test]
-    fn an_envelope_appended_encodes_as_the_whole_record() {
+    fn a_saved_record_encodes_as_the_whole_record() {
         for r in [record(Some(u64::MAX), Some("s-1")), record(None, None)] {
             let envelope = serde_json::to_string(&r.envelope).unwrap();
             let whole = serde_json::to_string(&r).unwrap();
-            assert_eq!(encode(&r, Some(&envelope)).unwrap(), whole);
-            assert_eq!(encode(&r, None).unwrap(), whole);
+            assert_eq!(Saved::new(&r, envelope).json().unwrap(), whole);
         }
     }
 
     #[test]
     fn a_pause_is_read_without_its_blocks_and_whole_on_demand() {
         let r = record(Some(u64::MAX), Some("s-1"));
-        let p = Paused::read(serde_json::to_string(&r).unwrap()).unwrap();
-        assert!(p.record.envelope.blocks.is_empty());
-        assert_eq!(p.record.envelope.expected_input, None);
-        assert_eq!(p.record.envelope.token_usage, None);
-        assert_eq!(p.record.envelope.metadata, r.envelope.metadata);
-        assert_eq!(p.record.envelope.status, "waiting_input");
-        assert_eq!(p.record.context, r.context);
-        assert_eq!(p.whole().unwrap().envelope, r.envelope);
+        for doc in stored(&r) {
+            let p = Paused::read(doc).unwrap();
+            assert!(p.record.envelope.blocks.is_empty());
+            assert_eq!(p.record.envelope.expected_input, None);
+            assert_eq!(p.record.envelope.token_usage, None);
+            assert_eq!(p.record.envelope.metadata, r.envelope.metadata);
+            assert_eq!(p.record.envelope.status, "waiting_input");
+            assert_eq!(p.record.context, r.context);
+            assert_eq!(p.whole().unwrap().envelope, r.envelope);
+        }
     }
 
     #[test]
     fn an_expired_pause_is_read_whole_and_failed() {
         let r = record(Some(1), Some("s-1"));
-        let p = Paused::read(serde_json::to_string(&r).unwrap()).unwrap();
-        assert_eq!(p.record.envelope.status, "failed");
-        assert_eq!(p.record.envelope.blocks, r.envelope.blocks);
-        assert_eq!(p.record.envelope.metadata["error"], EXPIRED);
-        assert_eq!(p.whole().unwrap().envelope.status, "failed");
+        for doc in stored(&r) {
+            let p = Paused::read(doc).unwrap();
+            assert_eq!(p.record.envelope.status, "failed");
+            assert_eq!(p.record.envelope.blocks, r.envelope.blocks);
+            assert_eq!(p.record.envelope.metadata["error"], EXPIRED);
+            assert_eq!(p.whole().unwrap().envelope.status, "failed");
+        }
     }
 }

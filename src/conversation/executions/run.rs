@@ -138,7 +138,7 @@ impl Conversations {
         self.save(Doc::Conversation, &cid, &conversation).await?;
         self.merge_conversation_vars(&cid, &t.variables).await?;
         let json = json_of(&record.envelope, rendered)?;
-        self.save_execution_as(&record, Some(&json)).await?;
+        self.save_execution_as(&record, Some(json.clone())).await?;
         self.stores
             .executions
             .index_push(
@@ -201,8 +201,8 @@ impl Conversations {
         wait_token: &str,
     ) -> Result<(bool, Option<Paused>), ServiceError> {
         let executions = &self.stores.executions;
-        let (taken, raw) = executions.token_take_get(execution_id, wait_token).await?;
-        Ok((taken, raw.map(Paused::read).transpose()?))
+        let (taken, doc) = executions.token_take_get(execution_id, wait_token).await?;
+        Ok((taken, doc.map(Paused::read).transpose()?))
     }
 
     /// Gives a taken wait token back (the pause stays resumable with it).
@@ -273,7 +273,7 @@ impl Conversations {
             }
         };
         let json = json_of(&record.envelope, rendered)?;
-        self.save_execution_as(&record, Some(&json)).await?;
+        self.save_execution_as(&record, Some(json.clone())).await?;
         // The pause is over: its timer (a Wait block's) is done with.
         if timed {
             self.stores
