@@ -19,11 +19,17 @@ use crate::engine::{Message, TextFormat, TurnOutput, TurnStatus};
 use crate::flow::CompiledFlow;
 use crate::store::{Doc, Index};
 
-/// An envelope and its JSON as answered (encoded once, also for the stored record).
+/// An envelope's JSON as answered (encoded once, also for the stored record).
 #[derive(Debug, Clone)]
 pub struct Encoded {
-    pub envelope: Execution,
     pub json: String,
+}
+
+impl Encoded {
+    /// The envelope (read back from its JSON).
+    pub fn envelope(&self) -> Result<Execution, ServiceError> {
+        serde_json::from_str(&self.json).map_err(|e| ServiceError::Internal(e.to_string()))
+    }
 }
 
 /// The JSON of an envelope: the rendered answer when it is its encoding (a 200 rendered from
@@ -55,7 +61,7 @@ impl Conversations {
         t: Trigger,
         claim: Option<&Claim>,
     ) -> Result<Execution, ServiceError> {
-        Ok(self.trigger_encoded(t, claim).await?.envelope)
+        self.trigger_encoded(t, claim).await?.envelope()
     }
 
     /// [`Self::trigger`], with the envelope's JSON.
@@ -123,7 +129,7 @@ impl Conversations {
         let render = |turn: TurnResult| {
             record.session_id = Some(turn.session_id.clone());
             timer = self.apply_turn(&mut record, &turn.flow, &turn.output);
-            envelope_reply(&record.envelope)
+            envelope_reply(&record.envelope, &turn)
         };
         let caller = Caller::of(Surface::EngineApi);
         let rendered = match self.start_with(choice, opts, &caller, claim, render).await {
@@ -150,10 +156,7 @@ impl Conversations {
             )
             .await?;
         self.schedule(timer).await?;
-        Ok(Encoded {
-            envelope: record.envelope,
-            json,
-        })
+        Ok(Encoded { json })
     }
 
     /// Continues a paused execution with the reply (None: a timer's resume). The token must be
@@ -168,7 +171,7 @@ impl Conversations {
         claim: Option<&Claim>,
     ) -> Result<Execution, ServiceError> {
         let r = self.resume_encoded(tenant, execution_id, wait_token, message, claim);
-        Ok(r.await?.envelope)
+        r.await?.envelope()
     }
 
     /// [`Self::resume_execution`], with the envelope's JSON.
@@ -238,7 +241,7 @@ impl Conversations {
         let mut applied = None;
         let render = |turn: TurnResult| {
             applied = self.apply_turn(&mut record, &turn.flow, &turn.output);
-            envelope_reply(&record.envelope)
+            envelope_reply(&record.envelope, &turn)
         };
         let caller = Caller::of(Surface::EngineApi);
         let format = TextFormat::Markdown;
@@ -285,15 +288,13 @@ impl Conversations {
         if ended {
             return Err(ServiceError::ExecutionFinished);
         }
-        Ok(Encoded {
-            envelope: record.envelope,
-            json,
-        })
+        Ok(Encoded { json })
     }
 
-    /// Makes a turn the execution's envelope; a pause gets a new wait token (saved with the
-    /// record) and the time its session expires, a paused Wait block a timer (returned, to be
-    /// scheduled once the record is saved).
+    /// Makes a turn the execution's envelope (its status and metadata: the blocks, expected
+    /// input and token usage are encoded from the turn, by `envelope_reply`); a pause gets a
+    /// new wait token (saved with the record) and the time its session expires, a paused Wait
+    /// block a timer (returned, to be scheduled once the record is saved).
     fn apply_turn(
         &self,
         record: &mut ExecutionRecord,
@@ -303,9 +304,9 @@ impl Conversations {
         let id = record.envelope.execution_id.clone();
         let env = &mut record.envelope;
         env.status = envelope::status(out.status).into();
-        env.blocks = envelope::blocks(flow, out);
-        env.expected_input = envelope::expected_input(out);
-        env.token_usage = envelope::token_usage(out);
+        env.blocks = Vec::new();
+        env.expected_input = None;
+        env.token_usage = None;
         env.metadata = Map::new();
         record.updated_at = now();
         record.session_expires_ms = None;
@@ -348,9 +349,10 @@ impl Conversations {
     }
 }
 
-/// An envelope as the engine API answers it (and as its idempotent answer is stored).
-fn envelope_reply(env: &Execution) -> Reply {
-    match serde_json::to_string(env) {
+/// An envelope as the engine API answers it (and as its idempotent answer is stored): `env`
+/// with the turn's blocks, expected input and token usage.
+fn envelope_reply(env: &Execution, turn: &TurnResult) -> Reply {
+    match envelope::encode(env, &turn.flow, &turn.output) {
         Ok(body) => Reply { status: 200, body },
         // A 500 is not stored: the API renders the error itself.
         Err(e) => Reply {
