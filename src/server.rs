@@ -62,7 +62,14 @@ pub async fn build_state(config: &Config) -> anyhow::Result<AppState> {
     )
     .map_err(|e| anyhow::anyhow!(e))?;
     init_metrics();
-    let stores = open_store(config).await?.metered();
+    let stores = open_store(config).await?;
+    // A process that stopped recording (`tessera serve` with metrics off) keeps its stores
+    // unwrapped: no timing, no boxed future per store call.
+    let stores = if crate::telemetry::metrics::recording() {
+        stores.metered()
+    } else {
+        stores
+    };
     probes::register_sessions(Arc::new(ActiveSessions(stores.sessions.clone())));
     let registry = Arc::new(Registry::new(stores.flows.clone()));
     let startup = if let Some(dir) = &config.flows {

@@ -107,6 +107,9 @@ pub fn init() {
 /// Records a response: its route (an index into [`ROUTES`]; None: unmatched), its status and
 /// the time to its head.
 pub fn observe(route: Option<usize>, status: u16, elapsed: Duration) {
+    if !metrics::recording() {
+        return;
+    }
     let m = &*HTTP;
     let Some(r) = m.routes.get(route.unwrap_or(ROUTES.len())) else {
         return;
@@ -120,6 +123,9 @@ pub fn observe(route: Option<usize>, status: u16, elapsed: Duration) {
 
 /// Counts an error response of this code.
 pub fn count_error(code: ErrorCode) {
+    if !metrics::recording() {
+        return;
+    }
     // `ErrorCode::ALL` lists the codes in declaration order: a code's discriminant is its index.
     if let Some(c) = HTTP.errors.get(code as usize) {
         c.inc();

@@ -100,6 +100,10 @@ pub fn serve_config(a: ServeArgs) -> anyhow::Result<Config> {
 fn serve(a: ServeArgs) -> anyhow::Result<ExitCode> {
     let config = serve_config(a)?;
     crate::telemetry::init(&config.log, &config.log_format);
+    if config.metrics.trim() == "off" {
+        // Nothing can scrape it: nothing is recorded either (one server in this process).
+        crate::telemetry::metrics::stop_recording();
+    }
     actix_web::rt::System::new().block_on(async move {
         let app = crate::server::Application::build(config.clone()).await?;
         // The port and store fields are what JSON log readers use (tests/redis_api.rs).

@@ -97,6 +97,9 @@ pub fn init() {
 
 /// Records a turn that started at `started` and ended with `status` (None: it failed).
 pub(super) fn record_status(surface: Surface, started: Instant, status: Option<TurnStatus>) {
+    if !metrics::recording() {
+        return;
+    }
     let m = &*TURNS;
     let s = surface as usize;
     if let Some(h) = m.durations.get(s) {

@@ -23,6 +23,7 @@ mod walk_ai;
 mod walk_bots;
 mod walk_continue;
 mod walk_engine;
+mod walk_outage;
 mod walk_publishing;
 mod walk_results;
 mod walk_sessions;

@@ -22,6 +22,8 @@ pub const ASSERTIONS: &[&str] = &[
     "minLength",
     "maxLength",
     "pattern",
+    "maxProperties",
+    "maxItems",
 ];
 
 /// Keywords that only annotate.
@@ -92,6 +94,11 @@ pub fn validate(spec: &Value, schema: &Value, v: &Value, at: &str, errs: &mut Ve
         }
     }
     if let Some(obj) = v.as_object() {
+        if let Some(max) = schema.get("maxProperties").and_then(Value::as_u64)
+            && obj.len() as u64 > max
+        {
+            errs.push(format!("{at}: more than {max} properties"));
+        }
         let props = schema.get("properties").and_then(Value::as_object);
         for name in schema
             .get("required")
@@ -118,6 +125,11 @@ pub fn validate(spec: &Value, schema: &Value, v: &Value, at: &str, errs: &mut Ve
                 (None, _) => {}
             }
         }
+    }
+    if let (Some(max), Some(arr)) = (schema.get("maxItems").and_then(Value::as_u64), v.as_array())
+        && arr.len() as u64 > max
+    {
+        errs.push(format!("{at}: more than {max} items"));
     }
     if let (Some(items), Some(arr)) = (schema.get("items"), v.as_array()) {
         for (i, x) in arr.iter().enumerate() {
@@ -174,7 +186,9 @@ fn the_validator_accepts_and_rejects_what_it_should() {
         "Any": {"anyOf": [{"type": "number"}, {"type": "boolean"}]},
         "E": {"type": "string", "enum": ["x"], "maxLength": 1},
         "L": {"type": "array", "items": {"$ref": "#/components/schemas/E"}},
-        "P": {"type": "string", "pattern": "^[a-z]{1,3}$"}
+        "P": {"type": "string", "pattern": "^[a-z]{1,3}$"},
+        "M": {"type": "object", "maxProperties": 1},
+        "A": {"type": "array", "maxItems": 1}
     }}});
     let s = |n: &str| json!({"$ref": format!("#/components/schemas/{n}")});
     assert!(check(&spec, &s("Obj"), &json!({"a": 2, "b": null})).is_empty());
@@ -193,6 +207,10 @@ fn the_validator_accepts_and_rejects_what_it_should() {
     assert!(check(&spec, &s("P"), &json!("abc")).is_empty());
     assert_eq!(check(&spec, &s("P"), &json!("abcd")).len(), 1);
     assert_eq!(check(&spec, &s("P"), &json!("a\"b")).len(), 1);
+    assert!(check(&spec, &s("M"), &json!({"a": 1})).is_empty());
+    assert_eq!(check(&spec, &s("M"), &json!({"a": 1, "b": 2})).len(), 1);
+    assert!(check(&spec, &s("A"), &json!([1])).is_empty());
+    assert_eq!(check(&spec, &s("A"), &json!([1, 2])).len(), 1);
     // oneOf needs exactly one match.
     let both = json!({"oneOf": [{"type": "number"}, {"type": "integer"}]});
     assert_eq!(check(&spec, &both, &json!(1)).len(), 1);

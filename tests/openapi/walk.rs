@@ -119,7 +119,8 @@ async fn every_route_and_documented_status_matches_the_document() {
             "*",
             "*",
             "503",
-            "store_unavailable: the in-memory store is always available",
+            "store_unavailable: exercised on a Redis that is down by walk_outage.rs, which \
+             fails unless every operation that declares 503 answers it",
         ),
         (
             "get",

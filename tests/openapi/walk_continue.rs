@@ -181,3 +181,42 @@ pub async fn client_logs(w: &World, chat: &str, preview_sid: &str) {
             .await;
     }
 }
+
+/// clientLogs takes at most 100 entries, as the document declares (`maxItems`): 100 are
+/// saved, 101 are the documented 400 `invalid_request` naming `clientLogs`.
+#[tokio::test]
+async fn client_logs_over_the_limit_are_the_documented_400() {
+    let app = crate::common::app::spawn_app().await;
+    let api = crate::checker::Checker::new();
+    assert_eq!(
+        app.publish("oa-chat", &crate::walk_bots::chat_bot())
+            .await
+            .0,
+        200
+    );
+    let r = api
+        .call(
+            &app,
+            call("POST", START, &["oa-chat-public"]).json(json!({})),
+        )
+        .await;
+    let chat = sid(&r);
+    let logs = |n: usize| json!({"clientLogs": vec![json!({"description": "boom"}); n]});
+    let schema = &api.spec["components"]["schemas"]["ClientLogsRequest"];
+    assert!(!crate::validator::check(&api.spec, schema, &logs(101)).is_empty());
+    for route in [LOGS_V1, LOGS_V2] {
+        let r = api
+            .call(&app, call("POST", route, &[&chat]).json(logs(100)))
+            .await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        let r = api
+            .call(&app, call("POST", route, &[&chat]).json(logs(101)))
+            .await;
+        assert_eq!(
+            (r.status, &r.json["code"], &r.json["details"]["fields"]),
+            (400, &json!("invalid_request"), &json!(["clientLogs"])),
+            "{}",
+            r.text
+        );
+    }
+}

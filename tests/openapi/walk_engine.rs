@@ -8,18 +8,18 @@ use crate::common::bots::{bot, input, text, var};
 use crate::walk::{FLOW, World};
 
 pub const ENGINE_TOKEN: &str = "openapi-engine-token";
-const TRIGGER: &str = "/api/v1/engine/triggers/chat";
-const RESUME: &str = "/api/v1/engine/executions/{executionId}/resume";
-const EXECUTION: &str = "/api/v1/engine/executions/{executionId}";
-const ABORT: &str = "/api/v1/engine/executions/{executionId}/abort";
-const CONVERSATION: &str = "/api/v1/engine/conversations/{conversationId}";
-const WORKFLOWS: &str = "/api/workflows";
-const WORKFLOW_TRIGGER: &str = "/api/workflows/{name}/trigger";
-const RUNS: &str = "/api/workflows/{name}/runs";
-const PLAYER_START: &str = "/api/workflows/{name}/start";
-const TENANT: &str = "7d0f4a52-5c1e-4d8e-9a55-0a4c1c0e7e11";
+pub const TRIGGER: &str = "/api/v1/engine/triggers/chat";
+pub const RESUME: &str = "/api/v1/engine/executions/{executionId}/resume";
+pub const EXECUTION: &str = "/api/v1/engine/executions/{executionId}";
+pub const ABORT: &str = "/api/v1/engine/executions/{executionId}/abort";
+pub const CONVERSATION: &str = "/api/v1/engine/conversations/{conversationId}";
+pub const WORKFLOWS: &str = "/api/workflows";
+pub const WORKFLOW_TRIGGER: &str = "/api/workflows/{name}/trigger";
+pub const RUNS: &str = "/api/workflows/{name}/runs";
+pub const PLAYER_START: &str = "/api/workflows/{name}/start";
+pub const TENANT: &str = "7d0f4a52-5c1e-4d8e-9a55-0a4c1c0e7e11";
 
-fn intent_bot(id: &str) -> Value {
+pub fn intent_bot(id: &str) -> Value {
     let mut b = bot(
         id,
         json!([

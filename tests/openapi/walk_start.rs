@@ -163,3 +163,55 @@ pub async fn preview_route(w: &World) -> String {
     .await;
     preview_sid
 }
+
+/// The prefill limits as the document states them: at most 200 entries (`maxProperties`, so a
+/// schema-valid body never exceeds it) and names of at most 256 bytes (no OpenAPI 3.0 keyword:
+/// described), each over-limit body a 400 `invalid_request` naming `prefilledVariables`.
+#[tokio::test]
+async fn prefilled_variables_over_the_limits_are_the_documented_400() {
+    let app = crate::common::app::spawn_app().await;
+    let api = crate::checker::Checker::new();
+    let flow = crate::walk_bots::chat_bot();
+    assert_eq!(app.publish("oa-chat", &flow).await.0, 200);
+    let schema = &api.spec["components"]["schemas"]["StartChatRequest"];
+    let names = |n: usize, len: usize| -> serde_json::Map<String, serde_json::Value> {
+        (0..n)
+            .map(|i| (format!("{i:0>len$}"), json!("v")))
+            .collect()
+    };
+    // At the limits: accepted (and valid against the document).
+    let body = json!({ "prefilledVariables": names(200, 256) });
+    let r = api
+        .call(&app, call("POST", START, &["oa-chat-public"]).json(body))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let too_many = json!({ "prefilledVariables": names(201, 3) });
+    let errs = crate::validator::check(&api.spec, schema, &too_many);
+    assert!(
+        !errs.is_empty(),
+        "201 entries must be invalid by the document"
+    );
+    let long = json!({ "prefilledVariables": names(1, 257) });
+    // Two-byte characters: 129 of them are 258 bytes, over the limit in bytes.
+    let wide = json!({ "prefilledVariables": {"é".repeat(129): "v"} });
+    for (body, rule) in [
+        (too_many, "too many prefilled variables"),
+        (long, "prefilled variable name too long"),
+        (wide, "prefilled variable name too long"),
+    ] {
+        let r = api
+            .call(&app, call("POST", START, &["oa-chat-public"]).json(body))
+            .await;
+        assert_eq!(
+            (r.status, &r.json["code"], &r.json["details"]["fields"]),
+            (
+                400,
+                &json!("invalid_request"),
+                &json!(["prefilledVariables"])
+            ),
+            "{}",
+            r.text
+        );
+        assert!(r.text.contains(rule), "{}", r.text);
+    }
+}

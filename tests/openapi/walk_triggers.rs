@@ -9,12 +9,12 @@ use crate::checker::call;
 use crate::walk::{FLOW, World};
 use crate::walk_bots::chat_bot;
 
-const TRIGGERS: &str = "/api/v1/integration/triggers";
-const TRIGGER: &str = "/api/v1/integration/triggers/{id}";
-const SECRET: &str = "/api/v1/integration/triggers/{id}/secret";
-const EVENT: &str = "/api/v1/integration/trigger/{triggerId}/event";
-const EVENTS: &str = "/api/v1/integration/trigger/{triggerId}/events";
-const SESSION: &str = "/api/v1/integration/trigger/{triggerId}/sessions/{session}";
+pub const TRIGGERS: &str = "/api/v1/integration/triggers";
+pub const TRIGGER: &str = "/api/v1/integration/triggers/{id}";
+pub const SECRET: &str = "/api/v1/integration/triggers/{id}/secret";
+pub const EVENT: &str = "/api/v1/integration/trigger/{triggerId}/event";
+pub const EVENTS: &str = "/api/v1/integration/trigger/{triggerId}/events";
+pub const SESSION: &str = "/api/v1/integration/trigger/{triggerId}/sessions/{session}";
 /// The trigger the walk's server declares in its config.
 pub const DECLARED: &str = "oa-declared-trigger";
 

@@ -39,6 +39,9 @@ pub fn init() {
 
 /// Records an evaluation that started at `started`.
 pub(super) fn record(started: Instant, r: &Result<JsOutcome, JsError>) {
+    if !metrics::recording() {
+        return;
+    }
     let m = &*JS;
     m.duration.observe(started.elapsed());
     let i = match r {

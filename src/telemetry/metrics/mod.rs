@@ -14,6 +14,7 @@
 pub mod histogram;
 pub mod probes;
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{LazyLock, Mutex};
 
 use prometheus_client::registry::{Metric, Registry};
@@ -22,6 +23,23 @@ pub use histogram::Histogram;
 pub use prometheus_client::metrics::counter::Counter;
 pub use prometheus_client::metrics::family::Family;
 pub use prometheus_client::metrics::gauge::Gauge;
+
+static RECORDING: AtomicBool = AtomicBool::new(true);
+
+/// Whether the layers record (true unless [`stop_recording`] was called). Every recording
+/// function checks it first, so a process that serves with `metrics = "off"` pays one relaxed
+/// load per would-be observation and nothing else.
+#[inline]
+pub fn recording() -> bool {
+    RECORDING.load(Ordering::Relaxed)
+}
+
+/// Stops every recording in this process, for good: `tessera serve` with `metrics = "off"`
+/// (one server per process). Not called by [`crate::server::build_state`], because tests
+/// build several servers in one process and the others still record.
+pub fn stop_recording() {
+    RECORDING.store(false, Ordering::Relaxed);
+}
 
 /// The `Content-Type` of the exposition.
 pub const CONTENT_TYPE: &str = prometheus_client::encoding::prometheus_text::CONTENT_TYPE;
