@@ -14,6 +14,12 @@
 #   INSTR_BOT=counter-js INSTR_STORE=memory scripts/instr-count.sh  # the counter bot, whose
 #       turn evaluates one Set variable `{{Count}} + 1` (scripts/load/counter_bot.py);
 #       INSTR_BOT=counter is the same bot without that block: their ratio is the price of JS
+#   INSTR_MODE=engine INSTR_STORE=memory scripts/instr-count.sh   # the same bot also through
+#       the engine API (scripts/load/drive.py engine: a trigger, then resumes carrying each
+#       envelope's wait token), beside continueChat on the same server; then the turns alone
+#       (the conversations started first, counters zeroed, then only continueChat turns or
+#       resumes counted) and their ratio, the envelope path's cost over a continueChat turn
+#       (issue 11). The Redis baseline is left out in this mode.
 # Honours CARGO_TARGET_DIR (to compare two checkouts that share one release build directory).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -69,7 +75,9 @@ measure() {
   local s r
   s=$(total "$(ls -t "$prefix".* | head -1)"); r=$(total "$(ls -t "$WORK"/redis.out.* | head -1)")
   echo "$name: $n requests; instructions per request: server $((s / n)), redis-server $((r / n))"
+  LAST_SERVER=$((s / n)) LAST_REDIS=$((r / n))
 }
+ratio() { python3 -c "print(f'{$1 / $2:.3f}')"; }
 
 SPORT=$(port)
 STORE="redis://127.0.0.1:$RPORT"
@@ -79,6 +87,7 @@ STORE="redis://127.0.0.1:$RPORT"
 # measures what checking them costs a request.
 TESSERA_RATE_LIMIT_PER_IP="${TESSERA_RATE_LIMIT_PER_IP:-0}" \
 TESSERA_RATE_LIMIT_PER_SESSION="${TESSERA_RATE_LIMIT_PER_SESSION:-0}" \
+TESSERA_ENGINE_API_TOKEN=instr-engine-token \
 TESSERA_LOG=warn TESSERA_WORKERS=1 valgrind --tool=callgrind --callgrind-out-file="$WORK/tessera.out" \
   "$BIN/tessera" serve --host 127.0.0.1 --port "$SPORT" --flows "$WORK" \
   --store "$STORE" 2>/dev/null &
@@ -86,6 +95,19 @@ SP=$!; PIDS+=("$SP")
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$SPORT/healthz" >/dev/null && break; sleep 0.3; done
 measure "tessera ($BOT)" "$SP" "$WORK/tessera.out" \
   python3 scripts/load/drive.py conversations "$SPORT" "$N" "$BOT" "$REPLIES"
+if [ "${INSTR_MODE:-chat}" = engine ]; then
+  export ENGINE_TOKEN=instr-engine-token INSTR_ZERO="$SP $RP"
+  measure "tessera engine API ($BOT: trigger + resumes)" "$SP" "$WORK/tessera.out" \
+    python3 scripts/load/drive.py engine "$SPORT" "$N" "$BOT" "$REPLIES"
+  measure "continueChat turns alone ($BOT)" "$SP" "$WORK/tessera.out" \
+    python3 scripts/load/drive.py turns "$SPORT" "$N" "$BOT" "$REPLIES"
+  cs=$LAST_SERVER cr=$LAST_REDIS
+  measure "engine API resumes alone ($BOT)" "$SP" "$WORK/tessera.out" \
+    python3 scripts/load/drive.py resumes "$SPORT" "$N" "$BOT" "$REPLIES"
+  echo "resume / continueChat turn: server $(ratio "$LAST_SERVER" "$cs")" \
+    "$( [ "$STORE" != memory ] && echo ", server + redis-server $(ratio "$((LAST_SERVER + LAST_REDIS))" "$((cs + cr))")")"
+  exit 0
+fi
 
 BPORT=$(port)
 TESSERA_WORKERS=1 valgrind --tool=callgrind --callgrind-out-file="$WORK/baseline.out" \

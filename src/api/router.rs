@@ -42,18 +42,20 @@ fn match_path(pattern: &str, path: &str, depth: usize) -> Option<Vec<String>> {
     if pat.bytes().filter(|&b| b == b'/').count() != depth {
         return None;
     }
-    let mut params = Vec::new();
-    for (p, s) in pat.split('/').zip(path.split('/')) {
+    let segments = || pat.split('/').zip(path.split('/'));
+    // Every literal segment first: a path that differs in one allocates nothing.
+    let fits = |(p, s): (&str, &str)| {
         if p.starts_with('{') {
-            if s.is_empty() {
-                return None;
-            }
-            params.push(percent_decode(s));
-        } else if p != s {
-            return None;
+            !s.is_empty()
+        } else {
+            p == s
         }
+    };
+    if !segments().all(fits) {
+        return None;
     }
-    Some(params)
+    let params = segments().filter(|(p, _)| p.starts_with('{'));
+    Some(params.map(|(_, s)| percent_decode(s)).collect())
 }
 
 /// The methods some route serves on this path (empty: no route has it). Only asked when a

@@ -4,9 +4,59 @@
 //! workflow); single-use wait tokens, taken atomically so a token resumes its pause once; and
 //! each conversation's variables, one entry per key, so that executions setting different keys
 //! at once never lose each other's. Documents are opaque JSON here: the conversation core owns
-//! their shape.
+//! their shape. An execution's document is handed over typed ([`ExecutionDoc`]): a store of
+//! text encodes it, the in-memory store keeps it as it is (a resume reads it back without
+//! parsing it).
+
+use std::any::Any;
+use std::sync::Arc;
 
 use super::{BoxFuture, StoreError};
+
+/// An execution's document as the conversation core writes it: encoded as JSON on demand.
+pub trait ExecutionDoc: Any + Send + Sync {
+    fn json(&self) -> Result<String, StoreError>;
+}
+
+/// A document given as its JSON.
+impl ExecutionDoc for String {
+    fn json(&self) -> Result<String, StoreError> {
+        Ok(self.clone())
+    }
+}
+
+/// An execution's document as read: its JSON (a store of text), or the document as it was
+/// written (the in-memory store).
+#[derive(Clone)]
+pub enum StoredDoc {
+    Json(String),
+    Typed(Arc<dyn ExecutionDoc>),
+}
+
+impl StoredDoc {
+    pub fn json(&self) -> Result<String, StoreError> {
+        match self {
+            StoredDoc::Json(s) => Ok(s.clone()),
+            StoredDoc::Typed(d) => d.json(),
+        }
+    }
+}
+
+impl std::fmt::Debug for StoredDoc {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.json() {
+            Ok(json) => f.debug_tuple("StoredDoc").field(&json).finish(),
+            Err(e) => f.debug_tuple("StoredDoc").field(&e).finish(),
+        }
+    }
+}
+
+/// Two documents are equal when their JSON is.
+impl PartialEq for StoredDoc {
+    fn eq(&self, other: &Self) -> bool {
+        matches!((self.json(), other.json()), (Ok(a), Ok(b)) if a == b)
+    }
+}
 
 /// Which kind of document.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -83,7 +133,7 @@ pub trait ExecutionStore: Send + Sync {
     fn execution_put(
         &self,
         id: &str,
-        json: String,
+        doc: Arc<dyn ExecutionDoc>,
         token: Option<&str>,
         ttl_secs: u64,
     ) -> BoxFuture<'_, Result<(), StoreError>>;
@@ -106,7 +156,7 @@ pub trait ExecutionStore: Send + Sync {
         &self,
         execution_id: &str,
         token: &str,
-    ) -> BoxFuture<'_, Result<(bool, Option<String>), StoreError>>;
+    ) -> BoxFuture<'_, Result<(bool, Option<StoredDoc>), StoreError>>;
     /// Removes the wait token if it is `token`, atomically; true when this call removed it (so
     /// of two calls with one token, exactly one gets true).
     fn token_take(

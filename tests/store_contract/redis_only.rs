@@ -170,7 +170,12 @@ pub async fn wait_tokens_of_an_older_version_are_still_taken(b: &Backend) {
     for take_with_record in [true, false] {
         let exec = id();
         b.records
-            .execution_put(&exec, "{}".into(), Some("t0"), 600)
+            .execution_put(
+                &exec,
+                std::sync::Arc::new("{}".to_string()),
+                Some("t0"),
+                600,
+            )
             .await
             .unwrap();
         redis.delete_ending_with(":wt");
@@ -189,7 +194,7 @@ pub async fn wait_tokens_of_an_older_version_are_still_taken(b: &Backend) {
         }
         let taken = if take_with_record {
             let (taken, doc) = b.records.token_take_get(&exec, "t0").await.unwrap();
-            assert_eq!(doc.as_deref(), Some("{}"));
+            assert_eq!(doc.map(|d| d.json().unwrap()).as_deref(), Some("{}"));
             taken
         } else {
             b.records.token_take(&exec, "t0").await.unwrap()

@@ -12,6 +12,7 @@ use serde_json::json;
 use super::body::read_body;
 use super::error::ApiError;
 use super::{AppState, auth, json_reply};
+use crate::conversation::executions::run::Encoded;
 use crate::conversation::{Claim, IdempotencyKey, Reply};
 
 /// A JSON reply with this status.
@@ -26,6 +27,17 @@ fn render<T: Serialize>(status: u16, r: Result<T, ApiError>) -> Reply {
             status: e.status(),
             body: e.body().to_string(),
         },
+    }
+}
+
+/// An envelope's answer: its JSON as the core encoded it (not encoded again).
+fn encoded(r: Result<Encoded, ApiError>) -> Reply {
+    match r {
+        Ok(e) => Reply {
+            status: 200,
+            body: e.json,
+        },
+        Err(e) => render::<()>(200, Err(e)),
     }
 }
 
@@ -107,9 +119,12 @@ pub async fn trigger(
     let run = |claim: Option<Claim>| async move {
         let call = async {
             let t = wire::trigger(&body)?;
-            Ok(state.conversations.trigger(t, claim.as_ref()).await?)
+            Ok(state
+                .conversations
+                .trigger_encoded(t, claim.as_ref())
+                .await?)
         };
-        render(200, call.await)
+        encoded(call.await)
     };
     Ok(idempotent(state, key, run).await)
 }
@@ -130,10 +145,10 @@ pub async fn resume(
             let core = &state.conversations;
             let (tenant, token) = (&r.tenant_id, &r.wait_token);
             Ok(core
-                .resume_execution(tenant, id, token, r.message, claim.as_ref())
+                .resume_encoded(tenant, id, token, r.message, claim.as_ref())
                 .await?)
         };
-        render(200, call.await)
+        encoded(call.await)
     };
     Ok(idempotent(state, key, run).await)
 }

@@ -8,6 +8,7 @@
 //! [`crate::store::ExecutionStore`]; the envelope is built in `envelope`.
 
 mod envelope;
+mod record;
 pub mod run;
 mod timer_metrics;
 pub mod timers;
@@ -18,6 +19,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 pub use envelope::Execution;
+use record::ExecutionRecord;
 
 use super::start::now;
 use super::{Conversations, ServiceError};
@@ -31,50 +33,6 @@ const ABORT_WAIT_MS: u64 = 10_000;
 
 /// Most executions listed per conversation.
 const MAX_CONVERSATION_EXECUTIONS: usize = 1000;
-
-/// An execution as stored: its envelope and what the engine API needs to go on.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-struct ExecutionRecord {
-    tenant_id: String,
-    /// The session it runs in (None when it failed before one existed).
-    session_id: Option<String>,
-    flow_id: String,
-    context: Map<String, Value>,
-    created_at: String,
-    updated_at: String,
-    /// When its session expires (ms since the epoch) while it waits: past it, the execution
-    /// reads `failed` (its session is gone) without asking the session store.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    session_expires_ms: Option<u64>,
-    envelope: Execution,
-}
-
-/// Why an execution whose session expired has failed.
-const EXPIRED: &str = "the session of this execution expired before it was resumed";
-
-impl ExecutionRecord {
-    /// The record as it stands now: a waiting execution whose session has expired is `failed`.
-    fn settled(mut self) -> Self {
-        let expired = self
-            .session_expires_ms
-            .is_some_and(|at| at <= timers::now_ms());
-        if expired && !self.envelope.is_terminal() {
-            self.fail(EXPIRED);
-        }
-        self
-    }
-
-    fn fail(&mut self, reason: impl Into<String>) {
-        let env = &mut self.envelope;
-        env.status = "failed".into();
-        env.expected_input = None;
-        env.metadata = Map::new();
-        env.metadata
-            .insert("error".into(), Value::String(reason.into()));
-        self.session_expires_ms = None;
-        self.updated_at = now();
-    }
-}
 
 /// A conversation: a tenant's executions sharing variables. Its variables are kept one entry
 /// per name beside the document (`ExecutionStore::vars_merge`); the document's own
@@ -169,11 +127,27 @@ impl Conversations {
 
     /// Saves an execution's record with the wait token of its pause (one atomic write).
     async fn save_execution(&self, r: &ExecutionRecord) -> Result<(), ServiceError> {
-        let json = serde_json::to_string(r).map_err(|e| ServiceError::Internal(e.to_string()))?;
+        self.save_execution_as(r, None).await
+    }
+
+    /// [`Self::save_execution`] with the envelope already encoded (`envelope_json`, as the
+    /// answer was rendered: not encoded a second time). The store gets the record typed
+    /// ([`record::Saved`]).
+    async fn save_execution_as(
+        &self,
+        r: &ExecutionRecord,
+        envelope_json: Option<String>,
+    ) -> Result<(), ServiceError> {
+        let envelope_json = match envelope_json {
+            Some(json) => json,
+            None => serde_json::to_string(&r.envelope)
+                .map_err(|e| ServiceError::Internal(e.to_string()))?,
+        };
         let token = r.envelope.wait_token();
+        let doc = std::sync::Arc::new(record::Saved::new(r, envelope_json));
         self.stores
             .executions
-            .execution_put(&r.envelope.execution_id, json, token, self.retention())
+            .execution_put(&r.envelope.execution_id, doc, token, self.retention())
             .await?;
         Ok(())
     }

@@ -7,10 +7,9 @@ use serde_json::{Map, Value};
 use uuid::Uuid;
 
 use super::envelope::{self, Execution};
+use super::record::{EXPIRED, Paused};
 use super::timers::{now_ms, timer_id};
-use super::{
-    ConversationRecord, EXPIRED, ExecutionRecord, MAX_CONVERSATION_EXECUTIONS, runtime_failure,
-};
+use super::{ConversationRecord, ExecutionRecord, MAX_CONVERSATION_EXECUTIONS, runtime_failure};
 use crate::conversation::start::now;
 use crate::conversation::{
     Caller, Claim, Conversations, FlowChoice, Reply, ServiceError, StartOptions, Surface,
@@ -19,6 +18,28 @@ use crate::conversation::{
 use crate::engine::{Message, TextFormat, TurnOutput, TurnStatus};
 use crate::flow::CompiledFlow;
 use crate::store::{Doc, Index};
+
+/// An envelope's JSON as answered (encoded once, also for the stored record).
+#[derive(Debug, Clone)]
+pub struct Encoded {
+    pub json: String,
+}
+
+impl Encoded {
+    /// The envelope (read back from its JSON).
+    pub fn envelope(&self) -> Result<Execution, ServiceError> {
+        serde_json::from_str(&self.json).map_err(|e| ServiceError::Internal(e.to_string()))
+    }
+}
+
+/// The JSON of an envelope: the rendered answer when it is its encoding (a 200 rendered from
+/// it as it is), else encoded now.
+fn json_of(envelope: &Execution, rendered: Option<Reply>) -> Result<String, ServiceError> {
+    match rendered {
+        Some(r) if r.status == 200 => Ok(r.body),
+        _ => serde_json::to_string(envelope).map_err(|e| ServiceError::Internal(e.to_string())),
+    }
+}
 
 /// What a trigger asks for (validated by the surface).
 #[derive(Debug, Clone, Default)]
@@ -40,6 +61,15 @@ impl Conversations {
         t: Trigger,
         claim: Option<&Claim>,
     ) -> Result<Execution, ServiceError> {
+        self.trigger_encoded(t, claim).await?.envelope()
+    }
+
+    /// [`Self::trigger`], with the envelope's JSON.
+    pub async fn trigger_encoded(
+        &self,
+        t: Trigger,
+        claim: Option<&Claim>,
+    ) -> Result<Encoded, ServiceError> {
         let published = match self.registry.by_public_id(&t.intent_name).await? {
             Some(p) if self.tenant_of(&p.flow.id).await? == t.tenant_id => p,
             _ => return Err(ServiceError::IntentNotFound),
@@ -99,18 +129,22 @@ impl Conversations {
         let render = |turn: TurnResult| {
             record.session_id = Some(turn.session_id.clone());
             timer = self.apply_turn(&mut record, &turn.flow, &turn.output);
-            envelope_reply(&record.envelope)
+            envelope_reply(&record.envelope, &turn)
         };
         let caller = Caller::of(Surface::EngineApi);
-        match self.start_with(choice, opts, &caller, claim, render).await {
-            Ok(_) => {}
-            Err(e) if runtime_failure(&e) => record.fail(e.to_string()),
+        let rendered = match self.start_with(choice, opts, &caller, claim, render).await {
+            Ok(reply) => Some(reply),
+            Err(e) if runtime_failure(&e) => {
+                record.fail(e.to_string());
+                None
+            }
             Err(e) => return Err(e),
-        }
+        };
         // The conversation and its variables are saved once the trigger is accepted.
         self.save(Doc::Conversation, &cid, &conversation).await?;
         self.merge_conversation_vars(&cid, &t.variables).await?;
-        self.save_execution(&record).await?;
+        let json = json_of(&record.envelope, rendered)?;
+        self.save_execution_as(&record, Some(json.clone())).await?;
         self.stores
             .executions
             .index_push(
@@ -122,7 +156,7 @@ impl Conversations {
             )
             .await?;
         self.schedule(timer).await?;
-        Ok(record.envelope)
+        Ok(Encoded { json })
     }
 
     /// Continues a paused execution with the reply (None: a timer's resume). The token must be
@@ -136,11 +170,24 @@ impl Conversations {
         message: Option<Message>,
         claim: Option<&Claim>,
     ) -> Result<Execution, ServiceError> {
-        let (taken, record) = self.take_pause(execution_id, wait_token).await?;
-        let refusal = match record.filter(|r| r.tenant_id == tenant) {
+        let r = self.resume_encoded(tenant, execution_id, wait_token, message, claim);
+        r.await?.envelope()
+    }
+
+    /// [`Self::resume_execution`], with the envelope's JSON.
+    pub async fn resume_encoded(
+        &self,
+        tenant: &str,
+        execution_id: &str,
+        wait_token: &str,
+        message: Option<Message>,
+        claim: Option<&Claim>,
+    ) -> Result<Encoded, ServiceError> {
+        let (taken, paused) = self.take_pause(execution_id, wait_token).await?;
+        let refusal = match paused.filter(|p| p.record.tenant_id == tenant) {
             None => ServiceError::ExecutionNotFound,
-            Some(r) if r.envelope.is_terminal() => ServiceError::ExecutionFinished,
-            Some(r) if taken => return self.resume_record(r, wait_token, message, claim).await,
+            Some(p) if p.record.envelope.is_terminal() => ServiceError::ExecutionFinished,
+            Some(p) if taken => return self.resume_record(p, wait_token, message, claim).await,
             Some(_) => return Err(ServiceError::StaleWaitToken),
         };
         if taken {
@@ -149,21 +196,16 @@ impl Conversations {
         Err(refusal)
     }
 
-    /// Takes a pause's wait token and reads its execution (settled), in one store call.
+    /// Takes a pause's wait token and reads its execution (settled; its envelope's head
+    /// only, see [`Paused`]), in one store call.
     pub(super) async fn take_pause(
         &self,
         execution_id: &str,
         wait_token: &str,
-    ) -> Result<(bool, Option<ExecutionRecord>), ServiceError> {
+    ) -> Result<(bool, Option<Paused>), ServiceError> {
         let executions = &self.stores.executions;
-        let (taken, raw) = executions.token_take_get(execution_id, wait_token).await?;
-        let record = match raw {
-            Some(raw) => serde_json::from_str::<ExecutionRecord>(&raw).map_err(|e| {
-                ServiceError::Internal(format!("stored record could not be read: {e}"))
-            })?,
-            None => return Ok((taken, None)),
-        };
-        Ok((taken, Some(record.settled())))
+        let (taken, doc) = executions.token_take_get(execution_id, wait_token).await?;
+        Ok((taken, doc.map(Paused::read).transpose()?))
     }
 
     /// Gives a taken wait token back (the pause stays resumable with it).
@@ -184,11 +226,14 @@ impl Conversations {
     /// `resume_rendered`); the execution's record is saved after it.
     pub(super) async fn resume_record(
         &self,
-        mut record: ExecutionRecord,
+        paused: Paused,
         wait_token: &str,
         message: Option<Message>,
         claim: Option<&Claim>,
-    ) -> Result<Execution, ServiceError> {
+    ) -> Result<Encoded, ServiceError> {
+        // A turn replaces the envelope whole; the stored one is read only when the resume
+        // ends the execution as it stood (`whole`).
+        let (mut record, stored) = paused.split();
         let execution_id = record.envelope.execution_id.clone();
         let execution_id = execution_id.as_str();
         let timed = record.envelope.status == "waiting_time";
@@ -196,7 +241,7 @@ impl Conversations {
         let mut applied = None;
         let render = |turn: TurnResult| {
             applied = self.apply_turn(&mut record, &turn.flow, &turn.output);
-            envelope_reply(&record.envelope)
+            envelope_reply(&record.envelope, &turn)
         };
         let caller = Caller::of(Surface::EngineApi);
         let format = TextFormat::Markdown;
@@ -204,16 +249,22 @@ impl Conversations {
             .resume_rendered(&session, message, format, &caller, claim, render)
             .await;
         let mut ended = false;
+        let mut rendered = None;
         let timer = match outcome {
-            Ok(_) => applied,
+            Ok(reply) => {
+                rendered = Some(reply);
+                applied
+            }
             Err(e) if runtime_failure(&e) => {
                 let _ = self.end_session(&session).await;
+                record = stored.whole(record)?;
                 record.fail(e.to_string());
                 None
             }
             Err(ServiceError::Finished | ServiceError::Expired | ServiceError::SessionMissing) => {
                 // The session ended before this resume (expired, or gone): the execution had
                 // failed already; the resume is refused as for any finished execution.
+                record = stored.whole(record)?;
                 record.fail(EXPIRED);
                 ended = true;
                 None
@@ -224,7 +275,8 @@ impl Conversations {
                 return Err(e);
             }
         };
-        self.save_execution(&record).await?;
+        let json = json_of(&record.envelope, rendered)?;
+        self.save_execution_as(&record, Some(json.clone())).await?;
         // The pause is over: its timer (a Wait block's) is done with.
         if timed {
             self.stores
@@ -236,12 +288,13 @@ impl Conversations {
         if ended {
             return Err(ServiceError::ExecutionFinished);
         }
-        Ok(record.envelope)
+        Ok(Encoded { json })
     }
 
-    /// Makes a turn the execution's envelope; a pause gets a new wait token (saved with the
-    /// record) and the time its session expires, a paused Wait block a timer (returned, to be
-    /// scheduled once the record is saved).
+    /// Makes a turn the execution's envelope (its status and metadata: the blocks, expected
+    /// input and token usage are encoded from the turn, by `envelope_reply`); a pause gets a
+    /// new wait token (saved with the record) and the time its session expires, a paused Wait
+    /// block a timer (returned, to be scheduled once the record is saved).
     fn apply_turn(
         &self,
         record: &mut ExecutionRecord,
@@ -251,9 +304,9 @@ impl Conversations {
         let id = record.envelope.execution_id.clone();
         let env = &mut record.envelope;
         env.status = envelope::status(out.status).into();
-        env.blocks = envelope::blocks(flow, out);
-        env.expected_input = envelope::expected_input(out);
-        env.token_usage = envelope::token_usage(out);
+        env.blocks = Vec::new();
+        env.expected_input = None;
+        env.token_usage = None;
         env.metadata = Map::new();
         record.updated_at = now();
         record.session_expires_ms = None;
@@ -296,9 +349,10 @@ impl Conversations {
     }
 }
 
-/// An envelope as the engine API answers it (and as its idempotent answer is stored).
-fn envelope_reply(env: &Execution) -> Reply {
-    match serde_json::to_string(env) {
+/// An envelope as the engine API answers it (and as its idempotent answer is stored): `env`
+/// with the turn's blocks, expected input and token usage.
+fn envelope_reply(env: &Execution, turn: &TurnResult) -> Reply {
+    match envelope::encode(env, &turn.flow, &turn.output) {
         Ok(body) => Reply { status: 200, body },
         // A 500 is not stored: the API renders the error itself.
         Err(e) => Reply {

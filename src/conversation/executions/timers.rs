@@ -79,8 +79,8 @@ impl Conversations {
         };
         let mut due = None;
         let outcome = match self.take_pause(execution_id, token).await {
-            Ok((true, Some(r))) if r.envelope.status == "waiting_time" => {
-                let at = r.envelope.metadata.get("resume_at");
+            Ok((true, Some(r))) if r.record.envelope.status == "waiting_time" => {
+                let at = r.record.envelope.metadata.get("resume_at");
                 due = timer_metrics::due_ms(at.and_then(|v| v.as_str()));
                 self.resume_record(r, token, None, None)
                     .await

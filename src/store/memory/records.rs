@@ -11,8 +11,8 @@ use std::time::Instant;
 use indexmap::IndexMap;
 
 use super::super::{
-    BoxFuture, Doc, ExecutionStore, Index, StoreError, TimerStats, TimerStore, Transcript,
-    TranscriptAppend, TranscriptStore, ready,
+    BoxFuture, Doc, ExecutionDoc, ExecutionStore, Index, StoreError, StoredDoc, TimerStats,
+    TimerStore, Transcript, TranscriptAppend, TranscriptStore, ready,
 };
 use super::compact::{Oldest, Strings, Tick, joined};
 use super::{DEFAULT_MAX_RESULTS, secs};
@@ -25,7 +25,8 @@ mod transcripts;
 type Expiring<T> = (T, Option<Instant>);
 
 struct Inner {
-    docs: HashMap<(Doc, String), Expiring<String>>,
+    /// Documents as written: executions typed (read back without parsing), others as JSON.
+    docs: HashMap<(Doc, String), Expiring<StoredDoc>>,
     lists: HashMap<(Index, String), Expiring<VecDeque<String>>>,
     tokens: HashMap<String, Expiring<String>>,
     vars: HashMap<String, Expiring<HashMap<String, String>>>,
@@ -149,21 +150,23 @@ impl ExecutionStore for MemoryRecords {
     ) -> BoxFuture<'_, Result<(), StoreError>> {
         let now = Instant::now();
         let mut g = self.lock();
+        let doc = StoredDoc::Json(json);
         g.docs
-            .insert((kind, id.to_string()), (json, expiry(ttl_secs, now)));
+            .insert((kind, id.to_string()), (doc, expiry(ttl_secs, now)));
         g.wrote(now);
         ready(Ok(()))
     }
 
     fn doc_get(&self, kind: Doc, id: &str) -> BoxFuture<'_, Result<Option<String>, StoreError>> {
         let now = Instant::now();
-        let g = self.lock();
-        let found = g
+        let found = self
+            .lock()
             .docs
             .get(&(kind, id.to_string()))
             .filter(|e| live(e, now))
             .map(|e| e.0.clone());
-        ready(Ok(found))
+        // A typed document is encoded outside the lock.
+        ready(found.map(|d| d.json()).transpose())
     }
 
     fn index_push(
@@ -221,14 +224,15 @@ impl ExecutionStore for MemoryRecords {
     fn execution_put(
         &self,
         id: &str,
-        json: String,
+        doc: Arc<dyn ExecutionDoc>,
         token: Option<&str>,
         ttl_secs: u64,
     ) -> BoxFuture<'_, Result<(), StoreError>> {
         let now = Instant::now();
         let mut g = self.lock();
         let at = expiry(ttl_secs, now);
-        g.docs.insert((Doc::Execution, id.to_string()), (json, at));
+        let doc = StoredDoc::Typed(doc);
+        g.docs.insert((Doc::Execution, id.to_string()), (doc, at));
         if let Some(token) = token {
             let at = expiry(ttl_secs.max(1), now);
             g.tokens.insert(id.to_string(), (token.to_string(), at));
@@ -277,7 +281,7 @@ impl ExecutionStore for MemoryRecords {
         &self,
         execution_id: &str,
         token: &str,
-    ) -> BoxFuture<'_, Result<(bool, Option<String>), StoreError>> {
+    ) -> BoxFuture<'_, Result<(bool, Option<StoredDoc>), StoreError>> {
         let now = Instant::now();
         let mut g = self.lock();
         let taken = g

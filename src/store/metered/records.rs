@@ -1,13 +1,14 @@
 //! The measured flow, credential, execution, transcript and timer capabilities: every
 //! method forwards to the backend's own, timed.
 
+use std::sync::Arc;
 use std::time::Instant;
 
 use super::{Metered, Op};
 use crate::store::{
-    BoxFuture, CredentialStore, Doc, ExecutionStore, FlowStore, Index, Published, SessionStore,
-    StoreError, StoredCredential, TimerStats, TimerStore, Transcript, TranscriptAppend,
-    TranscriptStore,
+    BoxFuture, CredentialStore, Doc, ExecutionDoc, ExecutionStore, FlowStore, Index, Published,
+    SessionStore, StoreError, StoredCredential, StoredDoc, TimerStats, TimerStore, Transcript,
+    TranscriptAppend, TranscriptStore,
 };
 
 impl FlowStore for Metered<dyn FlowStore> {
@@ -120,12 +121,12 @@ impl ExecutionStore for Metered<dyn ExecutionStore> {
     fn execution_put(
         &self,
         id: &str,
-        json: String,
+        doc: Arc<dyn ExecutionDoc>,
         token: Option<&str>,
         ttl_secs: u64,
     ) -> BoxFuture<'_, Result<(), StoreError>> {
         let t = Instant::now();
-        let call = self.inner.execution_put(id, json, token, ttl_secs);
+        let call = self.inner.execution_put(id, doc, token, ttl_secs);
         self.timed(Op::execution_put, t, call)
     }
     fn vars_merge(
@@ -149,7 +150,7 @@ impl ExecutionStore for Metered<dyn ExecutionStore> {
         &self,
         execution_id: &str,
         token: &str,
-    ) -> BoxFuture<'_, Result<(bool, Option<String>), StoreError>> {
+    ) -> BoxFuture<'_, Result<(bool, Option<StoredDoc>), StoreError>> {
         let t = Instant::now();
         let call = self.inner.token_take_get(execution_id, token);
         self.timed(Op::token_take_get, t, call)

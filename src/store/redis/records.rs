@@ -5,12 +5,15 @@
 //! token key shares its execution's hash tag, so one script writes both (`EXECUTION_PUT`). A
 //! conversation's variables are a hash (one field per name: merged per key).
 
-use std::sync::LazyLock;
+use std::sync::{Arc, LazyLock};
 
 use ::redis::{Script, Value};
 
 use super::RedisStore;
-use crate::store::{BoxFuture, Doc, ExecutionStore, Index, StoreError, TimerStats, TimerStore};
+use crate::store::{
+    BoxFuture, Doc, ExecutionDoc, ExecutionStore, Index, StoreError, StoredDoc, TimerStats,
+    TimerStore,
+};
 
 /// `KEYS`: token key. `ARGV`: token. Deletes the key if it holds the token; 1 when it did.
 /// (Lua strings are interned: `==` compares references, not the token's bytes one by one.)
@@ -164,10 +167,14 @@ impl ExecutionStore for RedisStore {
     fn execution_put(
         &self,
         id: &str,
-        json: String,
+        doc: Arc<dyn ExecutionDoc>,
         token: Option<&str>,
         ttl_secs: u64,
     ) -> BoxFuture<'_, Result<(), StoreError>> {
+        let json = match doc.json() {
+            Ok(json) => json,
+            Err(e) => return Box::pin(std::future::ready(Err(e))),
+        };
         let mut inv = EXECUTION_PUT.prepare_invoke();
         inv.key(self.record_key(Doc::Execution.tag(), id))
             .key(self.token_key(id))
@@ -210,7 +217,7 @@ impl ExecutionStore for RedisStore {
         &self,
         execution_id: &str,
         token: &str,
-    ) -> BoxFuture<'_, Result<(bool, Option<String>), StoreError>> {
+    ) -> BoxFuture<'_, Result<(bool, Option<StoredDoc>), StoreError>> {
         let mut inv = TOKEN_TAKE_GET.prepare_invoke();
         inv.key(self.token_key(execution_id))
             .key(self.record_key(Doc::Execution.tag(), execution_id))
@@ -221,7 +228,7 @@ impl ExecutionStore for RedisStore {
             let (taken, doc): (i64, Option<String>) = self.script("token_take_get", &inv).await?;
             let taken =
                 taken == 1 || (doc.is_some() && self.legacy_take(&execution_id, &token).await?);
-            Ok((taken, doc))
+            Ok((taken, doc.map(StoredDoc::Json)))
         })
     }
 

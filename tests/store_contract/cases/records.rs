@@ -4,11 +4,20 @@
 
 use std::collections::BTreeSet;
 
+use std::sync::Arc;
 use tessera::ids::new_id as id;
-use tessera::store::{Doc, Index, TranscriptAppend, TranscriptMeta, TurnWrites};
+
+use tessera::store::{
+    Doc, ExecutionDoc, Index, StoredDoc, TranscriptAppend, TranscriptMeta, TurnWrites,
+};
 
 use crate::backends::Backend;
 use crate::support::{active, join_all, update};
+
+/// An execution's document given as its JSON.
+fn doc(json: &str) -> Arc<dyn ExecutionDoc> {
+    Arc::new(json.to_string())
+}
 
 pub async fn records_round_trip_and_lists_are_newest_first(b: &Backend) {
     let r = &*b.records;
@@ -79,7 +88,7 @@ pub async fn a_wait_token_is_taken_exactly_once(b: &Backend) {
 pub async fn an_execution_is_written_with_its_wait_token(b: &Backend) {
     let r = &*b.records;
     let exec = id();
-    r.execution_put(&exec, "{\"n\":1}".into(), Some("t1"), 600)
+    r.execution_put(&exec, doc("{\"n\":1}"), Some("t1"), 600)
         .await
         .unwrap();
     assert_eq!(
@@ -87,7 +96,7 @@ pub async fn an_execution_is_written_with_its_wait_token(b: &Backend) {
         Some("{\"n\":1}")
     );
     // Without a token the document is replaced and the token left as it was.
-    r.execution_put(&exec, "{\"n\":2}".into(), None, 600)
+    r.execution_put(&exec, doc("{\"n\":2}"), None, 600)
         .await
         .unwrap();
     assert_eq!(
@@ -101,18 +110,19 @@ pub async fn a_wait_token_is_taken_with_its_execution_in_one_call(b: &Backend) {
     let r = &*b.records;
     let exec = id();
     assert_eq!(r.token_take_get(&exec, "t1").await.unwrap(), (false, None));
-    r.execution_put(&exec, "{\"n\":1}".into(), Some("t1"), 600)
+    r.execution_put(&exec, doc("{\"n\":1}"), Some("t1"), 600)
         .await
         .unwrap();
-    let doc = Some("{\"n\":1}".to_string());
+    // As written, whether the store gives it back as JSON or typed (equal when their JSON is).
+    let written = Some(StoredDoc::Json("{\"n\":1}".to_string()));
     assert_eq!(
         r.token_take_get(&exec, "other").await.unwrap(),
-        (false, doc.clone())
+        (false, written.clone())
     );
     let takes = join_all((0..8).map(|_| r.token_take_get(&exec, "t1")).collect()).await;
     let won = takes.iter().filter(|t| t.as_ref().unwrap().0).count();
     assert_eq!(won, 1, "one of the racing takes wins");
-    assert!(takes.iter().all(|t| t.as_ref().unwrap().1 == doc));
+    assert!(takes.iter().all(|t| t.as_ref().unwrap().1 == written));
     assert!(!r.token_take(&exec, "t1").await.unwrap(), "used up");
 }
 
