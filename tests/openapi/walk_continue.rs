@@ -258,7 +258,10 @@ async fn a_null_message_is_answered_as_a_message_left_out() {
         .call(&app, call("POST", CONTINUE, &[&a]).json(json!({})))
         .await;
     let null = api
-        .call(&app, call("POST", CONTINUE, &[&b]).json(json!({"message": null})))
+        .call(
+            &app,
+            call("POST", CONTINUE, &[&b]).json(json!({"message": null})),
+        )
         .await;
     assert_eq!((left_out.status, null.status), (200, 200), "{}", null.text);
     assert_eq!(
