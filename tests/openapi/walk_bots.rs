@@ -2,7 +2,17 @@
 
 use serde_json::{Value, json};
 
+use crate::checker::Checker;
+use crate::common::app::{TestApp, spawn_app};
 use crate::common::bots::{add_event, bot, input, text};
+
+/// A server on the memory store with [`chat_bot`] published (public id `oa-chat-public`), and
+/// the checker: where a test of one request shape starts.
+pub async fn chat_app() -> (TestApp, Checker) {
+    let app = spawn_app().await;
+    assert_eq!(app.publish("oa-chat", &chat_bot()).await.0, 200);
+    (app, Checker::new())
+}
 
 /// Asks a name and an email; allowed origins, progress bar, dynamic avatar, remember user, and
 /// a `help` command.

@@ -186,14 +186,7 @@ pub async fn client_logs(w: &World, chat: &str, preview_sid: &str) {
 /// saved, 101 are the documented 400 `invalid_request` naming `clientLogs`.
 #[tokio::test]
 async fn client_logs_over_the_limit_are_the_documented_400() {
-    let app = crate::common::app::spawn_app().await;
-    let api = crate::checker::Checker::new();
-    assert_eq!(
-        app.publish("oa-chat", &crate::walk_bots::chat_bot())
-            .await
-            .0,
-        200
-    );
+    let (app, api) = crate::walk_bots::chat_app().await;
     let r = api
         .call(
             &app,
@@ -227,14 +220,7 @@ async fn client_logs_over_the_limit_are_the_documented_400() {
 /// document said string or object).
 #[tokio::test]
 async fn a_null_message_is_answered_as_a_message_left_out() {
-    let app = crate::common::app::spawn_app().await;
-    let api = crate::checker::Checker::new();
-    assert_eq!(
-        app.publish("oa-chat", &crate::walk_bots::chat_bot())
-            .await
-            .0,
-        200
-    );
+    let (app, api) = crate::walk_bots::chat_app().await;
     for (schema, body) in [
         ("ContinueChatRequest", json!({"message": null})),
         ("StartChatRequest", json!({"message": null})),

@@ -169,10 +169,7 @@ pub async fn preview_route(w: &World) -> String {
 /// described), each over-limit body a 400 `invalid_request` naming `prefilledVariables`.
 #[tokio::test]
 async fn prefilled_variables_over_the_limits_are_the_documented_400() {
-    let app = crate::common::app::spawn_app().await;
-    let api = crate::checker::Checker::new();
-    let flow = crate::walk_bots::chat_bot();
-    assert_eq!(app.publish("oa-chat", &flow).await.0, 200);
+    let (app, api) = crate::walk_bots::chat_app().await;
     let schema = &api.spec["components"]["schemas"]["StartChatRequest"];
     let names = |n: usize, len: usize| -> serde_json::Map<String, serde_json::Value> {
         (0..n)
