@@ -5,12 +5,18 @@
 //! the others); process B is a second core on the same store. For every surface that takes a
 //! key (startChat, continueChat, the web player's workflow start, the engine API's trigger and
 //! resume), B's retry must answer A's reply byte for byte at once, without running the call
-//! again: the answer was stored with the save. On memory, a single Redis, and a Redis Cluster
-//! (the starts and continueChat; the engine resume's record is not in its session's slot).
+//! again: the answer was stored with the save. A's engine-API writes after the save (the
+//! execution's record and wait token, its timers) are lost too, and the execution A answered
+//! goes on, on B, with the wait token of that answer: its save wrote them. On memory, a single
+//! Redis, and a Redis Cluster (the starts and continueChat; the engine resume's answer is not
+//! in its session's slot, and on a cluster the store writes the execution's record right after
+//! the save, in its own slot: a crash between them is not played here, see docs/REDIS.md).
 //! And a start of a process only presumed dead, run after the retry took its claim over,
 //! creates nothing (one session per key).
 
 mod common;
+#[path = "idempotency_crash/crashed.rs"]
+mod crashed;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -26,58 +32,10 @@ use tessera::conversation::{
 use tessera::engine::{Engine, EngineConfig, Message, TextFormat};
 use tessera::registry::Registry;
 use tessera::store::redis::{RedisOptions, RedisStore};
-use tessera::store::{
-    BoxFuture, IdempotencyStore, SessionStore, StoreError, StoredResponse, Stores,
-};
+use tessera::store::{SessionStore, Stores};
 
 use common::core::bot;
 use common::redis_env::{raw_connect, required_by, scan, shared_redis_url};
-
-/// An idempotency store whose settles never land (the process died after its save).
-struct Crashed(Arc<dyn IdempotencyStore>);
-
-impl IdempotencyStore for Crashed {
-    fn idempotency_get(
-        &self,
-        key: &str,
-    ) -> BoxFuture<'_, Result<Option<StoredResponse>, StoreError>> {
-        self.0.idempotency_get(key)
-    }
-    fn idempotency_put(
-        &self,
-        key: &str,
-        response: &StoredResponse,
-        ttl_secs: u64,
-    ) -> BoxFuture<'_, Result<bool, StoreError>> {
-        self.0.idempotency_put(key, response, ttl_secs)
-    }
-    fn idempotency_replace(
-        &self,
-        key: &str,
-        response: &StoredResponse,
-        ttl_secs: u64,
-    ) -> BoxFuture<'_, Result<(), StoreError>> {
-        self.0.idempotency_replace(key, response, ttl_secs)
-    }
-    fn idempotency_release(&self, key: &str) -> BoxFuture<'_, Result<(), StoreError>> {
-        self.0.idempotency_release(key)
-    }
-    fn idempotency_settle(
-        &self,
-        _key: &str,
-        _claim: &StoredResponse,
-        _outcome: Option<&StoredResponse>,
-        _ttl_secs: u64,
-    ) -> BoxFuture<'_, Result<bool, StoreError>> {
-        Box::pin(async { Err(StoreError::Unavailable("crashed".into())) })
-    }
-    fn owner_heartbeat(&self, owner: &str, ttl_ms: u64) -> BoxFuture<'_, Result<(), StoreError>> {
-        self.0.owner_heartbeat(owner, ttl_ms)
-    }
-    fn owner_alive(&self, owner: &str) -> BoxFuture<'_, Result<bool, StoreError>> {
-        self.0.owner_alive(owner)
-    }
-}
 
 /// A core (a server process of its own: its own claim owner) on these stores.
 fn core_on(stores: Stores, registry: &Arc<Registry>) -> Conversations {
@@ -94,8 +52,16 @@ fn core_on(stores: Stores, registry: &Arc<Registry>) -> Conversations {
 async fn processes(stores: Stores) -> (Conversations, Conversations) {
     let registry = Arc::new(Registry::new(stores.flows.clone()));
     registry.publish(&bot(), None, None).await.expect("publish");
+    let twice = two_questions();
+    registry.publish(&twice, None, None).await.expect("publish");
+    let records = Arc::new(crashed::CrashedRecords {
+        records: stores.executions.clone(),
+        timers: stores.timers.clone(),
+    });
     let crashed = Stores {
-        idempotency: Arc::new(Crashed(stores.idempotency.clone())),
+        idempotency: Arc::new(crashed::Crashed(stores.idempotency.clone())),
+        executions: records.clone(),
+        timers: records,
         ..stores.clone()
     };
     (core_on(crashed, &registry), core_on(stores, &registry))
@@ -118,13 +84,14 @@ fn turn_reply(t: TurnResult) -> Reply {
 }
 
 /// Sends one call with `key` on A (which crashes after its save), then the retry on B: the
-/// same reply, the call run once.
+/// same reply (returned), the call run once.
 async fn crash_then_retry<'a, F, Fut>(
     a: &'a Conversations,
     b: &'a Conversations,
     scope: &str,
     call: F,
-) where
+) -> Reply
+where
     F: Fn(&'a Conversations, Option<Claim>) -> Fut,
     Fut: Future<Output = Result<Reply, ServiceError>> + 'a,
 {
@@ -147,6 +114,45 @@ async fn crash_then_retry<'a, F, Fut>(
     let retry = send(b).await;
     assert_eq!(retry, first, "{scope}: the retry answers the stored reply");
     assert_eq!(runs.load(Ordering::SeqCst), 1, "{scope}: the call ran once");
+    retry
+}
+
+/// The execution of an engine answer `reply` (its envelope) and its wait token.
+fn paused(reply: &Reply) -> (String, String) {
+    let v: Value = serde_json::from_str(&reply.body).expect("envelope");
+    let id = v["execution_id"].as_str().expect("id").to_string();
+    let token = v["metadata"]["wait_token"].as_str().expect("token");
+    (id, token.to_string())
+}
+
+/// The execution A answered before its crash goes on, on B, with the wait token of that
+/// answer (to status `then`): A's save wrote its record and token (nothing A writes after it
+/// lands).
+async fn goes_on_after_the_crash(b: &Conversations, reply: &Reply, then: &str) {
+    let (id, token) = paused(reply);
+    let record = b.execution(DEFAULT_TENANT, &id).await.expect("record");
+    let stored = serde_json::to_value(&record).expect("envelope");
+    let answered: Value = serde_json::from_str(&reply.body).expect("envelope");
+    assert_eq!(stored, answered, "the record is the envelope A answered");
+    let message = Some(Message::text("Grace"));
+    let next = b
+        .resume_execution(DEFAULT_TENANT, &id, &token, message, None)
+        .await
+        .expect("the answered wait token resumes the execution");
+    assert_eq!(next.status, then, "resumed");
+}
+
+/// The engine API's bot: two questions, so an execution pauses twice.
+fn two_questions() -> Value {
+    let mut bot = bot();
+    bot["id"] = "twice-bot".into();
+    bot["publicId"] = "twice".into();
+    let input =
+        serde_json::json!({"id": "i2", "type": "text input", "options": {"variableId": "v1"}});
+    if let Some(blocks) = bot["groups"][0]["blocks"].as_array_mut() {
+        blocks.push(input);
+    }
+    bot
 }
 
 /// A startChat on `core` under `claim`, rendered as `turn_reply`.
@@ -223,7 +229,7 @@ async fn starts(a: &Conversations, b: &Conversations) {
     .await;
     let runs = b.runs("core", "u1", None, 10).await.expect("runs");
     assert_eq!(runs.runs.len(), 1, "one run listed");
-    crash_then_retry(a, b, "engine", |core, claim| async move {
+    let reply = crash_then_retry(a, b, "engine", |core, claim| async move {
         let env = core.trigger(trigger(), claim.as_ref()).await?;
         Ok(Reply {
             status: 200,
@@ -231,12 +237,13 @@ async fn starts(a: &Conversations, b: &Conversations) {
         })
     })
     .await;
+    goes_on_after_the_crash(b, &reply, "waiting_input").await;
 }
 
 fn trigger() -> Trigger {
     Trigger {
         tenant_id: DEFAULT_TENANT.into(),
-        intent_name: "core".into(),
+        intent_name: "twice".into(),
         ..Trigger::default()
     }
 }
@@ -270,13 +277,12 @@ async fn continue_chat(a: &Conversations, b: &Conversations) {
 /// The engine API's resume of a paused execution.
 async fn engine_resume(a: &Conversations, b: &Conversations) {
     let env = b.trigger(trigger(), None).await.expect("trigger");
-    let v: Value = serde_json::to_value(&env).expect("envelope");
-    let id = v["execution_id"].as_str().expect("id").to_string();
-    let token = v["metadata"]["wait_token"]
-        .as_str()
-        .expect("token")
-        .to_string();
-    crash_then_retry(a, b, "engine", |core, claim| {
+    let v = serde_json::to_string(&env).expect("envelope");
+    let (id, token) = paused(&Reply {
+        status: 200,
+        body: v,
+    });
+    let reply = crash_then_retry(a, b, "engine", |core, claim| {
         let (id, token) = (id.clone(), token.clone());
         async move {
             let message = Some(Message::text("Ada"));
@@ -290,6 +296,7 @@ async fn engine_resume(a: &Conversations, b: &Conversations) {
         }
     })
     .await;
+    goes_on_after_the_crash(b, &reply, "completed").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

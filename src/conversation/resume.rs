@@ -9,7 +9,9 @@ use super::triggers::EventTurn;
 use super::{Caller, Claim, Conversations, Reply, ServiceError, TurnResult, is_waiting};
 use crate::engine::{Message, SessionState, TextFormat, TurnStatus};
 use crate::ids::is_plausible_id;
-use crate::store::{AnswerWrite, Leased, Loaded, ResultUpdate, TranscriptAppend, TurnWrites};
+use crate::store::{
+    AnswerWrite, ExecutionWrite, Leased, Loaded, ResultUpdate, TranscriptAppend, TurnWrites,
+};
 
 impl Conversations {
     /// Applies a reply (or none: a skip, a client action's report) to a session and runs on
@@ -43,7 +45,7 @@ impl Conversations {
 
     /// `resume` or `resume_rendered`: leases the session, runs and saves the turn (the lease
     /// given back when it failed), counted for the caller's surface.
-    async fn resume_with<R: Rendered>(
+    pub(super) async fn resume_with<R: Rendered>(
         &self,
         session_id: &str,
         message: Option<Message>,
@@ -138,7 +140,8 @@ impl Conversations {
         let rendered = render(result);
         let stored = super::idempotency::answer_of(claim, rendered.reply());
         let answer = stored.as_ref().map(|(c, a)| c.write(a));
-        self.save_prepared(session_id, leased, prepared, answer, linked)
+        let execution = rendered.execution();
+        self.save_prepared(session_id, leased, prepared, (answer, execution), linked)
             .await?;
         Ok((rendered, status))
     }
@@ -236,7 +239,7 @@ impl Conversations {
         session_id: &str,
         leased: &Leased,
         turn: Prepared,
-        answer: Option<AnswerWrite<'_>>,
+        (answer, execution): (Option<AnswerWrite<'_>>, Option<ExecutionWrite<'_>>),
         linked: Vec<ResultUpdate>,
     ) -> Result<(), ServiceError> {
         let retention = self.config.results_retention_secs;
@@ -255,6 +258,7 @@ impl Conversations {
             result: turn.update.as_ref().map(|u| (u, retention)),
             transcript: turn.transcript.as_ref(),
             answer,
+            execution,
         };
         self.stores
             .sessions

@@ -18,12 +18,17 @@ use crate::engine::{StartParams, TurnStatus};
 use crate::flow::CompiledFlow;
 use crate::flow::settings::DEFAULT_BOT_CLOSED;
 use crate::ids::{is_plausible_id, new_id};
-use crate::store::TurnWrites;
+use crate::store::{ExecutionWrite, TurnWrites};
 
 /// What a start turn gives its caller: the turn itself, or its reply, rendered before the
 /// session is created so that the creation stores it as the key's answer.
 pub(super) trait Rendered {
     fn reply(&self) -> Option<&Reply>;
+    /// The engine API's execution record, written by the turn's save (see
+    /// [`TurnWrites::execution`]).
+    fn execution(&self) -> Option<ExecutionWrite<'_>> {
+        None
+    }
 }
 
 impl Rendered for TurnResult {
@@ -259,6 +264,7 @@ impl Conversations {
         });
         let stored = super::idempotency::answer_of(claim, rendered.reply());
         let answer = stored.as_ref().map(|(c, a)| c.write(a));
+        let execution = rendered.execution();
         if let Some(bytes) = bytes {
             // The session, its result's first update and its transcript are written together
             // (one round trip on single Redis), with the answer when given.
@@ -267,6 +273,7 @@ impl Conversations {
                 result: update.as_ref().map(|u| (u, retention)),
                 transcript: transcript.as_ref(),
                 answer,
+                execution,
             };
             if event.is_some() || answer.is_some() {
                 sessions
@@ -279,7 +286,7 @@ impl Conversations {
             }
         } else {
             sessions
-                .create_finished_answered(&session_id, mark, answer)
+                .create_finished_answered(&session_id, mark, answer, execution)
                 .await?;
             self.record_all(update.into_iter()).await;
             if let Some(t) = &transcript {

@@ -11,7 +11,51 @@
 use std::any::Any;
 use std::sync::Arc;
 
-use super::{BoxFuture, StoreError};
+use super::{BoxFuture, StoreError, TimerStore};
+
+/// An execution's record as a turn's save writes it (see `TurnWrites::execution`): the
+/// document and, when it pauses, its new wait token (as [`ExecutionStore::execution_put`]),
+/// the pause's timer to schedule (a Wait block's: id, due ms) and the ended pause's timer
+/// to cancel.
+#[derive(Clone, Copy)]
+pub struct ExecutionWrite<'a> {
+    pub id: &'a str,
+    pub doc: &'a Arc<dyn ExecutionDoc>,
+    pub token: Option<&'a str>,
+    pub ttl_secs: u64,
+    pub timer: Option<(&'a str, u64)>,
+    pub cancel: Option<&'a str>,
+}
+
+impl std::fmt::Debug for ExecutionWrite<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ExecutionWrite")
+            .field("id", &self.id)
+            .field("paused", &self.token.is_some())
+            .field("timer", &self.timer)
+            .field("cancel", &self.cancel)
+            .finish()
+    }
+}
+
+/// An [`ExecutionWrite`] as separate calls: the record and its token, the new timer, then
+/// the old one cancelled (the order a crash between them leaves harmless: a timer without
+/// its token, or an old timer whose token is gone, fires into a refused resume).
+pub async fn write_in_steps<S: ExecutionStore + TimerStore + ?Sized>(
+    store: &S,
+    w: ExecutionWrite<'_>,
+) -> Result<(), StoreError> {
+    store
+        .execution_put(w.id, w.doc.clone(), w.token, w.ttl_secs)
+        .await?;
+    if let Some((id, due)) = w.timer {
+        store.timer_schedule(id, due).await?;
+    }
+    if let Some(id) = w.cancel {
+        store.timer_cancel(id).await?;
+    }
+    Ok(())
+}
 
 /// An execution's document as the conversation core writes it: encoded as JSON on demand.
 pub trait ExecutionDoc: Any + Send + Sync {

@@ -29,7 +29,7 @@ use std::sync::Arc;
 
 pub use credentials::{CredentialStore, StoredCredential};
 pub use events::EventStore;
-pub use executions::{Doc, ExecutionDoc, ExecutionStore, Index, StoredDoc};
+pub use executions::{Doc, ExecutionDoc, ExecutionStore, ExecutionWrite, Index, StoredDoc};
 pub use flows::{FlowStore, Published};
 pub use idempotency::{BESIDE, IdempotencyStore, StoredResponse, claim_token};
 pub use results::{AnswerRecord, ResultRecord, ResultStore, ResultUpdate, ResultsPage};

@@ -11,14 +11,19 @@ use super::{
     TranscriptStore,
 };
 
+use super::executions::ExecutionWrite;
+
 /// What a turn's save writes beside the session: its result update (with the results
-/// retention), its transcript entries and its idempotent answer. Stores that can write them
-/// atomically with the session, in one round trip, do.
+/// retention), its transcript entries, its idempotent answer and the engine API's execution
+/// record. Stores that can write them atomically with the session, in one round trip, do.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct TurnWrites<'a> {
     pub result: Option<(&'a ResultUpdate, u64)>,
     pub transcript: Option<&'a TranscriptAppend>,
     pub answer: Option<AnswerWrite<'a>>,
+    /// Written only by stores whose [`SessionStore::saves_executions`] is true (the caller
+    /// writes it after the save otherwise).
+    pub execution: Option<ExecutionWrite<'a>>,
 }
 
 /// The reply of a turn sent with an `Idempotency-Key`, stored by the turn's save (or, for a
@@ -123,9 +128,17 @@ pub trait SessionStore: ResultStore + TranscriptStore + Send + Sync {
         id: &'a str,
         mark: u64,
         answer: Option<AnswerWrite<'a>>,
+        execution: Option<ExecutionWrite<'a>>,
     ) -> BoxFuture<'a, Result<(), StoreError>> {
-        let _ = answer;
+        let _ = (answer, execution);
         self.create_finished_marked(id, mark)
+    }
+    /// Whether this store writes a turn's [`TurnWrites::execution`] with the session: on
+    /// memory and a single Redis atomically with it (so no crash or failure leaves a session
+    /// advanced past its execution's record and wait token), on a cluster right after it
+    /// (another slot). False (the default): the caller writes it after the save.
+    fn saves_executions(&self) -> bool {
+        false
     }
     /// The mark of a session ([`Leased::mark`]): of its state or of its finished marker; 0
     /// when it has none or is unknown. Read without a lease.

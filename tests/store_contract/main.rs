@@ -64,6 +64,8 @@ contract_suite!(
     an_owner_is_alive_until_its_heartbeat_lapses,
     a_turn_is_saved_with_its_answer_only_under_its_claim,
     a_start_is_created_with_its_answer_only_under_its_claim,
+    every_save_writes_its_execution_with_its_token_and_timers,
+    a_refused_save_writes_no_execution,
     results_merge_like_result_record_apply,
     results_list_newest_first_in_stable_pages,
     results_are_dropped_after_their_retention,

@@ -220,6 +220,7 @@ pub async fn a_transcript_list_gets_its_ttl_when_due(b: &Backend) {
         result: Some((&u, 3600)),
         transcript: Some(&t),
         answer: None,
+        execution: None,
     };
     s.create_with_result(&sid, b"v".to_vec(), 60, with_transcript)
         .await
@@ -252,6 +253,7 @@ pub async fn a_transcript_list_gets_its_ttl_when_due(b: &Backend) {
         result: Some((&u, 3600)),
         transcript: None,
         answer: None,
+        execution: None,
     };
     turn(s, &sid, without).await;
     turn(s, &sid, with_transcript).await;

@@ -12,6 +12,7 @@ mod record;
 pub mod run;
 mod timer_metrics;
 pub mod timers;
+mod turn;
 
 use std::time::{Duration, Instant};
 

@@ -2,22 +2,29 @@
 //! (its variables merged in and prefilled), each turn becomes the execution's envelope, and a
 //! resume must present the wait token of the current pause (taken atomically: used once).
 
-use chrono::{SecondsFormat, TimeZone, Utc};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
-use super::envelope::{self, Execution};
+use super::envelope::Execution;
 use super::record::{EXPIRED, Paused};
-use super::timers::{now_ms, timer_id};
+use super::timers::timer_id;
+use super::turn::envelope_reply;
 use super::{ConversationRecord, ExecutionRecord, MAX_CONVERSATION_EXECUTIONS, runtime_failure};
 use crate::conversation::start::now;
 use crate::conversation::{
     Caller, Claim, Conversations, FlowChoice, Reply, ServiceError, StartOptions, Surface,
     TurnResult,
 };
-use crate::engine::{Message, TextFormat, TurnOutput, TurnStatus};
-use crate::flow::CompiledFlow;
+use crate::engine::{Message, TextFormat};
 use crate::store::{Doc, Index};
+
+/// How long a wait token that could not be given back is tried again (see
+/// `give_token_back`), and how many are tried at once.
+const GIVE_BACK_FOR: std::time::Duration = std::time::Duration::from_secs(300);
+const MAX_GIVING_BACK: usize = 1024;
+static GIVING_BACK: AtomicUsize = AtomicUsize::new(0);
 
 /// An envelope's JSON as answered (encoded once, also for the stored record).
 #[derive(Debug, Clone)]
@@ -55,7 +62,8 @@ pub struct Trigger {
 impl Conversations {
     /// Starts the tenant's intent in a conversation and returns the execution's envelope.
     /// With a claim, the session's creation stores the envelope as the key's answer (see
-    /// `start_rendered`); the execution's records are saved after it.
+    /// `start_rendered`); with it, on memory and a single Redis, the execution's record, its
+    /// wait token and its timer (`TurnWrites::execution`).
     pub async fn trigger(
         &self,
         t: Trigger,
@@ -125,26 +133,12 @@ impl Conversations {
                 token_usage: None,
             },
         };
-        let mut timer = None;
-        let render = |turn: TurnResult| {
-            record.session_id = Some(turn.session_id.clone());
-            timer = self.apply_turn(&mut record, &turn.flow, &turn.output);
-            envelope_reply(&record.envelope, &turn)
-        };
-        let caller = Caller::of(Surface::EngineApi);
-        let rendered = match self.start_with(choice, opts, &caller, claim, render).await {
-            Ok(reply) => Some(reply),
-            Err(e) if runtime_failure(&e) => {
-                record.fail(e.to_string());
-                None
-            }
-            Err(e) => return Err(e),
-        };
-        // The conversation and its variables are saved once the trigger is accepted.
+        // The conversation, its variables and its list of executions are written before the
+        // start: the execution's record is then written by the session's save, with it (so
+        // no crash between them leaves a session without its execution). A start that fails
+        // leaves them as a retry would (listing skips an id without its record).
         self.save(Doc::Conversation, &cid, &conversation).await?;
         self.merge_conversation_vars(&cid, &t.variables).await?;
-        let json = json_of(&record.envelope, rendered)?;
-        self.save_execution_as(&record, Some(json.clone())).await?;
         self.stores
             .executions
             .index_push(
@@ -155,7 +149,31 @@ impl Conversations {
                 self.retention(),
             )
             .await?;
-        self.schedule(timer).await?;
+        let mut timer = None;
+        let render = |turn: TurnResult| {
+            record.session_id = Some(turn.session_id.clone());
+            timer = self.apply_turn(&mut record, &turn.flow, &turn.output);
+            let reply = envelope_reply(&record.envelope, &turn);
+            self.recorded(&record, reply, timer.clone(), None)
+        };
+        let caller = Caller::of(Surface::EngineApi);
+        let (rendered, written) = match self.start_with(choice, opts, &caller, claim, render).await
+        {
+            Ok(r) => {
+                let written = self.saved_with_session(&r);
+                (Some(r.reply), written)
+            }
+            Err(e) if runtime_failure(&e) => {
+                record.fail(e.to_string());
+                (None, false)
+            }
+            Err(e) => return Err(e),
+        };
+        let json = json_of(&record.envelope, rendered)?;
+        if !written {
+            self.save_execution_as(&record, Some(json.clone())).await?;
+            self.schedule(timer).await?;
+        }
         Ok(Encoded { json })
     }
 
@@ -208,22 +226,57 @@ impl Conversations {
         Ok((taken, doc.map(Paused::read).transpose()?))
     }
 
-    /// Gives a taken wait token back (the pause stays resumable with it).
+    /// Gives a taken wait token back (the pause stays resumable with it). When the store
+    /// fails too (it is down: the turn could not run for that reason), the token is given back
+    /// again in the background until the store answers (for at most [`GIVE_BACK_FOR`], by a
+    /// bounded number of tasks): a retry once the store is back must find the pause resumable,
+    /// not its token gone.
     pub(super) async fn give_token_back(
         &self,
         execution_id: &str,
         token: &str,
     ) -> Result<(), ServiceError> {
-        self.stores
-            .executions
-            .token_set(execution_id, token, self.retention())
-            .await?;
-        Ok(())
+        let executions = &self.stores.executions;
+        let retention = self.retention();
+        let Err(e) = executions.token_set(execution_id, token, retention).await else {
+            return Ok(());
+        };
+        if GIVING_BACK.fetch_add(1, Ordering::Relaxed) >= MAX_GIVING_BACK {
+            GIVING_BACK.fetch_sub(1, Ordering::Relaxed);
+            tracing::warn!(
+                execution = execution_id,
+                "a wait token could not be given back"
+            );
+            return Err(e.into());
+        }
+        let (executions, id, token) = (
+            executions.clone(),
+            execution_id.to_string(),
+            token.to_string(),
+        );
+        tokio::spawn(async move {
+            let until = std::time::Instant::now() + GIVE_BACK_FOR;
+            let mut pause = std::time::Duration::from_millis(200);
+            loop {
+                tokio::time::sleep(pause).await;
+                if executions.token_set(&id, &token, retention).await.is_ok() {
+                    break;
+                }
+                if std::time::Instant::now() >= until {
+                    tracing::warn!(execution = %id, "a wait token could not be given back");
+                    break;
+                }
+                pause = (pause * 2).min(std::time::Duration::from_secs(5));
+            }
+            GIVING_BACK.fetch_sub(1, Ordering::Relaxed);
+        });
+        Err(e.into())
     }
 
     /// Runs a pause whose wait token this call has taken (`record` read with it). With a
     /// claim, the session's save stores the new envelope as the key's answer (see
-    /// `resume_rendered`); the execution's record is saved after it.
+    /// `resume_rendered`); with it the execution's record, its next wait token and timers, as
+    /// at a trigger.
     pub(super) async fn resume_record(
         &self,
         paused: Paused,
@@ -238,27 +291,39 @@ impl Conversations {
         let execution_id = execution_id.as_str();
         let timed = record.envelope.status == "waiting_time";
         let session = record.session_id.clone().unwrap_or_default();
+        // A Wait block's pause ends: its timer is done with (cancelled by the save).
+        let cancel = timed.then(|| timer_id(execution_id, wait_token));
         let mut applied = None;
         let render = |turn: TurnResult| {
             applied = self.apply_turn(&mut record, &turn.flow, &turn.output);
-            envelope_reply(&record.envelope, &turn)
+            let reply = envelope_reply(&record.envelope, &turn);
+            self.recorded(&record, reply, applied.clone(), cancel.clone())
         };
         let caller = Caller::of(Surface::EngineApi);
         let format = TextFormat::Markdown;
         let outcome = self
-            .resume_rendered(&session, message, format, &caller, claim, render)
+            .resume_with(&session, message, format, &caller, claim, render)
             .await;
         let mut ended = false;
         let mut rendered = None;
+        let mut written = false;
         let timer = match outcome {
-            Ok(reply) => {
-                rendered = Some(reply);
+            Ok(r) => {
+                written = self.saved_with_session(&r);
+                rendered = Some(r.reply);
                 applied
             }
             Err(e) if runtime_failure(&e) => {
-                let _ = self.end_session(&session).await;
+                // The failed record first: a crash before the session ends leaves a failed
+                // execution whose session expires, never a pause nobody can resume.
                 record = stored.whole(record)?;
                 record.fail(e.to_string());
+                self.save_execution_as(&record, None).await?;
+                written = true;
+                let _ = self.end_session(&session).await;
+                if let Some(id) = &cancel {
+                    self.stores.timers.timer_cancel(id).await?;
+                }
                 None
             }
             Err(ServiceError::Finished | ServiceError::Expired | ServiceError::SessionMissing) => {
@@ -276,88 +341,16 @@ impl Conversations {
             }
         };
         let json = json_of(&record.envelope, rendered)?;
-        self.save_execution_as(&record, Some(json.clone())).await?;
-        // The pause is over: its timer (a Wait block's) is done with.
-        if timed {
-            self.stores
-                .timers
-                .timer_cancel(&timer_id(execution_id, wait_token))
-                .await?;
+        if !written {
+            self.save_execution_as(&record, Some(json.clone())).await?;
+            if let Some(id) = &cancel {
+                self.stores.timers.timer_cancel(id).await?;
+            }
+            self.schedule(timer).await?;
         }
-        self.schedule(timer).await?;
         if ended {
             return Err(ServiceError::ExecutionFinished);
         }
         Ok(Encoded { json })
-    }
-
-    /// Makes a turn the execution's envelope (its status and metadata: the blocks, expected
-    /// input and token usage are encoded from the turn, by `envelope_reply`); a pause gets a
-    /// new wait token (saved with the record) and the time its session expires, a paused Wait
-    /// block a timer (returned, to be scheduled once the record is saved).
-    fn apply_turn(
-        &self,
-        record: &mut ExecutionRecord,
-        flow: &CompiledFlow,
-        out: &TurnOutput,
-    ) -> Option<(String, u64)> {
-        let id = record.envelope.execution_id.clone();
-        let env = &mut record.envelope;
-        env.status = envelope::status(out.status).into();
-        env.blocks = Vec::new();
-        env.expected_input = None;
-        env.token_usage = None;
-        env.metadata = Map::new();
-        record.updated_at = now();
-        record.session_expires_ms = None;
-        let mut timer = None;
-        match out.status {
-            TurnStatus::WaitingInput | TurnStatus::WaitingAction | TurnStatus::WaitingTime => {
-                let token = Uuid::new_v4().to_string();
-                // The session was saved with this TTL just before (so it expires a little
-                // before this: a resume in between finds it gone and is refused the same way).
-                let ttl_ms = self.ttl(flow).saturating_mul(1000);
-                record.session_expires_ms = Some(now_ms().saturating_add(ttl_ms));
-                if out.status == TurnStatus::WaitingTime {
-                    let wait_ms = (envelope::wait_seconds(out) * 1000.0).max(0.0) as u64;
-                    let due = now_ms().saturating_add(wait_ms);
-                    let at = Utc
-                        .timestamp_millis_opt(i64::try_from(due).unwrap_or(i64::MAX))
-                        .single()
-                        .map(|t| t.to_rfc3339_opts(SecondsFormat::Millis, true))
-                        .unwrap_or_default();
-                    env.metadata.insert("resume_at".into(), Value::String(at));
-                    timer = Some((timer_id(&id, &token), due));
-                }
-                env.metadata
-                    .insert("wait_token".into(), Value::String(token));
-            }
-            TurnStatus::Failed => {
-                env.metadata
-                    .insert("error".into(), Value::String(envelope::failure(out)));
-            }
-            TurnStatus::Completed | TurnStatus::Aborted => {}
-        }
-        timer
-    }
-
-    async fn schedule(&self, timer: Option<(String, u64)>) -> Result<(), ServiceError> {
-        if let Some((id, due)) = timer {
-            self.stores.timers.timer_schedule(&id, due).await?;
-        }
-        Ok(())
-    }
-}
-
-/// An envelope as the engine API answers it (and as its idempotent answer is stored): `env`
-/// with the turn's blocks, expected input and token usage.
-fn envelope_reply(env: &Execution, turn: &TurnResult) -> Reply {
-    match envelope::encode(env, &turn.flow, &turn.output) {
-        Ok(body) => Reply { status: 200, body },
-        // A 500 is not stored: the API renders the error itself.
-        Err(e) => Reply {
-            status: 500,
-            body: e.to_string(),
-        },
     }
 }

@@ -11,8 +11,8 @@ use std::time::Instant;
 use indexmap::IndexMap;
 
 use super::super::{
-    BoxFuture, Doc, ExecutionDoc, ExecutionStore, Index, StoreError, StoredDoc, TimerStats,
-    TimerStore, Transcript, TranscriptAppend, TranscriptStore, ready,
+    BoxFuture, Doc, ExecutionDoc, ExecutionStore, ExecutionWrite, Index, StoreError, StoredDoc,
+    TimerStats, TimerStore, Transcript, TranscriptAppend, TranscriptStore, ready,
 };
 use super::compact::{Oldest, Strings, Tick, joined};
 use super::{DEFAULT_MAX_RESULTS, secs};
@@ -137,6 +137,32 @@ impl MemoryRecords {
     fn lock(&self) -> MutexGuard<'_, Inner> {
         // Every update is a few inserts or removes: a poisoned lock is recovered.
         self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+impl MemoryRecords {
+    /// A turn's execution write (see [`ExecutionWrite`]): the record, its token and its
+    /// timers under one lock.
+    pub(super) fn write_execution(&self, w: Option<ExecutionWrite<'_>>) {
+        let Some(w) = w else { return };
+        let now = Instant::now();
+        let mut g = self.lock();
+        let at = expiry(w.ttl_secs, now);
+        let doc = StoredDoc::Typed(w.doc.clone());
+        g.docs.insert((Doc::Execution, w.id.to_string()), (doc, at));
+        if let Some(token) = w.token {
+            let at = expiry(w.ttl_secs.max(1), now);
+            g.tokens.insert(w.id.to_string(), (token.to_string(), at));
+        }
+        if let Some((id, due)) = w.timer {
+            g.unschedule(id);
+            g.timers.insert((due, id.to_string()));
+            g.due.insert(id.to_string(), due);
+        }
+        if let Some(id) = w.cancel {
+            g.unschedule(id);
+        }
+        g.wrote(now);
     }
 }
 

@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use super::super::sessions::{record_in_steps, save_turn_in_steps};
 use super::super::{
-    AnswerWrite, BoxFuture, Leased, Loaded, SessionStore, StoreError, Transcript, TranscriptAppend,
-    TranscriptStore, TurnWrites, ready,
+    AnswerWrite, BoxFuture, ExecutionWrite, Leased, Loaded, SessionStore, StoreError, Transcript,
+    TranscriptAppend, TranscriptStore, TurnWrites, ready,
 };
 use super::{Entry, Inner, MemoryStore, Tick, check_lease, secs};
 
@@ -99,6 +99,9 @@ impl SessionStore for MemoryStore {
                 create_locked(g, now, id, data, ttl_secs, mark)
             })
         });
+        if created.is_ok() {
+            self.records.write_execution(writes.execution);
+        }
         Box::pin(async move {
             created?;
             record_in_steps(self, id, writes).await;
@@ -118,13 +121,24 @@ impl SessionStore for MemoryStore {
         id: &'a str,
         mark: u64,
         answer: Option<AnswerWrite<'a>>,
+        execution: Option<ExecutionWrite<'a>>,
     ) -> BoxFuture<'a, Result<(), StoreError>> {
-        ready(self.with(|g, now| {
+        let created = self.with(|g, now| {
             Self::answered_locked(g, now, answer, |g| {
                 g.finish(id, now + self.finished_marker, mark);
                 Ok(())
             })
-        }))
+        });
+        if created.is_ok() {
+            self.records.write_execution(execution);
+        }
+        ready(created)
+    }
+
+    /// The execution is written in the same call as the session, right after it (the
+    /// records' lock is taken once the sessions' is released; nothing can fail between).
+    fn saves_executions(&self) -> bool {
+        true
     }
 
     fn mark(&self, id: &str) -> BoxFuture<'_, Result<u64, StoreError>> {
@@ -199,7 +213,7 @@ impl SessionStore for MemoryStore {
         ttl_secs: u64,
         writes: TurnWrites<'a>,
     ) -> BoxFuture<'a, Result<(), StoreError>> {
-        if writes.answer.is_none() {
+        if writes.answer.is_none() && writes.execution.is_none() {
             return save_turn_in_steps(self, id, data, leased, ttl_secs, writes);
         }
         // The session and its idempotent answer under one lock: both or neither.
@@ -208,6 +222,9 @@ impl SessionStore for MemoryStore {
                 self.save_locked(g, now, id, data, leased, ttl_secs)
             })
         });
+        if saved.is_ok() {
+            self.records.write_execution(writes.execution);
+        }
         Box::pin(async move {
             saved?;
             record_in_steps(self, id, writes).await;

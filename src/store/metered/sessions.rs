@@ -5,8 +5,8 @@ use std::time::Instant;
 
 use super::{Metered, Op};
 use crate::store::{
-    AnswerWrite, BoxFuture, IdempotencyStore, Leased, Loaded, ResultRecord, ResultStore,
-    ResultUpdate, ResultsPage, SessionStore, StoreError, StoredResponse, TurnWrites,
+    AnswerWrite, BoxFuture, ExecutionWrite, IdempotencyStore, Leased, Loaded, ResultRecord,
+    ResultStore, ResultUpdate, ResultsPage, SessionStore, StoreError, StoredResponse, TurnWrites,
 };
 
 impl SessionStore for Metered<dyn SessionStore> {
@@ -52,10 +52,16 @@ impl SessionStore for Metered<dyn SessionStore> {
         id: &'a str,
         mark: u64,
         answer: Option<AnswerWrite<'a>>,
+        execution: Option<ExecutionWrite<'a>>,
     ) -> BoxFuture<'a, Result<(), StoreError>> {
         let t = Instant::now();
-        let call = self.inner.create_finished_answered(id, mark, answer);
+        let call = self
+            .inner
+            .create_finished_answered(id, mark, answer, execution);
         self.timed(Op::create_finished_marked, t, call)
+    }
+    fn saves_executions(&self) -> bool {
+        self.inner.saves_executions()
     }
     fn mark(&self, id: &str) -> BoxFuture<'_, Result<u64, StoreError>> {
         let t = Instant::now();

@@ -4,7 +4,11 @@
 //! together by one script, so a public id never points at two flows. Revisions are plain
 //! strings without TTL: sessions may keep running on an old revision for as long as they live.
 
-use super::{RedisStore, corrupt, scripts};
+use std::sync::LazyLock;
+
+use ::redis::Script;
+
+use super::{RedisStore, corrupt};
 use crate::store::flows::{FlowStore, Published};
 use crate::store::{BoxFuture, StoreError};
 
@@ -43,7 +47,7 @@ impl FlowStore for RedisStore {
         Box::pin(async move {
             let json = json.map_err(|e| StoreError::Other(format!("publish: {e}")))?;
             let [published, public, by_public] = self.keys.flows();
-            let mut inv = scripts::PUBLISH.prepare_invoke();
+            let mut inv = PUBLISH.prepare_invoke();
             inv.key(published)
                 .key(public)
                 .key(by_public)
@@ -64,7 +68,7 @@ impl FlowStore for RedisStore {
 
     fn unpublish(&self, flow_id: &str) -> BoxFuture<'_, Result<Option<Published>, StoreError>> {
         let [published, public, by_public] = self.keys.flows();
-        let mut inv = scripts::UNPUBLISH.prepare_invoke();
+        let mut inv = UNPUBLISH.prepare_invoke();
         inv.key(published).key(public).key(by_public).arg(flow_id);
         Box::pin(async move {
             let old: String = self.script("unpublish", &inv).await?;
@@ -97,7 +101,7 @@ impl FlowStore for RedisStore {
                 Some(json) => json,
                 // Not there: unknown, or published by an older version (the script copies it).
                 None => {
-                    let mut inv = scripts::BY_PUBLIC_ID.prepare_invoke();
+                    let mut inv = BY_PUBLIC_ID.prepare_invoke();
                     inv.key(published)
                         .key(public)
                         .key(by_public)
@@ -127,3 +131,63 @@ impl FlowStore for RedisStore {
         })
     }
 }
+
+/// `KEYS`: published hash, public-id hash, pointers by public id. `ARGV`: flow id, public id,
+/// Published JSON. Returns '' when published, or the id of the flow that already owns the
+/// public id.
+static PUBLISH: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+local owner = redis.call('HGET', KEYS[2], ARGV[2])
+if owner and owner ~= ARGV[1] then
+  local other = redis.call('HGET', KEYS[1], owner)
+  if other and cjson.decode(other).publicId == ARGV[2] then return owner end
+end
+local old = redis.call('HGET', KEYS[1], ARGV[1])
+if old then
+  local oldp = cjson.decode(old).publicId
+  if oldp ~= ARGV[2] and redis.call('HGET', KEYS[2], oldp) == ARGV[1] then
+    redis.call('HDEL', KEYS[2], oldp)
+    redis.call('HDEL', KEYS[3], oldp)
+  end
+end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
+redis.call('HSET', KEYS[2], ARGV[2], ARGV[1])
+redis.call('HSET', KEYS[3], ARGV[2], ARGV[3])
+return ''
+",
+    )
+});
+
+/// `KEYS`: as PUBLISH. `ARGV`: flow id. Returns the removed JSON or ''.
+static UNPUBLISH: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+local old = redis.call('HGET', KEYS[1], ARGV[1])
+if not old then return '' end
+redis.call('HDEL', KEYS[1], ARGV[1])
+local p = cjson.decode(old).publicId
+if redis.call('HGET', KEYS[2], p) == ARGV[1] then
+  redis.call('HDEL', KEYS[2], p)
+  redis.call('HDEL', KEYS[3], p)
+end
+return old
+",
+    )
+});
+
+/// `KEYS`: as PUBLISH. `ARGV`: public id. Returns the Published JSON or ''. Only for pointers
+/// published before the `bypublic` hash existed (a plain `HGET` of it answers every other
+/// lookup): copies the pointer there, so the next lookup is plain too.
+static BY_PUBLIC_ID: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+local f = redis.call('HGET', KEYS[2], ARGV[1])
+if not f then return '' end
+local json = redis.call('HGET', KEYS[1], f)
+if not json then return '' end
+redis.call('HSET', KEYS[3], ARGV[1], json)
+return json
+",
+    )
+});

@@ -78,11 +78,11 @@ return ids
 });
 
 impl RedisStore {
-    fn record_key(&self, tag: &str, id: &str) -> String {
+    pub(super) fn record_key(&self, tag: &str, id: &str) -> String {
         format!("{}:{{{tag}:{id}}}", self.keys.prefix)
     }
     /// The wait token of an execution: beside its document (one hash slot).
-    fn token_key(&self, execution_id: &str) -> String {
+    pub(super) fn token_key(&self, execution_id: &str) -> String {
         format!("{}:wt", self.record_key(Doc::Execution.tag(), execution_id))
     }
     /// The variables of a conversation: beside its document.
@@ -92,7 +92,7 @@ impl RedisStore {
             self.record_key(Doc::Conversation.tag(), conversation_id)
         )
     }
-    fn timers_key(&self) -> String {
+    pub(super) fn timers_key(&self) -> String {
         format!("{}:{{timers}}", self.keys.prefix)
     }
 }

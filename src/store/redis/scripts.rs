@@ -79,16 +79,48 @@ if l ~= ARGV[1] then
 /// script writes nothing (returns 0) unless the record still holds this request's claim, and
 /// the answer replaces the claim in the same script as the session's save ([`ANSWER_POST`]):
 /// a turn is never saved without its answer, nor applied by a request that lost its claim.
-pub(super) const ANSWER_PRE: &str = r"
+///
+/// Before the answer's, at the very end, come the engine API's execution arguments, popped
+/// first: `'0'`, or the record's JSON, its new wait token (`''`: none), the TTL (s, 0: none
+/// for the record; the token keeps at least 1 s), the due time (ms) and id of a timer to
+/// schedule and the id of one to cancel (`''`: none), then `'1'`; with, as the last three
+/// `KEYS`, the record, its token key and the timer set. They are written as
+/// `ExecutionStore::execution_put` and the timer calls would, by [`ANSWER_POST`]: so a
+/// session is never saved past its execution's record and wait token (single Redis only: on
+/// a cluster those keys are in other slots, and the store writes them after the save).
+pub(super) const ANSWER_PRE: &str = concat!(
+    r"
+local ex = nil
+if table.remove(ARGV) == '1' then
+  local cancel = table.remove(ARGV)
+  local timer = table.remove(ARGV)
+  local due = table.remove(ARGV)
+  local ttl = tonumber(table.remove(ARGV))
+  local token = table.remove(ARGV)
+  local doc = table.remove(ARGV)
+  local kt = table.remove(KEYS)
+  local kw = table.remove(KEYS)
+  local kd = table.remove(KEYS)
+  ex = {cancel, timer, due, ttl, token, doc, kt, kw, kd}
+end",
+    r"
 local ans = nil
 if table.remove(ARGV) == '1' then
   ans = {table.remove(ARGV), table.remove(ARGV), table.remove(ARGV)}
   if redis.call('GET', KEYS[#KEYS]) ~= ans[3] then return 0 end
-end";
+end"
+);
 
-/// Writes the answer popped by [`ANSWER_PRE`], once the session is saved.
-pub(super) const ANSWER_POST: &str =
-    "if ans then redis.call('SET', KEYS[#KEYS], ans[2], 'EX', ans[1]) end\n";
+/// Writes the answer popped by [`ANSWER_PRE`], and the execution, once the session is saved.
+pub(super) const ANSWER_POST: &str = r"if ans then redis.call('SET', KEYS[#KEYS], ans[2], 'EX', ans[1]) end
+if ex then
+  if ex[4] > 0 then redis.call('SET', ex[9], ex[6], 'EX', ex[4])
+  else redis.call('SET', ex[9], ex[6]) end
+  if ex[5] ~= '' then redis.call('SET', ex[8], ex[5], 'EX', math.max(ex[4], 1)) end
+  if ex[2] ~= '' then redis.call('ZADD', ex[7], ex[3], ex[2]) end
+  if ex[1] ~= '' then redis.call('ZREM', ex[7], ex[1]) end
+end
+";
 
 /// `KEYS`: state, lease, seen. `ARGV`: lease value, version, new state value, ttl ms, seen ms
 /// (0: `seen` lasts long enough, leave it), then the answer arguments ([`ANSWER_PRE`]).
@@ -283,18 +315,18 @@ pub(super) static FINISH_TRANSCRIPT: LazyLock<Script> = LazyLock::new(|| {
 });
 
 /// `KEYS`: state, lease, seen, transcript entries and status, then the four result keys.
-/// `ARGV`: state value, ttl ms, seen ms, the transcript arguments, then the record arguments.
-/// A live start turn in one round trip (single Redis): creates the session unless its key
+/// `ARGV`: state value, ttl ms, seen ms, the transcript arguments, the record arguments, then
+/// the answer arguments (`'0'`: none; [`ANSWER_PRE`]). A live start turn in one round trip (single Redis): creates the session unless its key
 /// exists (returns 0, writing nothing: the caller takes the slow path of `create`), then
 /// appends its transcript and records the turn's result update. Returns 1 when done.
 pub(super) static CREATE_RECORD: LazyLock<Script> = LazyLock::new(|| {
     Script::new(&format!(
-        r"{RECORD_FN}{TRANSCRIPT_FN}
+        r"{ANSWER_PRE}{RECORD_FN}{TRANSCRIPT_FN}
 if not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return 0 end
 redis.call('SET', KEYS[3], '1', 'PX', ARGV[3])
 local o = transcript(4)
 record({{KEYS[6], KEYS[7], KEYS[8], KEYS[9]}}, o)
-return 1
+{ANSWER_POST}return 1
 "
     ))
 });
@@ -324,66 +356,6 @@ for i = 1, #KEYS, 2 do
   out[#out + 1] = redis.call('LRANGE', KEYS[i + 1], 0, -1)
 end
 return out
-",
-    )
-});
-
-/// `KEYS`: published hash, public-id hash, pointers by public id. `ARGV`: flow id, public id,
-/// Published JSON. Returns '' when published, or the id of the flow that already owns the
-/// public id.
-pub(super) static PUBLISH: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(
-        r"
-local owner = redis.call('HGET', KEYS[2], ARGV[2])
-if owner and owner ~= ARGV[1] then
-  local other = redis.call('HGET', KEYS[1], owner)
-  if other and cjson.decode(other).publicId == ARGV[2] then return owner end
-end
-local old = redis.call('HGET', KEYS[1], ARGV[1])
-if old then
-  local oldp = cjson.decode(old).publicId
-  if oldp ~= ARGV[2] and redis.call('HGET', KEYS[2], oldp) == ARGV[1] then
-    redis.call('HDEL', KEYS[2], oldp)
-    redis.call('HDEL', KEYS[3], oldp)
-  end
-end
-redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
-redis.call('HSET', KEYS[2], ARGV[2], ARGV[1])
-redis.call('HSET', KEYS[3], ARGV[2], ARGV[3])
-return ''
-",
-    )
-});
-
-/// `KEYS`: as PUBLISH. `ARGV`: flow id. Returns the removed JSON or ''.
-pub(super) static UNPUBLISH: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(
-        r"
-local old = redis.call('HGET', KEYS[1], ARGV[1])
-if not old then return '' end
-redis.call('HDEL', KEYS[1], ARGV[1])
-local p = cjson.decode(old).publicId
-if redis.call('HGET', KEYS[2], p) == ARGV[1] then
-  redis.call('HDEL', KEYS[2], p)
-  redis.call('HDEL', KEYS[3], p)
-end
-return old
-",
-    )
-});
-
-/// `KEYS`: as PUBLISH. `ARGV`: public id. Returns the Published JSON or ''. Only for pointers
-/// published before the `bypublic` hash existed (a plain `HGET` of it answers every other
-/// lookup): copies the pointer there, so the next lookup is plain too.
-pub(super) static BY_PUBLIC_ID: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(
-        r"
-local f = redis.call('HGET', KEYS[2], ARGV[1])
-if not f then return '' end
-local json = redis.call('HGET', KEYS[1], f)
-if not json then return '' end
-redis.call('HSET', KEYS[3], ARGV[1], json)
-return json
 ",
     )
 });

@@ -13,7 +13,8 @@ use super::state::{Header, State, parse_state};
 use super::{RedisStore, ms, scripts};
 use crate::store::sessions::{log_lost_result, log_lost_transcript, save_turn_in_steps};
 use crate::store::{
-    AnswerWrite, BoxFuture, Leased, Loaded, SessionStore, StoreError, TranscriptStore, TurnWrites,
+    AnswerWrite, BoxFuture, ExecutionWrite, Leased, Loaded, SessionStore, StoreError,
+    TranscriptStore, TurnWrites,
 };
 
 /// Lease releases of timed-out `begin_turn`s being retried now, and the most retried at once.
@@ -52,41 +53,7 @@ impl SessionStore for RedisStore {
         writes: TurnWrites<'a>,
         mark: u64,
     ) -> BoxFuture<'a, Result<(), StoreError>> {
-        let answer = writes.answer.filter(|a| self.creates_answer(id, a));
-        // On a cluster the session, transcript and result keys live in different slots.
-        let Some((update, retention)) = writes.result.filter(|_| self.single()) else {
-            if let Some(a) = answer {
-                let data = Some((data, ttl_secs));
-                return Box::pin(self.create_answered(id, data, writes, mark, a));
-            }
-            return Box::pin(self.create_in_steps(id, data, ttl_secs, writes, mark));
-        };
-        Box::pin(async move {
-            let (value, ttl, seen_ms) = self.new_state(&data, ttl_secs, mark);
-            let script = match answer {
-                Some(_) => &create::CREATE_RECORD_ANSWER,
-                None => &scripts::CREATE_RECORD,
-            };
-            let mut inv = self.turn_script(script, id);
-            for k in self.result_keys(update) {
-                inv.key(k);
-            }
-            inv.arg(value).arg(ttl).arg(seen_ms);
-            // The new state's header leaves the list's deadline unknown (0): its first turn
-            // refreshes the TTL this sets.
-            Self::push_transcript_args(&mut inv, writes.transcript, true)?;
-            self.push_result_args(&mut inv, update, retention, true, Seq::now())?;
-            if answer.is_some() {
-                // With an answer, the script decides: created with it, or nothing written.
-                self.push_answer_args(&mut inv, answer)?;
-                return applied(self.script("create", &inv).await?);
-            }
-            if self.script::<i64>("create", &inv).await? == 1 {
-                return Ok(());
-            }
-            // The key exists (a reused preview id, say): `create`'s slow path decides.
-            self.create_in_steps(id, data, ttl_secs, writes, mark).await
-        })
+        self.create_saved(id, data, ttl_secs, writes, mark)
     }
 
     fn mark(&self, id: &str) -> BoxFuture<'_, Result<u64, StoreError>> {
@@ -132,11 +99,25 @@ impl SessionStore for RedisStore {
         id: &'a str,
         mark: u64,
         answer: Option<AnswerWrite<'a>>,
+        execution: Option<ExecutionWrite<'a>>,
     ) -> BoxFuture<'a, Result<(), StoreError>> {
+        let writes = TurnWrites {
+            execution,
+            ..TurnWrites::default()
+        };
         match answer.filter(|a| self.creates_answer(id, a)) {
-            Some(a) => Box::pin(self.create_answered(id, None, TurnWrites::default(), mark, a)),
-            None => self.create_finished_marked(id, mark),
+            Some(a) => Box::pin(self.create_answered(id, None, writes, mark, a)),
+            None => Box::pin(async move {
+                self.create_finished_marked(id, mark).await?;
+                self.execution_after(execution).await
+            }),
         }
+    }
+
+    /// On a single Redis in the script that saves the session; on a cluster (other slots)
+    /// right after it.
+    fn saves_executions(&self) -> bool {
+        true
     }
 
     fn begin_turn(&self, id: &str, lease_ms: u64) -> BoxFuture<'_, Result<Loaded, StoreError>> {
@@ -247,7 +228,7 @@ impl SessionStore for RedisStore {
         // No transcript here: one written beside it may have a shorter TTL (see log_refresh).
         header.log_until_ms = 0;
         self.push_commit_args(&mut inv, token, &header, &data, ttl_secs, now_ms());
-        inv.arg(0); // No answer.
+        inv.arg(0).arg(0); // No answer, no execution.
         Box::pin(async move { applied(self.script("commit_turn", &inv).await?) })
     }
 
@@ -255,7 +236,7 @@ impl SessionStore for RedisStore {
         let mut inv = self.session_script(&scripts::FINISH, id);
         let (token, header) = Header::from_lease(leased);
         self.push_finish_args(&mut inv, token, &header);
-        inv.arg(0); // No answer.
+        inv.arg(0).arg(0); // No answer, no execution.
         Box::pin(async move { applied(self.script("finish_turn", &inv).await?) })
     }
 
@@ -271,10 +252,13 @@ impl SessionStore for RedisStore {
         let Some((update, retention)) = writes.result else {
             // On a cluster: only with an answer whose record is in the session's slot.
             let in_slot = writes.answer.is_some_and(|a| self.answer_in_slot(id, &a));
-            if in_slot || (single && writes.transcript.is_some()) {
+            if in_slot || (single && (writes.transcript.is_some() || writes.execution.is_some())) {
                 return Box::pin(self.save_with_transcript(id, data, leased, ttl_secs, writes));
             }
-            return save_turn_in_steps(self, id, data, leased, ttl_secs, writes);
+            return Box::pin(async move {
+                save_turn_in_steps(self, id, data, leased, ttl_secs, writes).await?;
+                self.execution_after(writes.execution).await
+            });
         };
         Box::pin(async move {
             let now = now_ms();
@@ -295,7 +279,7 @@ impl SessionStore for RedisStore {
                 Self::push_transcript_args(&mut inv, writes.transcript, log_due)?;
                 inv.arg(results::record_ttl_ms(retention));
                 results::push_fields(&mut inv, update, seq)?;
-                self.push_answer_args(&mut inv, writes.answer)?;
+                self.push_tail_args(&mut inv, writes.answer, writes.execution)?;
                 let saved: i64 = self.script("save_turn", &inv).await?;
                 if saved == 2 {
                     // The record had expired and was created anew: index it.
@@ -320,7 +304,7 @@ impl SessionStore for RedisStore {
                 }
                 Self::push_transcript_args(&mut inv, writes.transcript, log_due)?;
                 self.push_result_args(&mut inv, update, retention, ensure, seq)?;
-                self.push_answer_args(&mut inv, writes.answer)?;
+                self.push_tail_args(&mut inv, writes.answer, writes.execution)?;
                 return applied(self.script("save_turn", &inv).await?);
             }
             // On a cluster the session, transcript and result keys live in different slots:
@@ -336,8 +320,9 @@ impl SessionStore for RedisStore {
             }
             // The answer, when its record is in the session's slot (else the caller settles it).
             let answer = writes.answer.filter(|a| self.answer_in_slot(id, a));
-            self.push_answer_args(&mut inv, answer)?;
+            self.push_tail_args(&mut inv, answer, None)?;
             applied(self.script("save_turn", &inv).await?)?;
+            self.execution_after(writes.execution).await?;
             let recorded = self.record_result_fields(update, retention, seq).await;
             log_lost_result(recorded, update);
             if let Some(t) = writes.transcript {

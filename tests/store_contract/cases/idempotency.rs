@@ -115,6 +115,7 @@ pub async fn a_turn_is_saved_with_its_answer_only_under_its_claim(b: &Backend) {
                 answer: &answer,
                 ttl_secs: 60,
             }),
+            execution: None,
         };
         // The claim was taken over by another request: nothing is written.
         assert!(s.idempotency_put(&k, &theirs, 60).await.unwrap());
@@ -172,11 +173,12 @@ pub async fn a_start_is_created_with_its_answer_only_under_its_claim(b: &Backend
                 result: with_records.then_some((&u, 3600)),
                 transcript: with_records.then_some(&t),
                 answer: Some(write(c)),
+                execution: None,
             };
             if waiting {
                 s.create_marked(&sid, b"v1".to_vec(), 60, writes, 0)
             } else {
-                s.create_finished_answered(&sid, 0, Some(write(c)))
+                s.create_finished_answered(&sid, 0, Some(write(c)), None)
             }
         };
         // The claim was taken over by another request: nothing is created.

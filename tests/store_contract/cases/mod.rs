@@ -4,6 +4,7 @@
 mod credentials;
 mod events;
 mod events_worker;
+mod executions;
 mod flows;
 mod idempotency;
 mod records;
@@ -13,6 +14,7 @@ mod sessions;
 pub use credentials::*;
 pub use events::*;
 pub use events_worker::*;
+pub use executions::*;
 pub use flows::*;
 pub use idempotency::*;
 pub use records::*;

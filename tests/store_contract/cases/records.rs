@@ -281,6 +281,7 @@ pub async fn a_long_transcript_keeps_exactly_its_last_entries_turn_by_turn(b: &B
         result: Some((&u, 3600)),
         transcript: Some(&first),
         answer: None,
+        execution: None,
     };
     s.create_with_result(&sid, b"v".to_vec(), 60, writes)
         .await
@@ -301,6 +302,7 @@ pub async fn a_long_transcript_keeps_exactly_its_last_entries_turn_by_turn(b: &B
             result: Some((&u, 3600)),
             transcript: Some(&t),
             answer: None,
+            execution: None,
         };
         s.save_turn(&sid, Some(b"v".to_vec()), &l, 60, writes)
             .await

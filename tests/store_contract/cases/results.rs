@@ -297,6 +297,7 @@ pub async fn a_turn_saves_its_transcript_with_it_only_when_the_save_applies(b: &
         result: Some((&u, 3600)),
         transcript: Some(&t1),
         answer: None,
+        execution: None,
     };
     s.create_with_result(&sid, b"v1".to_vec(), 60, writes)
         .await
@@ -320,6 +321,7 @@ pub async fn a_turn_saves_its_transcript_with_it_only_when_the_save_applies(b: &
         result: Some((&u2, 3600)),
         transcript: Some(&t2),
         answer: None,
+        execution: None,
     };
     s.save_turn(&sid, Some(b"v2".to_vec()), &l, 60, writes)
         .await
@@ -330,6 +332,7 @@ pub async fn a_turn_saves_its_transcript_with_it_only_when_the_save_applies(b: &
         result: None,
         transcript: Some(&t3),
         answer: None,
+        execution: None,
     };
     s.save_turn(&sid, Some(b"v3".to_vec()), &l, 60, writes)
         .await
@@ -341,6 +344,7 @@ pub async fn a_turn_saves_its_transcript_with_it_only_when_the_save_applies(b: &
             result,
             transcript: Some(&t4),
             answer: None,
+            execution: None,
         };
         assert_eq!(
             s.save_turn(&sid, Some(b"late".to_vec()), &l, 60, writes)
@@ -365,6 +369,7 @@ pub async fn a_turn_saves_its_transcript_with_it_only_when_the_save_applies(b: &
         result: Some((&u2, 3600)),
         transcript: Some(&t5),
         answer: None,
+        execution: None,
     };
     s.save_turn(&sid, None, &l, 60, writes).await.unwrap();
     assert_eq!(

@@ -6,6 +6,7 @@ use std::sync::LazyLock;
 
 use ::redis::Script;
 
+use super::super::results::Seq;
 use super::super::state::finished_value;
 use super::super::{RedisStore, ms, scripts};
 use super::applied;
@@ -69,6 +70,54 @@ record({{KEYS[6], KEYS[7], KEYS[8], KEYS[9]}}, o)
 });
 
 impl RedisStore {
+    /// `create_marked`: on a single Redis in one script with the turn's result, transcript,
+    /// answer and execution ([`scripts::CREATE_RECORD`]); else by the paths below.
+    pub(super) fn create_saved<'a>(
+        &'a self,
+        id: &'a str,
+        data: Vec<u8>,
+        ttl_secs: u64,
+        writes: TurnWrites<'a>,
+        mark: u64,
+    ) -> BoxFuture<'a, Result<(), StoreError>> {
+        let answer = writes.answer.filter(|a| self.creates_answer(id, a));
+        // On a cluster the session, transcript and result keys live in different slots.
+        let Some((update, retention)) = writes.result.filter(|_| self.single()) else {
+            if let Some(a) = answer {
+                let data = Some((data, ttl_secs));
+                return Box::pin(self.create_answered(id, data, writes, mark, a));
+            }
+            return Box::pin(self.create_in_steps(id, data, ttl_secs, writes, mark));
+        };
+        Box::pin(async move {
+            let (value, ttl, seen_ms) = self.new_state(&data, ttl_secs, mark);
+            let script = match answer {
+                Some(_) => &CREATE_RECORD_ANSWER,
+                None => &scripts::CREATE_RECORD,
+            };
+            let mut inv = self.turn_script(script, id);
+            for k in self.result_keys(update) {
+                inv.key(k);
+            }
+            inv.arg(value).arg(ttl).arg(seen_ms);
+            // The new state's header leaves the list's deadline unknown (0): its first turn
+            // refreshes the TTL this sets.
+            Self::push_transcript_args(&mut inv, writes.transcript, true)?;
+            self.push_result_args(&mut inv, update, retention, true, Seq::now())?;
+            // Single Redis: the script writes the execution too.
+            self.push_tail_args(&mut inv, answer, writes.execution)?;
+            if answer.is_some() {
+                // With an answer, the script decides: created with it, or nothing written.
+                return applied(self.script("create", &inv).await?);
+            }
+            if self.script::<i64>("create", &inv).await? == 1 {
+                return Ok(());
+            }
+            // The key exists (a reused preview id, say): `create`'s slow path decides.
+            self.create_in_steps(id, data, ttl_secs, writes, mark).await
+        })
+    }
+
     /// `create` with a mark in the new state's header.
     pub(super) fn create_with_mark(
         &self,
@@ -117,6 +166,7 @@ impl RedisStore {
         mark: u64,
     ) -> Result<(), StoreError> {
         self.create_with_mark(id, data, ttl_secs, mark).await?;
+        self.execution_after(writes.execution).await?;
         record_in_steps(self, id, writes).await;
         Ok(())
     }
@@ -163,10 +213,15 @@ impl RedisStore {
                 .map_err(|e| StoreError::Other(format!("create: {e}")))?;
             let key = self.keys.idempotency(&format!("{BESIDE}{id}"));
             inv.key(key).arg(json).arg(answer.ttl_secs.max(1));
-        } else {
-            self.push_answer_args(&mut inv, Some(answer))?;
         }
+        let after = match beside {
+            true => writes.execution.is_some(),
+            false => self.push_tail_args(&mut inv, Some(answer), writes.execution)?,
+        };
         applied(self.script("create", &inv).await?)?;
+        if after {
+            self.execution_after(writes.execution).await?;
+        }
         record_in_steps(self, id, writes).await;
         Ok(())
     }

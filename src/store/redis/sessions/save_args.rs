@@ -8,9 +8,12 @@ use super::super::results;
 use super::super::state::{Header, finished_value};
 use super::super::{RedisStore, ms, scripts, secs_ms};
 use super::{applied, now_ms};
+use crate::store::Doc;
+use crate::store::executions::write_in_steps;
 use crate::store::sessions::log_lost_transcript;
 use crate::store::{
-    AnswerWrite, Leased, Loaded, StoreError, TranscriptAppend, TranscriptStore, TurnWrites,
+    AnswerWrite, ExecutionWrite, Leased, Loaded, StoreError, TranscriptAppend, TranscriptStore,
+    TurnWrites,
 };
 
 impl RedisStore {
@@ -110,26 +113,58 @@ impl RedisStore {
             .arg(finished_value(header.mark));
     }
 
-    /// The answer arguments that end every COMMIT and FINISH script's `ARGV` (see
-    /// `scripts::ANSWER_PRE`), with the idempotency record as the last key. None: `'0'` only
-    /// (the scripts of a cluster, whose idempotency records live in other slots, never get one).
-    pub(super) fn push_answer_args(
+    /// The answer and execution arguments that end every COMMIT and FINISH script's `ARGV`
+    /// (see `scripts::ANSWER_PRE`), with the idempotency record, then the execution's keys, as
+    /// the last keys. None: `'0'` each. The execution is written by the script on a single
+    /// Redis only (`true`: the caller writes it after the save, see `execution_after`).
+    pub(super) fn push_tail_args(
         &self,
         inv: &mut ::redis::ScriptInvocation<'_>,
         answer: Option<AnswerWrite<'_>>,
-    ) -> Result<(), StoreError> {
-        let Some(a) = answer else {
-            inv.arg(0);
-            return Ok(());
-        };
+        execution: Option<ExecutionWrite<'_>>,
+    ) -> Result<bool, StoreError> {
         let json =
             |r| serde_json::to_string(r).map_err(|e| StoreError::Other(format!("save_turn: {e}")));
-        inv.key(self.keys.idempotency(a.key))
-            .arg(json(a.claim)?)
-            .arg(json(a.answer)?)
-            .arg(a.ttl_secs.max(1))
+        match answer {
+            Some(a) => {
+                inv.key(self.keys.idempotency(a.key))
+                    .arg(json(a.claim)?)
+                    .arg(json(a.answer)?)
+                    .arg(a.ttl_secs.max(1))
+                    .arg(1);
+            }
+            None => {
+                inv.arg(0);
+            }
+        }
+        let Some(w) = execution.filter(|_| self.single()) else {
+            inv.arg(0);
+            return Ok(execution.is_some());
+        };
+        let (timer, due) = w.timer.unwrap_or_default();
+        inv.key(self.record_key(Doc::Execution.tag(), w.id))
+            .key(self.token_key(w.id))
+            .key(self.timers_key())
+            .arg(w.doc.json()?)
+            .arg(w.token.unwrap_or_default())
+            .arg(w.ttl_secs)
+            .arg(due)
+            .arg(timer)
+            .arg(w.cancel.unwrap_or_default())
             .arg(1);
-        Ok(())
+        Ok(false)
+    }
+
+    /// An execution write left to after the save (a cluster's: its keys are in other slots),
+    /// as separate calls.
+    pub(super) async fn execution_after(
+        &self,
+        execution: Option<ExecutionWrite<'_>>,
+    ) -> Result<(), StoreError> {
+        match execution {
+            Some(w) => write_in_steps(self, w).await,
+            None => Ok(()),
+        }
     }
 
     /// A new session's state value (version 1), its TTL and its `seen` marker's lifetime (ms).
@@ -193,8 +228,11 @@ impl RedisStore {
         if single {
             Self::push_transcript_args(&mut inv, writes.transcript, log_due)?;
         }
-        self.push_answer_args(&mut inv, writes.answer)?;
+        let after = self.push_tail_args(&mut inv, writes.answer, writes.execution)?;
         applied(self.script("save_turn", &inv).await?)?;
+        if after {
+            self.execution_after(writes.execution).await?;
+        }
         if let Some(t) = writes.transcript.filter(|_| !single) {
             log_lost_transcript(self.transcript_append(id, t).await, id);
         }
