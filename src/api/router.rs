@@ -25,15 +25,30 @@ pub fn find(method: &str, path: &str) -> Option<(Handler, Vec<String>)> {
 /// [`find`], with the index of the route in [`ROUTES`].
 pub fn find_route(method: &str, path: &str) -> Option<(usize, Handler, Vec<String>)> {
     let path = path.trim_start_matches('/');
-    let depth = path.bytes().filter(|&b| b == b'/').count();
+    let depth = slashes(path);
+    let depths = &*ROUTE_DEPTHS;
     ROUTES
         .iter()
         .enumerate()
-        .filter(|(_, (m, _, _))| *m == method)
+        // The depth first (counted once per route, not per request), then the method.
+        .filter(|(i, (m, _, _))| depths[*i] == depth && *m == method)
         .find_map(|(i, (_, pattern, handler))| {
             Some((i, *handler, match_path(pattern, path, depth)?))
         })
 }
+
+/// How many `/` a path has (without its leading one).
+fn slashes(path: &str) -> usize {
+    path.bytes().filter(|&b| b == b'/').count()
+}
+
+/// The depth of each route's pattern, by its index in [`ROUTES`].
+static ROUTE_DEPTHS: std::sync::LazyLock<Vec<usize>> = std::sync::LazyLock::new(|| {
+    ROUTES
+        .iter()
+        .map(|(_, pattern, _)| slashes(pattern.trim_start_matches('/')))
+        .collect()
+});
 
 /// The parameters of `path` (without its leading `/`, `depth` slashes) if it matches
 /// `pattern`.

@@ -48,12 +48,14 @@ fn render_block(node: &Value, md: bool, depth: usize, lines: &mut Vec<String>) {
             .map(|k| render_inline(k, md))
             .collect::<String>()
     };
+    // The node's type, read once (a map lookup).
+    let k = kind(node);
     let level = ["h1", "h2", "h3", "h4", "h5", "h6"]
         .iter()
-        .position(|h| *h == kind(node));
-    match kind(node) {
+        .position(|h| *h == k);
+    match k {
         "ul" | "ol" => {
-            let ordered = kind(node) == "ol";
+            let ordered = k == "ol";
             for item in kids {
                 let mut item_lines = Vec::new();
                 for child in children(item) {
