@@ -220,14 +220,32 @@ pub fn parse_text(text: &str, scope: &mut Scope<'_>) -> String {
     parse(text, scope, Opts::default())
 }
 
-/// Substitutes variables in every string of a JSON value.
+/// Substitutes variables in every string of a JSON value (a value without any `{{` is
+/// copied as it is: no string parsed, no map rebuilt).
 pub fn substitute_value(v: &Value, scope: &mut Scope<'_>) -> Value {
+    if !value_has_template(v) {
+        return v.clone();
+    }
+    substitute_all(v, scope)
+}
+
+/// Whether some string of `v` holds `{{`.
+fn value_has_template(v: &Value) -> bool {
+    match v {
+        Value::String(s) => s.contains("{{"),
+        Value::Array(a) => a.iter().any(value_has_template),
+        Value::Object(m) => m.values().any(value_has_template),
+        _ => false,
+    }
+}
+
+fn substitute_all(v: &Value, scope: &mut Scope<'_>) -> Value {
     match v {
         Value::String(s) if s.contains("{{") => Value::String(parse(s, scope, Opts::default())),
-        Value::Array(a) => Value::Array(a.iter().map(|x| substitute_value(x, scope)).collect()),
+        Value::Array(a) => Value::Array(a.iter().map(|x| substitute_all(x, scope)).collect()),
         Value::Object(m) => Value::Object(
             m.iter()
-                .map(|(k, x)| (k.clone(), substitute_value(x, scope)))
+                .map(|(k, x)| (k.clone(), substitute_all(x, scope)))
                 .collect(),
         ),
         other => other.clone(),

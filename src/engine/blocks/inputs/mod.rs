@@ -71,14 +71,22 @@ pub fn show(turn: &mut Turn<'_>, ix: u32) -> Result<Next, EngineError> {
 pub fn render(turn: &mut Turn<'_>, input: &Input) -> Value {
     let mut wire = if input.dynamic {
         let mut scope = turn.scope();
-        let mut w = substitute_value(&input.wire, &mut scope);
-        if let Some(obj) = w.as_object_mut()
-            && obj.contains_key("items")
-        {
-            let items = choice::displayed_items(input, &mut scope);
-            obj.insert("items".into(), Value::Array(items));
+        match input.wire.as_object() {
+            // The items are the ones shown now (substituted there): the rest of the wire is
+            // substituted without them.
+            Some(obj) if obj.contains_key("items") => {
+                let mut w = serde_json::Map::new();
+                for (k, v) in obj {
+                    let v = match k.as_str() {
+                        "items" => Value::Array(choice::displayed_items(input, &mut scope)),
+                        _ => substitute_value(v, &mut scope),
+                    };
+                    w.insert(k.clone(), v);
+                }
+                Value::Object(w)
+            }
+            _ => substitute_value(&input.wire, &mut scope),
         }
-        w
     } else {
         input.wire.clone()
     };
