@@ -25,16 +25,22 @@ pub fn find(method: &str, path: &str) -> Option<(Handler, Vec<String>)> {
 /// [`find`], with the index of the route in [`ROUTES`].
 pub fn find_route(method: &str, path: &str) -> Option<(usize, Handler, Vec<String>)> {
     let path = path.trim_start_matches('/');
+    same_depth(path)
+        .filter(|(_, (m, _, _))| *m == method)
+        .find_map(|(i, (_, pattern, handler))| Some((i, *handler, match_path(pattern, path)?)))
+}
+
+/// The routes (with their index in [`ROUTES`]) whose pattern has as many segments as `path`
+/// (without its leading `/`): the only ones it can match.
+fn same_depth(
+    path: &str,
+) -> impl Iterator<Item = (usize, &'static (&'static str, &'static str, Handler))> {
     let depth = slashes(path);
     let depths = &*ROUTE_DEPTHS;
     ROUTES
         .iter()
         .enumerate()
-        // The depth first (counted once per route, not per request), then the method.
-        .filter(|(i, (m, _, _))| depths[*i] == depth && *m == method)
-        .find_map(|(i, (_, pattern, handler))| {
-            Some((i, *handler, match_path(pattern, path, depth)?))
-        })
+        .filter(move |(i, _)| depths[*i] == depth)
 }
 
 /// How many `/` a path has (without its leading one).
@@ -42,7 +48,8 @@ fn slashes(path: &str) -> usize {
     path.bytes().filter(|&b| b == b'/').count()
 }
 
-/// The depth of each route's pattern, by its index in [`ROUTES`].
+/// The depth of each route's pattern, by its index in [`ROUTES`]: counted once, not for
+/// every request.
 static ROUTE_DEPTHS: std::sync::LazyLock<Vec<usize>> = std::sync::LazyLock::new(|| {
     ROUTES
         .iter()
@@ -50,13 +57,10 @@ static ROUTE_DEPTHS: std::sync::LazyLock<Vec<usize>> = std::sync::LazyLock::new(
         .collect()
 });
 
-/// The parameters of `path` (without its leading `/`, `depth` slashes) if it matches
-/// `pattern`.
-fn match_path(pattern: &str, path: &str, depth: usize) -> Option<Vec<String>> {
+/// The parameters of `path` (without its leading `/`) if it matches `pattern`, a pattern
+/// with as many segments (see [`same_depth`]).
+fn match_path(pattern: &str, path: &str) -> Option<Vec<String>> {
     let pat = pattern.trim_start_matches('/');
-    if pat.bytes().filter(|&b| b == b'/').count() != depth {
-        return None;
-    }
     let segments = || pat.split('/').zip(path.split('/'));
     // Every literal segment first: a path that differs in one allocates nothing.
     let fits = |(p, s): (&str, &str)| {
@@ -77,11 +81,9 @@ fn match_path(pattern: &str, path: &str, depth: usize) -> Option<Vec<String>> {
 /// request matched no route, so it costs the hot path nothing.
 pub fn methods_of(path: &str) -> Vec<&'static str> {
     let path = path.trim_start_matches('/');
-    let depth = path.bytes().filter(|&b| b == b'/').count();
-    let mut methods: Vec<&'static str> = ROUTES
-        .iter()
-        .filter(|(_, pattern, _)| match_path(pattern, path, depth).is_some())
-        .map(|(m, _, _)| *m)
+    let mut methods: Vec<&'static str> = same_depth(path)
+        .filter(|(_, (_, pattern, _))| match_path(pattern, path).is_some())
+        .map(|(_, (m, _, _))| *m)
         .collect();
     methods.dedup();
     methods
