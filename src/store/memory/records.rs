@@ -111,6 +111,33 @@ impl Inner {
             self.timers.remove(&(due, id.to_string()));
         }
     }
+
+    /// `execution_put` under the lock held.
+    fn put_execution(
+        &mut self,
+        id: &str,
+        doc: Arc<dyn ExecutionDoc>,
+        token: Option<&str>,
+        ttl_secs: u64,
+        now: Instant,
+    ) {
+        let at = expiry(ttl_secs, now);
+        let doc = StoredDoc::Typed(doc);
+        self.docs
+            .insert((Doc::Execution, id.to_string()), (doc, at));
+        if let Some(token) = token {
+            let at = expiry(ttl_secs.max(1), now);
+            self.tokens.insert(id.to_string(), (token.to_string(), at));
+        }
+        self.wrote(now);
+    }
+
+    /// `timer_schedule` under the lock held.
+    fn schedule(&mut self, id: &str, due_ms: u64) {
+        self.unschedule(id);
+        self.timers.insert((due_ms, id.to_string()));
+        self.due.insert(id.to_string(), due_ms);
+    }
 }
 
 impl MemoryRecords {
@@ -145,24 +172,14 @@ impl MemoryRecords {
     /// timers under one lock.
     pub(super) fn write_execution(&self, w: Option<ExecutionWrite<'_>>) {
         let Some(w) = w else { return };
-        let now = Instant::now();
         let mut g = self.lock();
-        let at = expiry(w.ttl_secs, now);
-        let doc = StoredDoc::Typed(w.doc.clone());
-        g.docs.insert((Doc::Execution, w.id.to_string()), (doc, at));
-        if let Some(token) = w.token {
-            let at = expiry(w.ttl_secs.max(1), now);
-            g.tokens.insert(w.id.to_string(), (token.to_string(), at));
-        }
+        g.put_execution(w.id, w.doc.clone(), w.token, w.ttl_secs, Instant::now());
         if let Some((id, due)) = w.timer {
-            g.unschedule(id);
-            g.timers.insert((due, id.to_string()));
-            g.due.insert(id.to_string(), due);
+            g.schedule(id, due);
         }
         if let Some(id) = w.cancel {
             g.unschedule(id);
         }
-        g.wrote(now);
     }
 }
 
@@ -254,16 +271,8 @@ impl ExecutionStore for MemoryRecords {
         token: Option<&str>,
         ttl_secs: u64,
     ) -> BoxFuture<'_, Result<(), StoreError>> {
-        let now = Instant::now();
         let mut g = self.lock();
-        let at = expiry(ttl_secs, now);
-        let doc = StoredDoc::Typed(doc);
-        g.docs.insert((Doc::Execution, id.to_string()), (doc, at));
-        if let Some(token) = token {
-            let at = expiry(ttl_secs.max(1), now);
-            g.tokens.insert(id.to_string(), (token.to_string(), at));
-        }
-        g.wrote(now);
+        g.put_execution(id, doc, token, ttl_secs, Instant::now());
         ready(Ok(()))
     }
 
@@ -345,10 +354,7 @@ impl ExecutionStore for MemoryRecords {
 
 impl TimerStore for MemoryRecords {
     fn timer_schedule(&self, id: &str, due_ms: u64) -> BoxFuture<'_, Result<(), StoreError>> {
-        let mut g = self.lock();
-        g.unschedule(id);
-        g.timers.insert((due_ms, id.to_string()));
-        g.due.insert(id.to_string(), due_ms);
+        self.lock().schedule(id, due_ms);
         ready(Ok(()))
     }
 
