@@ -306,10 +306,13 @@ impl Conversations {
             .await;
         let mut ended = false;
         let mut rendered = None;
-        let mut written = false;
+        // Whether the record is saved already, and whether the session's save wrote it with
+        // its timers (else they are written below).
+        let (mut saved, mut folded) = (false, false);
         let timer = match outcome {
             Ok(r) => {
-                written = self.saved_with_session(&r);
+                folded = self.saved_with_session(&r);
+                saved = folded;
                 rendered = Some(r.reply);
                 applied
             }
@@ -319,11 +322,8 @@ impl Conversations {
                 record = stored.whole(record)?;
                 record.fail(e.to_string());
                 self.save_execution_as(&record, None).await?;
-                written = true;
+                saved = true;
                 let _ = self.end_session(&session).await;
-                if let Some(id) = &cancel {
-                    self.stores.timers.timer_cancel(id).await?;
-                }
                 None
             }
             Err(ServiceError::Finished | ServiceError::Expired | ServiceError::SessionMissing) => {
@@ -341,8 +341,10 @@ impl Conversations {
             }
         };
         let json = json_of(&record.envelope, rendered)?;
-        if !written {
+        if !saved {
             self.save_execution_as(&record, Some(json.clone())).await?;
+        }
+        if !folded {
             if let Some(id) = &cancel {
                 self.stores.timers.timer_cancel(id).await?;
             }
