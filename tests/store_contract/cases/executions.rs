@@ -9,9 +9,13 @@ use tessera::store::{
     AnswerWrite, Doc, ExecutionDoc, ExecutionWrite, StoreError, StoredResponse, TurnWrites,
 };
 
+use super::idempotency::{claim, reply};
 use super::results::transcript;
 use crate::backends::Backend;
 use crate::support::{Records, active, update};
+
+/// The answer the saves carry.
+const ANSWER: &str = "{\"status\":\"waiting_input\"}";
 
 /// The due time of this file's timers: long past, so only these cases claim them.
 const DUE: u64 = 7;
@@ -83,19 +87,17 @@ impl Written {
     }
 }
 
-fn claim() -> StoredResponse {
-    StoredResponse {
-        fingerprint: "f".into(),
-        status: 0,
-        body: format!("a {}", id()),
-    }
-}
-
-fn answer() -> StoredResponse {
-    StoredResponse {
-        fingerprint: "f".into(),
-        status: 200,
-        body: "{\"status\":\"waiting_input\"}".into(),
+/// A continueChat or start answer under `claim` (the claim key `key` holds it).
+fn answer_write<'a>(
+    key: &'a str,
+    claim: &'a StoredResponse,
+    answer: &'a StoredResponse,
+) -> AnswerWrite<'a> {
+    AnswerWrite {
+        key,
+        claim,
+        answer,
+        ttl_secs: 60,
     }
 }
 
@@ -129,7 +131,11 @@ pub async fn every_save_writes_its_execution_with_its_token_and_timers(b: &Backe
         ] {
             let sid = id();
             s.create(&sid, b"v1".to_vec(), 60).await.unwrap();
-            let (k, c, a) = (format!("continue:{sid}:{}", id()), claim(), answer());
+            let (k, c, a) = (
+                format!("continue:{sid}:{}", id()),
+                claim("a"),
+                reply(ANSWER),
+            );
             if answered {
                 assert!(s.idempotency_put(&k, &c, 60).await.unwrap());
             }
@@ -137,12 +143,7 @@ pub async fn every_save_writes_its_execution_with_its_token_and_timers(b: &Backe
             let writes = TurnWrites {
                 result: result.then_some((&u, 3600)),
                 transcript: with_transcript.then_some(&t),
-                answer: answered.then_some(AnswerWrite {
-                    key: &k,
-                    claim: &c,
-                    answer: &a,
-                    ttl_secs: 60,
-                }),
+                answer: answered.then_some(answer_write(&k, &c, &a)),
                 execution: Some(w.write()),
             };
             let l = active(s, &sid).await;
@@ -165,16 +166,11 @@ pub async fn every_save_writes_its_execution_with_its_token_and_timers(b: &Backe
         (false, true, true),
     ] {
         let sid = id();
-        let (k, c, a) = (format!("start:{}", id()), claim(), answer());
+        let (k, c, a) = (format!("start:{}", id()), claim("a"), reply(ANSWER));
         if answered {
             assert!(s.idempotency_put(&k, &c, 60).await.unwrap());
         }
-        let answer = answered.then_some(AnswerWrite {
-            key: &k,
-            claim: &c,
-            answer: &a,
-            ttl_secs: 60,
-        });
+        let answer = answered.then_some(answer_write(&k, &c, &a));
         let w = Written::new(r).await;
         let writes = TurnWrites {
             result: result.then_some((&u, 3600)),
@@ -237,21 +233,16 @@ pub async fn a_refused_save_writes_no_execution(b: &Backend) {
     s.create(&sid, b"v1".to_vec(), 60).await.unwrap();
     let (k, mine, theirs, a) = (
         format!("continue:{sid}:{}", id()),
-        claim(),
-        claim(),
-        answer(),
+        claim("a"),
+        claim("b"),
+        reply(ANSWER),
     );
     assert!(s.idempotency_put(&k, &theirs, 60).await.unwrap());
     let w = Written::new(r).await;
     let writes = TurnWrites {
         result: Some((&u, 3600)),
         transcript: Some(&t),
-        answer: Some(AnswerWrite {
-            key: &k,
-            claim: &mine,
-            answer: &a,
-            ttl_secs: 60,
-        }),
+        answer: Some(answer_write(&k, &mine, &a)),
         execution: Some(w.write()),
     };
     let l = active(s, &sid).await;

@@ -11,7 +11,7 @@ use crate::backends::Backend;
 use crate::support::{active, update};
 
 /// A claim record of `owner`.
-fn claim(owner: &str) -> StoredResponse {
+pub(super) fn claim(owner: &str) -> StoredResponse {
     claim_of(owner, &id())
 }
 
@@ -24,7 +24,7 @@ fn claim_of(owner: &str, token: &str) -> StoredResponse {
     }
 }
 
-fn reply(body: &str) -> StoredResponse {
+pub(super) fn reply(body: &str) -> StoredResponse {
     StoredResponse {
         fingerprint: "f".into(),
         status: 200,
